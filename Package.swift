@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kernels are compiled with optimisation even in debug builds: the test suite runs real forward passes,
+// and unoptimised SIMD loops are two orders of magnitude slower.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "gptls",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gptls", targets: ["gptls"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // The wire side.
+        .target(name: "JSON", dependencies: ["CJansson"]),
+        .target(name: "JSONRPC", dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
+
+        // The model side.
+        .target(name: "Tokenizer", resources: [.copy("Resources/gpt2")]),
+        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: optimised),
+        .target(name: "GPT", dependencies: ["Kernels"], swiftSettings: optimised),
+        .target(name: "Engine", dependencies: ["GPT", "Tokenizer", .product(name: "Logging", package: "swift-log")]),
+
+        // The product.
+        .target(name: "LanguageServer", dependencies: [
+            "JSONRPC", "Engine", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "gptls", dependencies: [
+            "LanguageServer", "Engine", "GPT", "Tokenizer", "JSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Tests: one target per module, plus end-to-end tests of the built binary.
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// Module JSONRPC: see ../shared/DESIGN.md (Layout). Placeholder until its issue lands.
+enum JSONRPCModule {}

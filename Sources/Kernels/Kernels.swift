@@ -1,0 +1,2 @@
+// Module Kernels: see ../shared/DESIGN.md (Layout). Placeholder until its issue lands.
+enum KernelsModule {}

@@ -1,0 +1,2 @@
+// Module LanguageServer: see ../shared/DESIGN.md (Layout). Placeholder until its issue lands.
+enum LanguageServerModule {}

@@ -1,0 +1,2 @@
+// Module Tokenizer: see ../shared/DESIGN.md (Layout). Placeholder until its issue lands.
+enum TokenizerModule {}

@@ -1,0 +1,8 @@
+import XCTest
+@testable import GPT
+
+final class GPTModuleTests: XCTestCase {
+    func testModuleBuilds() throws {
+        _ = GPTModule.self
+    }
+}

@@ -1,0 +1,8 @@
+import XCTest
+@testable import JSON
+
+final class JSONModuleTests: XCTestCase {
+    func testModuleBuilds() throws {
+        _ = JSONModule.self
+    }
+}

@@ -1,0 +1,8 @@
+import XCTest
+@testable import Kernels
+
+final class KernelsModuleTests: XCTestCase {
+    func testModuleBuilds() throws {
+        _ = KernelsModule.self
+    }
+}

@@ -1,0 +1,8 @@
+import XCTest
+@testable import LanguageServer
+
+final class LanguageServerModuleTests: XCTestCase {
+    func testModuleBuilds() throws {
+        _ = LanguageServerModule.self
+    }
+}

@@ -1,0 +1,8 @@
+import XCTest
+@testable import Tokenizer
+
+final class TokenizerModuleTests: XCTestCase {
+    func testModuleBuilds() throws {
+        _ = TokenizerModule.self
+    }
+}
