@@ -1,0 +1,14 @@
+import ArgumentParser
+import Logging
+
+/// The `gptls` command: with no subcommand it serves the language server protocol on stdin/stdout.
+///
+/// Each subcommand lives in its own file (`<Name>Command.swift`) and is listed here.
+@main
+struct GPTLS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gptls",
+        abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
+        subcommands: []
+    )
+}
