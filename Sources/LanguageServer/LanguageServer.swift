@@ -1,2 +1,0 @@
-// Module LanguageServer: see ../shared/DESIGN.md (Layout). Placeholder until its issue lands.
-enum LanguageServerModule {}

@@ -1,0 +1,145 @@
+/// A zero-based LSP position: a line and a character offset counted in the negotiated `PositionEncoding`.
+public struct Position: Equatable, Sendable {
+    public var line: Int
+    public var character: Int
+    public init(line: Int, character: Int) {
+        self.line = line
+        self.character = character
+    }
+}
+
+/// A half-open LSP range `[start, end)`.
+public struct Range: Equatable, Sendable {
+    public var start: Position
+    public var end: Position
+    public init(start: Position, end: Position) {
+        self.start = start
+        self.end = end
+    }
+}
+
+/// One entry of `didChange.contentChanges`: a range edit, or the whole new text when `range` is nil.
+public struct TextChange: Equatable, Sendable {
+    public var range: Range?
+    public var text: String
+    public init(range: Range?, text: String) {
+        self.range = range
+        self.text = text
+    }
+}
+
+/// An open document: its text, version and language, with conversions between LSP positions and text offsets.
+///
+/// The text is kept as UTF-8 bytes with an index of line starts, so a position converts in O(length of its line)
+/// and an edit costs O(document) (a copy), which is cheap next to a forward pass. Line ends are `\n`, `\r\n` and `\r`,
+/// as the LSP specification says. Not thread-safe: the server applies changes in arrival order on one queue.
+public struct TextDocument: Sendable {
+    public let uri: String
+    public private(set) var languageID: String
+    public private(set) var version: Int
+    public private(set) var bytes: [UInt8]
+    /// Byte offset at which each line starts; always begins with 0.
+    private var lineStarts: [Int]
+
+    public init(uri: String, languageID: String, version: Int, text: String) {
+        self.uri = uri
+        self.languageID = languageID
+        self.version = version
+        self.bytes = Array(text.utf8)
+        self.lineStarts = TextDocument.lineStarts(of: bytes)
+    }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var lineCount: Int { lineStarts.count }
+
+    /// Applies the changes of one `didChange` notification in order, each against the result of the previous one.
+    public mutating func apply(_ changes: [TextChange], version: Int, encoding: PositionEncoding) {
+        for change in changes {
+            if let range = change.range {
+                let start = offset(of: range.start, encoding: encoding)
+                let end = max(start, offset(of: range.end, encoding: encoding))
+                bytes.replaceSubrange(start..<end, with: Array(change.text.utf8))
+            } else {
+                bytes = Array(change.text.utf8)
+            }
+            lineStarts = TextDocument.lineStarts(of: bytes)
+        }
+        self.version = version
+    }
+
+    /// Byte offset of a position. Out-of-range positions are clamped, as the LSP specification asks: a character
+    /// past the end of its line means the end of the line (before its line break), a line past the last line means
+    /// the end of the document; a position inside a character (half a surrogate pair, a byte inside a UTF-8
+    /// sequence) rounds down to that character's start.
+    public func offset(of position: Position, encoding: PositionEncoding) -> Int {
+        guard position.line >= 0 else { return 0 }
+        guard position.line < lineStarts.count else { return bytes.count }
+        let lineStart = lineStarts[position.line]
+        let lineEnd = contentEnd(ofLine: position.line)
+        var offset = lineStart
+        var units = 0
+        let target = max(0, position.character)
+        while offset < lineEnd {
+            let (scalar, length) = TextDocument.decodeScalar(bytes, at: offset)
+            let width = encoding.width(of: scalar)
+            if units + width > target { break }
+            units += width
+            offset += length
+        }
+        return offset
+    }
+
+    /// The position of a byte offset (which must lie on a character boundary), in the given encoding.
+    public func position(of offset: Int, encoding: PositionEncoding) -> Position {
+        let clamped = min(max(0, offset), bytes.count)
+        // The last line whose start is <= offset.
+        var low = 0, high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= clamped { low = mid } else { high = mid - 1 }
+        }
+        var cursor = lineStarts[low]
+        var units = 0
+        while cursor < clamped {
+            let (scalar, length) = TextDocument.decodeScalar(bytes, at: cursor)
+            units += encoding.width(of: scalar)
+            cursor += length
+        }
+        return Position(line: low, character: units)
+    }
+
+    /// End of a line's content, before its line break.
+    func contentEnd(ofLine line: Int) -> Int {
+        var end = line + 1 < lineStarts.count ? lineStarts[line + 1] : bytes.count
+        if end > lineStarts[line], bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        if end > lineStarts[line], bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return end
+    }
+
+    private static func lineStarts(of bytes: [UInt8]) -> [Int] {
+        var starts = [0]
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            i += 1
+            if byte == UInt8(ascii: "\n") {
+                starts.append(i)
+            } else if byte == UInt8(ascii: "\r") {
+                if i < bytes.count, bytes[i] == UInt8(ascii: "\n") { i += 1 }
+                starts.append(i)
+            }
+        }
+        return starts
+    }
+
+    /// Decodes the scalar starting at `offset` of valid UTF-8 and returns it with its byte length.
+    private static func decodeScalar(_ bytes: [UInt8], at offset: Int) -> (Unicode.Scalar, Int) {
+        let lead = bytes[offset]
+        let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        var value = length == 1 ? UInt32(lead) : UInt32(lead) & (0xFF >> (length + 1))
+        for i in 1..<length where offset + i < bytes.count {
+            value = value << 6 | UInt32(bytes[offset + i] & 0x3F)
+        }
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
+    }
+}
