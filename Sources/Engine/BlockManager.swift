@@ -1,0 +1,224 @@
+/// Hands out KV cache blocks, counts their references and remembers which token prefix each cached block holds.
+///
+/// A block holds the keys and values of `blockSize` consecutive positions of one sequence. The prefix index maps
+/// "this block follows block P and holds tokens X" to the block, so a new prompt can reuse every block of its longest
+/// cached prefix. GPT-2 has learned absolute positions, so only exact prefixes are reused: a block's identity is its
+/// parent block plus its own tokens, which together pin both the tokens and their positions.
+///
+/// Sharing rules: a full block never changes again and is shared by reference. A partially filled block is never
+/// shared, because its owner keeps writing into it; a new sequence whose prompt agrees with part of one gets a copy
+/// (`PrefixMatch.copy`). Unreferenced cached blocks stay in the index until the pool runs out, then the least
+/// recently used is evicted, deepest blocks first.
+///
+/// Threading: not thread-safe; owned by the scheduler's thread. Complexity: lookups are O(prompt blocks); eviction
+/// scans the pool (a few hundred blocks), which is nothing next to a forward pass.
+public final class BlockManager {
+    public let blockSize: Int
+    public let capacity: Int
+
+    /// What a prompt can reuse: shared full blocks (a reference is taken on each), and optionally a block to copy
+    /// the first `tokens` positions from into the sequence's next block.
+    public struct PrefixMatch: Equatable {
+        public var blocks: [Int]
+        public var copy: (block: Int, tokens: Int)?
+        public var reusedTokens: Int
+
+        public static func == (a: PrefixMatch, b: PrefixMatch) -> Bool {
+            a.blocks == b.blocks && a.copy?.block == b.copy?.block && a.copy?.tokens == b.copy?.tokens
+                && a.reusedTokens == b.reusedTokens
+        }
+    }
+
+    /// Engine-wide cache figures.
+    public struct Statistics: Equatable, Sendable {
+        public var blocksInUse = 0
+        public var blocksCached = 0
+        public var lookups = 0
+        public var tokensLookedUp = 0
+        public var tokensReused = 0
+        public var evictions = 0
+    }
+
+    private struct Key: Hashable {
+        var parent: Int  // -1 for the first block of a sequence
+        var tokens: [Int32]
+    }
+
+    private var refCount: [Int]
+    private var lastUse: [UInt64]
+    private var clock: UInt64 = 0
+    private var freeBlocks: [Int]
+    /// The indexed content of each cached block (full or partial).
+    private var keyOf: [Int: Key] = [:]
+    private var fullBlocks: [Key: Int] = [:]
+    private var children: [Int: Set<Int>] = [:]
+    private(set) public var statistics = Statistics()
+
+    public init(blockSize: Int, capacity: Int) {
+        precondition(blockSize > 0 && capacity > 0)
+        self.blockSize = blockSize
+        self.capacity = capacity
+        refCount = Array(repeating: 0, count: capacity)
+        lastUse = Array(repeating: 0, count: capacity)
+        freeBlocks = Array((0..<capacity).reversed())
+    }
+
+    /// Number of blocks some sequence references.
+    public var blocksInUse: Int { refCount.lazy.filter { $0 > 0 }.count }
+
+    /// Number of blocks that hold indexed, reusable content (referenced or not).
+    public var blocksCached: Int { keyOf.count }
+
+    public func referenceCount(of block: Int) -> Int { refCount[block] }
+
+    /// Finds the longest cached prefix of `tokens`, takes a reference on each shared full block and returns it.
+    ///
+    /// The caller passes at most the prompt minus its last token: the last token must be computed to get logits.
+    public func match(_ tokens: [Int32]) -> PrefixMatch {
+        var blocks: [Int] = []
+        var parent = -1
+        var start = 0
+        while start + blockSize <= tokens.count,
+              let block = fullBlocks[Key(parent: parent, tokens: Array(tokens[start..<start + blockSize]))] {
+            blocks.append(block)
+            parent = block
+            start += blockSize
+        }
+        var copy: (block: Int, tokens: Int)?
+        if start < tokens.count {
+            let rest = tokens[start..<min(tokens.count, start + blockSize)]
+            for child in siblings(after: parent) {
+                let common = commonPrefixLength(keyOf[child]!.tokens, rest)
+                if common > (copy?.tokens ?? 0) { copy = (child, common) }
+            }
+        }
+        for block in blocks { refCount[block] += 1 }
+        touch(blocks + (copy.map { [$0.block] } ?? []))
+        let reused = start + (copy?.tokens ?? 0)
+        statistics.lookups += 1
+        statistics.tokensLookedUp += tokens.count
+        statistics.tokensReused += reused
+        refreshCounts()
+        return PrefixMatch(blocks: blocks, copy: copy, reusedTokens: reused)
+    }
+
+    /// A fresh block with one reference, evicting the least recently used unreferenced cached block if the pool is
+    /// full. Returns nil when every block is referenced: the caller must wait or refuse the work.
+    ///
+    /// `keeping` protects a block from eviction (the source of a pending copy).
+    public func allocate(keeping: Int? = nil) -> Int? {
+        if let block = freeBlocks.popLast() {
+            refCount[block] = 1
+            refreshCounts()
+            return block
+        }
+        guard let victim = leastRecentlyUsedUnreferenced(except: keeping) else { return nil }
+        forget(victim)
+        statistics.evictions += 1
+        refCount[victim] = 1
+        refreshCounts()
+        return victim
+    }
+
+    /// Records the contents of a sequence's blocks so later prompts can reuse them: full blocks by reference,
+    /// the last partial block by copy. `tokens` are the tokens whose keys and values have been computed.
+    ///
+    /// Call it whenever a sequence's computed prefix has grown enough to be worth sharing and when it ends.
+    /// A block whose content is already indexed under another block stays private.
+    public func register(tokens: [Int32], blockTable: [Int]) {
+        var parent = -1
+        for (index, block) in blockTable.enumerated() {
+            let start = index * blockSize
+            guard start < tokens.count else { break }
+            let key = Key(parent: parent, tokens: Array(tokens[start..<min(tokens.count, start + blockSize)]))
+            let isFull = key.tokens.count == blockSize
+            if let existing = keyOf[block] {
+                if existing != key { forget(block); add(block, as: key, full: isFull) }
+            } else if isFull, let other = fullBlocks[key], other != block {
+                // Same content computed twice (two sequences at once). Later blocks hang off ours, which is not
+                // indexed, so stop here.
+                break
+            } else {
+                add(block, as: key, full: isFull)
+            }
+            parent = block
+        }
+        touch(blockTable)
+        refreshCounts()
+    }
+
+    /// Drops one reference from each block. Unreferenced blocks that hold no indexed content are free again;
+    /// indexed ones stay cached until evicted.
+    public func release(_ blocks: [Int]) {
+        for block in blocks {
+            precondition(refCount[block] > 0, "block \(block) released more often than referenced")
+            refCount[block] -= 1
+            if refCount[block] == 0, keyOf[block] == nil { freeBlocks.append(block) }
+        }
+        refreshCounts()
+    }
+
+    /// Forgets every cached block no one references (configuration change, tests).
+    public func clearCache() {
+        for block in Array(keyOf.keys) where refCount[block] == 0 && keyOf[block] != nil {
+            forget(block)
+            freeBlocks.append(block)
+        }
+        refreshCounts()
+    }
+
+    // MARK: - Private
+
+    private func siblings(after parent: Int) -> Set<Int> { children[parent] ?? [] }
+
+    private func add(_ block: Int, as key: Key, full: Bool) {
+        keyOf[block] = key
+        if full { fullBlocks[key] = block }
+        children[key.parent, default: []].insert(block)
+    }
+
+    /// Removes a block and (recursively) its descendants from the index. Descendants of an unreferenced block are
+    /// unreferenced too, since a sequence holding a block holds every block before it.
+    private func forget(_ block: Int) {
+        guard let key = keyOf.removeValue(forKey: block) else { return }
+        if fullBlocks[key] == block { fullBlocks[key] = nil }
+        children[key.parent]?.remove(block)
+        if children[key.parent]?.isEmpty == true { children[key.parent] = nil }
+        for child in children.removeValue(forKey: block) ?? [] {
+            forget(child)
+            if refCount[child] == 0 { freeBlocks.append(child) }
+        }
+    }
+
+    /// Marks blocks as just used, deepest last-touched first, so eviction takes the ends of prefixes before their
+    /// beginnings (a shared beginning serves more future prompts).
+    private func touch(_ blocks: [Int]) {
+        for block in blocks.reversed() {
+            clock += 1
+            lastUse[block] = clock
+        }
+    }
+
+    private func leastRecentlyUsedUnreferenced(except kept: Int?) -> Int? {
+        var best: Int?
+        for block in keyOf.keys where refCount[block] == 0 && block != kept {
+            if best == nil || lastUse[block] < lastUse[best!] { best = block }
+        }
+        return best
+    }
+
+    private func refreshCounts() {
+        statistics.blocksInUse = blocksInUse
+        statistics.blocksCached = blocksCached
+    }
+
+    private func commonPrefixLength(_ a: [Int32], _ b: ArraySlice<Int32>) -> Int {
+        var n = 0
+        var i = b.startIndex
+        while n < a.count, i < b.endIndex, a[n] == b[i] {
+            n += 1
+            i += 1
+        }
+        return n
+    }
+}
