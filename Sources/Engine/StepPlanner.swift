@@ -1,0 +1,87 @@
+/// Which kind of work a sequence serves; lower raw values go first.
+public enum Priority: Int, Comparable, Sendable, CaseIterable {
+    /// Inline completion: the user is waiting at the cursor.
+    case interactive = 0
+    case classify = 1
+    case summarize = 2
+
+    public static func < (a: Priority, b: Priority) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Decides which rows go into the next forward pass.
+///
+/// Every step is one forward pass over all chosen rows: one decode token for each running sequence plus prefill
+/// chunks of sequences that still have prompt tokens to compute, under a per-step token budget. Work is ordered by
+/// priority with aging (a sequence gains one priority level per `agingSteps` steps of waiting), so a flood of
+/// keystrokes cannot starve a summary forever. While interactive work is waiting, background prefill is cut into
+/// small chunks so a keystroke never waits behind a long prompt.
+///
+/// Pure and deterministic: it sees only the figures below, which is what makes scheduling testable without a model.
+public struct StepPlanner: Sendable {
+    public struct Candidate: Equatable, Sendable {
+        public var id: Int
+        public var priority: Priority
+        /// Step number at which the sequence arrived; older work ages into higher priority.
+        public var arrivalStep: Int
+        /// Prompt tokens not computed yet; 0 means the sequence is decoding (one token per step).
+        public var pendingPromptTokens: Int
+
+        public init(id: Int, priority: Priority, arrivalStep: Int, pendingPromptTokens: Int) {
+            self.id = id
+            self.priority = priority
+            self.arrivalStep = arrivalStep
+            self.pendingPromptTokens = pendingPromptTokens
+        }
+    }
+
+    /// One row of the next step: `tokens` new tokens of sequence `id`.
+    public struct Row: Equatable, Sendable {
+        public var id: Int
+        public var tokens: Int
+    }
+
+    /// Most tokens (rows of the activation matrix) in one step.
+    public var tokenBudget: Int
+    /// Largest prefill chunk of background work while interactive work is waiting.
+    public var backgroundChunkWhileInteractive: Int
+    public var agingSteps: Int
+
+    public init(tokenBudget: Int = 256, backgroundChunkWhileInteractive: Int = 16, agingSteps: Int = 64) {
+        precondition(tokenBudget > 0 && backgroundChunkWhileInteractive > 0 && agingSteps > 0)
+        self.tokenBudget = tokenBudget
+        self.backgroundChunkWhileInteractive = backgroundChunkWhileInteractive
+        self.agingSteps = agingSteps
+    }
+
+    /// The priority a candidate has at `step` after aging: the raw level minus one per `agingSteps` waited.
+    public func effectiveLevel(of candidate: Candidate, at step: Int) -> Int {
+        candidate.priority.rawValue - max(0, step - candidate.arrivalStep) / agingSteps
+    }
+
+    /// The rows of step number `step`, in order of effective priority (then arrival, then id).
+    public func plan(_ candidates: [Candidate], step: Int) -> [Row] {
+        let ordered = candidates.sorted {
+            let (a, b) = (effectiveLevel(of: $0, at: step), effectiveLevel(of: $1, at: step))
+            if a != b { return a < b }
+            if $0.arrivalStep != $1.arrivalStep { return $0.arrivalStep < $1.arrivalStep }
+            return $0.id < $1.id
+        }
+        let interactiveWaiting = candidates.contains { $0.priority == .interactive }
+        var budget = tokenBudget
+        var rows: [Row] = []
+        // Decoding sequences first: one token each is cheap and keeps every stream moving.
+        for candidate in ordered where candidate.pendingPromptTokens == 0 && budget > 0 {
+            rows.append(Row(id: candidate.id, tokens: 1))
+            budget -= 1
+        }
+        for candidate in ordered where candidate.pendingPromptTokens > 0 && budget > 0 {
+            var chunk = min(candidate.pendingPromptTokens, budget)
+            if interactiveWaiting && candidate.priority != .interactive {
+                chunk = min(chunk, backgroundChunkWhileInteractive)
+            }
+            rows.append(Row(id: candidate.id, tokens: chunk))
+            budget -= chunk
+        }
+        return rows
+    }
+}
