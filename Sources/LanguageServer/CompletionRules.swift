@@ -1,0 +1,81 @@
+/// How much an inline completion may span.
+public enum CompletionMode: String, Sendable, CaseIterable {
+    case singleLine = "single-line"
+    case multiLine = "multi-line"
+    /// Single-line when text follows the cursor on its line, multi-line otherwise.
+    case auto
+}
+
+/// The text-level stop rules of one inline completion: where generated text ends and what is shown.
+///
+/// Built from the text around the cursor; `cut(_:)` is asked after every generated token, `finish(_:)` once at the end.
+/// Multi-line completions end at a blank line or at a line indented less than the cursor's line (the block the user
+/// is writing has ended). Overlap with the text after the cursor is stripped, so completing `foo(|)` with `x)` shows
+/// `x`, not `x))`.
+public struct CompletionRules: Sendable, Equatable {
+    public let multiLine: Bool
+    /// Leading whitespace of the cursor's line, in columns (a tab counts as one).
+    public let indentation: Int
+    /// The rest of the cursor's line after the cursor.
+    public let textAfterCursor: String
+
+    public init(mode: CompletionMode, linePrefix: String, lineSuffix: String) {
+        let followed = !lineSuffix.allSatisfy(\.isWhitespace)
+        switch mode {
+        case .singleLine: multiLine = false
+        case .multiLine: multiLine = true
+        case .auto: multiLine = !followed
+        }
+        indentation = linePrefix.prefix { $0 == " " || $0 == "\t" }.count
+        textAfterCursor = lineSuffix
+    }
+
+    /// Where the generated text must be cut, or nil to keep generating.
+    public func cut(_ generated: String) -> String.Index? {
+        guard let firstBreak = generated.firstIndex(where: \.isNewline) else { return nil }
+        if !multiLine {
+            // A completion that starts on the next line is not single-line text for this one.
+            return firstBreak
+        }
+        // Examine each complete line after the cursor's line.
+        var lineStart = generated.index(after: firstBreak)
+        while let lineEnd = generated[lineStart...].firstIndex(where: \.isNewline) {
+            let line = generated[lineStart..<lineEnd]
+            if line.allSatisfy(\.isWhitespace) { return lineStart }
+            let indent = line.prefix { $0 == " " || $0 == "\t" }.count
+            if indent < indentation { return lineStart }
+            lineStart = generated.index(after: lineEnd)
+        }
+        // A partial last line that already shows a dedent ends the block too.
+        let partial = generated[lineStart...]
+        if let first = partial.firstIndex(where: { $0 != " " && $0 != "\t" }),
+           partial.distance(from: partial.startIndex, to: first) < indentation {
+            return lineStart
+        }
+        return nil
+    }
+
+    /// The text to show: cut by the rules, trailing line breaks dropped, overlap with the text after the cursor
+    /// removed; nil when nothing but whitespace is left.
+    public func finish(_ generated: String) -> String? {
+        var text = generated
+        if let end = cut(text) { text = String(text[..<end]) }
+        while let last = text.last, last.isNewline { text.removeLast() }
+        if !textAfterCursor.isEmpty {
+            let overlap = longestSuffixOverlap(text, textAfterCursor)
+            text.removeLast(overlap)
+        }
+        return text.allSatisfy(\.isWhitespace) ? nil : text
+    }
+
+    /// Length of the longest suffix of `text` that is a prefix of `following`.
+    private func longestSuffixOverlap(_ text: String, _ following: String) -> Int {
+        let a = Array(text), b = Array(following)
+        var length = min(a.count, b.count)
+        while length > 0 {
+            if a[(a.count - length)...].elementsEqual(b[..<length]) { return length }
+            length -= 1
+        }
+        return 0
+    }
+}

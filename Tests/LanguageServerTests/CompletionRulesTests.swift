@@ -1,0 +1,42 @@
+import XCTest
+@testable import LanguageServer
+
+final class CompletionRulesTests: XCTestCase {
+    func testAutoIsSingleLineWhenTextFollowsTheCursor() {
+        XCTAssertFalse(CompletionRules(mode: .auto, linePrefix: "foo(", lineSuffix: ")").multiLine)
+        XCTAssertTrue(CompletionRules(mode: .auto, linePrefix: "def f():", lineSuffix: "  ").multiLine)
+    }
+
+    func testSingleLineStopsAtTheFirstLineBreak() {
+        let rules = CompletionRules(mode: .singleLine, linePrefix: "x = ", lineSuffix: "")
+        let generated = "compute(1)\nprint(x)"
+        XCTAssertEqual(rules.cut(generated), generated.firstIndex(of: "\n"))
+        XCTAssertEqual(rules.finish(generated), "compute(1)")
+    }
+
+    func testMultiLineStopsAtABlankLine() {
+        let rules = CompletionRules(mode: .multiLine, linePrefix: "def f():", lineSuffix: "")
+        XCTAssertNil(rules.cut("\n    a = 1\n    return a"))
+        XCTAssertEqual(rules.finish("\n    a = 1\n    return a\n\ndef g():\n"), "\n    a = 1\n    return a")
+    }
+
+    func testMultiLineStopsAtADedentBelowTheCursorLine() {
+        let rules = CompletionRules(mode: .multiLine, linePrefix: "    x = ", lineSuffix: "")
+        XCTAssertEqual(rules.finish("1\n    y = 2\nz = 3\n"), "1\n    y = 2")
+        // The dedent shows before its line is complete.
+        XCTAssertNotNil(rules.cut("1\n  z"))
+    }
+
+    func testOverlapWithTheTextAfterTheCursorIsStripped() {
+        let rules = CompletionRules(mode: .auto, linePrefix: "print(", lineSuffix: "))")
+        XCTAssertEqual(rules.finish("value))"), "value")
+        XCTAssertEqual(rules.finish("value)"), "value")
+        XCTAssertEqual(rules.finish("value"), "value")
+    }
+
+    func testWhitespaceOnlyCompletionsAreDropped() {
+        let rules = CompletionRules(mode: .singleLine, linePrefix: "x", lineSuffix: "")
+        XCTAssertNil(rules.finish("   \nfoo"))
+        XCTAssertNil(rules.finish(""))
+    }
+}
