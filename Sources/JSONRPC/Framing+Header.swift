@@ -48,7 +48,14 @@ extension Framing {
             }
             lineStart = lineEnd + lineTerminator.count
         }
-        guard let contentLength else { return .failure(.invalid(.missingContentLength)) }
+        guard let contentLength else {
+            // A "Content-Length:" inside a line (not at its start) follows garbage, such as the body of a frame
+            // whose header was refused: skip to it.
+            if let name = firstIndex(of: contentLengthName, in: block, caseInsensitive: true), name > block.startIndex {
+                return .failure(.garbage(length: name - block.startIndex))
+            }
+            return .failure(.invalid(.missingContentLength))
+        }
         guard contentLength > 0 else { return .failure(.invalid(.zeroContentLength)) }
         return .success(Header(contentLength: contentLength))
     }
