@@ -41,7 +41,7 @@ let package = Package(
         ]),
 
         // Tests: one target per module, plus end-to-end tests of the built binary.
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),

@@ -1,2 +1,0 @@
-// Module JSON: see ../shared/DESIGN.md (Layout). Placeholder until its issue lands.
-enum JSONModule {}

@@ -1,2 +1,0 @@
-// Module JSONRPC: see ../shared/DESIGN.md (Layout). Placeholder until its issue lands.
-enum JSONRPCModule {}

@@ -1,8 +1,0 @@
-import XCTest
-@testable import JSON
-
-final class JSONModuleTests: XCTestCase {
-    func testModuleBuilds() throws {
-        _ = JSONModule.self
-    }
-}
