@@ -33,6 +33,8 @@ public final class BlockManager {
     public struct Statistics: Equatable, Sendable {
         public var blocksInUse = 0
         public var blocksCached = 0
+        /// Blocks not free: referenced, cached, or both.
+        public var blocksHeld = 0
         public var lookups = 0
         public var tokensLookedUp = 0
         public var tokensReused = 0
@@ -41,7 +43,7 @@ public final class BlockManager {
 
     private struct Key: Hashable {
         var parent: Int  // -1 for the first block of a sequence
-        var tokens: [Int32]
+        var tokens: [Int]
     }
 
     private var refCount: [Int]
@@ -74,7 +76,7 @@ public final class BlockManager {
     /// Finds the longest cached prefix of `tokens`, takes a reference on each shared full block and returns it.
     ///
     /// The caller passes at most the prompt minus its last token: the last token must be computed to get logits.
-    public func match(_ tokens: [Int32]) -> PrefixMatch {
+    public func match(_ tokens: [Int]) -> PrefixMatch {
         var blocks: [Int] = []
         var parent = -1
         var start = 0
@@ -125,7 +127,7 @@ public final class BlockManager {
     ///
     /// Call it whenever a sequence's computed prefix has grown enough to be worth sharing and when it ends.
     /// A block whose content is already indexed under another block stays private.
-    public func register(tokens: [Int32], blockTable: [Int]) {
+    public func register(tokens: [Int], blockTable: [Int]) {
         var parent = -1
         for (index, block) in blockTable.enumerated() {
             let start = index * blockSize
@@ -210,9 +212,10 @@ public final class BlockManager {
     private func refreshCounts() {
         statistics.blocksInUse = blocksInUse
         statistics.blocksCached = blocksCached
+        statistics.blocksHeld = capacity - freeBlocks.count
     }
 
-    private func commonPrefixLength(_ a: [Int32], _ b: ArraySlice<Int32>) -> Int {
+    private func commonPrefixLength(_ a: [Int], _ b: ArraySlice<Int>) -> Int {
         var n = 0
         var i = b.startIndex
         while n < a.count, i < b.endIndex, a[n] == b[i] {

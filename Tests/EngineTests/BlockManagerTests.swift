@@ -3,7 +3,7 @@ import XCTest
 
 final class BlockManagerTests: XCTestCase {
     /// Allocates blocks for `tokens` after a match, the way the scheduler does, and registers them.
-    private func run(_ manager: BlockManager, _ tokens: [Int32]) -> (match: BlockManager.PrefixMatch, table: [Int]) {
+    private func run(_ manager: BlockManager, _ tokens: [Int]) -> (match: BlockManager.PrefixMatch, table: [Int]) {
         let match = manager.match(Array(tokens.dropLast()))
         var table = match.blocks
         let needed = (tokens.count + manager.blockSize - 1) / manager.blockSize
@@ -17,7 +17,7 @@ final class BlockManagerTests: XCTestCase {
 
     func testAppendingOneTokenReusesEverythingBeforeIt() {
         let manager = BlockManager(blockSize: 4, capacity: 16)
-        let prompt: [Int32] = Array(1...10)
+        let prompt: [Int] = Array(1...10)
         let first = run(manager, prompt)
         XCTAssertEqual(first.match.reusedTokens, 0)
         manager.release(first.table)
@@ -32,7 +32,7 @@ final class BlockManagerTests: XCTestCase {
 
     func testAnEditInTheMiddleReusesOnlyBlocksBeforeIt() {
         let manager = BlockManager(blockSize: 4, capacity: 16)
-        let prompt: [Int32] = Array(1...12)
+        let prompt: [Int] = Array(1...12)
         manager.release(run(manager, prompt).table)
         var edited = prompt
         edited[5] = 99
@@ -87,7 +87,7 @@ final class BlockManagerTests: XCTestCase {
     func testBlockAccountingReturnsToZeroWhenEverythingIsReleasedAndCleared() {
         let manager = BlockManager(blockSize: 3, capacity: 32)
         var tables: [[Int]] = []
-        for n in 1...20 { tables.append(run(manager, (0..<Int32(n)).map { $0 % 7 }).table) }
+        for n in 1...20 { tables.append(run(manager, (0..<n).map { $0 % 7 }).table) }
         for table in tables { manager.release(table) }
         XCTAssertEqual(manager.blocksInUse, 0)
         manager.clearCache()

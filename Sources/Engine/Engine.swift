@@ -1,0 +1,162 @@
+import Dispatch
+import Foundation
+
+/// Runs jobs on one or more models with continuous batching over a paged, prefix-shared KV cache.
+///
+/// Jobs are submitted from any thread and run on the engine's own thread (inference blocks; it must not sit on
+/// Swift's cooperative pool). Each step is one forward pass per model over every active row: one decode token per
+/// generating sequence plus prefill chunks of new ones, chosen by `StepPlanner`. A new prompt first takes every cached
+/// block of its longest exact prefix (`BlockManager`), so a keystroke computes only the tokens that changed.
+///
+/// Threading: `submit`, `cancel`, `statistics` and `shutdown` may be called from any thread. `onFinish` callbacks run
+/// on the engine thread, exactly once per job; they must return quickly (hop to your own queue).
+public final class Engine: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy`.
+        public var maximumJobs = 64
+        public var planner = StepPlanner()
+        public init() {}
+    }
+
+    public typealias Completion = @Sendable (Result<JobResult, EngineError>) -> Void
+
+    /// A submitted job before the engine thread has admitted it.
+    struct Submission {
+        let id: JobID
+        let job: Job
+        let submitted: DispatchTime
+        let onFinish: Completion
+    }
+
+    let models: [StepModel]
+    let blockManagers: [BlockManager]
+    let options: Options
+
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var incoming: [Submission] = []
+    private var cancelled: Set<JobID> = []
+    private var jobCount = 0
+    private var nextJob = 0
+    private var stopping = false
+    private var snapshot = EngineStatistics()
+
+    // Engine thread only.
+    var sequences: [JobID: SequenceState] = [:]
+    var stepNumber = 0
+    var totals = EngineStatistics()
+
+    public init(models: [StepModel], options: Options = Options()) {
+        precondition(!models.isEmpty, "an engine needs a model")
+        self.models = models
+        self.blockManagers = models.map { BlockManager(blockSize: $0.blockSize, capacity: $0.blockCapacity) }
+        self.options = options
+        let thread = Thread { [self] in runLoop() }
+        thread.name = "gptls.engine"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Queues a job. Throws at once when the engine is full or the job can never fit; other failures come
+    /// through `onFinish`.
+    @discardableResult
+    public func submit(_ job: Job, onFinish: @escaping Completion) throws(EngineError) -> JobID {
+        guard models.indices.contains(job.model) else { throw .unknownModel(job.model) }
+        guard !job.prompt.isEmpty else { throw .emptyPrompt }
+        let model = models[job.model]
+        guard job.prompt.count <= model.contextLength else {
+            throw .promptTooLong(tokens: job.prompt.count, context: model.contextLength)
+        }
+        let positions = job.prompt.count + max(0, min(job.maxTokens, model.contextLength - job.prompt.count + 1) - 1)
+        let blocksNeeded = (positions + model.blockSize - 1) / model.blockSize
+        guard blocksNeeded <= model.blockCapacity else {
+            throw .tooLargeForCache(blocksNeeded: blocksNeeded, capacity: model.blockCapacity)
+        }
+        condition.lock()
+        defer { condition.unlock() }
+        guard jobCount < options.maximumJobs else { throw .busy(queued: jobCount, limit: options.maximumJobs) }
+        nextJob += 1
+        jobCount += 1
+        let id = JobID(rawValue: nextJob)
+        incoming.append(Submission(id: id, job: job, submitted: .now(), onFinish: onFinish))
+        condition.signal()
+        return id
+    }
+
+    /// Stops a job at the next step; its callback gets `.cancelled`. Blocks it computed stay cached.
+    public func cancel(_ id: JobID) {
+        condition.lock()
+        cancelled.insert(id)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Cache and throughput figures, as of the end of the last step.
+    public var statistics: EngineStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return snapshot
+    }
+
+    /// Finishes every job with `.cancelled` and stops the engine thread.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    // MARK: - The engine thread
+
+    private func runLoop() {
+        while true {
+            condition.lock()
+            while incoming.isEmpty && cancelled.isEmpty && sequences.isEmpty && !stopping {
+                condition.wait()
+            }
+            let arrivals = incoming
+            let cancels = cancelled
+            let stop = stopping
+            incoming.removeAll()
+            cancelled.removeAll()
+            condition.unlock()
+
+            if stop {
+                for submission in arrivals { submission.onFinish(.failure(.cancelled)) }
+                for id in Array(sequences.keys) { end(id, .failure(.cancelled)) }
+                publish()
+                return
+            }
+            for submission in arrivals {
+                if cancels.contains(submission.id) {
+                    jobDone()
+                    submission.onFinish(.failure(.cancelled))
+                } else {
+                    admit(submission)
+                }
+            }
+            for id in cancels where sequences[id] != nil { end(id, .failure(.cancelled)) }
+            if !sequences.isEmpty { step() }
+            publish()
+        }
+    }
+
+    /// Marks one job as gone from the engine (for the admission limit).
+    func jobDone() {
+        condition.lock()
+        jobCount -= 1
+        condition.unlock()
+    }
+
+    private func publish() {
+        var figures = totals
+        figures.activeSequences = sequences.count
+        figures.caches = zip(models, blockManagers).map { model, manager in
+            CacheFigures(blockSize: model.blockSize, capacity: model.blockCapacity,
+                         bytesPerBlock: model.bytesPerBlock, statistics: manager.statistics)
+        }
+        condition.lock()
+        snapshot = figures
+        condition.unlock()
+    }
+}

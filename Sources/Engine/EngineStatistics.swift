@@ -1,0 +1,27 @@
+/// The KV cache of one model.
+public struct CacheFigures: Equatable, Sendable {
+    public var blockSize: Int
+    public var capacity: Int
+    public var bytesPerBlock: Int
+    public var statistics: BlockManager.Statistics
+
+    /// Bytes held by blocks that are referenced or cached.
+    public var bytesUsed: Int { statistics.blocksHeld * bytesPerBlock }
+
+    /// Share of looked-up prompt tokens that came from the cache.
+    public var hitRate: Double {
+        statistics.tokensLookedUp == 0 ? 0 : Double(statistics.tokensReused) / Double(statistics.tokensLookedUp)
+    }
+}
+
+/// Engine-wide figures, for `gptls/status` and benchmarks.
+public struct EngineStatistics: Equatable, Sendable {
+    public var steps = 0
+    public var jobsFinished = 0
+    public var promptTokensComputed = 0
+    public var promptTokensReused = 0
+    public var tokensGenerated = 0
+    public var activeSequences = 0
+    /// One entry per model, in the engine's model order.
+    public var caches: [CacheFigures] = []
+}

@@ -1,0 +1,76 @@
+import JSON
+import JSONRPC
+
+/// The user's configuration: `initializationOptions` or `workspace/didChangeConfiguration` settings.
+///
+/// Documented by protocol/schema/configuration.schema.json. Fields that a message leaves out keep their value.
+public struct Settings: Equatable, Sendable {
+    /// Model for every task; nil means the bundled model.
+    public var model: String?
+    /// Per-task overrides of `model`, keyed "completion", "summarize", "classify".
+    public var models: [String: String] = [:]
+    public var maxTokens = 48
+    public var summaryMaxTokens = 64
+    public var temperature = 0.0
+    public var completionMode = CompletionMode.auto
+    public var deadlineMs = 2000
+    public var cacheBudgetMB = 256
+
+    public init() {}
+
+    /// The model path for a task, or nil for the bundled one.
+    public func modelPath(for task: String) -> String? { models[task] ?? model }
+
+    /// Applies the fields present in `json`; throws -32602 naming the first bad field and changes nothing then.
+    public mutating func merge(_ json: JSONValue) throws {
+        guard case .object(let object) = json else {
+            throw ResponseError(.invalidParams, "settings must be an object, not \(json.typeName)")
+        }
+        var next = self
+        for (key, value) in object.members {
+            switch key {
+            case "model": next.model = try Settings.string(value, key)
+            case "models":
+                guard case .object(let perTask) = value else { throw Settings.bad(key, "an object", value) }
+                for (task, path) in perTask.members {
+                    guard ["completion", "summarize", "classify"].contains(task) else {
+                        throw ResponseError(.invalidParams,
+                                            "settings.models.\(task): unknown task; use completion, summarize or classify")
+                    }
+                    next.models[task] = try Settings.string(path, "models.\(task)")
+                }
+            case "maxTokens": next.maxTokens = try Settings.integer(value, key, 1...1024)
+            case "summaryMaxTokens": next.summaryMaxTokens = try Settings.integer(value, key, 1...1024)
+            case "temperature":
+                guard let t = value.double, (0...5).contains(t) else { throw Settings.bad(key, "a number in 0...5", value) }
+                next.temperature = t
+            case "completionMode":
+                guard let text = value.string, let mode = CompletionMode(rawValue: text) else {
+                    throw Settings.bad(key, "\"single-line\", \"multi-line\" or \"auto\"", value)
+                }
+                next.completionMode = mode
+            case "deadlineMs": next.deadlineMs = try Settings.integer(value, key, 10...60000)
+            case "cacheBudgetMB": next.cacheBudgetMB = try Settings.integer(value, key, 1...65536)
+            default: continue  // Unknown keys belong to clients (e.g. their debounce delay).
+            }
+        }
+        self = next
+    }
+
+    private static func string(_ value: JSONValue, _ key: String) throws -> String? {
+        if value.isNull { return nil }
+        guard let text = value.string, !text.isEmpty else { throw bad(key, "a non-empty string or null", value) }
+        return text
+    }
+
+    private static func integer(_ value: JSONValue, _ key: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let number = value.int, range.contains(number) else {
+            throw bad(key, "an integer in \(range.lowerBound)...\(range.upperBound)", value)
+        }
+        return number
+    }
+
+    private static func bad(_ key: String, _ expected: String, _ value: JSONValue) -> ResponseError {
+        ResponseError(.invalidParams, "settings.\(key) must be \(expected), not \(value.jsonText)")
+    }
+}
