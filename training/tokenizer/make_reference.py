@@ -50,7 +50,7 @@ def gpt2_encoding():
         assert enc.encode_ordinary(text) == ids, (text, enc.encode_ordinary(text))
     assert enc.n_vocab == 50257
     assert enc.encode("<|endoftext|>", allowed_special="all") == [50256]
-    verdict = open(os.path.join(FIXTURES, "the-verdict.txt"), encoding="utf-8").read()
+    verdict = open(os.path.join(FIXTURES, "the-verdict.txt"), encoding="utf-8", newline="").read()
     assert len(enc.encode_ordinary(verdict)) == 5145
     return enc
 
@@ -147,7 +147,7 @@ def make_corpus_manifest(enc):
 
 
 def make_torture_reference(enc):
-    text = open(os.path.join(FIXTURES, "torture.txt"), encoding="utf-8").read()
+    text = open(os.path.join(FIXTURES, "torture.txt"), encoding="utf-8", newline="").read()
     pieces = regex.findall(GPT2_PATTERN, text)
     assert "".join(pieces) == text
     with open(os.path.join(FIXTURES, "torture-pretokens.json"), "w") as f:
@@ -172,7 +172,7 @@ def make_custom_bpe(enc):
     os.makedirs(out, exist_ok=True)
     tok.save(os.path.join(out, "tokenizer.json"))
     tok.model.save(out)  # vocab.json + merges.txt
-    sample = open(os.path.join(PYLIB, "json/scanner.py"), encoding="utf-8").read()[:6000] + \
+    sample = open(os.path.join(PYLIB, "json/scanner.py"), encoding="utf-8", newline="").read()[:6000] + \
         "\nNon-code: Ünïcödé 日本語 🎉 and  spaces\t\ttabs end."
     ids = tok.encode(sample).ids
     # The same vocabulary as tiktoken ranks: the id is the rank (ids follow merge order after the byte alphabet).
