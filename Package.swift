@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "JSONRPC", dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
 
         // The model side.
-        .target(name: "Tokenizer", resources: [.copy("Resources/gpt2")]),
+        .target(name: "Tokenizer", resources: [.copy("Resources/gpt2")], swiftSettings: optimised),
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: optimised),
         .target(name: "GPT", dependencies: ["Kernels"], swiftSettings: optimised),
         .target(name: "Engine", dependencies: ["GPT", "Tokenizer", .product(name: "Logging", package: "swift-log")]),
@@ -43,7 +43,7 @@ let package = Package(
         // Tests: one target per module, plus end-to-end tests of the built binary.
         .testTarget(name: "JSONTests", dependencies: ["JSON"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),

@@ -1,2 +1,0 @@
-// Module Tokenizer: see ../shared/DESIGN.md (Layout). Placeholder until its issue lands.
-enum TokenizerModule {}

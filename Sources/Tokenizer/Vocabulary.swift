@@ -1,0 +1,91 @@
+/// A byte-level BPE vocabulary ready to encode: the bytes of every id, the merges, the special tokens, and the
+/// pre-tokens that are a single token (the shortcut taken before any merging).
+///
+/// Built by the loaders (`Vocabulary+Building.swift`) from any of the file forms. Immutable and thread-safe.
+struct Vocabulary: Sendable {
+    /// How merges are ranked.
+    enum MergeRule: Sendable {
+        /// Hugging Face / OpenAI merges lists: the rank is the merge's line; only listed pairs merge.
+        case mergeList
+        /// tiktoken rank files: any adjacent pair whose concatenation is a token merges, ranked by that token's rank.
+        case tokenRanks
+    }
+
+    /// Token bytes, all ids end to end; id `i` is `bytes[offsets[i]..<offsets[i + 1]]`.
+    let bytes: [UInt8]
+    let offsets: [Int]
+    /// Ids that are not ordinary tokens and are only produced when asked for by name.
+    let specials: [String: Int]
+    let merger: BytePairMerger
+    /// Pre-token bytes -> id, for pieces whose merging gives that single token.
+    let shortcut: ByteSequenceMap
+
+    var size: Int { offsets.count - 1 }
+
+    /// Builds the vocabulary from ordinary tokens and merges.
+    ///
+    /// - Parameters:
+    ///   - tokens: bytes of each ordinary token by id (`nil` for ids that are special or unused).
+    ///   - merges: `(left, right, rank)` id triples; the merged token is the token of the concatenated bytes.
+    ///   - specials: special token text -> id.
+    ///   - path: named in errors.
+    init(tokens: [[UInt8]?], merges: [(left: Int, right: Int, rank: Int)], specials: [String: Int],
+         rule: MergeRule, path: String) throws {
+        var index = ByteSequenceMap(minimumCapacity: tokens.count)
+        for (id, token) in tokens.enumerated() {
+            if let token { index.set(Int64(id), for: token) }
+        }
+        var byteTokens = [UInt32](repeating: 0, count: 256)
+        for byte in 0..<256 {
+            guard let id = index.value(for: [UInt8(byte)]) else { throw TokenizerError.missingByteToken(path: path, byte: UInt8(byte)) }
+            byteTokens[byte] = UInt32(id)
+        }
+        var table: [UInt64: UInt64] = [:]
+        table.reserveCapacity(merges.count)
+        for merge in merges {
+            guard let left = tokens[merge.left], let right = tokens[merge.right],
+                  let merged = index.value(for: left + right) else { continue }  // checked by the loaders
+            let key = UInt64(merge.left) << 32 | UInt64(merge.right)
+            if table[key] == nil { table[key] = UInt64(merge.rank) << 32 | UInt64(merged) }
+        }
+        let merger = BytePairMerger(merges: table, byteTokens: byteTokens)
+        self.merger = merger
+
+        var all: [UInt8] = []
+        var offsets = [0]
+        let size = max(tokens.count, (specials.values.max() ?? -1) + 1)
+        let specialText = Dictionary(specials.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+        for id in 0..<size {
+            if let text = specialText[id] {
+                all.append(contentsOf: Array(text.utf8))
+            } else if id < tokens.count, let token = tokens[id] {
+                all.append(contentsOf: token)
+            }
+            offsets.append(all.count)
+        }
+        bytes = all
+        self.offsets = offsets
+        self.specials = specials
+
+        // The shortcut holds a token only when merging its bytes gives that token back, so it never changes a result;
+        // under tiktoken's rule every token qualifies, as tiktoken itself looks pieces up first.
+        var shortcut = ByteSequenceMap(minimumCapacity: tokens.count)
+        var scratch: [Int] = []
+        for (id, token) in tokens.enumerated() {
+            guard let token, specialText[id] == nil else { continue }
+            if rule == .mergeList {
+                scratch.removeAll(keepingCapacity: true)
+                token.withUnsafeBufferPointer { merger.merge($0, into: &scratch) }
+                guard scratch == [id] else { continue }
+            }
+            shortcut.set(Int64(id), for: token)
+        }
+        self.shortcut = shortcut
+    }
+
+    /// The bytes of a token, or nil for an id outside the vocabulary.
+    func tokenBytes(_ id: Int) -> ArraySlice<UInt8>? {
+        guard id >= 0, id < size else { return nil }
+        return bytes[offsets[id]..<offsets[id + 1]]
+    }
+}
