@@ -163,17 +163,16 @@ public final class Assistant: @unchecked Sendable {
         let model = completionModel
         let tokenizer = model.tokenizer
         let instruction = "Classify the following text as one of: \(labels.joined(separator: ", "))."
-        var prompt = tokenizer.encode(PromptFormat.alpaca(instruction: instruction, input: text))
         let continuations = labels.map { tokenizer.encode($0) }
         let longest = continuations.map(\.count).max() ?? 1
-        if prompt.count + longest > model.contextLength {
-            prompt = Array(prompt.suffix(model.contextLength - longest))
-        }
+        // Keep the end of a long input: the instruction's response header must stay right before the label.
+        let prompt = Array(tokenizer.encode(PromptFormat.alpaca(instruction: instruction, input: text))
+            .suffix(model.contextLength - longest))
         // First the shared prompt alone, so every label's job finds it cached; then one job per label.
         let shared = Job(model: model.index, priority: .classify, prompt: prompt)
         handle.submit(shared) { [self] outcome in
             if case .failure(let error) = outcome { return onFinish(.failure(error)) }
-            let collector = ScoreCollector(count: labels.count) { results in
+            let collector = ScoreCollector<(Double, JobMetrics)>(count: labels.count) { results in
                 switch results {
                 case .failure(let error): onFinish(.failure(error))
                 case .success(let scored):

@@ -34,7 +34,7 @@ extension Server {
     /// Shared by both completion methods: prompt from the text before the cursor, stop rules from the text around it.
     private func generateCompletion(id: RequestID, params: JSONValue?, method: String,
                                     result: @escaping @Sendable (String?, Range, JSONValue) -> JSONValue) {
-        do {
+        run(id, method) {
             let params = try LSPParams.object(params, method)
             let document = try document(params, method)
             let position = try LSPParams.position(params["position"], "\(method): position")
@@ -59,10 +59,6 @@ extension Server {
                 }.mapError(Server.responseError))
             }
             track(id, method: method, cancel: handle.cancel)
-        } catch let error as ResponseError {
-            reply(id, .failure(error))
-        } catch {
-            reply(id, .failure(ResponseError(.internalError, "\(method): \(error)")))
         }
     }
 

@@ -126,7 +126,7 @@ extension Server {
     }
 
     /// Runs a handler that either tracks its request or throws the error to reply with.
-    private func run(_ id: RequestID, _ method: String, _ body: () throws -> Void) {
+    func run(_ id: RequestID, _ method: String, _ body: () throws -> Void) {
         do {
             try body()
         } catch let error as ResponseError {

@@ -33,7 +33,7 @@ public final class Server: @unchecked Sendable {
     private let onTermination: @Sendable (Termination) -> Void
 
     // State below is touched on `queue` only.
-    private(set) var state = State.waitingForInitialize
+    var state = State.waitingForInitialize
     var encoding = PositionEncoding.utf16
     var documents: [String: TextDocument] = [:]
     var settings: Settings
@@ -58,6 +58,12 @@ public final class Server: @unchecked Sendable {
         self.logger = logger
         self.send = send
         self.onTermination = onTermination
+        models.onFailure = { [weak self] message in self?.showMessage(.error, message) }
+    }
+
+    /// Waits until every message received so far has been handled (replies to engine jobs may still be coming).
+    public func waitUntilIdle() {
+        queue.sync {}
     }
 
     /// Hands an incoming message to the server. Any thread; returns at once.
