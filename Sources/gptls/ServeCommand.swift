@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import JSONRPC
+import LanguageServer
+import Logging
+
+/// `gptls serve` (also the default): the language server on stdin/stdout.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the language server protocol on stdin/stdout (the default when no subcommand is given).",
+        discussion: """
+            An editor starts gptls as a subprocess and speaks JSON-RPC 2.0 with LSP framing to it. stdout carries \
+            only protocol frames; logs go to stderr. See protocol/README.md for the methods and the configuration.
+            """)
+
+    @Option(name: .long, help: "Model directory or .safetensors file for every task (default: the bundled model).")
+    var model: String?
+
+    @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget per model, in MiB.")
+    var kvCacheMB: Int?
+
+    @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() throws {
+        configureLogging(level: logLevel)
+        var settings = Settings()
+        settings.model = model
+        if let kvCacheMB { settings.cacheBudgetMB = kvCacheMB }
+        let connection = Connection.standardIO()
+        let server = Server(settings: settings, models: ModelProvider(loader: ModelLoading.load),
+                            send: { connection.send($0) },
+                            onTermination: { termination in
+                                connection.flush()
+                                switch termination {
+                                case .clean: exit(0)
+                                case .unexpected(let why):
+                                    Logger(label: "gptls").notice("exiting: \(why)")
+                                    exit(1)
+                                }
+                            })
+        connection.start(onMessage: { server.receive($0) }, onClose: { server.inputClosed() })
+        dispatchMain()
+    }
+}
