@@ -41,11 +41,15 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Starts the reader thread. Call once.
+    ///
+    /// Also ignores SIGPIPE for the whole process: a peer that goes away must become a logged write error, not a
+    /// signal that kills this process (the server when the editor dies, `gptls demo` when the server dies).
     public func start(onMessage: @escaping @Sendable (Message) -> Void, onClose: @escaping @Sendable () -> Void) {
         startLock.lock()
         precondition(!started, "Connection.start called twice")
         started = true
         startLock.unlock()
+        signal(SIGPIPE, SIG_IGN)
         let thread = Thread { [self] in
             readLoop(onMessage: onMessage)
             onClose()
