@@ -74,6 +74,7 @@ public final class Connection: @unchecked Sendable {
     private func readLoop(onMessage: (Message) -> Void) {
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var resynchronising = false
         while true {
             let count = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -95,9 +96,16 @@ public final class Connection: @unchecked Sendable {
                 case .incomplete:
                     break framing
                 case .invalidHeader(let error, let length):
-                    logger.error("\(error)")
+                    // The body of a refused 1 GB frame is skipped 16 KiB at a time: log the refusal, not each skip.
+                    if resynchronising, error.isSkippedGarbage {
+                        logger.debug("\(error)")
+                    } else {
+                        logger.error("\(error)")
+                    }
+                    resynchronising = true
                     consumed += length
                 case .frame(let body, let length):
+                    resynchronising = false
                     consumed += length
                     deliver(body, to: onMessage)
                 }

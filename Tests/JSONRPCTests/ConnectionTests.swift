@@ -82,6 +82,8 @@ final class ConnectionTests: XCTestCase {
         let log = harness.log.messages
         XCTAssertTrue(log.contains { $0.hasPrefix("error") && $0.contains("\"nope\"") }, "\(log)")
         XCTAssertTrue(log.contains { $0.contains("Content-Length 5000, above the limit of 1000") }, "\(log)")
+        XCTAssertEqual(log.filter { $0.hasPrefix("error") }.count, 2, "the skipped bodies are logged at debug level: \(log)")
+        XCTAssertTrue(log.contains { $0.hasPrefix("debug") && $0.contains("skipped") }, "\(log)")
     }
 
     func testReassemblesFramesSplitAcrossWrites() {
