@@ -86,6 +86,21 @@ final class ConnectionTests: XCTestCase {
         XCTAssertTrue(log.contains { $0.hasPrefix("debug") && $0.contains("skipped") }, "\(log)")
     }
 
+    /// The reader thread decodes (and later frees) the deepest nesting jansson accepts without running out of
+    /// stack, and answers deeper nesting with -32700.
+    func testHandlesTheDeepestNestingOnTheReaderThread() {
+        let harness = Harness()
+        let depth = JSONValue.maximumDepth - 1  // the message object itself is one level
+        let deep = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        harness.toServer.write(Framing.encode(Array(#"{"jsonrpc":"2.0","method":"deep","params":\#(deep)}"#.utf8)))
+        harness.inbox.wait(for: 1)
+        let tooDeep = String(repeating: "[", count: 100_000)
+        harness.toServer.write(Framing.encode(Array(#"{"jsonrpc":"2.0","method":"deep","params":\#(tooDeep)}"#.utf8)))
+        XCTAssertEqual(harness.replies.next()?["error"]?["code"], -32700)
+        harness.finish()
+        XCTAssertEqual(harness.inbox.messages.first?.method, "deep")
+    }
+
     func testReassemblesFramesSplitAcrossWrites() {
         let harness = Harness()
         let frame = Message.request(id: "split", method: "m", params: ["text": "é😀"]).framed()
