@@ -29,4 +29,9 @@ enum JanssonAllocations {
         try body()
         return live
     }
+
+    /// Releases a tree made by `JSONValue.makeJansson()`, for tests that hold one on purpose.
+    static func release(_ json: UnsafeMutablePointer<json_t>) {
+        json_decref(json)
+    }
 }

@@ -41,11 +41,15 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Starts the reader thread. Call once.
+    ///
+    /// Also ignores SIGPIPE for the whole process: a peer that goes away must become a logged write error, not a
+    /// signal that kills this process (the server when the editor dies, `gptls demo` when the server dies).
     public func start(onMessage: @escaping @Sendable (Message) -> Void, onClose: @escaping @Sendable () -> Void) {
         startLock.lock()
         precondition(!started, "Connection.start called twice")
         started = true
         startLock.unlock()
+        signal(SIGPIPE, SIG_IGN)
         let thread = Thread { [self] in
             readLoop(onMessage: onMessage)
             onClose()
@@ -70,6 +74,7 @@ public final class Connection: @unchecked Sendable {
     private func readLoop(onMessage: (Message) -> Void) {
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var resynchronising = false
         while true {
             let count = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -91,9 +96,16 @@ public final class Connection: @unchecked Sendable {
                 case .incomplete:
                     break framing
                 case .invalidHeader(let error, let length):
-                    logger.error("\(error)")
+                    // The body of a refused 1 GB frame is skipped 16 KiB at a time: log the refusal, not each skip.
+                    if resynchronising, error.isSkippedGarbage {
+                        logger.debug("\(error)")
+                    } else {
+                        logger.error("\(error)")
+                    }
+                    resynchronising = true
                     consumed += length
                 case .frame(let body, let length):
+                    resynchronising = false
                     consumed += length
                     deliver(body, to: onMessage)
                 }

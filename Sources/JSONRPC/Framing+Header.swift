@@ -98,20 +98,13 @@ extension Framing {
 
     /// The lower-cased `charset` parameter of a media type such as `application/vscode-jsonrpc; charset=utf-8`.
     static func charset(of contentType: ArraySlice<UInt8>) -> String? {
-        let text = String(decoding: contentType, as: UTF8.self).lowercased()
-        for parameter in text.split(separator: ";").dropFirst() {
-            let parts = parameter.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, parts[0].trimmingSpaces == "charset" {
-                return String(parts[1].trimmingSpaces.filter { $0 != "\"" })
-            }
+        for parameter in contentType.split(separator: UInt8(ascii: ";")).dropFirst() {
+            guard let equals = parameter.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: trimmed(parameter[..<equals]), as: UTF8.self).lowercased()
+            guard name == "charset" else { continue }
+            let value = trimmed(parameter[(equals + 1)...]).filter { $0 != UInt8(ascii: "\"") }
+            return String(decoding: value, as: UTF8.self).lowercased()
         }
         return nil
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingSpaces: Substring {
-        drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()
-            .reduce(into: Substring()) { $0.append($1) }
     }
 }

@@ -10,6 +10,14 @@ public enum FramingError: Error, Equatable, Sendable, CustomStringConvertible {
     case headerTooLong(limit: Int)
     case garbageBeforeHeader(byteCount: Int)
 
+    /// True for the errors that skip bytes which are not a header (rather than a header that was refused).
+    public var isSkippedGarbage: Bool {
+        switch self {
+        case .headerTooLong, .garbageBeforeHeader: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .missingContentLength:

@@ -6,7 +6,8 @@ import Logging
 ///
 /// Meant for `gptls demo` and end-to-end tests, which drive a server subprocess through pipes (`input` is the
 /// server's stdout, `output` its stdin). Notifications from the server go to `onNotification`; requests from the
-/// server go to `onRequest`, whose result is sent back (by default -32601 MethodNotFound).
+/// server go to `onRequest`, whose result is sent back (by default -32601 MethodNotFound). `onClose` runs when the
+/// server's output ends (pending and later requests then throw `connectionClosed`).
 ///
 /// Threading: `request` and `notify` may be called from several threads at once; `request` blocks its caller.
 /// The callbacks run on the connection's reader thread.
@@ -42,7 +43,8 @@ public final class JSONRPCClient: @unchecked Sendable {
                 onNotification: @escaping @Sendable (_ method: String, _ params: JSONValue?) -> Void = { _, _ in },
                 onRequest: @escaping RequestHandler = { method, _ in
                     .failure(ResponseError(.methodNotFound, "the client does not handle \(method)"))
-                }) {
+                },
+                onClose: @escaping @Sendable () -> Void = {}) {
         connection = Connection(input: input, output: output, logger: logger)
         self.logger = logger
         connection.start(onMessage: { [weak self] message in
@@ -57,6 +59,7 @@ public final class JSONRPCClient: @unchecked Sendable {
             }
         }, onClose: { [weak self] in
             self?.closeAll()
+            onClose()
         })
     }
 

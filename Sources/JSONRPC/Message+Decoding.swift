@@ -11,7 +11,8 @@ extension Message {
             json = try JSONValue.parse(body)
         } catch {
             throw InvalidMessage(id: nil, error: ResponseError(
-                .parseError, "message body is not valid JSON: \(error)",
+                .parseError,
+                "message body is not valid JSON: line \(error.line), column \(error.column) (byte \(error.position)): \(error.text)",
                 data: ["line": .int(error.line), "column": .int(error.column), "position": .int(error.position)]))
         }
         try self.init(json: json)

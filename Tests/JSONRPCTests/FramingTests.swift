@@ -64,7 +64,8 @@ final class FramingTests: XCTestCase {
         let text = "X-Custom: yes\r\ncontent-type: application/vscode-jsonrpc; charset=utf-8\r\n"
             + "CONTENT-LENGTH:   3  \r\n\r\n[1]"
             + "Content-Length: 2\r\nContent-Type: application/vscode-jsonrpc; charset=utf8\r\n\r\n{}"
-        XCTAssertEqual(events(text), [.body("[1]"), .body("{}")])
+            + "Content-Type: application/json; Charset = \"UTF-8\"\r\nContent-Length: 1\r\n\r\n7"
+        XCTAssertEqual(events(text), [.body("[1]"), .body("{}"), .body("7")])
     }
 
     func testWorksOnSlicesThatDoNotStartAtZero() {

@@ -43,6 +43,13 @@ final class MessageDecodingTests: XCTestCase {
         }
     }
 
+    /// The example of protocol/README.md (section Transport, Error codes).
+    func testParseErrorReplyReadsAsInTheProtocolREADME() throws {
+        let reply = try XCTUnwrap(failure(#"{"jsonrpc":"2.0","id":1,"method":"#)?.reply)
+        XCTAssertEqual(String(decoding: reply.framed(), as: UTF8.self), "Content-Length: 202\r\n\r\n"
+            + #"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"message body is not valid JSON: line 1, column 33 (byte 33): unexpected token near end of file","data":{"line":1,"column":33,"position":33}}}"#)
+    }
+
     func testInvalidUTF8IsAParseErrorThatSaysWhere() throws {
         let body = Array(#"{"jsonrpc":"2.0","id":1,"method":"x","params":[""#.utf8) + [0xC0, 0xAF] + Array(#""]}"#.utf8)
         let error = try XCTUnwrap(failure(body))
