@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer"]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSONRPC", "JSON"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -9,6 +9,7 @@ struct GPTLS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
-        subcommands: []
+        subcommands: [ServeCommand.self, DemoCommand.self],
+        defaultSubcommand: ServeCommand.self
     )
 }

@@ -34,10 +34,10 @@ struct ServeCommand: ParsableCommand {
                             onTermination: { termination in
                                 connection.flush()
                                 switch termination {
-                                case .clean: exit(0)
+                                case .clean: Foundation.exit(0)
                                 case .unexpected(let why):
                                     Logger(label: "gptls").notice("exiting: \(why)")
-                                    exit(1)
+                                    Foundation.exit(1)
                                 }
                             })
         connection.start(onMessage: { server.receive($0) }, onClose: { server.inputClosed() })
