@@ -13,7 +13,7 @@ struct BytePairMerger: Sendable {
     static let scanLimit = 128
 
     /// `(left << 32 | right)` -> `(rank << 32 | merged)`.
-    let merges: [UInt64: UInt64]
+    let merges: PairTable
     /// The token of each byte.
     let byteTokens: [UInt32]
 
@@ -29,7 +29,7 @@ struct BytePairMerger: Sendable {
     /// `rank << 32 | merged` of the pair, or `UInt64.max` if the pair has no merge.
     @inline(__always)
     func pair(_ left: UInt32, _ right: UInt32) -> UInt64 {
-        merges[UInt64(left) << 32 | UInt64(right)] ?? UInt64.max
+        merges.value(UInt64(left) << 32 | UInt64(right))
     }
 
     func mergeByScanning(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [Int]) {
@@ -132,7 +132,7 @@ extension BytePairMerger {
         var ids = [UInt32](repeating: 0, count: n)
         var next = [UInt32](repeating: 0, count: n)
         var previous = [UInt32](repeating: end, count: n)
-        var buckets: [Int: [UInt32]] = [:]  // rank -> positions of left tokens
+        var buckets = [[UInt32]](repeating: [], count: merges.maxRank + 1)  // rank -> positions of left tokens
         for i in 0..<n {
             ids[i] = byteTokens[Int(piece[i])]
             next[i] = UInt32(i + 1)
@@ -140,10 +140,10 @@ extension BytePairMerger {
         }
         for i in 0..<n - 1 {
             let found = pair(ids[i], ids[i + 1])
-            if found != UInt64.max { buckets[Int(found >> 32), default: []].append(UInt32(i)) }
+            if found != UInt64.max { buckets[Int(found >> 32)].append(UInt32(i)) }
         }
-        var ranks = MinHeap(capacity: buckets.count)  // ranks that have work, lowest first
-        for rank in buckets.keys { ranks.push(UInt64(rank)) }
+        var ranks = MinHeap(capacity: 64)  // ranks that have work, lowest first
+        for rank in buckets.indices where !buckets[rank].isEmpty { ranks.push(UInt64(rank)) }
         var monotonic = true
         /// Files the pair starting at `a` under its rank; false if that rank is not above `rank`.
         func file(_ a: UInt32, _ b: UInt32, above rank: Int) -> Bool {
@@ -152,13 +152,14 @@ extension BytePairMerger {
             if candidate == UInt64.max { return true }
             let newRank = Int(candidate >> 32)
             if newRank <= rank { return false }
-            if buckets[newRank] == nil { ranks.push(UInt64(newRank)) }
-            buckets[newRank, default: []].append(a)
+            if buckets[newRank].isEmpty { ranks.push(UInt64(newRank)) }
+            buckets[newRank].append(a)
             return true
         }
         while monotonic, let next64 = ranks.pop() {
             let rank = Int(next64)
-            guard var positions = buckets.removeValue(forKey: rank) else { continue }
+            var positions: [UInt32] = []
+            swap(&positions, &buckets[rank])
             positions.sort()
             for position in positions {
                 let left = Int(position)

@@ -48,7 +48,7 @@ struct Vocabulary: Sendable {
             let key = UInt64(merge.left) << 32 | UInt64(merge.right)
             if table[key] == nil { table[key] = UInt64(merge.rank) << 32 | UInt64(merged) }
         }
-        let merger = BytePairMerger(merges: table, byteTokens: byteTokens)
+        let merger = BytePairMerger(merges: PairTable(table), byteTokens: byteTokens)
         self.merger = merger
 
         var all: [UInt8] = []
