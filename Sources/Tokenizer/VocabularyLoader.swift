@@ -10,11 +10,12 @@ enum VocabularyLoader {
         let manager = FileManager.default
         func exists(_ name: String) -> Bool { manager.fileExists(atPath: directory.appendingPathComponent(name).path) }
         if exists("tokenizer.json") { return .tokenizerJSON(directory.appendingPathComponent("tokenizer.json")) }
-        if exists("vocab.json"), exists("merges.txt") {
+        // One file of a pair without the other is reported as the missing file when loading.
+        if exists("vocab.json") || exists("merges.txt") {
             return .mergeList(vocabulary: directory.appendingPathComponent("vocab.json"),
                               merges: directory.appendingPathComponent("merges.txt"))
         }
-        if exists("encoder.json"), exists("vocab.bpe") {
+        if exists("encoder.json") || exists("vocab.bpe") {
             return .mergeList(vocabulary: directory.appendingPathComponent("encoder.json"),
                               merges: directory.appendingPathComponent("vocab.bpe"))
         }
