@@ -76,7 +76,8 @@ enum VocabularyLoader {
         do {
             return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            let reason = data.isEmpty ? "the file is empty" : "\(error)"
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            let reason = data.isEmpty ? "the file is empty" : detail
             throw TokenizerError.invalidJSON(path: file.path, reason: reason)
         }
     }
