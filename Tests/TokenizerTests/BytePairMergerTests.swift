@@ -51,4 +51,23 @@ final class BytePairMergerTests: XCTestCase {
         XCTAssertEqual(tokenizer.decode(lineIDs), line)
         print("50 MB single line of text: \(Date().timeIntervalSince(start)) s")
     }
+
+    func testVocabularyWhoseMergesAreOutOfRankOrderFallsBackToTheHeap() throws {
+        // "ab c" is ranked before "a b", so merging a+b creates a pair of lower rank: the buckets must give up.
+        var vocabulary: [String: Int] = [:]
+        for byte in 0..<256 { vocabulary[String(ByteLevel.characterOfByte[byte])] = byte }
+        vocabulary["ab"] = 256
+        vocabulary["abc"] = 257
+        let directory = try Fixtures.temporaryDirectory(self)
+        try JSONSerialization.data(withJSONObject: vocabulary).write(to: directory.appendingPathComponent("vocab.json"))
+        try Data("ab c\na b\n".utf8).write(to: directory.appendingPathComponent("merges.txt"))
+        let tokenizer = try BPETokenizer(directory: directory)
+        let merger = tokenizer.vocabulary.merger
+        let piece = Array(String(repeating: "abcab", count: 100).utf8)
+        let result = all(merger, piece)
+        XCTAssertNil(result.bucketed, "out-of-order ranks must be refused")
+        XCTAssertEqual(result.heaped, result.scanned)
+        XCTAssertEqual(tokenizer.encode(String(decoding: piece, as: UTF8.self)), result.scanned)
+        XCTAssertEqual(Array(result.scanned.prefix(3)), [257, 256, 257])
+    }
 }
