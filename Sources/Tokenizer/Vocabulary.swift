@@ -1,7 +1,7 @@
 /// A byte-level BPE vocabulary ready to encode: the bytes of every id, the merges, the special tokens, and the
 /// pre-tokens that are a single token (the shortcut taken before any merging).
 ///
-/// Built by the loaders (`Vocabulary+Building.swift`) from any of the file forms. Immutable and thread-safe.
+/// Built by `VocabularyLoader` from any of the file forms. Immutable and thread-safe.
 struct Vocabulary: Sendable {
     /// How merges are ranked.
     enum MergeRule: Sendable {
@@ -83,9 +83,9 @@ struct Vocabulary: Sendable {
         self.shortcut = shortcut
     }
 
-    /// The bytes of a token, or nil for an id outside the vocabulary.
+    /// The bytes of a token, or nil for an id outside the vocabulary or one that no token uses.
     func tokenBytes(_ id: Int) -> ArraySlice<UInt8>? {
-        guard id >= 0, id < size else { return nil }
+        guard id >= 0, id < size, offsets[id] < offsets[id + 1] else { return nil }
         return bytes[offsets[id]..<offsets[id + 1]]
     }
 }

@@ -39,10 +39,12 @@ extension VocabularyLoader {
         }
         var added: [String: Int] = [:]
         for entry in root["added_tokens"] as? [[String: Any]] ?? [] {
-            guard let content = entry["content"] as? String, let number = entry["id"] as? NSNumber else {
-                throw TokenizerError.wrongFormat(path: path, reason: "added_tokens entries need \"content\" and \"id\"")
+            guard let content = entry["content"] as? String, let number = entry["id"] as? NSNumber,
+                  let id = Int(exactly: number.doubleValue), id >= 0, id < 1 << 24 else {
+                throw TokenizerError.wrongFormat(path: path, reason: "added_tokens entries need a \"content\" string "
+                    + "and an \"id\" in 0..<16777216")
             }
-            added[content] = number.intValue
+            added[content] = id
         }
         // Merge line numbers count merges from 1 here, which is what the error messages show.
         return try buildFromMergeList(ids: ids, vocabularyPath: path, merges: merges, mergesPath: path, added: added)

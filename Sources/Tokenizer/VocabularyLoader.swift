@@ -116,6 +116,11 @@ enum VocabularyLoader {
             }
             strings[id] = token
         }
+        for (content, id) in added where id < strings.count {
+            if let other = strings[id], other != content {
+                throw TokenizerError.duplicateID(path: vocabularyPath, id: id, first: other, second: content)
+            }
+        }
         var merged = [Bool](repeating: false, count: size)
         var triples: [(left: Int, right: Int, rank: Int)] = []
         triples.reserveCapacity(merges.count)

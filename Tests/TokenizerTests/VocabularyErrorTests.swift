@@ -131,6 +131,25 @@ final class VocabularyErrorTests: XCTestCase {
         guard case .wrongFormat = loadError(noModel, naming: "tokenizer.json") else { return XCTFail("no model") }
     }
 
+    func testAddedTokenThatClashesWithAVocabularyIdOrHasABadId() throws {
+        let vocabulary = tinyVocabulary()
+        func tokenizerJSON(_ added: String) throws -> URL {
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: vocabulary), as: UTF8.self)
+            return try directory(raw: ["tokenizer.json": """
+                {"added_tokens": [\(added)], "pre_tokenizer": {"type": "ByteLevel"},
+                 "model": {"type": "BPE", "vocab": \(json), "merges": ["a b"]}}
+                """])
+        }
+        guard case .duplicateID = loadError(try tokenizerJSON(#"{"id": 256, "content": "<s>"}"#), naming: "tokenizer.json")
+        else { return XCTFail("clash") }
+        guard case .wrongFormat = loadError(try tokenizerJSON(#"{"id": -1, "content": "<s>"}"#), naming: "tokenizer.json")
+        else { return XCTFail("negative id") }
+        let fine = try BPETokenizer(directory: tokenizerJSON(#"{"id": 300, "content": "<s>"}"#))
+        XCTAssertEqual(fine.id(forSpecial: "<s>"), 300)
+        XCTAssertEqual(fine.encode("ab<s>", allowedSpecial: ["<s>"]), [256, 300])
+        XCTAssertEqual(fine.decode([299, 300]), "\u{FFFD}<s>", "an id no token uses decodes to U+FFFD")
+    }
+
     func testTiktokenFileWithBadLineOrDuplicateRank() throws {
         let bad = try directory(raw: ["x.tiktoken": "YQ== 0\nnot base64!! 1\n"])
         guard case .wrongFormat(_, let reason) = loadError(bad, naming: "x.tiktoken") else { return XCTFail() }
