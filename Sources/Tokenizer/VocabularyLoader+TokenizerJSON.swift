@@ -14,6 +14,14 @@ extension VocabularyLoader {
         let type = model["type"] as? String ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupported(path: path, feature: "model type \(type)") }
         try checkByteLevel(root, path: path)
+        for option in ["continuing_subword_prefix", "end_of_word_suffix"] {
+            if let value = model[option] as? String, !value.isEmpty {
+                throw TokenizerError.unsupported(path: path, feature: "model.\(option) \(value.debugDescription)")
+            }
+        }
+        for option in ["byte_fallback", "ignore_merges"] where model[option] as? Bool == true {
+            throw TokenizerError.unsupported(path: path, feature: "model.\(option): true")
+        }
         guard let vocabulary = model["vocab"] else {
             throw TokenizerError.wrongFormat(path: path, reason: "model has no \"vocab\"")
         }

@@ -160,6 +160,26 @@ final class VocabularyErrorTests: XCTestCase {
         guard case .missingByteToken = loadError(missingBytes, naming: "x.tiktoken") else { return XCTFail("bytes") }
     }
 
+    func testTruncatedCopiesOfEveryFormLoadOrFailWithATypedError() throws {
+        let source = Fixtures.url("custom-bpe")
+        for name in ["tokenizer.json", "vocab.json", "merges.txt", "custom.tiktoken"] {
+            let data = try Data(contentsOf: source.appendingPathComponent(name))
+            for cut in stride(from: 0, to: data.count, by: max(1, data.count / 25)) {
+                var files = [name: data.prefix(cut)]
+                if name == "vocab.json" { files["merges.txt"] = try Data(contentsOf: source.appendingPathComponent("merges.txt")) }
+                if name == "merges.txt" { files["vocab.json"] = try Data(contentsOf: source.appendingPathComponent("vocab.json")) }
+                let directory = try Fixtures.temporaryDirectory(self)
+                for (file, content) in files { try content.write(to: directory.appendingPathComponent(file)) }
+                do {
+                    _ = try BPETokenizer(directory: directory)  // a prefix of a merges list is itself valid
+                } catch is TokenizerError {
+                } catch {
+                    XCTFail("\(name) cut at \(cut): untyped error \(error)")
+                }
+            }
+        }
+    }
+
     func testErrorMessagesReadAsSentences() {
         let error = TokenizerError.mergeOfUnknownToken(path: "/m/merges.txt", line: 7, token: "Ġx\u{0}")
         XCTAssertEqual(error.description, #"/m/merges.txt:7: merge of unknown token "Ġx\0""#)
