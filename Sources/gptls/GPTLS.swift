@@ -9,7 +9,7 @@ struct GPTLS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
-        subcommands: [ServeCommand.self, DemoCommand.self],
+        subcommands: [ServeCommand.self, DemoCommand.self, TokenizeCommand.self, TokenizerBenchCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
