@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JSONRPC
+import Engine
 import LanguageServer
 import Logging
 
@@ -29,7 +30,7 @@ struct ServeCommand: ParsableCommand {
         settings.model = model
         if let kvCacheMB { settings.cacheBudgetMB = kvCacheMB }
         let connection = Connection.standardIO()
-        let server = Server(settings: settings, models: ModelProvider(loader: ModelLoading.load),
+        let server = Server(settings: settings, models: ModelProvider(loader: { _ in throw CleanExit.message("model loading is not wired up yet (waiting for the GPT runtime)") }),
                             send: { connection.send($0) },
                             onTermination: { termination in
                                 connection.flush()
