@@ -9,16 +9,15 @@ enum Binary {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// The `gptls` built next to the test bundle (`swift build` builds it; scripts/test runs that first).
+    /// The built `gptls`: `GPTLS_BIN`, else the debug build in the checkout (scripts/test builds it first).
     static var gptls: URL {
         get throws {
-            var directory = Bundle(for: Marker.self).bundleURL.deletingLastPathComponent()
-            for _ in 0..<3 {
-                let candidate = directory.appendingPathComponent("gptls")
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-                directory = directory.deletingLastPathComponent()
+            let path = ProcessInfo.processInfo.environment["GPTLS_BIN"]
+                ?? repository.appendingPathComponent(".build/debug/gptls").path
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw HarnessError("\(path) is not an executable; run `swift build` first or set GPTLS_BIN")
             }
-            throw XCTSkip("the gptls binary is not built; run `swift build` first")
+            return URL(fileURLWithPath: path)
         }
     }
 
@@ -34,5 +33,4 @@ enum Binary {
                           captureStandardError: true)
     }
 
-    private final class Marker {}
 }
