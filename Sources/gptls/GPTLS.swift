@@ -9,6 +9,6 @@ struct GPTLS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
-        subcommands: []
+        subcommands: [GenerateCommand.self, InspectCommand.self, BenchCommand.self]
     )
 }
