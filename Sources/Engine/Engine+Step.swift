@@ -1,3 +1,4 @@
+import GPT
 import Dispatch
 
 extension Engine {
@@ -123,7 +124,7 @@ extension Engine {
             }
         }
         let logits = output[(output.count - model.outputWidth)...]
-        let token = sequence.sampler.pick(logits)
+        let token = sequence.sampler.sample(logits)
         if sequence.generated.isEmpty { sequence.metrics.firstTokenMs = sequence.elapsedMs() }
         if sequence.job.stopTokens.contains(token) { return finish(sequence, .stop) }
         sequence.generated.append(token)
@@ -165,6 +166,7 @@ extension Engine {
         manager.release(sequence.blockTable)
         totals.jobsFinished += 1
         jobDone()
+        publish()
         var result = result
         if case .success(var value) = result {
             value.metrics.totalMs = sequence.elapsedMs()

@@ -148,7 +148,8 @@ public final class Engine: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func publish() {
+    /// Makes the current figures visible to `statistics`; called after every step and before every callback.
+    func publish() {
         var figures = totals
         figures.activeSequences = sequences.count
         figures.caches = zip(models, blockManagers).map { model, manager in

@@ -6,9 +6,13 @@ public struct GPTBatchRow: Sendable {
     public var startPosition: Int
     /// Block indices in a `KVBlockPool`, covering positions 0..<startPosition + tokens.count.
     public var blockTable: [Int]
+    /// How many of the row's last positions to return outputs for: 1 (the next-token logits) by default, 0 for a
+    /// prefill chunk whose outputs nobody reads, more to score a continuation.
+    public var outputCount: Int
 
-    public init(tokens: [Int], startPosition: Int, blockTable: [Int]) {
+    public init(tokens: [Int], startPosition: Int, blockTable: [Int], outputCount: Int = 1) {
         self.tokens = tokens; self.startPosition = startPosition; self.blockTable = blockTable
+        self.outputCount = outputCount
     }
 }
 
@@ -25,8 +29,9 @@ extension GPTModel {
     ///
     /// All rows' tokens are packed into one [N, C] activation matrix. Each row's new K/V are written into its
     /// blocks at positions startPosition..<startPosition+tokens.count (never below), so blocks shared with other
-    /// sequences are only read. Returns the last position of each row ([rows, width]) or, with `allPositions`,
-    /// every new position in row order ([N, width]). A classifier pools at the row's last token (or its rightmost
+    /// sequences are only read. Returns each row's last `outputCount` positions in row order
+    /// ([sum of outputCount, width]) or, with `allPositions`, every new position in row order ([N, width]).
+    /// A classifier pools at the row's last token (or its rightmost
     /// non-pad token when the config has a pad token).
     public func forward(_ rows: [GPTBatchRow], cache: KVBlockPool, allPositions: Bool = false) throws -> GPTLogits {
         let c = config.nEmbd, f = config.nInner, h = config.nHead, d = config.headSize
@@ -87,19 +92,21 @@ extension GPTModel {
         } else {
             var offset = 0
             for row in rows {
-                var last = row.tokens.count - 1
-                if case .classifier = task, let pad = config.padTokenId,
+                let count = row.tokens.count
+                if row.outputCount == 1, case .classifier = task, let pad = config.padTokenId,
                    let i = row.tokens.lastIndex(where: { $0 != pad }) {
-                    last = i
+                    picked.append(offset + i)
+                } else {
+                    picked.append(contentsOf: (offset + count - min(row.outputCount, count))..<(offset + count))
                 }
-                picked.append(offset + last)
-                offset += row.tokens.count
+                offset += count
             }
         }
+        let width = outputWidth
+        guard !picked.isEmpty else { return GPTLogits(width: width, values: []) }
         for (i, src) in picked.enumerated() { (normed + i * c).update(from: x + src * c, count: c) }
         LayerNorm.apply(normed, rows: picked.count, channels: c, gain: finalGain, bias: finalBias,
                         epsilon: config.layerNormEpsilon, into: normed)
-        let width = outputWidth
         var out = [Float](repeating: 0, count: picked.count * width)
         out.withUnsafeMutableBufferPointer { buffer in
             Matmul.linear(normed, rows: picked.count, inFeatures: c, weight: head, bias: headBias,
@@ -116,6 +123,9 @@ extension GPTModel {
         guard !rows.isEmpty else { throw GPTError.invalidInput(reason: "a forward pass needs at least one row") }
         for (r, row) in rows.enumerated() {
             guard !row.tokens.isEmpty else { throw GPTError.invalidInput(reason: "row \(r) has no tokens") }
+            guard row.outputCount >= 0 else {
+                throw GPTError.invalidInput(reason: "row \(r) asks for \(row.outputCount) outputs, expected 0 or more")
+            }
             guard row.startPosition >= 0, row.startPosition + row.tokens.count <= config.nPositions else {
                 throw GPTError.invalidInput(reason: "row \(r) spans positions \(row.startPosition)..<"
                     + "\(row.startPosition + row.tokens.count), expected within the context of \(config.nPositions)")

@@ -49,6 +49,22 @@ public final class KVBlockPool {
     /// Blocks needed to hold `tokens` positions.
     public func blocksNeeded(forTokens tokens: Int) -> Int { (tokens + blockSize - 1) / blockSize }
 
+    /// Copies the keys and values of the first `positions` slots of block `source` into `destination`, in every
+    /// layer: how a new sequence takes over the agreeing part of a cached, partially filled block.
+    public func copy(block source: Int, to destination: Int, positions: Int) {
+        precondition(source != destination && (0..<capacity).contains(source) && (0..<capacity).contains(destination)
+                     && (0...blockSize).contains(positions), "bad block copy \(source) -> \(destination) (\(positions))")
+        for l in 0..<layers {
+            let from = view(layer: l)
+            // Keys and values of one layer are each `blockSize * channels` floats, one after the other.
+            for half in 0..<2 {
+                let offset = half * blockSize * channels
+                (from.keys + destination * blockFloats + offset)
+                    .update(from: from.keys + source * blockFloats + offset, count: positions * channels)
+            }
+        }
+    }
+
     /// Layer `l`'s view for the attention kernel.
     func view(layer l: Int) -> PagedKV {
         let keys = storage + l * 2 * blockSize * channels

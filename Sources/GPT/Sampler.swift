@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The generator is SplitMix64 with our own float conversion, so a seed gives the same tokens on every platform.
 /// A value type; each sequence owns its own sampler. Complexity O(V log V) when top-k/top-p sort, O(V) otherwise.
-public struct Sampler {
+public struct Sampler: Sendable {
     public struct Parameters: Equatable, Sendable {
         /// 0 means greedy (argmax).
         public var temperature: Float

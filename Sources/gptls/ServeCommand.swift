@@ -30,7 +30,7 @@ struct ServeCommand: ParsableCommand {
         settings.model = model
         if let kvCacheMB { settings.cacheBudgetMB = kvCacheMB }
         let connection = Connection.standardIO()
-        let server = Server(settings: settings, models: ModelProvider(loader: { _ in throw CleanExit.message("model loading is not wired up yet (waiting for the GPT runtime)") }),
+        let server = Server(settings: settings, models: ModelProvider(loader: ModelLoader.assistant),
                             send: { connection.send($0) },
                             onTermination: { termination in
                                 connection.flush()
