@@ -21,11 +21,22 @@ enum Binary {
         }
     }
 
-    /// The model the end-to-end tests serve: `GPTLS_TEST_MODEL`, else the bundled model.
-    static var model: String {
-        ProcessInfo.processInfo.environment["GPTLS_TEST_MODEL"]
-            ?? repository.appendingPathComponent("models/default").path
-    }
+    /// The model the end-to-end tests serve: `GPTLS_TEST_MODEL`, else the bundled model, else (in a checkout
+    /// without one) a tiny random-weight model written by `gptls random-model`.
+    static let model: String = {
+        if let explicit = ProcessInfo.processInfo.environment["GPTLS_TEST_MODEL"] { return explicit }
+        let bundled = repository.appendingPathComponent("models/default")
+        if FileManager.default.fileExists(atPath: bundled.appendingPathComponent("manifest.json").path) {
+            return bundled.path
+        }
+        let random = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-e2e-\(getpid())")
+        let process = Process()
+        process.executableURL = try? gptls
+        process.arguments = ["random-model", random.path, "--seed", "1"]
+        try? process.run()
+        process.waitUntilExit()
+        return random.path
+    }()
 
     /// Starts `gptls serve` on the test model.
     static func serve(_ extra: [String] = []) throws -> ServerProcess {
