@@ -181,6 +181,26 @@ def make_torture_reference(enc):
         json.dump(enc.encode_ordinary(text), f)
 
 
+# Every Unicode scalar once, each followed by a separator in turn, so that the letter / number / space class of every
+# code point (assigned or not) meets each alternative of the pattern. The Swift test builds the same text.
+EVERY_SCALAR_SEPARATORS = ["a", "1", " ", "  ", "!", "\n", " x", "'s", "\t"]
+
+
+def every_scalar_text():
+    seps = EVERY_SCALAR_SEPARATORS
+    return "".join(chr(v) + seps[v % len(seps)] for v in range(0x110000) if not 0xD800 <= v <= 0xDFFF)
+
+
+def make_every_scalar_reference(enc):
+    text = every_scalar_text()
+    ids = enc.encode_ordinary(text)
+    with open(os.path.join(FIXTURES, "every-scalar.json"), "w") as f:
+        json.dump({"comment": "ids of every_scalar_text() in training/tokenizer/make_reference.py",
+                   "separators": EVERY_SCALAR_SEPARATORS, "bytes": len(text.encode()), "tokens": len(ids),
+                   "blockSize": BLOCK, "blocks": block_hashes(ids)}, f, indent=0)
+    print(f"every scalar: {len(text.encode())} bytes, {len(ids)} tokens")
+
+
 def make_custom_bpe(enc):
     """A 1000-token byte-level BPE trained on Python sources, in vocab.json+merges.txt, tokenizer.json and tiktoken
     forms, with ids from Hugging Face tokenizers; tiktoken on the rank form must agree."""
@@ -231,5 +251,6 @@ if __name__ == "__main__":
     enc = gpt2_encoding()
     make_torture_reference(enc)
     make_corpus_manifest(enc)
+    make_every_scalar_reference(enc)
     make_custom_bpe(enc)
     sys.exit(0)
