@@ -5,13 +5,21 @@
 /// REDUCE on a tag builds a plain value (an empty dict, a tensor description). Any other global
 /// (`os.system`, `builtins.eval`, ...) and any opcode outside protocols 2 and 4's data-building subset is refused
 /// with an error naming it. Hostile input cannot exhaust memory: strings are bounded by the bytes left, and the
-/// stack, mark stack and memo have fixed limits; values are built in a flat heap so nothing recurses.
-/// Single-use and single-threaded: make one per pickle.
+/// pickle size, stack, memo and number of containers have fixed limits (`Limits`); values are built in a flat
+/// heap so nothing recurses. Single-use and single-threaded: make one per pickle.
 struct Unpickler {
-    static let maxStack = 1 << 20
-    static let maxMemo = 1 << 20
+    /// Bounds far above what a state dict needs: the pickle of a 1.5B-parameter model with its AdamW state is
+    /// about 350 KB and builds a few thousand containers.
+    struct Limits {
+        var pickleBytes = 16 << 20
+        var stack = 1 << 20
+        var memo = 1 << 20
+        var objects = 1 << 20
+    }
+
     static let maxGlobalLine = 256
 
+    private let limits: Limits
     private let fileName: String
     private let bytes: UnsafeRawBufferPointer
     private var position = 0
@@ -19,15 +27,18 @@ struct Unpickler {
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
+    private var objects = 0
     private(set) var heap = PickleHeap()
 
-    init(fileName: String, bytes: UnsafeRawBufferPointer) {
+    init(fileName: String, bytes: UnsafeRawBufferPointer, limits: Limits = Limits()) {
         self.fileName = fileName
         self.bytes = bytes
+        self.limits = limits
     }
 
     /// Runs the pickle to its STOP and returns the value it leaves (the heap holds its contents).
     mutating func run() throws -> PickleValue {
+        guard bytes.count <= limits.pickleBytes else { throw limit("bytes of pickle", limits.pickleBytes) }
         while true {
             opcodeStart = position
             let opcode = try readByte()
@@ -41,31 +52,28 @@ struct Unpickler {
                 let result = try pop()
                 return result
             case 0x28: // MARK
-                guard marks.count < Self.maxStack else { throw limit("marks", Self.maxStack) }
+                guard marks.count < limits.stack else { throw limit("marks", limits.stack) }
                 marks.append(stack.count)
             case 0x7D: // EMPTY_DICT
-                try push(newDict())
+                try push(try newDict())
             case 0x5D: // EMPTY_LIST
-                heap.lists.append([])
-                try push(.list(heap.lists.count - 1))
+                try push(try newList([]))
             case 0x29: // EMPTY_TUPLE
-                try push(newTuple([]))
+                try push(try newTuple([]))
             case 0x64: // DICT
                 let items = try popMark()
-                let dict = newDict()
+                let dict = try newDict()
                 try setItems(items, into: dict)
                 try push(dict)
             case 0x6C: // LIST
-                let items = try popMark()
-                heap.lists.append(items)
-                try push(.list(heap.lists.count - 1))
+                try push(try newList(try popMark()))
             case 0x74: // TUPLE
-                try push(newTuple(try popMark()))
+                try push(try newTuple(try popMark()))
             case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
                 let count = Int(opcode - 0x84)
                 var items: [PickleValue] = []
                 for _ in 0..<count { items.append(try pop()) }
-                try push(newTuple(items.reversed()))
+                try push(try newTuple(items.reversed()))
             case 0x58: // BINUNICODE
                 try push(.string(try readString(length: Int(try readUInt32()))))
             case 0x8C: // SHORT_BINUNICODE
@@ -157,7 +165,7 @@ struct Unpickler {
     // MARK: - Stack, marks and memo
 
     private mutating func push(_ value: PickleValue) throws {
-        guard stack.count < Self.maxStack else { throw limit("stack entries", Self.maxStack) }
+        guard stack.count < limits.stack else { throw limit("stack entries", limits.stack) }
         stack.append(value)
     }
 
@@ -180,7 +188,7 @@ struct Unpickler {
     }
 
     private mutating func put(_ index: Int) throws {
-        guard memo[index] != nil || memo.count < Self.maxMemo else { throw limit("memo entries", Self.maxMemo) }
+        guard memo[index] != nil || memo.count < limits.memo else { throw limit("memo entries", limits.memo) }
         memo[index] = try top()
     }
 
@@ -191,12 +199,25 @@ struct Unpickler {
 
     // MARK: - Containers
 
-    private mutating func newDict() -> PickleValue {
+    private mutating func countObject() throws {
+        guard objects < limits.objects else { throw limit("containers", limits.objects) }
+        objects += 1
+    }
+
+    private mutating func newDict() throws -> PickleValue {
+        try countObject()
         heap.dicts.append(PickleDict())
         return .dict(heap.dicts.count - 1)
     }
 
-    private mutating func newTuple(_ items: [PickleValue]) -> PickleValue {
+    private mutating func newList(_ items: [PickleValue]) throws -> PickleValue {
+        try countObject()
+        heap.lists.append(items)
+        return .list(heap.lists.count - 1)
+    }
+
+    private mutating func newTuple(_ items: [PickleValue]) throws -> PickleValue {
+        try countObject()
         heap.tuples.append(items)
         return .tuple(heap.tuples.count - 1)
     }
@@ -246,6 +267,7 @@ struct Unpickler {
         guard case let .string(key) = fields[2], case let .int(count) = fields[4], count >= 0 else {
             throw malformed("a storage without a key or an element count")
         }
+        try countObject()
         heap.storages.append(PickleStorage(key: key, type: type, elementCount: count))
         return .storage(heap.storages.count - 1)
     }
@@ -258,7 +280,7 @@ struct Unpickler {
         switch global {
         case .orderedDict:
             guard args.isEmpty else { throw malformed("OrderedDict called with arguments") }
-            return newDict()
+            return try newDict()
         case .rebuildTensorV2:
             // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
             guard args.count == 6 || args.count == 7, case let .storage(storage) = args[0],
@@ -267,6 +289,7 @@ struct Unpickler {
             }
             let shape = try integers(args[2], "size")
             let strides = try integers(args[3], "stride")
+            try countObject()
             heap.tensors.append(PickleTensor(storage: storage, storageOffset: offset, shape: shape, strides: strides))
             return .tensor(heap.tensors.count - 1)
         case .rebuildParameter, .rebuildParameterWithState:

@@ -53,3 +53,36 @@ final class UnpicklerTests: XCTestCase {
         }
     }
 }
+
+final class UnpicklerLimitTests: XCTestCase {
+    private func run(_ bytes: [UInt8], _ limits: Unpickler.Limits) throws {
+        try bytes.withUnsafeBytes { raw in
+            var unpickler = Unpickler(fileName: "test.pkl", bytes: raw, limits: limits)
+            _ = try unpickler.run()
+        }
+    }
+
+    func testContainerCountIsBounded() {
+        var limits = Unpickler.Limits()
+        limits.objects = 10
+        var manyLists: [UInt8] = [0x80, 0x02]
+        for _ in 0..<20 { manyLists += [0x5D, 0x30] }  // EMPTY_LIST, POP
+        manyLists += [0x4E, 0x2E]
+        XCTAssertThrowsError(try run(manyLists, limits)) { error in
+            XCTAssertEqual(error as? CheckpointError, .limitExceeded(file: "test.pkl", what: "containers", limit: 10))
+        }
+        XCTAssertNoThrow(try run(manyLists, Unpickler.Limits()))
+    }
+
+    func testStackMemoAndSizeAreBounded() {
+        var limits = Unpickler.Limits()
+        limits.stack = 4
+        XCTAssertThrowsError(try run([0x80, 0x02] + [UInt8](repeating: 0x4E, count: 5) + [0x2E], limits))
+        limits = Unpickler.Limits()
+        limits.memo = 2
+        XCTAssertThrowsError(try run([0x80, 0x02, 0x4E, 0x71, 0, 0x71, 1, 0x71, 2, 0x2E], limits))
+        limits = Unpickler.Limits()
+        limits.pickleBytes = 3
+        XCTAssertThrowsError(try run([0x80, 0x02, 0x4E, 0x2E], limits))
+    }
+}
