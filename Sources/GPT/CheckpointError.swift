@@ -48,7 +48,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         case let .bigEndian(file, byteorder):
             return "\(file): the tensors are stored \(byteorder)-endian; only little-endian checkpoints are read"
         case let .forbiddenGlobal(file, global):
-            return "\(file): the pickle calls \(global), which a state dict never needs; refusing to load it"
+            let wholeModel = ["__main__.", "torch.nn.", "previous_chapters.", "gpt."].contains { global.hasPrefix($0) }
+            let hint = wholeModel ? " (was the whole model saved with torch.save(model)? save model.state_dict())" : ""
+            return "\(file): the pickle calls \(global), which a state dict never needs; refusing to load it\(hint)"
         case let .forbiddenOpcode(file, name, byte, offset):
             return "\(file): the pickle uses opcode \(name) (0x\(hex(byte))) at byte \(offset), which a state "
                 + "dict never needs; refusing to load it"

@@ -122,3 +122,12 @@ final class PyTorchCheckpointHostileTests: XCTestCase {
         }
     }
 }
+
+final class CheckpointErrorTests: XCTestCase {
+    func testWholeModelPickleGetsAHint() {
+        let error = CheckpointError.forbiddenGlobal(file: "model.pth", global: "__main__.GPTModel")
+        XCTAssertTrue(error.description.hasSuffix("save model.state_dict())"), error.description)
+        let system = CheckpointError.forbiddenGlobal(file: "model.pth", global: "os.system")
+        XCTAssertFalse(system.description.contains("state_dict()"))
+    }
+}

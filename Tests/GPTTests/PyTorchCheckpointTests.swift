@@ -75,6 +75,7 @@ final class PyTorchCheckpointTests: XCTestCase {
         XCTAssertEqual(try checkpoint.tensors["i32"]?.floats(), [-2147483648, 5, 2147483648])  // Int32.max rounds to 2^31 in fp32, as in PyTorch
         XCTAssertEqual(try checkpoint.tensors["bool"]?.floats(), [1, 0, 1])
         XCTAssertEqual(checkpoint.tensors["expanded"]?.strides, [1, 0])
+        XCTAssertEqual(checkpoint.tensors["param"]?.shape, [2, 2], "an nn.Parameter reads as its data")
     }
 
     func testZip64ArchiveReadsLikeTheOrdinaryOne() throws {
