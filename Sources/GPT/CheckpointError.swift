@@ -21,6 +21,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case storageTooSmall(file: String, tensor: String, storage: String, needed: Int, available: Int)
     case storageEntryTooSmall(file: String, entry: String, needed: Int, available: Int)
     case noStateDict(file: String, keys: [String])
+    case missingTensor(file: String, tensor: String)
 
     public var description: String {
         switch self {
@@ -68,6 +69,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
                 + "only \(available) elements"
         case let .storageEntryTooSmall(file, entry, needed, available):
             return "\(file): zip entry \(entry) should hold \(needed) bytes of tensor data but has \(available)"
+        case let .missingTensor(file, tensor):
+            return "\(file): the state dict has no tensor \(tensor)"
         case let .noStateDict(file, keys):
             let shown = keys.prefix(12).joined(separator: ", ")
             return "\(file): found no state dict (a dict of tensors, or one under model_state_dict, state_dict or "

@@ -7,6 +7,7 @@ import Foundation
 /// The file is memory-mapped and tensors stay views into it, with their storage offsets and strides; every view is
 /// checked against its storage at load time. Immutable after `load`; safe to share between threads.
 public struct PyTorchCheckpoint: Sendable {
+    public let url: URL
     /// Tensor names in state-dict order.
     public let names: [String]
     public let tensors: [String: CheckpointTensor]
@@ -39,7 +40,15 @@ public struct PyTorchCheckpoint: Sendable {
             names.append(name)
             tensors[name] = tensor
         }
-        return PyTorchCheckpoint(names: names, tensors: tensors)
+        return PyTorchCheckpoint(url: url, names: names, tensors: tensors)
+    }
+
+    /// The tensor called `name`, or an error naming the file and the tensor (for a loader's required weights).
+    public func tensor(_ name: String) throws -> CheckpointTensor {
+        guard let tensor = tensors[name] else {
+            throw CheckpointError.missingTensor(file: url.lastPathComponent, tensor: name)
+        }
+        return tensor
     }
 
     /// The dict of tensors: the root itself, or the one under a wrapper key.

@@ -82,6 +82,14 @@ final class PyTorchCheckpointTests: XCTestCase {
         try assertMatchesPyTorch("zip64")
     }
 
+    func testAskingForAMissingTensorNamesFileAndTensor() throws {
+        let checkpoint = try PyTorchCheckpoint.load(contentsOf: PthFixtures.url("contiguous.pth"))
+        XCTAssertEqual(try checkpoint.tensor("pos_emb.weight").shape, [16, 16])
+        XCTAssertThrowsError(try checkpoint.tensor("out_head.bias")) { error in
+            XCTAssertEqual(error as? CheckpointError, .missingTensor(file: "contiguous.pth", tensor: "out_head.bias"))
+        }
+    }
+
     func testHalfToFloatConversionIsExact() {
         XCTAssertEqual(floatFromHalf(0x3C00), 1)
         XCTAssertEqual(floatFromHalf(0xC000), -2)
