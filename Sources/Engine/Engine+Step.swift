@@ -13,7 +13,7 @@ extension Engine {
         let manager = blockManagers[job.model]
         // Positions whose outputs the job needs must be computed, and at least the last prompt token always is.
         let wanted = max(1, job.scoreLast, job.maxTokens > 0 ? 1 : 0)
-        let reusable = Array(job.prompt.prefix(max(0, job.prompt.count - wanted)))
+        let reusable = options.prefixCaching ? Array(job.prompt.prefix(max(0, job.prompt.count - wanted))) : []
         let match = manager.match(reusable)
         var table = match.blocks
         var reused = match.blocks.count * manager.blockSize

@@ -15,6 +15,8 @@ public final class Engine: @unchecked Sendable {
         /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy`.
         public var maximumJobs = 64
         public var planner = StepPlanner()
+        /// Reuse cached prompt prefixes. Off only to measure what the cache saves.
+        public var prefixCaching = true
         public init() {}
     }
 

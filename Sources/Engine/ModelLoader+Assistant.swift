@@ -22,7 +22,9 @@ extension ModelLoader {
         let indices = (try index(of: completion), try index(of: summarize), try index(of: classify))
         let budget = max(1, selection.cacheBudgetMB) << 20
         let stepModels = models.map { GPTStepModel(model: $0, cacheBytes: budget) }
-        let engine = Engine(models: stepModels)
+        var options = Engine.Options()
+        options.prefixCaching = selection.prefixCaching
+        let engine = Engine(models: stepModels, options: options)
 
         func taskModel(_ source: TaskSource, _ index: Int) throws -> Assistant.TaskModel {
             let model = models[index]

@@ -13,13 +13,16 @@ public enum ModelLoader {
         public var summarize: String?
         public var classify: String?
         public var cacheBudgetMB: Int
+        /// Reuse cached prompt prefixes (off only to measure what the cache saves).
+        public var prefixCaching: Bool
 
         public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
-                    cacheBudgetMB: Int = 256) {
+                    cacheBudgetMB: Int = 256, prefixCaching: Bool = true) {
             self.completion = completion
             self.summarize = summarize
             self.classify = classify
             self.cacheBudgetMB = cacheBudgetMB
+            self.prefixCaching = prefixCaching
         }
     }
 

@@ -7,7 +7,8 @@ extension ModelLoader.Selection {
     /// The models the settings ask for.
     init(_ settings: Settings) {
         self.init(completion: settings.modelPath(for: "completion"), summarize: settings.modelPath(for: "summarize"),
-                  classify: settings.modelPath(for: "classify"), cacheBudgetMB: settings.cacheBudgetMB)
+                  classify: settings.modelPath(for: "classify"), cacheBudgetMB: settings.cacheBudgetMB,
+                  prefixCaching: settings.prefixCache)
     }
 }
 
