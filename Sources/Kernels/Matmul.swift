@@ -62,10 +62,10 @@ public enum Matmul {
                 var i = 0
                 while i < kv {
                     let wv = wr.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-                    a0 += wv * xr.loadUnaligned(fromByteOffset: (r0 * k + i) * 4, as: V.self)
-                    if rn > 1 { a1 += wv * xr.loadUnaligned(fromByteOffset: ((r0 + 1) * k + i) * 4, as: V.self) }
-                    if rn > 2 { a2 += wv * xr.loadUnaligned(fromByteOffset: ((r0 + 2) * k + i) * 4, as: V.self) }
-                    if rn > 3 { a3 += wv * xr.loadUnaligned(fromByteOffset: ((r0 + 3) * k + i) * 4, as: V.self) }
+                    a0.addProduct(wv, xr.loadUnaligned(fromByteOffset: (r0 * k + i) * 4, as: V.self))
+                    if rn > 1 { a1.addProduct(wv, xr.loadUnaligned(fromByteOffset: ((r0 + 1) * k + i) * 4, as: V.self)) }
+                    if rn > 2 { a2.addProduct(wv, xr.loadUnaligned(fromByteOffset: ((r0 + 2) * k + i) * 4, as: V.self)) }
+                    if rn > 3 { a3.addProduct(wv, xr.loadUnaligned(fromByteOffset: ((r0 + 3) * k + i) * 4, as: V.self)) }
                     i += 16
                 }
                 var sums = (a0.sum(), a1.sum(), a2.sum(), a3.sum())

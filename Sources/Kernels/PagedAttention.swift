@@ -61,7 +61,7 @@ public enum PagedAttention {
         let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b)
         var acc = V(), i = 0
         while i + 16 <= n {
-            acc += ar.loadUnaligned(fromByteOffset: i * 4, as: V.self) * br.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+            acc.addProduct(ar.loadUnaligned(fromByteOffset: i * 4, as: V.self), br.loadUnaligned(fromByteOffset: i * 4, as: V.self))
             i += 16
         }
         var s = acc.sum()
