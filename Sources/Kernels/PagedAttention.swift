@@ -45,11 +45,26 @@ public enum PagedAttention {
                 let ti = item / h, head = item % h
                 let n = start + ti + 1
                 let qh = q + ti * queryStride + head * d
-                for p in 0..<n { scores[p] = dot(qh, cache.key(p, blockTable) + head * d, d) * scale }
+                // Walk the block table block by block: no division per position.
+                var p = 0, b = 0
+                while p < n {
+                    let keys = cache.keys + Int(blockTable[b]) * cache.blockStride + head * d
+                    for s in 0..<min(cache.blockSize, n - p) {
+                        scores[p + s] = dot(qh, keys + s * cache.channels, d) * scale
+                    }
+                    p += cache.blockSize; b += 1
+                }
                 Softmax.apply(scores, count: n)
                 let oh = out + ti * outStride + head * d
                 for i in 0..<d { oh[i] = 0 }
-                for p in 0..<n { axpy(scores[p], cache.value(p, blockTable) + head * d, oh, d) }
+                p = 0; b = 0
+                while p < n {
+                    let values = cache.values + Int(blockTable[b]) * cache.blockStride + head * d
+                    for s in 0..<min(cache.blockSize, n - p) {
+                        axpy(scores[p + s], values + s * cache.channels, oh, d)
+                    }
+                    p += cache.blockSize; b += 1
+                }
                 item += parts
             }
         }
