@@ -42,7 +42,8 @@ public enum PagedAttention {
             defer { scores.deallocate() }
             var item = part
             while item < items {
-                let ti = item / h, head = item % h
+                // Head-major order: one head's K/V slice (positions x D) stays in cache across its queries.
+                let head = item / t, ti = item % t
                 let n = start + ti + 1
                 let qh = q + ti * queryStride + head * d
                 // Walk the block table block by block: no division per position.
