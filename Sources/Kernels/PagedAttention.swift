@@ -1,3 +1,4 @@
+import CBLAS
 import Dispatch
 import Foundation
 
@@ -34,6 +35,11 @@ public enum PagedAttention {
     public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
                               heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
                               into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = 2) {
+        if t >= gemmTokenThreshold {
+            attendGEMM(queries: q, queryStride: queryStride, tokens: t, start: start, heads: h, headSize: d,
+                       cache: cache, blockTable: blockTable, into: out, outStride: outStride)
+            return
+        }
         let items = t * h
         let parts = items >= 2 && threads > 1 ? threads : 1
         let scale = 1 / Float(d).squareRoot()
@@ -70,6 +76,42 @@ public enum PagedAttention {
             }
         }
         if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+    }
+
+    /// Prompts at least this long go through `attendGEMM`.
+    public static var gemmTokenThreshold = 32
+
+    /// Prefill path: per head, gathers that head's K/V into contiguous [n, D] matrices and uses two sgemm calls
+    /// (scores = Q K^T, out = P V), masking the causal upper triangle before the row softmax.
+    public static func attendGEMM(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
+                                  heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
+                                  into out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let n = start + t
+        let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
+        defer { keys.deallocate(); values.deallocate(); scores.deallocate() }
+        let scale = 1 / Float(d).squareRoot()
+        for head in 0..<h {
+            var p = 0, b = 0
+            while p < n {
+                let base = Int(blockTable[b]) * cache.blockStride + head * d
+                for s in 0..<min(cache.blockSize, n - p) {
+                    (keys + (p + s) * d).update(from: cache.keys + base + s * cache.channels, count: d)
+                    (values + (p + s) * d).update(from: cache.values + base + s * cache.channels, count: d)
+                }
+                p += cache.blockSize; b += 1
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
+                        q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
+            for i in 0..<t {
+                let row = scores + i * n, visible = start + i + 1
+                Softmax.apply(row, count: visible)
+                for j in visible..<n { row[j] = 0 }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(n), 1,
+                        scores, Int32(n), values, Int32(d), 0, out + head * d, Int32(outStride))
+        }
     }
 
     @inline(__always) static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
