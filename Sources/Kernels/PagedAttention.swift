@@ -86,31 +86,35 @@ public enum PagedAttention {
     public static func attendGEMM(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
                                   heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
                                   into out: UnsafeMutablePointer<Float>, outStride: Int) {
+        _ = Matmul.singleThreadedBLAS
         let n = start + t
-        let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
-        let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
-        defer { keys.deallocate(); values.deallocate(); scores.deallocate() }
         let scale = 1 / Float(d).squareRoot()
-        for head in 0..<h {
-            var p = 0, b = 0
-            while p < n {
-                let base = Int(blockTable[b]) * cache.blockStride + head * d
-                for s in 0..<min(cache.blockSize, n - p) {
-                    (keys + (p + s) * d).update(from: cache.keys + base + s * cache.channels, count: d)
-                    (values + (p + s) * d).update(from: cache.values + base + s * cache.channels, count: d)
+        let parts = max(1, min(Matmul.threads, h))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
+            let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
+            defer { keys.deallocate(); values.deallocate(); scores.deallocate() }
+            for head in stride(from: part, to: h, by: parts) {
+                var p = 0, b = 0
+                while p < n {
+                    let base = Int(blockTable[b]) * cache.blockStride + head * d
+                    for s in 0..<min(cache.blockSize, n - p) {
+                        (keys + (p + s) * d).update(from: cache.keys + base + s * cache.channels, count: d)
+                        (values + (p + s) * d).update(from: cache.values + base + s * cache.channels, count: d)
+                    }
+                    p += cache.blockSize; b += 1
                 }
-                p += cache.blockSize; b += 1
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
+                            q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
+                for i in 0..<t {
+                    let row = scores + i * n, visible = start + i + 1
+                    Softmax.apply(row, count: visible)
+                    for j in visible..<n { row[j] = 0 }
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(n), 1,
+                            scores, Int32(n), values, Int32(d), 0, out + head * d, Int32(outStride))
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
-                        q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
-            for i in 0..<t {
-                let row = scores + i * n, visible = start + i + 1
-                Softmax.apply(row, count: visible)
-                for j in visible..<n { row[j] = 0 }
-            }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(n), 1,
-                        scores, Int32(n), values, Int32(d), 0, out + head * d, Int32(outStride))
         }
     }
 
