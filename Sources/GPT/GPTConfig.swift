@@ -25,7 +25,8 @@ public struct GPTConfig: Equatable, Sendable {
         self.qkvBias = qkvBias; self.eosTokenId = eosTokenId; self.padTokenId = padTokenId
     }
 
-    /// Reads a Hugging Face `config.json`; also returns its `id2label` (labels in id order) when present.
+    /// Reads a Hugging Face `config.json` (n_embd, n_head, n_layer, n_positions, vocab_size, layer_norm_epsilon,
+    /// n_inner, activation_function which must be gelu_new, eos/pad token ids).
     public init(contentsOf url: URL) throws {
         let (config, _) = try GPTConfig.read(url)
         self = config

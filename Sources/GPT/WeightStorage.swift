@@ -38,14 +38,21 @@ final class WeightStorage {
         let out = allocate(count)
         if transposed {
             let rows = stored[0], cols = stored[1]  // source [rows, cols] -> destination [cols, rows]
-            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-            defer { tmp.deallocate() }
-            convert(src, dtype: info.dtype, count: count, into: tmp)
-            let tile = 32
+            // F32 transposes straight from the mapping; half types are widened first.
+            var source = src.assumingMemoryBound(to: Float.self)
+            var widened: UnsafeMutablePointer<Float>?
+            if info.dtype != "F32" || Int(bitPattern: src) % 4 != 0 {
+                widened = .allocate(capacity: max(count, 1))
+                convert(src, dtype: info.dtype, count: count, into: widened!)
+                source = UnsafePointer(widened!)
+            }
+            defer { widened?.deallocate() }
+            let tile = 64
             for r0 in stride(from: 0, to: rows, by: tile) {
                 for c0 in stride(from: 0, to: cols, by: tile) {
-                    for r in r0..<min(rows, r0 + tile) {
-                        for c in c0..<min(cols, c0 + tile) { out[c * rows + r] = tmp[r * cols + c] }
+                    for c in c0..<min(cols, c0 + tile) {
+                        let dst = out + c * rows
+                        for r in r0..<min(rows, r0 + tile) { dst[r] = source[r * cols + c] }
                     }
                 }
             }

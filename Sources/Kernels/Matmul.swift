@@ -12,6 +12,10 @@ public enum Matmul {
     /// Threads for our own kernels (the machine has 2 cores).
     public static var threads = 2
 
+    /// OpenBLAS runs single-threaded and we split products over our own threads: its idle workers spin in
+    /// sched_yield between calls and steal the cores our other kernels need (measured: prefill +50 % on 2 cores).
+    public static let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()
+
     /// y = x W^T + b, or y += x W^T + b when `accumulate` (fuses the residual add).
     public static func linear(_ x: UnsafePointer<Float>, rows n: Int, inFeatures k: Int,
                               weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures m: Int,
@@ -21,8 +25,17 @@ public enum Matmul {
                         accumulate: accumulate)
             return
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k),
-                    1, x, Int32(k), w, Int32(k), accumulate ? 1 : 0, y, Int32(m))
+        _ = singleThreadedBLAS
+        // Output columns split over our threads, each a single-threaded sgemm on its rows of W.
+        let parts = m >= 64 ? max(1, threads) : 1
+        let chunk = (m + parts - 1) / parts
+        let body = { (part: Int) in
+            let lo = part * chunk, hi = min(m, lo + chunk)
+            guard lo < hi else { return }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(hi - lo), Int32(k),
+                        1, x, Int32(k), w + lo * k, Int32(k), accumulate ? 1 : 0, y + lo, Int32(m))
+        }
+        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
         if let bias {
             for row in 0..<n {
                 let yr = y + row * m
@@ -62,10 +75,10 @@ public enum Matmul {
                 var i = 0
                 while i < kv {
                     let wv = wr.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-                    a0 += wv * xr.loadUnaligned(fromByteOffset: (r0 * k + i) * 4, as: V.self)
-                    if rn > 1 { a1 += wv * xr.loadUnaligned(fromByteOffset: ((r0 + 1) * k + i) * 4, as: V.self) }
-                    if rn > 2 { a2 += wv * xr.loadUnaligned(fromByteOffset: ((r0 + 2) * k + i) * 4, as: V.self) }
-                    if rn > 3 { a3 += wv * xr.loadUnaligned(fromByteOffset: ((r0 + 3) * k + i) * 4, as: V.self) }
+                    a0.addProduct(wv, xr.loadUnaligned(fromByteOffset: (r0 * k + i) * 4, as: V.self))
+                    if rn > 1 { a1.addProduct(wv, xr.loadUnaligned(fromByteOffset: ((r0 + 1) * k + i) * 4, as: V.self)) }
+                    if rn > 2 { a2.addProduct(wv, xr.loadUnaligned(fromByteOffset: ((r0 + 2) * k + i) * 4, as: V.self)) }
+                    if rn > 3 { a3.addProduct(wv, xr.loadUnaligned(fromByteOffset: ((r0 + 3) * k + i) * 4, as: V.self)) }
                     i += 16
                 }
                 var sums = (a0.sum(), a1.sum(), a2.sum(), a3.sum())

@@ -1,3 +1,4 @@
+import CBLAS
 import Dispatch
 import Foundation
 
@@ -34,6 +35,11 @@ public enum PagedAttention {
     public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
                               heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
                               into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = 2) {
+        if t >= gemmTokenThreshold {
+            attendGEMM(queries: q, queryStride: queryStride, tokens: t, start: start, heads: h, headSize: d,
+                       cache: cache, blockTable: blockTable, into: out, outStride: outStride)
+            return
+        }
         let items = t * h
         let parts = items >= 2 && threads > 1 ? threads : 1
         let scale = 1 / Float(d).squareRoot()
@@ -42,18 +48,74 @@ public enum PagedAttention {
             defer { scores.deallocate() }
             var item = part
             while item < items {
-                let ti = item / h, head = item % h
+                // Head-major order: one head's K/V slice (positions x D) stays in cache across its queries.
+                let head = item / t, ti = item % t
                 let n = start + ti + 1
                 let qh = q + ti * queryStride + head * d
-                for p in 0..<n { scores[p] = dot(qh, cache.key(p, blockTable) + head * d, d) * scale }
+                // Walk the block table block by block: no division per position.
+                var p = 0, b = 0
+                while p < n {
+                    let keys = cache.keys + Int(blockTable[b]) * cache.blockStride + head * d
+                    for s in 0..<min(cache.blockSize, n - p) {
+                        scores[p + s] = dot(qh, keys + s * cache.channels, d) * scale
+                    }
+                    p += cache.blockSize; b += 1
+                }
                 Softmax.apply(scores, count: n)
                 let oh = out + ti * outStride + head * d
                 for i in 0..<d { oh[i] = 0 }
-                for p in 0..<n { axpy(scores[p], cache.value(p, blockTable) + head * d, oh, d) }
+                p = 0; b = 0
+                while p < n {
+                    let values = cache.values + Int(blockTable[b]) * cache.blockStride + head * d
+                    for s in 0..<min(cache.blockSize, n - p) {
+                        axpy(scores[p + s], values + s * cache.channels, oh, d)
+                    }
+                    p += cache.blockSize; b += 1
+                }
                 item += parts
             }
         }
         if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+    }
+
+    /// Prompts at least this long go through `attendGEMM`.
+    public static var gemmTokenThreshold = 32
+
+    /// Prefill path: per head, gathers that head's K/V into contiguous [n, D] matrices and uses two sgemm calls
+    /// (scores = Q K^T, out = P V), masking the causal upper triangle before the row softmax.
+    public static func attendGEMM(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
+                                  heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
+                                  into out: UnsafeMutablePointer<Float>, outStride: Int) {
+        _ = Matmul.singleThreadedBLAS
+        let n = start + t
+        let scale = 1 / Float(d).squareRoot()
+        let parts = max(1, min(Matmul.threads, h))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
+            let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
+            defer { keys.deallocate(); values.deallocate(); scores.deallocate() }
+            for head in stride(from: part, to: h, by: parts) {
+                var p = 0, b = 0
+                while p < n {
+                    let base = Int(blockTable[b]) * cache.blockStride + head * d
+                    for s in 0..<min(cache.blockSize, n - p) {
+                        (keys + (p + s) * d).update(from: cache.keys + base + s * cache.channels, count: d)
+                        (values + (p + s) * d).update(from: cache.values + base + s * cache.channels, count: d)
+                    }
+                    p += cache.blockSize; b += 1
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
+                            q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
+                for i in 0..<t {
+                    let row = scores + i * n, visible = start + i + 1
+                    Softmax.apply(row, count: visible)
+                    for j in visible..<n { row[j] = 0 }
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(n), 1,
+                            scores, Int32(n), values, Int32(d), 0, out + head * d, Int32(outStride))
+            }
+        }
     }
 
     @inline(__always) static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -61,7 +123,7 @@ public enum PagedAttention {
         let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b)
         var acc = V(), i = 0
         while i + 16 <= n {
-            acc += ar.loadUnaligned(fromByteOffset: i * 4, as: V.self) * br.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+            acc.addProduct(ar.loadUnaligned(fromByteOffset: i * 4, as: V.self), br.loadUnaligned(fromByteOffset: i * 4, as: V.self))
             i += 16
         }
         var s = acc.sum()

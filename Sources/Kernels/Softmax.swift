@@ -5,9 +5,14 @@ public enum Softmax {
     public static func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         typealias V = VectorMath.Vector
         let raw = UnsafeMutableRawPointer(x)
-        var m = -Float.infinity
-        for i in 0..<count { m = max(m, x[i]) }
-        var sumV = V(), i = 0
+        var mv = V(repeating: -.infinity), i = 0
+        while i + 16 <= count {
+            mv = pointwiseMax(mv, raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)); i += 16
+        }
+        var m = mv.max()
+        while i < count { m = Swift.max(m, x[i]); i += 1 }
+        var sumV = V()
+        i = 0
         while i + 16 <= count {
             let e = VectorMath.exp(raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) - m)
             raw.storeBytes(of: e, toByteOffset: i * 4, as: V.self)
@@ -21,7 +26,13 @@ public enum Softmax {
             x[i] = e; sum += e; i += 1
         }
         let inv = 1 / sum
-        for j in 0..<count { x[j] *= inv }
+        i = 0
+        while i + 16 <= count {
+            raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) * inv, toByteOffset: i * 4,
+                           as: V.self)
+            i += 16
+        }
+        while i < count { x[i] *= inv; i += 1 }
     }
 
     /// The naive twin with `expf` and a Double sum.

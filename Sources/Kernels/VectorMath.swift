@@ -9,7 +9,11 @@ public enum VectorMath {
     @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         let clamped = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.3))
-        let n = (clamped * 1.44269504088896341).rounded(.toNearestOrEven)
+        // Round to nearest with the 1.5 * 2^23 trick: the integer lands in the low mantissa bits, no generic
+        // conversions (those are not specialised and cost more than the polynomial).
+        let magic = Vector(repeating: 12_582_912)
+        let shifted = clamped * 1.44269504088896341 + magic
+        let n = shifted - magic
         var r = clamped - n * 0.693359375
         r = r + n * 2.12194440e-4
         var p = Vector(repeating: 1.9875691500e-4)
@@ -19,7 +23,7 @@ public enum VectorMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let y = p * r * r + r + 1
-        let exponent = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let exponent = (unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return y * unsafeBitCast(exponent, to: Vector.self)
     }
 

@@ -71,9 +71,16 @@ final class KernelTwinTests: XCTestCase {
     }
 
     func testPagedAttentionMatchesNaiveOverScatteredBlocks() {
-        let h = 3, d = 20, c = h * d, blockSize = 4, blocks = 6
-        let start = 9, t = 5  // positions 0..<14 in blocks 5, 2, 0, 4
-        let table: [Int32] = [5, 2, 0, 4]
+        checkAttention(start: 9, tokens: 5, table: [5, 2, 0, 4], blocks: 6)  // per-token path
+    }
+
+    func testPagedAttentionGEMMPathMatchesNaive() {
+        checkAttention(start: 7, tokens: 40, table: [3, 12, 0, 5, 9, 1, 2, 4, 6, 7, 8, 10], blocks: 13)
+        checkAttention(start: 0, tokens: 33, table: [2, 0, 1, 3, 4, 5, 6, 7, 8], blocks: 9)
+    }
+
+    func checkAttention(start: Int, tokens t: Int, table: [Int32], blocks: Int) {
+        let h = 3, d = 20, c = h * d, blockSize = 4
         var storage = random(blocks * 2 * blockSize * c)
         let q = random(t * 3 * c)
         var fast = [Float](repeating: 0, count: t * c), naive = fast
