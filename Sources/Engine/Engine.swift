@@ -129,10 +129,17 @@ public final class Engine: @unchecked Sendable {
                 publish()
                 return
             }
+            // Of several arrivals with one supersede key (keystrokes that came during a long step) only the newest
+            // is admitted: the older ones end as superseded before they cost a cache lookup and a block copy.
+            var newest: [String: JobID] = [:]
+            for submission in arrivals { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
             for submission in arrivals {
                 if cancels.contains(submission.id) {
                     jobDone()
                     submission.onFinish(.failure(.cancelled))
+                } else if let key = submission.job.supersedeKey, newest[key] != submission.id {
+                    jobDone()
+                    submission.onFinish(.failure(.superseded))
                 } else {
                     admit(submission)
                 }

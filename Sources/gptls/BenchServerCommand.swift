@@ -38,7 +38,9 @@ struct BenchServerCommand: ParsableCommand {
     @Option(name: .customLong("memory-minutes"), help: "Memory mode: type for this many minutes over --documents.")
     var memoryMinutes: Double?
     @Option(help: "Memory mode: documents to cycle through.") var documents = 50
+    @Option(help: "Which prefix-cache settings to run: both, on or off.") var cache = "both"
     @Flag(help: "Print the results as one JSON object.") var json = false
+    @Option(name: .customLong("json-out"), help: "Also write the JSON results to this file.") var jsonOut: String?
 
     func run() throws {
         let tokenizer = try BPETokenizer.gpt2()
@@ -52,13 +54,14 @@ struct BenchServerCommand: ParsableCommand {
             var run = MemoryRun(clients: Int(clients.split(separator: ",").last ?? "8") ?? 8)
             try run.run(options, minutes: memoryMinutes, scripts: scripts)
             print(json ? run.json.jsonText : run.report)
+            try write(run.json)
             return
         }
         let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let scripts = try TypingScript.load(files: files, count: (counts.max() ?? 1) + 1, promptTokens: promptTokens,
                                             tokenizer: tokenizer)
         var runs: [ReplayRun] = []
-        for prefixCache in [true, false] {
+        for prefixCache in [true, false] where cache == "both" || (cache == "on") == prefixCache {
             for count in counts {
                 var run = ReplayRun(prefixCache: prefixCache, clients: count)
                 // The cold document is always the one after the largest client count, so every row's cold
@@ -69,6 +72,12 @@ struct BenchServerCommand: ParsableCommand {
             }
         }
         print(json ? ReplayTable.json(runs, options: options).jsonText : ReplayTable.text(runs, options: options))
+        try write(ReplayTable.json(runs, options: options))
+    }
+
+    private func write(_ value: JSONValue) throws {
+        guard let jsonOut else { return }
+        try Data(value.jsonText.utf8).write(to: URL(fileURLWithPath: jsonOut))
     }
 
     /// Long-enough .py and .swift files of the `--sources` directories, in a stable order.

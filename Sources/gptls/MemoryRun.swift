@@ -83,7 +83,7 @@ struct MemoryRun {
         return """
             Memory run: \(String(format: "%.1f", minutes)) min, \(clients) clients typing over \(documents) documents
             keystrokes \(keystrokes), answered \(samples.count), cancelled \(cancelled), superseded \(superseded), \
-            failures \(failures.count)\(failures.isEmpty ? "" : " (" + failures.prefix(3).joined(separator: "; ") + ")")
+            failures \(failures.count)\(failures.isEmpty ? "" : " (" + ReplayTable.kinds(failures).map { "\($0.1) x \($0.0)" }.joined(separator: "; ") + ")")
             first token p50 \(ReplayTable.ms(first.p50)) ms, p95 \(ReplayTable.ms(first.p95)) ms
             RSS after model load \(mb(rssAfterLoad)); max sampled RSS \(mb(maxRSS)); VmHWM \(mb(highWaterMark))
             limit = model file \(mb(modelBytes)) + cache budget \(mb(budgetBytes)) + 100 MB = \(mb(limitBytes)): \
@@ -96,7 +96,8 @@ struct MemoryRun {
         return [
             "minutes": .number(minutes), "clients": .int(clients), "documents": .int(documents),
             "keystrokes": .int(keystrokes), "answered": .int(samples.count), "cancelled": .int(cancelled),
-            "superseded": .int(superseded), "failures": .array(failures.map(JSONValue.string)),
+            "superseded": .int(superseded), "failures": .int(failures.count),
+            "failureKinds": .object(JSONObject(ReplayTable.kinds(failures).map { ($0.0, JSONValue.int($0.1)) })),
             "firstTokenP50Ms": first.p50.map(JSONValue.number) ?? .null,
             "firstTokenP95Ms": first.p95.map(JSONValue.number) ?? .null,
             "rssAfterLoadBytes": .int(rssAfterLoad), "maxRSSBytes": .int(maxRSS), "maxHWMBytes": .int(highWaterMark),

@@ -11,11 +11,14 @@ final class ReplayServer {
         var promptTokensComputed = 0
         var promptTokensReused = 0
         var tokensGenerated = 0
+        var steps = 0
+        var evictions = 0
 
         static func - (a: Counters, b: Counters) -> Counters {
             Counters(promptTokensComputed: a.promptTokensComputed - b.promptTokensComputed,
                      promptTokensReused: a.promptTokensReused - b.promptTokensReused,
-                     tokensGenerated: a.tokensGenerated - b.tokensGenerated)
+                     tokensGenerated: a.tokensGenerated - b.tokensGenerated, steps: a.steps - b.steps,
+                     evictions: a.evictions - b.evictions)
         }
     }
 
@@ -62,7 +65,8 @@ final class ReplayServer {
         let models = status["models"]
         return Counters(promptTokensComputed: models?["promptTokensComputed"]?.int ?? 0,
                         promptTokensReused: models?["promptTokensReused"]?.int ?? 0,
-                        tokensGenerated: models?["tokensGenerated"]?.int ?? 0)
+                        tokensGenerated: models?["tokensGenerated"]?.int ?? 0, steps: models?["steps"]?.int ?? 0,
+                        evictions: models?["caches"]?.array?.reduce(0) { $0 + ($1["evictions"]?.int ?? 0) } ?? 0)
     }
 
     /// `shutdown`, `exit`, and the exit code.

@@ -38,7 +38,7 @@ enum ReplayTable {
         lines.append("")
         for run in runs where !run.failures.isEmpty {
             lines.append("failures (cache \(run.prefixCache ? "on" : "off"), \(run.clients) clients): "
-                         + run.failures.prefix(3).joined(separator: "; "))
+                         + kinds(run.failures).map { "\($0.1) x \($0.0)" }.joined(separator: "; "))
         }
         lines += ratios(runs).map { "\($0.name): \(String(format: "%.2f", $0.value))" }
         return lines.joined(separator: "\n")
@@ -75,6 +75,11 @@ enum ReplayTable {
         return result
     }
 
+    /// Distinct failure messages with their counts, most frequent first.
+    static func kinds(_ failures: [String]) -> [(String, Int)] {
+        Dictionary(failures.map { ($0, 1) }, uniquingKeysWith: +).sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
+    }
+
     static func json(_ run: ReplayRun) -> JSONValue {
         func stats(_ values: [Double]) -> JSONValue {
             let p = Percentiles(values)
@@ -84,7 +89,8 @@ enum ReplayTable {
         return [
             "prefixCache": .bool(run.prefixCache), "clients": .int(run.clients), "keystrokes": .int(run.keystrokes),
             "answered": .int(run.samples.count), "cancelled": .int(run.cancelled),
-            "superseded": .int(run.superseded), "failures": .array(run.failures.map(JSONValue.string)),
+            "superseded": .int(run.superseded), "failures": .int(run.failures.count),
+            "failureKinds": .object(JSONObject(ReplayTable.kinds(run.failures).map { ($0.0, JSONValue.int($0.1)) })),
             "firstTokenMs": stats(run.samples.map(\.firstTokenMs)), "totalMs": stats(run.samples.map(\.totalMs)),
             "roundTripMs": stats(run.samples.map(\.roundTripMs)), "queuedMs": stats(run.samples.map(\.queuedMs)),
             "answeredWithoutToken": .int(run.samples.filter(\.noTokenBeforeDeadline).count),
@@ -93,7 +99,8 @@ enum ReplayTable {
             "computedTokensPerKeystroke": .number(run.computedPerKeystroke),
             "promptTokensComputed": .int(run.counters.promptTokensComputed),
             "promptTokensReused": .int(run.counters.promptTokensReused),
-            "tokensGenerated": .int(run.counters.tokensGenerated), "typingSeconds": .number(run.typingSeconds),
+            "tokensGenerated": .int(run.counters.tokensGenerated), "engineSteps": .int(run.counters.steps),
+            "cacheEvictions": .int(run.counters.evictions), "typingSeconds": .number(run.typingSeconds),
             "replayTokensPerSecond": .number(run.replayTokensPerSecond),
             "decodeTokens": .int(run.decodeTokens), "decodeSeconds": .number(run.decodeSeconds),
             "decodeTokensPerSecond": .number(run.decodeTokensPerSecond),
