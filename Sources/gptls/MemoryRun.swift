@@ -18,6 +18,8 @@ struct MemoryRun {
     var maxRSS = 0
     var highWaterMark = 0
     var rssAfterLoad = 0
+    var afterLoad: ServerMemory.Reading?
+    var peak: ServerMemory.Reading?
 
     var limitBytes: Int { modelBytes + budgetBytes + 100 << 20 }
 
@@ -37,7 +39,8 @@ struct MemoryRun {
         defer { memory.stop() }
         server.open(uri: "file:///bench/warmup.py", text: "import os\n")
         _ = try server.complete(uri: "file:///bench/warmup.py", endOf: "import os\n")
-        rssAfterLoad = ServerMemory.read(pid: server.pid)?.rss ?? 0
+        afterLoad = ServerMemory.read(pid: server.pid)
+        rssAfterLoad = afterLoad?.rss ?? 0
 
         let recorder = ReplayRecorder()
         let end = DispatchTime.now().uptimeNanoseconds + UInt64(minutes * 60e9)
@@ -62,6 +65,7 @@ struct MemoryRun {
         failures += recorder.failures
         if let last = ServerMemory.read(pid: server.pid) { highWaterMark = last.highWaterMark }
         maxRSS = max(memory.maxRSS, 0)
+        peak = memory.peak
         highWaterMark = max(highWaterMark, memory.maxHighWaterMark)
     }
 
@@ -85,7 +89,9 @@ struct MemoryRun {
             keystrokes \(keystrokes), answered \(samples.count), cancelled \(cancelled), superseded \(superseded), \
             failures \(failures.count)\(failures.isEmpty ? "" : " (" + ReplayTable.kinds(failures).map { "\($0.1) x \($0.0)" }.joined(separator: "; ") + ")")
             first token p50 \(ReplayTable.ms(first.p50)) ms, p95 \(ReplayTable.ms(first.p95)) ms
-            RSS after model load \(mb(rssAfterLoad)); max sampled RSS \(mb(maxRSS)); VmHWM \(mb(highWaterMark))
+            RSS after model load \(mb(rssAfterLoad)) (anonymous \(mb(afterLoad?.anonymous ?? 0)), file \(mb(afterLoad?.file ?? 0))); \
+            max sampled RSS \(mb(maxRSS)) (anonymous \(mb(peak?.anonymous ?? 0)), file \(mb(peak?.file ?? 0))); \
+            VmHWM \(mb(highWaterMark))
             limit = model file \(mb(modelBytes)) + cache budget \(mb(budgetBytes)) + 100 MB = \(mb(limitBytes)): \
             \(max(maxRSS, highWaterMark) <= limitBytes ? "within" : "EXCEEDED")
             """
@@ -100,7 +106,9 @@ struct MemoryRun {
             "failureKinds": .object(JSONObject(ReplayTable.kinds(failures).map { ($0.0, JSONValue.int($0.1)) })),
             "firstTokenP50Ms": first.p50.map(JSONValue.number) ?? .null,
             "firstTokenP95Ms": first.p95.map(JSONValue.number) ?? .null,
-            "rssAfterLoadBytes": .int(rssAfterLoad), "maxRSSBytes": .int(maxRSS), "maxHWMBytes": .int(highWaterMark),
+            "rssAfterLoadBytes": .int(rssAfterLoad), "anonymousAfterLoadBytes": .int(afterLoad?.anonymous ?? 0),
+            "fileAfterLoadBytes": .int(afterLoad?.file ?? 0), "peakAnonymousBytes": .int(peak?.anonymous ?? 0),
+            "peakFileBytes": .int(peak?.file ?? 0), "maxRSSBytes": .int(maxRSS), "maxHWMBytes": .int(highWaterMark),
             "modelBytes": .int(modelBytes), "budgetBytes": .int(budgetBytes), "limitBytes": .int(limitBytes),
             "withinLimit": .bool(max(maxRSS, highWaterMark) <= limitBytes),
         ]

@@ -8,6 +8,9 @@ final class ServerMemory: @unchecked Sendable {
         /// VmRSS: resident now. VmHWM: the kernel's own peak of VmRSS. Bytes.
         var rss: Int
         var highWaterMark: Int
+        /// VmRSS split: anonymous memory (heap: copied weights, KV cache) and file pages (mapped weights).
+        var anonymous: Int
+        var file: Int
     }
 
     private let pid: Int32
@@ -25,7 +28,8 @@ final class ServerMemory: @unchecked Sendable {
             return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
         }
         guard let rss = kilobytes("VmRSS"), let hwm = kilobytes("VmHWM") else { return nil }
-        return Reading(rss: rss * 1024, highWaterMark: hwm * 1024)
+        return Reading(rss: rss * 1024, highWaterMark: hwm * 1024, anonymous: (kilobytes("RssAnon") ?? 0) * 1024,
+                       file: (kilobytes("RssFile") ?? 0) * 1024)
     }
 
     /// Samples every `interval` seconds until `stop`.
@@ -59,6 +63,13 @@ final class ServerMemory: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return samples.map(\.rss).max() ?? 0
+    }
+
+    /// The sample with the largest RSS.
+    var peak: Reading? {
+        lock.lock()
+        defer { lock.unlock() }
+        return samples.max { $0.rss < $1.rss }
     }
 
     var maxHighWaterMark: Int {
