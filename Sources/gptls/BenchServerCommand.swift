@@ -60,6 +60,8 @@ struct BenchServerCommand: ParsableCommand {
         let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let scripts = try TypingScript.load(files: files, count: (counts.max() ?? 1) + 1, promptTokens: promptTokens,
                                             tokenizer: tokenizer)
+        FileHandle.standardError.write(Data(("typing: " + scripts.dropLast().map(\.name).joined(separator: ", ")
+            + "; cold document: \(scripts[scripts.count - 1].name)\n").utf8))
         var runs: [ReplayRun] = []
         for prefixCache in [true, false] where cache == "both" || (cache == "on") == prefixCache {
             for count in counts {
