@@ -4,6 +4,8 @@ import JSON
 /// Memory mode of `gptls bench-server`: `clients` typists share many documents (each switches to its next document
 /// at every line end) for a number of minutes, while the server's resident memory is sampled. Issue 5 asks that it
 /// stay under model file + KV cache budget + 100 MB.
+///
+/// Threading: `run` blocks its caller; each typist runs on a thread of its own.
 struct MemoryRun {
     var clients: Int
     var minutes = 0.0

@@ -4,6 +4,8 @@ import JSONRPC
 
 /// One configuration of the keystroke replay (cache on or off, N typing clients) against its own server, and what
 /// it measured.
+///
+/// Threading: `run` blocks its caller; each typist and each decode request runs on a thread of its own.
 struct ReplayRun {
     struct Options {
         var model: String
@@ -124,23 +126,5 @@ struct ReplayRun {
 
         maxRSS = memory.maxRSS
         highWaterMark = memory.maxHighWaterMark
-    }
-}
-
-/// A total that several threads add to.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var total = 0
-
-    func add(_ amount: Int) {
-        lock.lock()
-        total += amount
-        lock.unlock()
-    }
-
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return total
     }
 }
