@@ -76,13 +76,27 @@ public final class Engine: @unchecked Sendable {
         }
         condition.lock()
         defer { condition.unlock() }
-        guard jobCount < options.maximumJobs else { throw .busy(queued: jobCount, limit: options.maximumJobs) }
+        let live = jobCount - doomedArrivals(supersededBy: job.supersedeKey)
+        guard live < options.maximumJobs else { throw .busy(queued: live, limit: options.maximumJobs) }
         nextJob += 1
         jobCount += 1
         let id = JobID(rawValue: nextJob)
         incoming.append(Submission(id: id, job: job, submitted: .now(), onFinish: onFinish))
         condition.signal()
         return id
+    }
+
+    /// Queued jobs that will end as soon as the engine thread looks at its inbox: cancelled ones, and those superseded
+    /// by a newer queued job (or by the one being submitted, with `key`). They do not count towards `maximumJobs`,
+    /// so keystrokes that arrive during a long step are never refused as busy. Caller holds `condition`.
+    private func doomedArrivals(supersededBy key: String?) -> Int {
+        var newest: [String: JobID] = [:]
+        for submission in incoming { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
+        return incoming.filter { submission in
+            guard !cancelled.contains(submission.id) else { return true }
+            guard let own = submission.job.supersedeKey else { return false }
+            return own == key || newest[own] != submission.id
+        }.count
     }
 
     /// Stops a job at the next step; its callback gets `.cancelled`. Blocks it computed stay cached.
@@ -129,10 +143,17 @@ public final class Engine: @unchecked Sendable {
                 publish()
                 return
             }
+            // Of several arrivals with one supersede key (keystrokes that came during a long step) only the newest
+            // is admitted: the older ones end as superseded before they cost a cache lookup and a block copy.
+            var newest: [String: JobID] = [:]
+            for submission in arrivals { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
             for submission in arrivals {
                 if cancels.contains(submission.id) {
                     jobDone()
                     submission.onFinish(.failure(.cancelled))
+                } else if let key = submission.job.supersedeKey, newest[key] != submission.id {
+                    jobDone()
+                    submission.onFinish(.failure(.superseded))
                 } else {
                     admit(submission)
                 }

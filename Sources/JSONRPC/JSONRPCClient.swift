@@ -30,6 +30,8 @@ public final class JSONRPCClient: @unchecked Sendable {
     private final class Waiter: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         var result: Result<JSONValue, ResponseError>?
+        /// Set for `send(_:params:onResponse:)`: called instead of signalling `done`; nil result = connection closed.
+        var onResponse: (@Sendable (Result<JSONValue, ResponseError>?) -> Void)?
     }
 
     public let connection: Connection
@@ -95,6 +97,28 @@ public final class JSONRPCClient: @unchecked Sendable {
         }
     }
 
+    /// Sends a request without waiting and returns its id (to cancel it with `$/cancelRequest`, as an editor does).
+    /// `onResponse` runs on the reader thread with the result or the server's error, or nil when the connection
+    /// closes first; it must return quickly.
+    @discardableResult
+    public func send(_ method: String, params: JSONValue? = nil,
+                     onResponse: @escaping @Sendable (Result<JSONValue, ResponseError>?) -> Void) -> RequestID {
+        let waiter = Waiter()
+        waiter.onResponse = onResponse
+        lock.lock()
+        let id = RequestID.int(nextID)
+        nextID += 1
+        let isClosed = closed
+        if !isClosed { waiting[id] = waiter }
+        lock.unlock()
+        if isClosed {
+            onResponse(nil)
+        } else {
+            connection.send(.request(id: id, method: method, params: params))
+        }
+        return id
+    }
+
     /// Sends a notification (no response).
     public func notify(_ method: String, params: JSONValue? = nil) {
         connection.send(.notification(method: method, params: params))
@@ -108,6 +132,7 @@ public final class JSONRPCClient: @unchecked Sendable {
             logger.warning("response for no pending request (id \(id.map { $0.description } ?? "null")): \(result)")
             return
         }
+        if let onResponse = waiter.onResponse { return onResponse(result) }
         waiter.result = result
         waiter.done.signal()
     }
@@ -118,6 +143,8 @@ public final class JSONRPCClient: @unchecked Sendable {
         let waiters = waiting.values
         waiting.removeAll()
         lock.unlock()
-        for waiter in waiters { waiter.done.signal() }
+        for waiter in waiters {
+            if let onResponse = waiter.onResponse { onResponse(nil) } else { waiter.done.signal() }
+        }
     }
 }

@@ -10,7 +10,8 @@ struct GPTLS: ParsableCommand {
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
         subcommands: [ServeCommand.self, DemoCommand.self, GenerateCommand.self, TokenizeCommand.self,
-                      InspectCommand.self, BenchCommand.self, TokenizerBenchCommand.self, RandomModelCommand.self],
+                      InspectCommand.self, BenchCommand.self, TokenizerBenchCommand.self, RandomModelCommand.self,
+                      BenchServerCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

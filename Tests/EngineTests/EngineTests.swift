@@ -113,6 +113,60 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(outcomes.wait(1)).get().tokens.count, 4)
     }
 
+    func testOfSeveralArrivalsWithOneKeyDuringAStepOnlyTheNewestIsAdmitted() throws {
+        let engine = try TestModel.engine()
+        let outcomes = Outcomes()
+        // Hold the engine thread inside a step (the stop rule runs there) while three keystrokes arrive.
+        let inStep = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        var holder = generate(prompt, tokens: 2)
+        holder.decode = { _ in "" }
+        holder.stopText = { _ in inStep.signal(); release.wait(); return true }
+        try engine.submit(holder, onFinish: outcomes.callback(0))
+        inStep.wait()
+        for index in 1...3 {
+            var keystroke = generate(Array(prompt.prefix(50)) + Array(repeating: index, count: index), tokens: 2)
+            keystroke.supersedeKey = "file:///b.py"
+            try engine.submit(keystroke, onFinish: outcomes.callback(index))
+        }
+        release.signal()
+        guard case .failure(.superseded) = outcomes.wait(1), case .failure(.superseded) = outcomes.wait(2) else {
+            return XCTFail("the older keystrokes were not superseded")
+        }
+        XCTAssertEqual(try XCTUnwrap(outcomes.wait(3)).get().tokens.count, 2)
+        _ = outcomes.wait(0)
+        // One lookup for the holder and one for the newest keystroke; the older two never reached the cache.
+        XCTAssertEqual(engine.statistics.caches[0].statistics.lookups, 2)
+    }
+
+    func testKeystrokesQueuedDuringALongStepAreNeverRefusedAsBusy() throws {
+        let engine = try TestModel.engine()
+        let outcomes = Outcomes()
+        let inStep = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        var holder = generate(prompt, tokens: 2)
+        holder.decode = { _ in "" }
+        holder.stopText = { _ in inStep.signal(); release.wait(); return true }
+        try engine.submit(holder, onFinish: outcomes.callback(0))
+        inStep.wait()
+        // Twice the job limit of keystrokes for one document: each makes the one before it moot.
+        let count = 2 * Engine.Options().maximumJobs
+        for index in 1...count {
+            var keystroke = generate(Array(prompt.prefix(40)) + [index], tokens: 1)
+            keystroke.supersedeKey = "file:///typed.py"
+            XCTAssertNoThrow(try engine.submit(keystroke, onFinish: outcomes.callback(index)), "keystroke \(index)")
+        }
+        // Unrelated jobs still meet the limit: only the doomed keystrokes are left out of the count.
+        for index in 1...Engine.Options().maximumJobs - 2 {
+            try engine.submit(generate([index], tokens: 1), onFinish: outcomes.callback(1000 + index))
+        }
+        XCTAssertThrowsError(try engine.submit(generate([7], tokens: 1), onFinish: { _ in }))
+        release.signal()
+        guard case .failure(.superseded) = outcomes.wait(1) else { return XCTFail("an old keystroke was not superseded") }
+        XCTAssertEqual(try XCTUnwrap(outcomes.wait(count)).get().tokens.count, 1)
+        for index in 1...Engine.Options().maximumJobs - 2 { _ = outcomes.wait(1000 + index) }
+    }
+
     func testCancellationInEveryStateReleasesExactlyThatJobsReferences() throws {
         let engine = try TestModel.engine()
         let outcomes = Outcomes()

@@ -95,6 +95,40 @@ final class JSONRPCClientTests: XCTestCase {
         server.stop()
     }
 
+    func testSendReturnsTheIdAtOnceAndDeliversEachResponseToItsCallback() throws {
+        let server = EchoServer()
+        let client = server.client()
+        let lock = NSLock()
+        var answers: [Int: Result<JSONValue, ResponseError>?] = [:]
+        let done = DispatchSemaphore(value: 0)
+        var ids: [RequestID] = []
+        for index in 0..<5 {
+            let method = index == 2 ? "fail" : "echo"
+            ids.append(client.send(method, params: ["index": .int(index)]) { result in
+                lock.lock()
+                answers[index] = result
+                lock.unlock()
+                done.signal()
+            })
+        }
+        for _ in 0..<5 { XCTAssertEqual(done.wait(timeout: .now() + 30), .success) }
+        XCTAssertEqual(Set(ids).count, 5, "each request gets its own id")
+        // The ids are what went over the wire, so they can be cancelled with $/cancelRequest.
+        let sent = server.received.messages.compactMap { message -> RequestID? in
+            if case .request(let id, _, _) = message { return id }
+            return nil
+        }
+        XCTAssertEqual(Set(sent), Set(ids))
+        for index in 0..<5 {
+            switch answers[index] {
+            case .some(.some(.success(let value))): XCTAssertEqual(value, ["index": .int(index)])
+            case .some(.some(.failure(let error))): XCTAssertEqual(index, 2, "only `fail` answers an error: \(error)")
+            default: XCTFail("request \(index) got no answer")
+            }
+        }
+        server.stop()
+    }
+
     func testThrowsTheServersErrorAndDeliversItsNotifications() throws {
         let server = EchoServer()
         let notified = Inbox()

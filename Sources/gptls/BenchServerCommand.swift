@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import JSON
+import Tokenizer
+
+/// `gptls bench-server`: replays keystroke traces through the real stdio server (issue 5).
+///
+/// For each configuration (prefix cache on and off, 1, 4 and 8 clients) a fresh `gptls serve` subprocess is
+/// started; each client thread types its own real source file character by character, sending `didChange` and an
+/// inline completion per keystroke and cancelling the previous one, as an editor does. With `--memory-minutes` it
+/// instead types into many documents for that long and samples the server's resident memory.
+struct BenchServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-server",
+        abstract: "Replay keystroke traces through the real server: latency, cache reuse, tokens/s, memory.")
+
+    @Option(help: "Model directory or .safetensors file.") var model: String
+    @Option(help: "Seconds of typing per configuration.") var seconds = 20.0
+    @Option(help: "Client counts to run, comma-separated.") var clients = "1,4,8"
+    @Option(name: .customLong("char-ms"), help: "Mean milliseconds between keystrokes (each gap drawn within ±25%).")
+    var characterMs = 80.0
+    @Option(name: .customLong("pause-ms"), help: "Pause after each line break and after some words.")
+    var pauseMs = 2500.0
+    @Option(name: .customLong("pause-probability"), help: "Chance of a pause after a word (a space after a non-space).")
+    var pauseProbability = 0.15
+    @Option(name: .customLong("prompt-tokens"), help: "Tokens of each file already present when it opens.")
+    var promptTokens = 256
+    @Option(name: .customLong("max-tokens"), help: "maxTokens setting of the server while typing.")
+    var maxTokens = 48
+    @Option(name: .customLong("deadline-ms"), help: "deadlineMs setting of the server while typing.")
+    var deadlineMs = 2000
+    @Option(name: .customLong("decode-tokens"), help: "maxTokens of the decode-throughput phase.")
+    var decodeTokens = 64
+    @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget passed to the server (default: the server's, 256).")
+    var kvCacheMB: Int?
+    @Option(help: "Directories (comma-separated) whose .py and .swift files are typed, in name order.")
+    var sources = "/root/.pyenv/versions/3.11.7/lib/python3.11,Sources"
+    @Option(name: .customLong("memory-minutes"), help: "Memory mode: type for this many minutes over --documents.")
+    var memoryMinutes: Double?
+    @Option(help: "Memory mode: documents to cycle through.") var documents = 50
+    @Option(help: "Which prefix-cache settings to run: both, on or off.") var cache = "both"
+    @Flag(help: "Print the results as one JSON object.") var json = false
+    @Option(name: .customLong("json-out"), help: "Also write the JSON results to this file.") var jsonOut: String?
+
+    func run() throws {
+        let tokenizer = try BPETokenizer.gpt2()
+        let files = sourceFiles()
+        let pace = Typist.Pace(characterMs: characterMs, pauseMs: pauseMs, pauseProbability: pauseProbability)
+        let options = ReplayRun.Options(model: model, kvCacheMB: kvCacheMB, pace: pace, seconds: seconds,
+                                        maxTokens: maxTokens, deadlineMs: deadlineMs, decodeTokens: decodeTokens)
+        if let memoryMinutes {
+            let scripts = try TypingScript.load(files: files, count: documents, promptTokens: promptTokens,
+                                                tokenizer: tokenizer)
+            var run = MemoryRun(clients: Int(clients.split(separator: ",").last ?? "8") ?? 8)
+            try run.run(options, minutes: memoryMinutes, scripts: scripts)
+            print(json ? run.json.jsonText : run.report)
+            try write(run.json)
+            return
+        }
+        let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let scripts = try TypingScript.load(files: files, count: (counts.max() ?? 1) + 1, promptTokens: promptTokens,
+                                            tokenizer: tokenizer)
+        FileHandle.standardError.write(Data(("typing: " + scripts.dropLast().map(\.name).joined(separator: ", ")
+            + "; cold document: \(scripts[scripts.count - 1].name)\n").utf8))
+        var runs: [ReplayRun] = []
+        for prefixCache in [true, false] where cache == "both" || (cache == "on") == prefixCache {
+            for count in counts {
+                var run = ReplayRun(prefixCache: prefixCache, clients: count)
+                // The cold document is always the one after the largest client count, so every row's cold
+                // request has the same prompt.
+                try run.run(options, scripts: Array(scripts.prefix(count)) + [scripts[scripts.count - 1]])
+                if !json { FileHandle.standardError.write(Data((ReplayTable.row(run) + "\n").utf8)) }
+                runs.append(run)
+            }
+        }
+        print(json ? ReplayTable.json(runs, options: options).jsonText : ReplayTable.text(runs, options: options))
+        try write(ReplayTable.json(runs, options: options))
+    }
+
+    private func write(_ value: JSONValue) throws {
+        guard let jsonOut else { return }
+        try Data(value.jsonText.utf8).write(to: URL(fileURLWithPath: jsonOut))
+    }
+
+    /// Long-enough .py and .swift files of the `--sources` directories, in a stable order.
+    private func sourceFiles() -> [URL] {
+        sources.split(separator: ",").flatMap { directory -> [URL] in
+            let url = URL(fileURLWithPath: String(directory), isDirectory: true)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+            let found = names.sorted().filter { ($0.hasSuffix(".py") && !$0.hasPrefix("_")) || $0.hasSuffix(".swift") }
+                .map { url.appendingPathComponent($0) }
+            if !found.isEmpty { return found }
+            // A package's Sources: one level of module folders.
+            return names.sorted().flatMap { sub -> [URL] in
+                let child = url.appendingPathComponent(sub)
+                let inner = (try? FileManager.default.contentsOfDirectory(atPath: child.path)) ?? []
+                return inner.sorted().filter { $0.hasSuffix(".swift") }.map { child.appendingPathComponent($0) }
+            }
+        }
+    }
+}
