@@ -16,7 +16,7 @@ mkdir -p training/out models/default
 "$PY" -m training.corpus training/out/corpus
 "$PY" -m training.tokenizer training/out/corpus/train.jsonl training/out/corpus/heldout.jsonl models/default 8192
 "$PY" -m training.pretrain --steps "$PRETRAIN_STEPS" --layers 4 --width 256 --heads 4 --context 512 --batch 8 \
-    --lr 1.5e-3 --warmup 20 --seed 1234 --threads "$THREADS" --out training/out/pretrain
+    --lr 1.5e-3 --warmup 20 --budget-minutes 55 --seed 1234 --threads "$THREADS" --out training/out/pretrain
 "$PY" -m training.finetune summarize --steps "$SUMMARIZE_STEPS" --batch 8 --lr 5e-4 --max-len 256 --seed 1234 \
     --threads "$THREADS" --out training/out/finetune
 "$PY" -m training.finetune classify --per-label "$CLASSIFY_PER_LABEL" --epochs "$CLASSIFY_EPOCHS" --batch 16 \
