@@ -8,19 +8,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-/work/venv/bin/python}
 THREADS=${THREADS:-2}
+FT_THREADS=${FT_THREADS:-1}  # the shipped finetunes ran side by side, one thread each
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-353}
-SUMMARIZE_STEPS=${SUMMARIZE_STEPS:-120}
-CLASSIFY_PER_LABEL=${CLASSIFY_PER_LABEL:-250}
-CLASSIFY_EPOCHS=${CLASSIFY_EPOCHS:-3}
+SUMMARIZE_STEPS=${SUMMARIZE_STEPS:-400}
+CLASSIFY_PER_LABEL=${CLASSIFY_PER_LABEL:-500}
+CLASSIFY_EPOCHS=${CLASSIFY_EPOCHS:-6}
 mkdir -p training/out models/default
 "$PY" -m training.corpus training/out/corpus
 "$PY" -m training.tokenizer training/out/corpus/train.jsonl training/out/corpus/heldout.jsonl models/default 8192
 "$PY" -m training.pretrain --steps "$PRETRAIN_STEPS" --layers 4 --width 256 --heads 4 --context 512 --batch 8 \
     --lr 1.5e-3 --warmup 20 --budget-minutes 55 --seed 1234 --threads "$THREADS" --out training/out/pretrain
 "$PY" -m training.finetune summarize --steps "$SUMMARIZE_STEPS" --batch 8 --lr 5e-4 --max-len 256 --seed 1234 \
-    --threads "$THREADS" --out training/out/finetune
+    --threads "$FT_THREADS" --out training/out/finetune
 "$PY" -m training.finetune classify --per-label "$CLASSIFY_PER_LABEL" --epochs "$CLASSIFY_EPOCHS" --batch 16 \
-    --lr 1e-3 --max-tokens 128 --seed 1234 --threads "$THREADS" --out training/out/finetune
+    --lr 2e-3 --max-tokens 128 --seed 1234 --threads "$FT_THREADS" --out training/out/finetune
 "$PY" -m training.export --work training/out --out models/default
 "$PY" -m training.eval --work training/out --model models/default --threads "$THREADS"
 cp training/out/pretrain/loss.csv training/out/finetune/summarize_loss.csv training/out/finetune/classify_loss.csv \
