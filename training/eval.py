@@ -181,7 +181,13 @@ def main():
             if not starts:
                 continue
             i = crng.choice(starts)
-            text = "\n".join(lines[max(0, i - 6):i + 1]) + "\n"
+            # End the prompt after the first word of the body's first line: a prompt ending in a bare newline (or in
+            # trailing spaces) splits a whitespace run at a place byte-level BPE never saw in training.
+            body = next((l for l in lines[i + 1:i + 4] if l.strip()), None)
+            m = re.match(r"(\s*[^\s(.:\[]+)", body or "")
+            if not m:
+                continue
+            text = "\n".join(lines[max(0, i - 6):i + 1]) + "\n" + m.group(1)
             if len(text) < 40:
                 continue
             candidates.append({"lang": lang, "source": d["repo"] + "/" + d["path"], "prompt": text})
@@ -195,8 +201,9 @@ def main():
     fixtures.sort(key=lambda f: -f["min_top2_logit_margin"])
     chosen = [f for f in fixtures if f["lang"] == "python"][:4] + [f for f in fixtures if f["lang"] == "swift"][:4]
     examples = []
-    for prompt in ["def fibonacci(n):\n", "import Foundation\n\npublic struct Point {\n",
-                   "func greet(name: String) -> String {\n", "## Installation\n\n", "#include <stdio.h>\n\nint main("]:
+    for prompt in ["def fibonacci(n):\n    if", "import Foundation\n\npublic struct Point {\n    public var",
+                   "func greet(name: String) -> String {\n    return", "## Installation\n\nTo install",
+                   "#include <stdio.h>\n\nint main(int argc", "    def __init__(self, name):\n        self"]:
         out, _ = greedy(base, tok.encode(prompt).ids, 32, stop=eot)
         examples.append({"prompt": prompt, "completion": tok.decode(out)})
     print("completions done", f"{time.time()-t0:.0f}s", flush=True)

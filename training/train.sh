@@ -12,7 +12,7 @@ FT_THREADS=${FT_THREADS:-1}  # the shipped finetunes ran side by side, one threa
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-353}
 SUMMARIZE_STEPS=${SUMMARIZE_STEPS:-400}
 CLASSIFY_PER_LABEL=${CLASSIFY_PER_LABEL:-500}
-CLASSIFY_EPOCHS=${CLASSIFY_EPOCHS:-6}
+CLASSIFY_EPOCHS=${CLASSIFY_EPOCHS:-10}
 mkdir -p training/out models/default
 "$PY" -m training.corpus training/out/corpus
 "$PY" -m training.tokenizer training/out/corpus/train.jsonl training/out/corpus/heldout.jsonl models/default 8192
@@ -21,8 +21,12 @@ mkdir -p training/out models/default
 "$PY" -m training.finetune summarize --steps "$SUMMARIZE_STEPS" --batch 8 --lr 5e-4 --max-len 256 --seed 1234 \
     --threads "$FT_THREADS" --out training/out/finetune
 "$PY" -m training.finetune classify --per-label "$CLASSIFY_PER_LABEL" --epochs "$CLASSIFY_EPOCHS" --batch 16 \
-    --lr 2e-3 --max-tokens 128 --seed 1234 --threads "$FT_THREADS" --out training/out/finetune
+    --lr 3e-3 --max-tokens 128 --seed 1234 --threads "$FT_THREADS" --out training/out/finetune
 "$PY" -m training.export --work training/out --out models/default
 "$PY" -m training.eval --work training/out --model models/default --threads "$THREADS"
-cp training/out/pretrain/loss.csv training/out/finetune/summarize_loss.csv training/out/finetune/classify_loss.csv \
-    training/out/pretrain/summary.json training/logs/ 2>/dev/null || true
+mkdir -p training/logs
+cp training/out/pretrain/loss.csv training/logs/pretrain_loss.csv
+cp training/out/pretrain/summary.json training/logs/pretrain_summary.json
+cp training/out/finetune/summarize_loss.csv training/logs/summarize_loss.csv
+cp training/out/finetune/classify_loss.csv training/logs/classify_loss.csv
+"$PY" -m training.corpus_tokens training/out/corpus models/default
