@@ -12,7 +12,7 @@ FT_THREADS=${FT_THREADS:-1}  # the shipped finetunes ran side by side, one threa
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-353}
 SUMMARIZE_STEPS=${SUMMARIZE_STEPS:-400}
 CLASSIFY_PER_LABEL=${CLASSIFY_PER_LABEL:-500}
-CLASSIFY_EPOCHS=${CLASSIFY_EPOCHS:-10}
+CLASSIFY_EPOCHS=${CLASSIFY_EPOCHS:-6}
 mkdir -p training/out models/default
 "$PY" -m training.corpus training/out/corpus
 "$PY" -m training.tokenizer training/out/corpus/train.jsonl training/out/corpus/heldout.jsonl models/default 8192
@@ -21,7 +21,7 @@ mkdir -p training/out models/default
 "$PY" -m training.finetune summarize --steps "$SUMMARIZE_STEPS" --batch 8 --lr 5e-4 --max-len 256 --seed 1234 \
     --threads "$FT_THREADS" --out training/out/finetune
 "$PY" -m training.finetune classify --per-label "$CLASSIFY_PER_LABEL" --epochs "$CLASSIFY_EPOCHS" --batch 16 \
-    --lr 3e-3 --max-tokens 128 --seed 1234 --threads "$FT_THREADS" --out training/out/finetune
+    --lr 2e-3 --max-tokens 128 --seed 1234 --threads "$FT_THREADS" --out training/out/finetune
 "$PY" -m training.export --work training/out --out models/default
 "$PY" -m training.eval --work training/out --model models/default --threads "$THREADS"
 mkdir -p training/logs
