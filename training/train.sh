@@ -30,4 +30,4 @@ cp training/out/pretrain/summary.json training/logs/pretrain_summary.json
 cp training/out/finetune/summarize_loss.csv training/logs/summarize_loss.csv
 cp training/out/finetune/classify_loss.csv training/logs/classify_loss.csv
 "$PY" -m training.corpus_tokens training/out/corpus models/default
-/work/venv/bin/python training/card_assemble.py
+"$PY" training/card_assemble.py
