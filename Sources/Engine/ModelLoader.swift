@@ -27,16 +27,16 @@ public enum ModelLoader {
     }
 
     /// One weights file as a task uses it.
-    struct TaskSource: Equatable {
-        var weights: URL
-        var tokenizerDirectory: URL?
-        var config: URL?
-        var labels: [String]?
-        var instruction: String?
+    public struct TaskSource: Equatable, Sendable {
+        public var weights: URL
+        public var tokenizerDirectory: URL?
+        public var config: URL?
+        public var labels: [String]?
+        public var instruction: String?
     }
 
     /// Where a task's weights, tokenizer and labels come from.
-    static func source(_ path: String?, task: String) throws -> TaskSource {
+    public static func source(_ path: String?, task: String) throws -> TaskSource {
         let url = try path.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? bundledDirectory()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
@@ -59,7 +59,7 @@ public enum ModelLoader {
         return TaskSource(weights: url, tokenizerDirectory: BPETokenizer.hasVocabulary(in: url) ? url : nil)
     }
 
-    static func tokenizer(for source: TaskSource) throws -> BPETokenizer {
+    public static func tokenizer(for source: TaskSource) throws -> BPETokenizer {
         guard let directory = source.tokenizerDirectory else { return try BPETokenizer.gpt2() }
         return try BPETokenizer(directory: directory)
     }

@@ -1,15 +1,17 @@
 import ArgumentParser
 import Foundation
+import Engine
 import GPT
 import Logging
+import Tokenizer
 
 /// `gptls generate`: runs a prompt through a model and prints the continuation (or one JSON object).
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Generate a continuation of a prompt with a local model.")
 
-    @Option(help: "A .safetensors file or a Hugging Face model directory.") var model: String
-    @Option(help: "Prompt text (needs the tokenizer).") var prompt: String?
+    @Option(help: "A .safetensors file, a Hugging Face model directory, or a directory with manifest.json (its completion model).") var model: String
+    @Option(help: "Prompt text.") var prompt: String?
     @Option(help: "Prompt as comma-separated token ids, e.g. 1,2,3.") var promptTokens: String?
     @Option(help: "Tokens to generate.") var maxTokens = 32
     @Option(help: "Sampling temperature; 0 is greedy.") var temperature: Float = 0
@@ -19,7 +21,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Flag(help: "Print one JSON object: prompt_tokens, tokens, text, logprobs.") var json = false
 
-    func promptIds() throws -> [Int] {
+    func promptIds(_ tokenizer: BPETokenizer) throws -> [Int] {
         if let promptTokens {
             let parts = promptTokens.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let ids = parts.compactMap { Int($0) }
@@ -28,18 +30,23 @@ struct GenerateCommand: ParsableCommand {
             }
             return ids
         }
-        if prompt != nil {
-            // TODO(tokenizer): encode --prompt with BPETokenizer.gpt2().encode(prompt) once the Tokenizer lands.
-            throw ValidationError("--prompt needs the tokenizer, which is not built yet; use --prompt-tokens 1,2,3")
+        if let prompt {
+            let ids = tokenizer.encode(prompt)
+            guard !ids.isEmpty else { throw ValidationError("--prompt is empty: there is nothing to continue") }
+            return ids
         }
         throw ValidationError("give --prompt TEXT or --prompt-tokens 1,2,3")
     }
 
     func run() throws {
         let logger = Logger(label: "gptls.generate", factory: { label in StreamLogHandler.standardError(label: label) })
-        let ids = try promptIds()
+        // A manifest directory names the completion weights, its configuration and its tokenizer.
+        let source = try ModelLoader.source(model, task: "completion")
+        let tokenizer = try ModelLoader.tokenizer(for: source)
+        let ids = try promptIds(tokenizer)
         let started = Date()
-        let gpt = try GPTModel.load(from: URL(fileURLWithPath: model), heads: heads)
+        let config = try source.config.map { try GPTConfig(contentsOf: $0) }
+        let gpt = try GPTModel.load(from: source.weights, config: config, heads: heads)
         logger.info("loaded \(gpt.scheme.rawValue) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         guard gpt.task == .languageModel else {
             throw ValidationError("\(model) is a classifier; generate needs a language model")
@@ -54,17 +61,17 @@ struct GenerateCommand: ParsableCommand {
             let token = sampler.sample(logits)
             tokens.append(token)
             logprobs.append(Sampler.logProbability(of: token, in: logits))
-            if StopCheck.isEnd(token, eos: gpt.config.eosTokenId) || step == limit - 1 { break }
+            if StopCheck.isEnd(token, eos: gpt.config.eosTokenId ?? tokenizer.endOfText) || step == limit - 1 { break }
             logits = try session.append([token])
         }
         logger.info("generated \(tokens.count) tokens in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        let text = ""  // TODO(tokenizer): decode tokens
+        let text = tokenizer.decode(tokens.filter { $0 != tokenizer.endOfText })
         if json {
             let object: [String: Any] = ["prompt_tokens": ids, "tokens": tokens, "text": text, "logprobs": logprobs]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(tokens.map(String.init).joined(separator: " "))
+            print(text)
         }
     }
 }
