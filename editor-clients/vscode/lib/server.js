@@ -47,6 +47,7 @@ class GptlsServer extends EventEmitter {
       }
       this.process = child;
       child.on('error', (error) => {
+        this.process = null;
         const why = error.code === 'ENOENT'
           ? `could not start the gptls server: "${command}" was not found (set gptls.path to the gptls binary)`
           : `could not start the gptls server "${command}": ${error.message}`;

@@ -97,5 +97,7 @@ test('a missing binary fails with a sentence naming it', async () => {
 
 test('a server that exits at once fails with its exit code and last stderr line', async () => {
   const server = new GptlsServer({ command: binary, args: ['serve', '--no-such-flag'] });
-  await assert.rejects(server.start(), /exited unexpectedly \(exit code \d+\)/);
+  try {
+    await assert.rejects(server.start(), /exited unexpectedly \(exit code \d+\)/);
+  } finally { await server.stop(); }
 });
