@@ -1,3 +1,4 @@
+import GPT
 import Dispatch
 import Foundation
 import Tokenizer
@@ -53,7 +54,7 @@ public final class Assistant: @unchecked Sendable {
         let start = PromptWindow.start(tokenCount: tokens.count, capacity: capacity, step: max(1, capacity / 4))
         let tokenizer = model.tokenizer
         let job = Job(model: model.index, priority: .interactive, prompt: Array(tokens[start...]),
-                      maxTokens: maxTokens, sampler: Sampler(temperature: request.temperature),
+                      maxTokens: maxTokens, sampler: Sampler(.init(temperature: Float(request.temperature))),
                       stopTokens: Set([tokenizer.endOfText].compactMap { $0 }),
                       decode: { tokenizer.decode($0) }, stopText: request.stop, deadline: request.deadline,
                       supersedeKey: request.documentKey)

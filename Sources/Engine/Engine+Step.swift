@@ -1,3 +1,4 @@
+import GPT
 import Dispatch
 
 extension Engine {
@@ -12,7 +13,7 @@ extension Engine {
         let manager = blockManagers[job.model]
         // Positions whose outputs the job needs must be computed, and at least the last prompt token always is.
         let wanted = max(1, job.scoreLast, job.maxTokens > 0 ? 1 : 0)
-        let reusable = Array(job.prompt.prefix(max(0, job.prompt.count - wanted)))
+        let reusable = options.prefixCaching ? Array(job.prompt.prefix(max(0, job.prompt.count - wanted))) : []
         let match = manager.match(reusable)
         var table = match.blocks
         var reused = match.blocks.count * manager.blockSize
@@ -123,7 +124,7 @@ extension Engine {
             }
         }
         let logits = output[(output.count - model.outputWidth)...]
-        let token = sequence.sampler.pick(logits)
+        let token = sequence.sampler.sample(logits)
         if sequence.generated.isEmpty { sequence.metrics.firstTokenMs = sequence.elapsedMs() }
         if sequence.job.stopTokens.contains(token) { return finish(sequence, .stop) }
         sequence.generated.append(token)
@@ -165,6 +166,7 @@ extension Engine {
         manager.release(sequence.blockTable)
         totals.jobsFinished += 1
         jobDone()
+        publish()
         var result = result
         if case .success(var value) = result {
             value.metrics.totalMs = sequence.elapsedMs()

@@ -15,6 +15,8 @@ public final class Engine: @unchecked Sendable {
         /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy`.
         public var maximumJobs = 64
         public var planner = StepPlanner()
+        /// Reuse cached prompt prefixes. Off only to measure what the cache saves.
+        public var prefixCaching = true
         public init() {}
     }
 
@@ -148,7 +150,8 @@ public final class Engine: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func publish() {
+    /// Makes the current figures visible to `statistics`; called after every step and before every callback.
+    func publish() {
         var figures = totals
         figures.activeSequences = sequences.count
         figures.caches = zip(models, blockManagers).map { model, manager in

@@ -1,3 +1,4 @@
+import GPT
 import Dispatch
 
 /// A unit of work for the engine: compute a prompt, then optionally generate.

@@ -1,3 +1,4 @@
+import GPT
 import Dispatch
 
 /// A job while the engine runs it: its tokens, how many of them the cache holds, and its block table.

@@ -1,3 +1,4 @@
+import GPT
 import Foundation
 
 /// An inline completion request, as the language server hands it over.

@@ -3,23 +3,12 @@ import JSON
 import JSONRPC
 import Logging
 
-/// Which models the settings ask for: a path (nil for the bundled model) per task, and the cache budget.
-public struct ModelSelection: Equatable, Sendable {
-    public var completion: String?
-    public var summarize: String?
-    public var classify: String?
-    public var cacheBudgetMB: Int
-
-    public init(completion: String?, summarize: String?, classify: String?, cacheBudgetMB: Int) {
-        self.completion = completion
-        self.summarize = summarize
-        self.classify = classify
-        self.cacheBudgetMB = cacheBudgetMB
-    }
-
+extension ModelLoader.Selection {
+    /// The models the settings ask for.
     init(_ settings: Settings) {
         self.init(completion: settings.modelPath(for: "completion"), summarize: settings.modelPath(for: "summarize"),
-                  classify: settings.modelPath(for: "classify"), cacheBudgetMB: settings.cacheBudgetMB)
+                  classify: settings.modelPath(for: "classify"), cacheBudgetMB: settings.cacheBudgetMB,
+                  prefixCaching: settings.prefixCache)
     }
 }
 
@@ -31,13 +20,13 @@ public struct ModelSelection: Equatable, Sendable {
 ///
 /// Threading: used on the server's queue only.
 public final class ModelProvider {
-    public typealias Loader = (ModelSelection) throws -> Assistant
+    public typealias Loader = (ModelLoader.Selection) throws -> Assistant
 
     private let loader: Loader
     private let logger: Logger
-    private var selection: ModelSelection?
-    private var loaded: (selection: ModelSelection, assistant: Assistant)?
-    private var failure: (selection: ModelSelection, message: String)?
+    private var selection: ModelLoader.Selection?
+    private var loaded: (selection: ModelLoader.Selection, assistant: Assistant)?
+    private var failure: (selection: ModelLoader.Selection, message: String)?
     /// Called once per failed selection, to tell the user.
     var onFailure: ((String) -> Void)?
 
@@ -48,12 +37,12 @@ public final class ModelProvider {
 
     /// Takes the model choice of new settings; nothing is loaded until it is needed.
     func apply(_ settings: Settings) {
-        selection = ModelSelection(settings)
+        selection = ModelLoader.Selection(settings)
     }
 
     /// The assistant for the current settings, loading it if needed.
     func assistant() throws -> Assistant {
-        let wanted = selection ?? ModelSelection(Settings())
+        let wanted = selection ?? ModelLoader.Selection(Settings())
         if let loaded, loaded.selection == wanted { return loaded.assistant }
         if let failure, failure.selection == wanted {
             throw ResponseError(.requestFailed, failure.message, data: ["reason": "model"])

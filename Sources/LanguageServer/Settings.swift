@@ -15,6 +15,8 @@ public struct Settings: Equatable, Sendable {
     public var completionMode = CompletionMode.auto
     public var deadlineMs = 2000
     public var cacheBudgetMB = 256
+    /// Reuse cached prompt prefixes; false only to measure what the cache saves.
+    public var prefixCache = true
 
     public init() {}
 
@@ -51,6 +53,9 @@ public struct Settings: Equatable, Sendable {
                 next.completionMode = mode
             case "deadlineMs": next.deadlineMs = try Settings.integer(value, key, 10...60000)
             case "cacheBudgetMB": next.cacheBudgetMB = try Settings.integer(value, key, 1...65536)
+            case "prefixCache":
+                guard let flag = value.bool else { throw Settings.bad(key, "true or false", value) }
+                next.prefixCache = flag
             default: continue  // Unknown keys belong to clients (e.g. their debounce delay).
             }
         }

@@ -5,15 +5,17 @@
 enum ByteLevel {
     /// Character of each byte.
     static let characterOfByte: [Unicode.Scalar] = {
-        var printable = Array(UInt8(ascii: "!")...UInt8(ascii: "~")) + Array(0xA1...0xAC) + Array(0xAE...0xFF)
-        var scalars = [Unicode.Scalar](repeating: " ", count: 256)
-        for byte in printable { scalars[Int(byte)] = Unicode.Scalar(byte) }
-        var next: UInt32 = 256
-        for byte in 0..<256 where !printable.contains(UInt8(byte)) {
-            scalars[byte] = Unicode.Scalar(next)!
-            next += 1
+        let printable = Set(Array(0x21...0x7E) + Array(0xA1...0xAC) + Array(0xAE...0xFF))
+        var scalars: [Unicode.Scalar] = []
+        var shifted: UInt32 = 256
+        for byte in 0..<256 {
+            if printable.contains(byte) {
+                scalars.append(Unicode.Scalar(UInt8(byte)))
+            } else {
+                scalars.append(Unicode.Scalar(shifted)!)
+                shifted += 1
+            }
         }
-        printable.removeAll()
         return scalars
     }()
 

@@ -92,6 +92,6 @@ struct PreTokenizer: IteratorProtocol {
         if lead < 0x80 { return (classes[Int(lead)], 1) }
         guard let (value, length) = UTF8Scalar.decode(bytes, at: index) else { return (.other, 1) }
         if value < 0x1_0000 { return (classes[Int(value)], length) }
-        return (ScalarClass.of(Unicode.Scalar(value)!), length)
+        return (ScalarClass.of(value), length)
     }
 }

@@ -1,7 +1,7 @@
 /// A byte-level BPE vocabulary ready to encode: the bytes of every id, the merges, the special tokens, and the
 /// pre-tokens that are a single token (the shortcut taken before any merging).
 ///
-/// Built by the loaders (`Vocabulary+Building.swift`) from any of the file forms. Immutable and thread-safe.
+/// Built by `VocabularyLoader` from any of the file forms. Immutable and thread-safe.
 struct Vocabulary: Sendable {
     /// How merges are ranked.
     enum MergeRule: Sendable {
@@ -48,7 +48,7 @@ struct Vocabulary: Sendable {
             let key = UInt64(merge.left) << 32 | UInt64(merge.right)
             if table[key] == nil { table[key] = UInt64(merge.rank) << 32 | UInt64(merged) }
         }
-        let merger = BytePairMerger(merges: table, byteTokens: byteTokens)
+        let merger = BytePairMerger(merges: PairTable(table), byteTokens: byteTokens)
         self.merger = merger
 
         var all: [UInt8] = []
@@ -83,9 +83,9 @@ struct Vocabulary: Sendable {
         self.shortcut = shortcut
     }
 
-    /// The bytes of a token, or nil for an id outside the vocabulary.
+    /// The bytes of a token, or nil for an id outside the vocabulary or one that no token uses.
     func tokenBytes(_ id: Int) -> ArraySlice<UInt8>? {
-        guard id >= 0, id < size else { return nil }
+        guard id >= 0, id < size, offsets[id] < offsets[id + 1] else { return nil }
         return bytes[offsets[id]..<offsets[id + 1]]
     }
 }

@@ -14,6 +14,14 @@ extension VocabularyLoader {
         let type = model["type"] as? String ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupported(path: path, feature: "model type \(type)") }
         try checkByteLevel(root, path: path)
+        for option in ["continuing_subword_prefix", "end_of_word_suffix"] {
+            if let value = model[option] as? String, !value.isEmpty {
+                throw TokenizerError.unsupported(path: path, feature: "model.\(option) \(value.debugDescription)")
+            }
+        }
+        for option in ["byte_fallback", "ignore_merges"] where model[option] as? Bool == true {
+            throw TokenizerError.unsupported(path: path, feature: "model.\(option): true")
+        }
         guard let vocabulary = model["vocab"] else {
             throw TokenizerError.wrongFormat(path: path, reason: "model has no \"vocab\"")
         }
@@ -39,10 +47,12 @@ extension VocabularyLoader {
         }
         var added: [String: Int] = [:]
         for entry in root["added_tokens"] as? [[String: Any]] ?? [] {
-            guard let content = entry["content"] as? String, let number = entry["id"] as? NSNumber else {
-                throw TokenizerError.wrongFormat(path: path, reason: "added_tokens entries need \"content\" and \"id\"")
+            guard let content = entry["content"] as? String, let number = entry["id"] as? NSNumber,
+                  let id = Int(exactly: number.doubleValue), id >= 0, id < 1 << 24 else {
+                throw TokenizerError.wrongFormat(path: path, reason: "added_tokens entries need a \"content\" string "
+                    + "and an \"id\" in 0..<16777216")
             }
-            added[content] = number.intValue
+            added[content] = id
         }
         // Merge line numbers count merges from 1 here, which is what the error messages show.
         return try buildFromMergeList(ids: ids, vocabularyPath: path, merges: merges, mergesPath: path, added: added)

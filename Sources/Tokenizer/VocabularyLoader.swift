@@ -10,11 +10,12 @@ enum VocabularyLoader {
         let manager = FileManager.default
         func exists(_ name: String) -> Bool { manager.fileExists(atPath: directory.appendingPathComponent(name).path) }
         if exists("tokenizer.json") { return .tokenizerJSON(directory.appendingPathComponent("tokenizer.json")) }
-        if exists("vocab.json"), exists("merges.txt") {
+        // One file of a pair without the other is reported as the missing file when loading.
+        if exists("vocab.json") || exists("merges.txt") {
             return .mergeList(vocabulary: directory.appendingPathComponent("vocab.json"),
                               merges: directory.appendingPathComponent("merges.txt"))
         }
-        if exists("encoder.json"), exists("vocab.bpe") {
+        if exists("encoder.json") || exists("vocab.bpe") {
             return .mergeList(vocabulary: directory.appendingPathComponent("encoder.json"),
                               merges: directory.appendingPathComponent("vocab.bpe"))
         }
@@ -75,7 +76,8 @@ enum VocabularyLoader {
         do {
             return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            let reason = data.isEmpty ? "the file is empty" : "\(error)"
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            let reason = data.isEmpty ? "the file is empty" : detail
             throw TokenizerError.invalidJSON(path: file.path, reason: reason)
         }
     }
@@ -113,6 +115,11 @@ enum VocabularyLoader {
                 throw TokenizerError.duplicateID(path: vocabularyPath, id: id, first: first, second: second)
             }
             strings[id] = token
+        }
+        for (content, id) in added where id < strings.count {
+            if let other = strings[id], other != content {
+                throw TokenizerError.duplicateID(path: vocabularyPath, id: id, first: other, second: content)
+            }
         }
         var merged = [Bool](repeating: false, count: size)
         var triples: [(left: Int, right: Int, rank: Int)] = []

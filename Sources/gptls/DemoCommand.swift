@@ -55,8 +55,10 @@ struct DemoCommand: ParsableCommand {
             let elapsed = Date().timeIntervalSince(started) * 1000
             let ghost = result["items"]?[0]?["insertText"]?.string ?? "(nothing)"
             let metrics = result["metrics"]
-            let lastLine = typed.split(separator: "\n", omittingEmptySubsequences: false).last.map(String.init) ?? ""
-            print("  after \(quoted(lastLine))")
+            // The line being typed, or the one just finished when the cursor is at the start of a new line.
+            let lines = typed.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let context = lines.last?.isEmpty == true && lines.count > 1 ? lines[lines.count - 2] + "\n" : lines.last ?? ""
+            print("  after \(quoted(context))")
             print("    ghost text: \(quoted(ghost))")
             print("    \(metrics?["promptTokens"]?.int ?? 0) prompt tokens: \(metrics?["reusedTokens"]?.int ?? 0) from cache, "
                   + "\(metrics?["computedTokens"]?.int ?? 0) computed; first token \(format(metrics?["firstTokenMs"]?.double)) ms, "

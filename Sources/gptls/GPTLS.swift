@@ -9,7 +9,8 @@ struct GPTLS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
-        subcommands: [ServeCommand.self, DemoCommand.self],
+        subcommands: [ServeCommand.self, DemoCommand.self, GenerateCommand.self, TokenizeCommand.self,
+                      InspectCommand.self, BenchCommand.self, TokenizerBenchCommand.self, RandomModelCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

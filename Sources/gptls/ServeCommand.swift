@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JSONRPC
+import Engine
 import LanguageServer
 import Logging
 
@@ -20,6 +21,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget per model, in MiB.")
     var kvCacheMB: Int?
 
+    @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (to measure what the cache saves).")
+    var noPrefixCache = false
+
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -28,8 +32,9 @@ struct ServeCommand: ParsableCommand {
         var settings = Settings()
         settings.model = model
         if let kvCacheMB { settings.cacheBudgetMB = kvCacheMB }
+        settings.prefixCache = !noPrefixCache
         let connection = Connection.standardIO()
-        let server = Server(settings: settings, models: ModelProvider(loader: ModelLoading.load),
+        let server = Server(settings: settings, models: ModelProvider(loader: ModelLoader.assistant),
                             send: { connection.send($0) },
                             onTermination: { termination in
                                 connection.flush()

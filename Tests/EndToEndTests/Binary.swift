@@ -9,24 +9,34 @@ enum Binary {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// The `gptls` built next to the test bundle (`swift build` builds it; scripts/test runs that first).
+    /// The built `gptls`: `GPTLS_BIN`, else the debug build in the checkout (scripts/test builds it first).
     static var gptls: URL {
         get throws {
-            var directory = Bundle(for: Marker.self).bundleURL.deletingLastPathComponent()
-            for _ in 0..<3 {
-                let candidate = directory.appendingPathComponent("gptls")
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-                directory = directory.deletingLastPathComponent()
+            let path = ProcessInfo.processInfo.environment["GPTLS_BIN"]
+                ?? repository.appendingPathComponent(".build/debug/gptls").path
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw HarnessError("\(path) is not an executable; run `swift build` first or set GPTLS_BIN")
             }
-            throw XCTSkip("the gptls binary is not built; run `swift build` first")
+            return URL(fileURLWithPath: path)
         }
     }
 
-    /// The model the end-to-end tests serve: `GPTLS_TEST_MODEL`, else the bundled model.
-    static var model: String {
-        ProcessInfo.processInfo.environment["GPTLS_TEST_MODEL"]
-            ?? repository.appendingPathComponent("models/default").path
-    }
+    /// The model the end-to-end tests serve: `GPTLS_TEST_MODEL`, else the bundled model, else (in a checkout
+    /// without one) a tiny random-weight model written by `gptls random-model`.
+    static let model: String = {
+        if let explicit = ProcessInfo.processInfo.environment["GPTLS_TEST_MODEL"] { return explicit }
+        let bundled = repository.appendingPathComponent("models/default")
+        if FileManager.default.fileExists(atPath: bundled.appendingPathComponent("manifest.json").path) {
+            return bundled.path
+        }
+        let random = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-e2e-\(getpid())")
+        let process = Process()
+        process.executableURL = try? gptls
+        process.arguments = ["random-model", random.path, "--seed", "1"]
+        try? process.run()
+        process.waitUntilExit()
+        return random.path
+    }()
 
     /// Starts `gptls serve` on the test model.
     static func serve(_ extra: [String] = []) throws -> ServerProcess {
@@ -34,5 +44,4 @@ enum Binary {
                           captureStandardError: true)
     }
 
-    private final class Marker {}
 }

@@ -51,4 +51,17 @@ final class KnownVectorsTests: XCTestCase {
         XCTAssertEqual(tokenizer.encode("", allowedSpecial: ["<|endoftext|>"]), [])
         XCTAssertEqual(tokenizer.decode([]), "")
     }
+
+    func testConcurrentEncodingGivesTheSameIds() throws {
+        let tokenizer = try BPETokenizer.gpt2()
+        let text = try Fixtures.text("the-verdict.txt") + Fixtures.text("torture.txt")
+        let expected = tokenizer.encode(text)
+        let results = UnsafeMutableBufferPointer<[Int]>.allocate(capacity: 8)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            results[index] = tokenizer.encode(text)
+        }
+        for ids in results { XCTAssertEqual(ids, expected) }
+    }
 }

@@ -48,6 +48,12 @@ final class PreTokenizerTests: XCTestCase {
         XCTAssertEqual(pieces("e\u{301}"), ["e", "\u{301}"], "a combining mark is not a letter")
     }
 
+    func testLetterClassesFollowUnicode16AsTiktokenDoes() {
+        // U+0CDC became a letter in Unicode 17 (Swift 6.3's own data); tiktoken's Unicode 16 has it unassigned.
+        XCTAssertEqual(pieces("x\u{CDC}'s"), ["x", "\u{CDC}'", "s"])
+        XCTAssertEqual(pieces("x\u{1C89}y"), ["x\u{1C89}y"], "U+1C89, new in Unicode 16, is a letter")
+    }
+
     func testInvalidBytesAreOtherCharacters() {
         let bytes: [UInt8] = [0x61, 0xFF, 0x21, 0x20, 0xC3, 0x62, 0xE2, 0x82]
         let ranges: [Range<Int>] = bytes.withUnsafeBufferPointer { buffer in

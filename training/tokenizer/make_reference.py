@@ -29,11 +29,14 @@ import sys
 import regex
 import tiktoken
 import tiktoken.load
+import tiktoken_ext.openai_public
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VOCAB = os.path.join(ROOT, "Sources/Tokenizer/Resources/gpt2")
 FIXTURES = os.path.join(ROOT, "Tests/TokenizerTests/Fixtures")
-GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+# tiktoken's own gpt2 pattern (possessive form of GPT-2's original
+# 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+).
+GPT2_PATTERN = tiktoken_ext.openai_public.r50k_pat_str
 BLOCK = 4096
 PYLIB = "/root/.pyenv/versions/3.11.7/lib/python3.11"
 SWIFT_REPO = "/opt/swift-packages/apple/swift-collections.git"
@@ -41,8 +44,11 @@ SWIFT_COMMIT = "b9f4b3586ced378bbddc36a676d2aca082492ed9"
 
 
 def gpt2_encoding():
+    # The same hashes tiktoken_ext.openai_public.gpt2() pins for its downloads.
     ranks = tiktoken.load.data_gym_to_mergeable_bpe_ranks(
-        vocab_bpe_file=os.path.join(VOCAB, "vocab.bpe"), encoder_json_file=os.path.join(VOCAB, "encoder.json"))
+        vocab_bpe_file=os.path.join(VOCAB, "vocab.bpe"), encoder_json_file=os.path.join(VOCAB, "encoder.json"),
+        vocab_bpe_hash="1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
+        encoder_json_hash="196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783")
     enc = tiktoken.Encoding(name="gpt2-offline", pat_str=GPT2_PATTERN, mergeable_ranks=ranks,
                             special_tokens={"<|endoftext|>": 50256})
     known = {"hello world": [31373, 995], "Every effort moves you": [6109, 3626, 6100, 345], "!!!!!!": [13896, 3228]}
@@ -126,9 +132,28 @@ def corpus_sources():
     return items
 
 
+def committed_sources():
+    """The file list of the committed manifest, read again, so packages installed later on this machine do not
+    change which files make the corpus. Pass --select-again to choose the files afresh."""
+    manifest = json.load(open(os.path.join(FIXTURES, "corpus-manifest.json")))
+    items = []
+    for entry in manifest["files"]:
+        entry = {k: entry[k] for k in ("kind", "repository", "commit", "path") if k in entry}
+        if entry["kind"] == "fixture":
+            data = open(os.path.join(FIXTURES, entry["path"]), "rb").read()
+        elif entry["kind"] == "file":
+            data = open(entry["path"], "rb").read()
+        else:
+            data = subprocess.run(["git", "-C", entry["repository"], "show", f"{entry['commit']}:{entry['path']}"],
+                                  check=True, capture_output=True).stdout
+        items.append((entry, data))
+    return items
+
+
 def make_corpus_manifest(enc):
     files, total = [], 0
-    for entry, data in corpus_sources():
+    reuse = os.path.exists(os.path.join(FIXTURES, "corpus-manifest.json")) and "--select-again" not in sys.argv
+    for entry, data in (committed_sources() if reuse else corpus_sources()):
         ids = enc.encode_ordinary(data.decode("utf-8"))
         entry.update({"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "tokens": len(ids),
                       "blocks": block_hashes(ids)})
@@ -154,6 +179,26 @@ def make_torture_reference(enc):
         json.dump(pieces, f, ensure_ascii=True, indent=0)
     with open(os.path.join(FIXTURES, "torture-ids.json"), "w") as f:
         json.dump(enc.encode_ordinary(text), f)
+
+
+# Every Unicode scalar once, each followed by a separator in turn, so that the letter / number / space class of every
+# code point (assigned or not) meets each alternative of the pattern. The Swift test builds the same text.
+EVERY_SCALAR_SEPARATORS = ["a", "1", " ", "  ", "!", "\n", " x", "'s", "\t"]
+
+
+def every_scalar_text():
+    seps = EVERY_SCALAR_SEPARATORS
+    return "".join(chr(v) + seps[v % len(seps)] for v in range(0x110000) if not 0xD800 <= v <= 0xDFFF)
+
+
+def make_every_scalar_reference(enc):
+    text = every_scalar_text()
+    ids = enc.encode_ordinary(text)
+    with open(os.path.join(FIXTURES, "every-scalar.json"), "w") as f:
+        json.dump({"comment": "ids of every_scalar_text() in training/tokenizer/make_reference.py",
+                   "separators": EVERY_SCALAR_SEPARATORS, "bytes": len(text.encode()), "tokens": len(ids),
+                   "blockSize": BLOCK, "blocks": block_hashes(ids)}, f, indent=0)
+    print(f"every scalar: {len(text.encode())} bytes, {len(ids)} tokens")
 
 
 def make_custom_bpe(enc):
@@ -206,5 +251,6 @@ if __name__ == "__main__":
     enc = gpt2_encoding()
     make_torture_reference(enc)
     make_corpus_manifest(enc)
+    make_every_scalar_reference(enc)
     make_custom_bpe(enc)
     sys.exit(0)

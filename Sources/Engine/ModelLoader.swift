@@ -1,0 +1,88 @@
+import Foundation
+import Tokenizer
+
+/// Turns model paths into a ready `Assistant`: loads each distinct weights file once, finds its tokenizer, and
+/// sizes each model's KV cache from the budget.
+///
+/// A path may be a directory with `manifest.json` (weights per task, like models/default), a Hugging Face directory
+/// (config.json + model.safetensors), or a single .safetensors file; nil means the bundled model.
+public enum ModelLoader {
+    /// Paths per task; nil for the bundled model.
+    public struct Selection: Equatable, Sendable {
+        public var completion: String?
+        public var summarize: String?
+        public var classify: String?
+        public var cacheBudgetMB: Int
+        /// Reuse cached prompt prefixes (off only to measure what the cache saves).
+        public var prefixCaching: Bool
+
+        public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
+                    cacheBudgetMB: Int = 256, prefixCaching: Bool = true) {
+            self.completion = completion
+            self.summarize = summarize
+            self.classify = classify
+            self.cacheBudgetMB = cacheBudgetMB
+            self.prefixCaching = prefixCaching
+        }
+    }
+
+    /// One weights file as a task uses it.
+    struct TaskSource: Equatable {
+        var weights: URL
+        var tokenizerDirectory: URL?
+        var config: URL?
+        var labels: [String]?
+        var instruction: String?
+    }
+
+    /// Where a task's weights, tokenizer and labels come from.
+    static func source(_ path: String?, task: String) throws -> TaskSource {
+        let url = try path.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? bundledDirectory()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ModelLoadingError.notFound(path: url.path)
+        }
+        guard isDirectory.boolValue else {
+            // A lone weights file: a tokenizer beside it if there is one, else GPT-2's.
+            let directory = url.deletingLastPathComponent()
+            return TaskSource(weights: url, tokenizerDirectory: BPETokenizer.hasVocabulary(in: directory) ? directory : nil)
+        }
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent(ModelManifest.fileName).path) {
+            let manifest = try ModelManifest.load(from: url)
+            // A task the manifest does not name falls back to the completion model.
+            let entry = manifest.tasks[task] ?? manifest.tasks["completion"]!
+            return TaskSource(weights: url.appendingPathComponent(entry.weights),
+                              tokenizerDirectory: manifest.tokenizer == nil ? nil : url,
+                              config: manifest.config.map { url.appendingPathComponent($0) },
+                              labels: entry.labels, instruction: entry.instruction)
+        }
+        return TaskSource(weights: url, tokenizerDirectory: BPETokenizer.hasVocabulary(in: url) ? url : nil)
+    }
+
+    static func tokenizer(for source: TaskSource) throws -> BPETokenizer {
+        guard let directory = source.tokenizerDirectory else { return try BPETokenizer.gpt2() }
+        return try BPETokenizer(directory: directory)
+    }
+
+    /// The bundled model: `GPTLS_MODEL_DIR`, else `models/default` in the current directory or above the
+    /// executable (a checkout running .build/<config>/gptls), else the install location.
+    public static func bundledDirectory() throws -> URL {
+        var candidates: [URL] = []
+        if let explicit = ProcessInfo.processInfo.environment["GPTLS_MODEL_DIR"] {
+            candidates.append(URL(fileURLWithPath: explicit))
+        }
+        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            .appendingPathComponent("models/default"))
+        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(directory.appendingPathComponent("models/default"))
+            directory = directory.deletingLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: "/usr/local/share/gptls/models/default"))
+        for candidate in candidates
+        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent(ModelManifest.fileName).path) {
+            return candidate
+        }
+        throw ModelLoadingError.noBundledModel(searched: candidates.map(\.path))
+    }
+}

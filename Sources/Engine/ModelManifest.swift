@@ -1,0 +1,88 @@
+import Foundation
+
+/// `manifest.json` of a model directory: which weights serve which task, with which tokenizer and labels.
+///
+/// ```json
+/// {"name": "...", "format": "gptls-manifest-1", "config": "config.json",
+///  "tokenizer": {"vocab": "vocab.json", "merges": "merges.txt"},
+///  "tasks": {"completion": {"weights": "completion.safetensors"},
+///            "summarize": {"weights": "summarize.safetensors", "prompt_format": "alpaca",
+///                          "instruction": "Summarize the following code."},
+///            "classify": {"weights": "classify.safetensors", "labels": ["python", "swift"], "max_tokens": 256}}}
+/// ```
+public struct ModelManifest: Decodable, Sendable {
+    public struct Tokenizer: Decodable, Sendable {
+        public var vocab: String
+        public var merges: String
+    }
+
+    public struct Task: Decodable, Sendable {
+        public var weights: String
+        public var promptFormat: String?
+        public var instruction: String?
+        public var labels: [String]?
+        public var maxTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case weights, labels, instruction
+            case promptFormat = "prompt_format"
+            case maxTokens = "max_tokens"
+        }
+    }
+
+    public var name: String?
+    public var format: String
+    public var config: String?
+    public var tokenizer: Tokenizer?
+    public var tasks: [String: Task]
+
+    public static let fileName = "manifest.json"
+    static let supportedFormat = "gptls-manifest-1"
+
+    /// Reads and checks `directory/manifest.json`.
+    public static func load(from directory: URL) throws -> ModelManifest {
+        let url = directory.appendingPathComponent(fileName)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw ModelLoadingError.unreadable(path: url.path, reason: "\(error.localizedDescription)")
+        }
+        let manifest: ModelManifest
+        do {
+            manifest = try JSONDecoder().decode(ModelManifest.self, from: data)
+        } catch {
+            throw ModelLoadingError.badManifest(path: url.path, reason: "\(error)")
+        }
+        guard manifest.format == supportedFormat else {
+            throw ModelLoadingError.badManifest(path: url.path,
+                                                reason: "format is \"\(manifest.format)\", expected \"\(supportedFormat)\"")
+        }
+        for name in manifest.tasks.keys where !["completion", "summarize", "classify"].contains(name) {
+            throw ModelLoadingError.badManifest(path: url.path, reason: "unknown task \"\(name)\"")
+        }
+        guard manifest.tasks["completion"] != nil else {
+            throw ModelLoadingError.badManifest(path: url.path, reason: "it names no weights for the completion task")
+        }
+        return manifest
+    }
+}
+
+/// Why a model could not be loaded for serving.
+public enum ModelLoadingError: Error, CustomStringConvertible, Equatable {
+    case notFound(path: String)
+    case unreadable(path: String, reason: String)
+    case badManifest(path: String, reason: String)
+    case noBundledModel(searched: [String])
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): return "\(path): no such file or directory"
+        case .unreadable(let path, let reason): return "\(path): cannot be read: \(reason)"
+        case .badManifest(let path, let reason): return "\(path): \(reason)"
+        case .noBundledModel(let searched):
+            return "the bundled model was not found (looked in \(searched.joined(separator: ", "))); "
+                + "pass --model PATH or set GPTLS_MODEL_DIR"
+        }
+    }
+}

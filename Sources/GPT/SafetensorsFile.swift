@@ -1,0 +1,115 @@
+import Foundation
+
+/// A memory-mapped `.safetensors` file: 8-byte little-endian header length, a JSON header, then the data section.
+///
+/// The header is validated completely before any tensor is touched (lengths, dtypes, offsets in range and
+/// disjoint), so a hostile file gives a `GPTError` rather than a crash. F32 tensors are used in place from the
+/// mapping; F16/BF16 are converted to fp32 on request. Immutable after init: safe to read from any thread.
+public final class SafetensorsFile {
+    public struct TensorInfo: Equatable {
+        public var name: String
+        public var dtype: String
+        public var shape: [Int]
+        public var begin: Int
+        public var end: Int
+        public var elementCount: Int { shape.reduce(1, *) }
+    }
+
+    /// Headers larger than this are refused: real ones are well under 1 MB.
+    public static let headerLimit = 100_000_000
+    static let dtypeSizes = ["F32": 4, "F16": 2, "BF16": 2]
+
+    public let url: URL
+    public let fileSize: Int
+    public let tensors: [String: TensorInfo]
+    let base: UnsafeMutableRawPointer?
+    let dataStart: Int
+    var fileName: String { url.lastPathComponent }
+
+    public init(url: URL) throws {
+        self.url = url
+        let name = url.lastPathComponent
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw GPTError.fileNotFound(path: url.path) }
+            throw GPTError.unreadable(file: name, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw GPTError.unreadable(file: name, reason: "not a regular file")
+        }
+        let size = Int(st.st_size)
+        guard size >= 8 else { throw GPTError.truncated(file: name, size: size, needed: 8) }
+        let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            throw GPTError.unreadable(file: name, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        }
+        do {
+            var length: UInt64 = 0
+            for i in 0..<8 { length |= UInt64(mapped.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
+            let limit = min(SafetensorsFile.headerLimit, size - 8)
+            guard length <= UInt64(limit) else {
+                throw GPTError.headerTooLong(file: name, length: length > UInt64(Int.max) ? Int.max : Int(length),
+                                             limit: limit)
+            }
+            let start = 8 + Int(length)
+            let headerData = Data(bytes: mapped + 8, count: Int(length))
+            tensors = try SafetensorsFile.parseHeader(headerData, file: name, dataBytes: size - start)
+            dataStart = start
+        } catch {
+            munmap(mapped, size)
+            throw error
+        }
+        fileSize = size
+        base = mapped
+    }
+
+    deinit { if let base { munmap(base, fileSize) } }
+
+    static func parseHeader(_ data: Data, file: String, dataBytes: Int) throws -> [String: TensorInfo] {
+        guard let object = try? JSONSerialization.jsonObject(with: data),
+              let header = object as? [String: Any] else {
+            throw GPTError.malformedHeader(file: file, reason: "expected a JSON object")
+        }
+        var tensors: [String: TensorInfo] = [:]
+        for (name, value) in header where name != "__metadata__" {
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
+                  offsets.count == 2 else {
+                throw GPTError.malformedHeader(
+                    file: file, reason: "tensor \(name) needs dtype, shape and two data_offsets")
+            }
+            guard let size = dtypeSizes[dtype] else {
+                throw GPTError.unknownDType(file: file, tensor: name, dtype: dtype)
+            }
+            let (begin, end) = (offsets[0], offsets[1])
+            guard begin >= 0, end >= begin, end <= dataBytes else {
+                throw GPTError.offsetsOutOfRange(file: file, tensor: name, begin: begin, end: end, dataBytes: dataBytes)
+            }
+            var count = 1
+            for d in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard d >= 0, !overflow else {
+                    throw GPTError.malformedHeader(file: file, reason: "tensor \(name) has shape \(shape)")
+                }
+                count = product
+            }
+            guard count.multipliedReportingOverflow(by: size).partialValue == end - begin else {
+                throw GPTError.byteCountMismatch(file: file, tensor: name, shape: shape, dtype: dtype,
+                                                 bytes: end - begin, expected: count &* size)
+            }
+            tensors[name] = TensorInfo(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
+        }
+        let sorted = tensors.values.filter { $0.end > $0.begin }.sorted { ($0.begin, $0.name) < ($1.begin, $1.name) }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.begin < a.end {
+            throw GPTError.overlappingTensors(file: file, first: a.name, second: b.name)
+        }
+        return tensors
+    }
+
+    /// The tensor's bytes in the mapping (valid while this object lives).
+    func bytes(_ info: TensorInfo) -> UnsafeRawPointer {
+        UnsafeRawPointer(base!) + dataStart + info.begin
+    }
+}

@@ -1,2 +1,0 @@
-// Module Kernels: see ../shared/DESIGN.md (Layout). Placeholder until its issue lands.
-enum KernelsModule {}

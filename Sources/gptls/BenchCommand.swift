@@ -1,0 +1,112 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GPT
+import Kernels
+import Logging
+
+/// `gptls bench`: prefill and decode throughput of a model, and how close decode gets to the memory roofline.
+///
+/// Each figure is the median of `--runs` runs. The roofline divides the fp32 weight bytes one decode step reads by
+/// a read bandwidth measured here with a 2-thread SIMD sum over a buffer much larger than the caches.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure prefill/decode tokens per second and the decode roofline.")
+
+    @Option(help: "A .safetensors file or a Hugging Face model directory.") var model: String
+    @Option(help: "Runs per figure; the median is reported.") var runs = 5
+    @Option(help: "Decode steps per run.") var steps = 16
+    @Option(help: "Rows up to which our own small-N kernel is used instead of sgemm.") var smallRows: Int?
+    @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
+    @Flag(help: "Print the figures as one JSON object.") var json = false
+
+    static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+    static func time(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Bytes per second of a 2-thread read of a 512 MiB buffer (best of 3).
+    static func readBandwidth() -> Double {
+        let floats = 128 << 20
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: floats)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 1, count: floats)
+        var best = 0.0
+        for _ in 0..<3 {
+            let seconds = time {
+                DispatchQueue.concurrentPerform(iterations: 2) { part in
+                    let raw = UnsafeRawPointer(buffer + part * floats / 2)
+                    var a = SIMD16<Float>(), b = SIMD16<Float>()
+                    var i = 0
+                    while i < floats / 2 {
+                        a += raw.load(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                        b += raw.load(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self)
+                        i += 32
+                    }
+                    if (a + b).sum() == -1 { print("") }  // keeps the loop from being optimised away
+                }
+            }
+            best = max(best, Double(floats * 4) / seconds)
+        }
+        return best
+    }
+
+    func run() throws {
+        let logger = Logger(label: "gptls.bench", factory: { label in StreamLogHandler.standardError(label: label) })
+        if let smallRows { Matmul.smallRowLimit = smallRows }
+        var gpt: GPTModel!
+        let loadSeconds = try Self.time { gpt = try GPTModel.load(from: URL(fileURLWithPath: model), heads: heads) }
+        logger.info("loaded \(gpt.scheme.rawValue) in \(Int(loadSeconds * 1000)) ms")
+        let config = gpt.config
+        var rng = Sampler(.init(temperature: 1, seed: 1))
+        func tokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(rng.nextUInt64() % UInt64(config.vocabSize)) } }
+        let pool = KVBlockPool(config: config, blockSize: 16, byteBudget: 1 << 30)
+
+        var results: [String: Any] = ["load_seconds": loadSeconds]
+        for n in [128, 512] where n <= config.nPositions {
+            let prompt = tokens(n)
+            let times = try (0..<runs).map { _ in
+                try Self.time { _ = try GPTSession(model: gpt, pool: pool).append(prompt) }
+            }
+            results["prefill_\(n)_tok_s"] = Double(n) / Self.median(times)
+            logger.info("prefill \(n): \(Int(Double(n) / Self.median(times))) tok/s")
+        }
+        let context = min(64, config.nPositions - steps - 1)
+        for batch in [1, 4, 8, 16] {
+            var perRun: [Double] = []
+            for _ in 0..<runs {
+                let sessions = (0..<batch).map { _ in GPTSession(model: gpt, pool: pool) }
+                for s in sessions { _ = try s.append(tokens(context)) }
+                let seconds = try Self.time {
+                    for _ in 0..<steps {
+                        let next = sessions.map { _ in tokens(1) }
+                        let rows = try zip(sessions, next).map { try $0.row(appending: $1) }
+                        _ = try gpt.forward(rows, cache: pool)
+                        for (s, t) in zip(sessions, next) { s.commit(t) }
+                    }
+                }
+                perRun.append(Double(batch * steps) / seconds)
+            }
+            results["decode_batch_\(batch)_tok_s"] = Self.median(perRun)
+            logger.info("decode batch \(batch): \(Int(Self.median(perRun))) tok/s")
+        }
+        let bandwidth = Self.readBandwidth()
+        let rooflineTokS = bandwidth / Double(gpt.weightBytesPerStep)
+        results["read_bandwidth_gb_s"] = bandwidth / 1e9
+        results["weight_bytes_per_step"] = gpt.weightBytesPerStep
+        results["decode_roofline_tok_s"] = rooflineTokS
+        results["decode_batch_1_roofline_percent"] = 100 * (results["decode_batch_1_tok_s"] as! Double) / rooflineTokS
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for key in results.keys.sorted() {
+                let v = results[key]!
+                print("\(key): " + ((v as? Double).map { String(format: "%.2f", $0) } ?? "\(v)"))
+            }
+        }
+    }
+}

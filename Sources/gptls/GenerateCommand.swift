@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import GPT
+import Logging
+
+/// `gptls generate`: runs a prompt through a model and prints the continuation (or one JSON object).
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Generate a continuation of a prompt with a local model.")
+
+    @Option(help: "A .safetensors file or a Hugging Face model directory.") var model: String
+    @Option(help: "Prompt text (needs the tokenizer).") var prompt: String?
+    @Option(help: "Prompt as comma-separated token ids, e.g. 1,2,3.") var promptTokens: String?
+    @Option(help: "Tokens to generate.") var maxTokens = 32
+    @Option(help: "Sampling temperature; 0 is greedy.") var temperature: Float = 0
+    @Option(help: "Keep only the K most likely tokens; 0 keeps all.") var topK = 0
+    @Option(help: "Keep the smallest set of tokens whose probability reaches P.") var topP: Float = 1
+    @Option(help: "Seed of the sampler's random generator.") var seed: UInt64 = 0
+    @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
+    @Flag(help: "Print one JSON object: prompt_tokens, tokens, text, logprobs.") var json = false
+
+    func promptIds() throws -> [Int] {
+        if let promptTokens {
+            let parts = promptTokens.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let ids = parts.compactMap { Int($0) }
+            guard ids.count == parts.count, !ids.isEmpty else {
+                throw ValidationError("--prompt-tokens must be comma-separated integers, got \"\(promptTokens)\"")
+            }
+            return ids
+        }
+        if prompt != nil {
+            // TODO(tokenizer): encode --prompt with BPETokenizer.gpt2().encode(prompt) once the Tokenizer lands.
+            throw ValidationError("--prompt needs the tokenizer, which is not built yet; use --prompt-tokens 1,2,3")
+        }
+        throw ValidationError("give --prompt TEXT or --prompt-tokens 1,2,3")
+    }
+
+    func run() throws {
+        let logger = Logger(label: "gptls.generate", factory: { label in StreamLogHandler.standardError(label: label) })
+        let ids = try promptIds()
+        let started = Date()
+        let gpt = try GPTModel.load(from: URL(fileURLWithPath: model), heads: heads)
+        logger.info("loaded \(gpt.scheme.rawValue) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        guard gpt.task == .languageModel else {
+            throw ValidationError("\(model) is a classifier; generate needs a language model")
+        }
+        let limit = min(maxTokens, gpt.config.nPositions - ids.count)
+        let pool = KVBlockPool(config: gpt.config, blockSize: 16, capacityBlocks: gpt.config.nPositions / 16 + 1)
+        let session = GPTSession(model: gpt, pool: pool)
+        var sampler = Sampler(.init(temperature: temperature, topK: topK, topP: topP, seed: seed))
+        var logits = try session.append(ids)
+        var tokens: [Int] = [], logprobs: [Double] = []
+        for step in 0..<max(0, limit) {
+            let token = sampler.sample(logits)
+            tokens.append(token)
+            logprobs.append(Sampler.logProbability(of: token, in: logits))
+            if StopCheck.isEnd(token, eos: gpt.config.eosTokenId) || step == limit - 1 { break }
+            logits = try session.append([token])
+        }
+        logger.info("generated \(tokens.count) tokens in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        let text = ""  // TODO(tokenizer): decode tokens
+        if json {
+            let object: [String: Any] = ["prompt_tokens": ids, "tokens": tokens, "text": text, "logprobs": logprobs]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(tokens.map(String.init).joined(separator: " "))
+        }
+    }
+}

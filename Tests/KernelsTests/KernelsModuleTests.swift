@@ -1,8 +1,0 @@
-import XCTest
-@testable import Kernels
-
-final class KernelsModuleTests: XCTestCase {
-    func testModuleBuilds() throws {
-        _ = KernelsModule.self
-    }
-}
