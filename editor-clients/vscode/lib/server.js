@@ -34,6 +34,7 @@ class GptlsServer extends EventEmitter {
     this.starting = new Promise((resolve, reject) => {
       let settled = false;
       const fail = (why) => {
+        if (settled && this.state === 'failed') return;
         this._setState('failed');
         this.emit('failed', why);
         if (!settled) { settled = true; reject(new Error(why)); }
@@ -94,7 +95,10 @@ class GptlsServer extends EventEmitter {
         this._setState('ready');
         settled = true;
         resolve(result);
-      }, (error) => fail(`the gptls server did not initialize: ${error.message}`));
+      }, (error) => {
+        // A server that dies while starting closes the connection first: its exit (with the code) says more.
+        setTimeout(() => fail(`the gptls server did not initialize: ${error.message}`), this.process ? 1000 : 0);
+      });
     });
     return this.starting;
   }

@@ -1,7 +1,8 @@
 'use strict';
 // Replays the shared protocol/transcripts/*.jsonl through this client's framing (lib/jsonrpc.js) against the real
 // binary. Steps: {"send": message}, {"sendRaw": body}, {"expect": message with "$any"/"$string"/"$number"/"$array"/
-// "$object" placeholders} (the next frame must match), {"exit": code}, {"comment": ...}.
+// "$object" placeholders, and "$more": true for objects that may have more members} (the next frame must match;
+// notifications are skipped while a response is expected), {"exit": code}, {"comment": ...}.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
@@ -21,8 +22,10 @@ function matches(value, pattern) {
   }
   if (pattern !== null && typeof pattern === 'object') {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-    const keys = Object.keys(pattern);
-    return keys.length === Object.keys(value).length && keys.every((k) => k in value && matches(value[k], pattern[k]));
+    const more = pattern.$more === true;
+    const keys = Object.keys(pattern).filter((k) => !(more && k === '$more'));
+    return (more || keys.length === Object.keys(value).length) &&
+      keys.every((k) => k in value && matches(value[k], pattern[k]));
   }
   return value === pattern;
 }
@@ -32,6 +35,8 @@ test('placeholders match values of their kind only', () => {
   assert.ok(!matches({ a: 1, b: 2 }, { a: '$any' }));
   assert.ok(!matches([1], '$object'));
   assert.ok(!matches(null, '$object'));
+  assert.ok(matches({ a: 1, b: 2 }, { a: 1, $more: true }));
+  assert.ok(!matches({ b: 2 }, { a: 1, $more: true }));
 });
 
 /** The server as a queue of incoming messages. */
@@ -76,7 +81,10 @@ for (const file of files) {
         if ('send' in step) server.child.stdin.write(frame(JSON.stringify(step.send)));
         else if ('sendRaw' in step) server.child.stdin.write(frame(step.sendRaw));
         else if ('expect' in step) {
-          const received = await server.next(120000, place);
+          // Notifications the server sends on its own are skipped while a response is expected.
+          const wantsResponse = !('method' in step.expect);
+          let received = await server.next(120000, place);
+          while (wantsResponse && 'method' in received && !('id' in received)) received = await server.next(120000, place);
           assert.ok(matches(received, step.expect),
             `${place}: expected ${JSON.stringify(step.expect)}\n  received ${JSON.stringify(received)}`);
         } else if ('exit' in step) {
