@@ -49,6 +49,8 @@ local function open_python(name, lines)
   vim.bo[bufnr].commentstring = '# %s'
   vim.bo[bufnr].expandtab = true
   api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
+  -- The plugin attaches once the buffer has loaded.
+  H.sleep(20)
   return bufnr
 end
 
@@ -162,7 +164,7 @@ H.test('accept word and accept line take the next word and the rest of the line'
   H.eq('\nc', gptls.next_line('\nc\nd'))
 end)
 
-H.test('dismiss clears the ghost text and the buffer stays as it was', function()
+H.test('accept word takes one word and keeps the rest; dismiss clears it and leaves the buffer', function()
   local bufnr = open_python('dismiss.py', { 'def add(a, b):', '    return a + b', '', '' })
   client()
   api.nvim_win_set_cursor(0, { 4, 0 })
@@ -179,6 +181,19 @@ H.test('dismiss clears the ghost text and the buffer stays as it was', function(
     end
   end
   H.ok(ghost, 'ghost text appeared')
+  -- Accept one word: the buffer gains it and the rest stays as ghost text.
+  local word = gptls.next_word(ghost)
+  local row, col = unpack(api.nvim_win_get_cursor(0))
+  local line = api.nvim_buf_get_lines(bufnr, row - 1, row, false)[1]
+  H.type('<C-Right>')
+  H.wait_for('the word to be inserted', function()
+    return gptls.ghost_text(bufnr) ~= ghost
+  end, 5000)
+  local after = vim.split(line:sub(1, col) .. word .. line:sub(col + 1), '\n', true)
+  H.eq(after, api.nvim_buf_get_lines(bufnr, row - 1, row - 1 + #after, false), 'the word was inserted')
+  if #word < #ghost then
+    H.eq(ghost:sub(#word + 1), gptls.ghost_text(bufnr), 'the rest is still ghost text')
+  end
   local before = buffer_text(bufnr)
   H.type('<C-]>')
   H.wait_for('the ghost text to go', function()
@@ -278,8 +293,11 @@ H.test('a server that crashes at start is reported once, with its exit code', fu
     return #notes > 0
   end, 10000)
   H.sleep(200)
-  H.eq(1, #notes, 'one report: ' .. vim.inspect(notes))
-  H.ok(notes[1].message:find('exited unexpectedly %(exit code [1-9]'), notes[1].message)
+  local errors = vim.tbl_filter(function(n)
+    return n.level == vim.log.levels.ERROR
+  end, notes)
+  H.eq(1, #errors, 'one report: ' .. vim.inspect(notes))
+  H.ok(errors[1].message:find('exited unexpectedly %(exit code [1-9]'), errors[1].message)
 end)
 
 H.run()

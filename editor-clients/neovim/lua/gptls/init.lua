@@ -494,10 +494,15 @@ local function show_float(text, on_insert)
   return win
 end
 
-local function require_client()
+--- The client, attached to `bufnr` (so the server has the document), or nil after telling the user why not.
+local function require_client(bufnr)
   local client = M.client()
-  if not client then
+  if client and not vim.lsp.buf_is_attached(bufnr, client.id) then
+    M.attach(bufnr)
+  end
+  if not client or not client.initialized then
     notify('the server is not running (see :GptlsLog)', vim.log.levels.ERROR)
+    return nil
   end
   return client
 end
@@ -506,7 +511,7 @@ end
 --- comment above the range. `callback(err, result)` is optional.
 function M.summarize(bufnr, line1, line2, callback)
   bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
-  local client = require_client()
+  local client = require_client(bufnr)
   if not client then
     return
   end
@@ -540,7 +545,7 @@ end
 --- probabilities. `callback(err, result)` is optional.
 function M.classify(bufnr, line1, line2, labels, callback)
   bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
-  local client = require_client()
+  local client = require_client(bufnr)
   if not client then
     return
   end
@@ -563,7 +568,7 @@ function M.classify(bufnr, line1, line2, labels, callback)
 end
 
 function M.status()
-  local client = require_client()
+  local client = require_client(api.nvim_get_current_buf())
   if not client then
     return nil
   end
