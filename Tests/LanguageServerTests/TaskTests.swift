@@ -110,7 +110,7 @@ final class TaskTests: XCTestCase {
         let harness = try harness()
         harness.server.receive(.notification(method: "workspace/didChangeConfiguration",
                                              params: ["settings": ["gptls": ["summaryMaxTokens": 64]]]))
-        let long = String(repeating: "total = total + value * factor\n", count: 120)
+        let long = String(repeating: "total = total + value * factor\n", count: 400)
         let summary = harness.request("gptls/summarize", ["text": .string(long)])
         harness.open("file:///d.py", "x = 1\n")
         let completionID = completion(harness, "file:///d.py", line: 1, character: 0)
