@@ -127,8 +127,19 @@ Returns the server, or nil after telling the user why not."
             (gptls--watch server))
           server)
       (error
-       (gptls--report-failure "cannot start the server: %s" (error-message-string err))
+       (gptls--report-failure "cannot start the server: %s%s" (error-message-string err)
+                              (gptls--stderr-tail))
        nil)))))
+
+(defun gptls--stderr-tail ()
+  "The last line of the newest eglot stderr buffer in parentheses, or the empty string."
+  (let ((buffer (car (cl-remove-if-not (lambda (b) (string-match-p "\\`\\*EGLOT.*stderr\\*\\'" (buffer-name b)))
+                                       (buffer-list)))))
+    (if (not buffer)
+        ""
+      (with-current-buffer buffer
+        (let ((lines (split-string (buffer-string) "\n" t "[ \t]+")))
+          (if lines (format " (%s)" (car (last lines))) ""))))))
 
 ;;;; Ghost text
 
@@ -175,6 +186,14 @@ Returns the server, or nil after telling the user why not."
       (jsonrpc-notify server :$/cancelRequest `(:id ,gptls--pending))))
   (setq gptls--pending nil))
 
+(defun gptls--async-request (server method params &rest args)
+  "Send METHOD with PARAMS to SERVER without waiting (ARGS as for `jsonrpc-async-request'); return the request id.
+`jsonrpc-async-request' returns nil, so the id (needed to cancel) comes from the function behind it when present."
+  (if (fboundp 'jsonrpc--async-request-1)
+      (car-safe (apply #'jsonrpc--async-request-1 server method params args))
+    (apply #'jsonrpc-async-request server method params args)
+    nil))
+
 (defun gptls-request (&optional trigger-kind)
   "Ask for ghost text at point now; TRIGGER-KIND is 1 (invoked, interactively) or 2 (automatic)."
   (interactive (list 1))
@@ -190,12 +209,12 @@ Returns the server, or nil after telling the user why not."
                        :position ,(eglot--pos-to-lsp-position)
                        :context (:triggerKind ,(or trigger-kind 2))))
              (id nil))
-        (setq id (car (jsonrpc-async-request
-                       server :textDocument/inlineCompletion params
-                       :timeout gptls-request-timeout
-                       :success-fn (lambda (result) (gptls--on-result buffer id tick position result))
-                       :error-fn (lambda (error) (gptls--on-error buffer id error))
-                       :timeout-fn #'ignore)))
+        (setq id (gptls--async-request
+                  server :textDocument/inlineCompletion params
+                  :timeout gptls-request-timeout
+                  :success-fn (lambda (result) (gptls--on-result buffer id tick position result))
+                  :error-fn (lambda (error) (gptls--on-error buffer id error))
+                  :timeout-fn #'ignore))
         (setq gptls--pending id)))))
 
 (defun gptls--on-result (buffer id tick position result)

@@ -204,6 +204,49 @@ H.test('accept word takes one word and keeps the rest; dismiss clears it and lea
   H.sleep(50)
 end)
 
+H.test('typing the ghost text keeps the rest; a newer change cancels the request in flight', function()
+  local bufnr = open_python('through.py', { 'def mul(a, b):', '    return a * b', '', '' })
+  local c = client()
+  api.nvim_win_set_cursor(0, { 4, 0 })
+  H.type('idef div(a, b):<CR>    ')
+  local ghost
+  for _, more in ipairs({ '', 'r', 'e', 't', 'u' }) do
+    if more ~= '' then
+      H.type(more)
+    end
+    wait_for_reply(bufnr)
+    ghost = gptls.ghost_text(bufnr)
+    if ghost and #ghost > 1 and not ghost:find('^[\n<]') then
+      break
+    end
+    ghost = nil
+  end
+  H.ok(ghost, 'ghost text of two or more characters appeared')
+  local first = ghost:sub(1, 1)
+  H.type(first == ' ' and '<Space>' or first)
+  H.sleep(30)
+  H.eq(ghost:sub(2), gptls.ghost_text(bufnr), 'the rest is still shown after typing its first character')
+
+  -- A request in flight, then a change in the same moment: the plugin sends $/cancelRequest for it.
+  local cancelled = {}
+  local original = c.cancel_request
+  c.cancel_request = function(id)
+    table.insert(cancelled, id)
+    return original(id)
+  end
+  gptls.request(1)
+  local pending = gptls.state(bufnr).pending
+  H.ok(pending, 'a request is in flight')
+  local row, col = unpack(api.nvim_win_get_cursor(0))
+  api.nvim_buf_set_text(bufnr, row - 1, col, row - 1, col, { 'x' })
+  api.nvim_win_set_cursor(0, { row, col + 1 })
+  api.nvim_exec_autocmds('TextChangedI', { buffer = bufnr })
+  c.cancel_request = original
+  H.eq({ pending }, cancelled, 'the stale request was cancelled')
+  H.type('<Esc>')
+  H.sleep(50)
+end)
+
 H.test(':GptlsSummarize shows the summary in a float; i inserts it as a comment above the range', function()
   local lines = { 'def mean(values):', '    return sum(values) / len(values)', '', 'x = 1' }
   local bufnr = open_python('summary.py', lines)

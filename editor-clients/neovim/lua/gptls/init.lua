@@ -333,7 +333,8 @@ end
 local function on_cursor_moved()
   local bufnr = api.nvim_get_current_buf()
   local ghost = buf_state(bufnr).ghost
-  if ghost then
+  -- A move that came with a change is TextChangedI's to judge (typing into the ghost text keeps it).
+  if ghost and api.nvim_buf_get_changedtick(bufnr) == ghost.tick then
     local row, col = cursor()
     if row ~= ghost.row or col ~= ghost.col then
       clear_ghost(bufnr)
