@@ -56,8 +56,7 @@ extension GPTModel {
         for (l, w) in layers.enumerated() {
             LayerNorm.apply(x, rows: n, channels: c, gain: w.ln1Gain, bias: w.ln1Bias,
                             epsilon: config.layerNormEpsilon, into: normed)
-            Matmul.linear(normed, rows: n, inFeatures: c, weight: w.qkvWeight, bias: w.qkvBias, outFeatures: 3 * c,
-                          into: qkv)
+            Matmul.linear(normed, rows: n, weight: w.qkvWeight, bias: w.qkvBias, into: qkv)
             let kv = cache.view(layer: l)
             var offset = 0
             for (r, row) in rows.enumerated() {
@@ -74,15 +73,11 @@ extension GPTModel {
                 }
                 offset += row.tokens.count
             }
-            Matmul.linear(attn, rows: n, inFeatures: c, weight: w.projWeight, bias: w.projBias, outFeatures: c,
-                          into: x, accumulate: true)
+            Matmul.linear(attn, rows: n, weight: w.projWeight, bias: w.projBias, into: x, accumulate: true)
             LayerNorm.apply(x, rows: n, channels: c, gain: w.ln2Gain, bias: w.ln2Bias,
                             epsilon: config.layerNormEpsilon, into: normed)
-            Matmul.linear(normed, rows: n, inFeatures: c, weight: w.fcWeight, bias: w.fcBias, outFeatures: f,
-                          into: hidden)
-            GELU.apply(hidden, count: n * f)
-            Matmul.linear(hidden, rows: n, inFeatures: f, weight: w.outWeight, bias: w.outBias, outFeatures: c,
-                          into: x, accumulate: true)
+            Matmul.linear(normed, rows: n, weight: w.fcWeight, bias: w.fcBias, into: hidden, gelu: true)
+            Matmul.linear(hidden, rows: n, weight: w.outWeight, bias: w.outBias, into: x, accumulate: true)
         }
 
         // Pick the output positions, then final norm and head on those only.
@@ -109,8 +104,7 @@ extension GPTModel {
                         epsilon: config.layerNormEpsilon, into: normed)
         var out = [Float](repeating: 0, count: picked.count * width)
         out.withUnsafeMutableBufferPointer { buffer in
-            Matmul.linear(normed, rows: picked.count, inFeatures: c, weight: head, bias: headBias,
-                          outFeatures: width, into: buffer.baseAddress!)
+            Matmul.linear(normed, rows: picked.count, weight: head, bias: headBias, into: buffer.baseAddress!)
         }
         return GPTLogits(width: width, values: out)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 extension GPTModel {
     /// Standard GPT-2 sizes: n_embd -> n_head, for files that come without a config.json.
@@ -8,7 +9,10 @@ extension GPTModel {
     ///
     /// The naming scheme is detected from the tensor names. The configuration comes from, in order: `config`,
     /// the directory's config.json, or the tensor shapes (heads from `heads` or the standard GPT-2 sizes).
-    public static func load(from url: URL, config explicit: GPTConfig? = nil, heads: Int? = nil) throws -> GPTModel {
+    /// `weights` says how the matrices of linear layers are held: fp32 (exact), or bf16 (half the bytes a decode
+    /// step reads; logits within about 1e-2 of fp32, see BENCHMARKS.md).
+    public static func load(from url: URL, config explicit: GPTConfig? = nil, heads: Int? = nil,
+                            weights format: LinearWeight.Format = .f32) throws -> GPTModel {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw GPTError.fileNotFound(path: url.path)
@@ -21,7 +25,7 @@ extension GPTModel {
             if FileManager.default.fileExists(atPath: configURL.path) { fromJSON = try GPTConfig.read(configURL) }
         }
         let file = try SafetensorsFile(url: fileURL)
-        let storage = WeightStorage(file: file)
+        let storage = WeightStorage(file: file, format: format)
         let names = Set(file.tensors.keys)
         let scheme: NamingScheme
         if names.contains("tok_emb.weight") {
@@ -53,13 +57,13 @@ extension GPTModel {
 
         let layers = try (0..<config.nLayer).map { try names_.layer($0, config: config, storage: storage) }
         let tokenEmbedding = try storage.floats(names_.tokenEmbedding, shape: [config.vocabSize, c])
-        let head: UnsafePointer<Float>
+        let head: LinearWeight
         var headBias: UnsafePointer<Float>?
         if names.contains(headName) {
-            head = try storage.floats(headName, shape: [headRows, c])
+            head = try storage.matrix(headName, shape: [headRows, c])
             if scheme == .book, case .classifier = task { headBias = try storage.floats("out_head.bias", shape: [headRows]) }
         } else if scheme == .huggingFaceLanguageModel {
-            head = tokenEmbedding  // tied to wte
+            head = storage.linear(tokenEmbedding, shape: [config.vocabSize, c])  // tied to wte (a bf16 copy if asked)
         } else {
             throw GPTError.missingTensor(file: file.fileName, tensor: headName)
         }

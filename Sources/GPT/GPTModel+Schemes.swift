@@ -32,15 +32,15 @@ struct HuggingFaceNames: TensorNames {
         return GPTModel.Layer(
             ln1Gain: try storage.floats(p + "ln_1.weight", shape: [c]),
             ln1Bias: try storage.floats(p + "ln_1.bias", shape: [c]),
-            qkvWeight: try storage.floats(p + "attn.c_attn.weight", shape: [3 * c, c], transposed: true),
+            qkvWeight: try storage.matrix(p + "attn.c_attn.weight", shape: [3 * c, c], transposed: true),
             qkvBias: try storage.floats(p + "attn.c_attn.bias", shape: [3 * c]),
-            projWeight: try storage.floats(p + "attn.c_proj.weight", shape: [c, c], transposed: true),
+            projWeight: try storage.matrix(p + "attn.c_proj.weight", shape: [c, c], transposed: true),
             projBias: try storage.floats(p + "attn.c_proj.bias", shape: [c]),
             ln2Gain: try storage.floats(p + "ln_2.weight", shape: [c]),
             ln2Bias: try storage.floats(p + "ln_2.bias", shape: [c]),
-            fcWeight: try storage.floats(p + "mlp.c_fc.weight", shape: [f, c], transposed: true),
+            fcWeight: try storage.matrix(p + "mlp.c_fc.weight", shape: [f, c], transposed: true),
             fcBias: try storage.floats(p + "mlp.c_fc.bias", shape: [f]),
-            outWeight: try storage.floats(p + "mlp.c_proj.weight", shape: [c, f], transposed: true),
+            outWeight: try storage.matrix(p + "mlp.c_proj.weight", shape: [c, f], transposed: true),
             outBias: try storage.floats(p + "mlp.c_proj.bias", shape: [c]))
     }
 }
@@ -68,15 +68,15 @@ struct BookNames: TensorNames {
         return GPTModel.Layer(
             ln1Gain: try storage.floats(p + "norm1.scale", shape: [c]),
             ln1Bias: try storage.floats(p + "norm1.shift", shape: [c]),
-            qkvWeight: try storage.concatenated(qkv),
+            qkvWeight: try storage.concatenatedMatrix(qkv),
             qkvBias: bias,
-            projWeight: try storage.floats(p + "att.out_proj.weight", shape: [c, c]),
+            projWeight: try storage.matrix(p + "att.out_proj.weight", shape: [c, c]),
             projBias: try storage.floats(p + "att.out_proj.bias", shape: [c]),
             ln2Gain: try storage.floats(p + "norm2.scale", shape: [c]),
             ln2Bias: try storage.floats(p + "norm2.shift", shape: [c]),
-            fcWeight: try storage.floats(p + "ff.layers.0.weight", shape: [f, c]),
+            fcWeight: try storage.matrix(p + "ff.layers.0.weight", shape: [f, c]),
             fcBias: try storage.floats(p + "ff.layers.0.bias", shape: [f]),
-            outWeight: try storage.floats(p + "ff.layers.2.weight", shape: [c, f]),
+            outWeight: try storage.matrix(p + "ff.layers.2.weight", shape: [c, f]),
             outBias: try storage.floats(p + "ff.layers.2.bias", shape: [c]))
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import Kernels
 
-/// A loaded GPT-2-architecture model: configuration, fp32 weights laid out [out, in], and its task.
+/// A loaded GPT-2-architecture model: configuration, weights laid out [out, in] (the matrices of linear layers in
+/// fp32 or bf16, everything else fp32), and its task.
 ///
 /// Immutable after loading, so one model can serve any number of threads; the forward pass itself is synchronous
 /// and uses up to `Matmul.threads` threads plus OpenBLAS's.
@@ -28,12 +30,15 @@ public final class GPTModel {
 
     struct Layer {
         var ln1Gain, ln1Bias: UnsafePointer<Float>          // [C]
-        var qkvWeight: UnsafePointer<Float>                  // [3C, C]
+        var qkvWeight: LinearWeight                          // [3C, C]
         var qkvBias: UnsafePointer<Float>?                   // [3C]
-        var projWeight, projBias: UnsafePointer<Float>       // [C, C], [C]
+        var projWeight: LinearWeight                         // [C, C]
+        var projBias: UnsafePointer<Float>                   // [C]
         var ln2Gain, ln2Bias: UnsafePointer<Float>           // [C]
-        var fcWeight, fcBias: UnsafePointer<Float>           // [F, C], [F]
-        var outWeight, outBias: UnsafePointer<Float>         // [C, F], [C]
+        var fcWeight: LinearWeight                           // [F, C]
+        var fcBias: UnsafePointer<Float>                     // [F]
+        var outWeight: LinearWeight                          // [C, F]
+        var outBias: UnsafePointer<Float>                    // [C]
     }
 
     public let config: GPTConfig
@@ -45,7 +50,7 @@ public final class GPTModel {
     let positionEmbedding: UnsafePointer<Float>  // [P, C]
     let layers: [Layer]
     let finalGain, finalBias: UnsafePointer<Float>  // [C]
-    let head: UnsafePointer<Float>                // [V or labels, C]
+    let head: LinearWeight                        // [V or labels, C]
     let headBias: UnsafePointer<Float>?
 
     /// Width of one output row: the vocabulary for a language model, the label count for a classifier.
@@ -54,15 +59,19 @@ public final class GPTModel {
         return config.vocabSize
     }
 
-    /// fp32 bytes of the matrices one decode step reads (blocks and head; embeddings are read by row only).
+    /// How the matrices of linear layers are held.
+    public var weightFormat: LinearWeight.Format { head.format }
+
+    /// Bytes of the matrices one decode step reads (blocks and head; embeddings are read by row only).
     public var weightBytesPerStep: Int {
-        let c = config.nEmbd, f = config.nInner
-        return 4 * (config.nLayer * (3 * c * c + c * c + 2 * c * f) + outputWidth * c)
+        layers.reduce(head.byteCount) {
+            $0 + $1.qkvWeight.byteCount + $1.projWeight.byteCount + $1.fcWeight.byteCount + $1.outWeight.byteCount
+        }
     }
 
     init(config: GPTConfig, task: Task, scheme: NamingScheme, summary: FileSummary, storage: WeightStorage,
          tokenEmbedding: UnsafePointer<Float>, positionEmbedding: UnsafePointer<Float>, layers: [Layer],
-         finalGain: UnsafePointer<Float>, finalBias: UnsafePointer<Float>, head: UnsafePointer<Float>,
+         finalGain: UnsafePointer<Float>, finalBias: UnsafePointer<Float>, head: LinearWeight,
          headBias: UnsafePointer<Float>?) {
         self.config = config; self.task = task; self.scheme = scheme; self.summary = summary; self.storage = storage
         self.tokenEmbedding = tokenEmbedding; self.positionEmbedding = positionEmbedding; self.layers = layers

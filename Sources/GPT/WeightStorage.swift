@@ -1,19 +1,51 @@
-/// Owns the memory behind a model's weights: the mapped file (F32 tensors used in place) and fp32 buffers made at
-/// load time (transposed Conv1D weights, concatenated Q/K/V, F16/BF16 conversions). Immutable once loaded.
+import Kernels
+
+/// Owns the memory behind a model's weights: the mapped file (F32 tensors used in place) and buffers made at
+/// load time (transposed Conv1D weights, concatenated Q/K/V, F16/BF16 conversions, bf16 copies of the matrices).
+/// Immutable once loaded.
 final class WeightStorage {
     let file: SafetensorsFile
-    private(set) var owned: [UnsafeMutablePointer<Float>] = []
+    /// How the matrices of linear layers are held (`matrix`); vectors and embeddings stay fp32.
+    let format: LinearWeight.Format
+    private(set) var owned: [UnsafeMutableRawPointer] = []
     private(set) var ownedBytes = 0
 
-    init(file: SafetensorsFile) { self.file = file }
+    init(file: SafetensorsFile, format: LinearWeight.Format = .f32) { self.file = file; self.format = format }
 
     deinit { for p in owned { p.deallocate() } }
 
     func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        owned.append(p)
+        owned.append(UnsafeMutableRawPointer(p))
         ownedBytes += count * 4
         return p
+    }
+
+    /// A linear layer's matrix [out, in] in `format`; `transposed` reads a stored [in, out] matrix (Conv1D).
+    func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
+        try linear(floats(name, shape: shape, transposed: transposed), shape: shape, releasing: true)
+    }
+
+    /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`.
+    func concatenatedMatrix(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight {
+        let rows = parts.reduce(0) { $0 + $1.shape[0] }
+        return linear(try concatenated(parts), shape: [rows, parts[0].shape[1]], releasing: true)
+    }
+
+    /// fp32 [out, in] values as a LinearWeight in `format`. With `releasing`, a bf16 copy frees the fp32 buffer it
+    /// came from if this storage made it (nothing else may use it then; mapped file pages are left to the kernel).
+    func linear(_ values: UnsafePointer<Float>, shape: [Int], releasing: Bool = false) -> LinearWeight {
+        let count = shape[0] * shape[1]
+        guard format == .bf16 else { return LinearWeight(f32: values, outFeatures: shape[0], inFeatures: shape[1]) }
+        let bf16 = UnsafeMutablePointer<UInt16>.allocate(capacity: max(count, 1))
+        BF16.round(values, into: bf16, count: count)
+        if releasing, let index = owned.firstIndex(of: UnsafeMutableRawPointer(mutating: values)) {
+            owned.remove(at: index).deallocate()
+            ownedBytes -= count * 4
+        }
+        owned.append(UnsafeMutableRawPointer(bf16))
+        ownedBytes += count * 2
+        return LinearWeight(.bf16(bf16), outFeatures: shape[0], inFeatures: shape[1])
     }
 
     func info(_ name: String) throws -> SafetensorsFile.TensorInfo {

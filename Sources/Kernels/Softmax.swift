@@ -1,38 +1,11 @@
+import CKernels
 import Foundation
 
 /// Numerically stable softmax over one vector, in place.
 public enum Softmax {
+    /// C kernel, widest SIMD path; exp is a polynomial with relative error about 2e-7.
     public static func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        typealias V = VectorMath.Vector
-        let raw = UnsafeMutableRawPointer(x)
-        var mv = V(repeating: -.infinity), i = 0
-        while i + 16 <= count {
-            mv = pointwiseMax(mv, raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)); i += 16
-        }
-        var m = mv.max()
-        while i < count { m = Swift.max(m, x[i]); i += 1 }
-        var sumV = V()
-        i = 0
-        while i + 16 <= count {
-            let e = VectorMath.exp(raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) - m)
-            raw.storeBytes(of: e, toByteOffset: i * 4, as: V.self)
-            sumV += e; i += 16
-        }
-        var sum = sumV.sum()
-        while i < count {
-            var tail = V(repeating: -100)
-            tail[0] = x[i] - m
-            let e = VectorMath.exp(tail)[0]
-            x[i] = e; sum += e; i += 1
-        }
-        let inv = 1 / sum
-        i = 0
-        while i + 16 <= count {
-            raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) * inv, toByteOffset: i * 4,
-                           as: V.self)
-            i += 16
-        }
-        while i < count { x[i] *= inv; i += 1 }
+        gk_softmax(x, count)
     }
 
     /// The naive twin with `expf` and a Double sum.

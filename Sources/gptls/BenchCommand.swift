@@ -17,6 +17,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Runs per figure; the median is reported.") var runs = 5
     @Option(help: "Decode steps per run.") var steps = 16
     @Option(help: "Rows up to which our own small-N kernel is used instead of sgemm.") var smallRows: Int?
+    @Option(parsing: .upToNextOption, help: "Prompt lengths to measure prefill for (0: none).") var prompts = [128, 512]
+    @Option(parsing: .upToNextOption, help: "Batch sizes to measure decode for (0: none).") var batches = [1, 4, 8, 16]
+    @Option(help: "How to hold the matrices of linear layers: f32 or bf16.") var weights: LinearWeight.Format = .f32
+    @Option(help: "Rows up to which our own small-N kernel is used with bf16 weights.") var smallRowsBf16: Int?
+    @Option(help: "Cap the SIMD path of the C kernels: portable, avx2, avx512, avx512bf16.") var simd: String?
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Flag(help: "Print the figures as one JSON object.") var json = false
 
@@ -57,16 +62,22 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let logger = Logger(label: "gptls.bench", factory: { label in StreamLogHandler.standardError(label: label) })
         if let smallRows { Matmul.smallRowLimit = smallRows }
+        if let smallRowsBf16 { Matmul.smallRowLimitBF16 = smallRowsBf16 }
+        if let simd {
+            guard let path = SIMDPath.named(simd) else { throw ValidationError("unknown SIMD path \(simd)") }
+            SIMDPath.limit(to: path)
+        }
         var gpt: GPTModel!
-        let loadSeconds = try Self.time { gpt = try GPTModel.load(from: URL(fileURLWithPath: model), heads: heads) }
+        let loadSeconds = try Self.time { gpt = try GPTModel.load(from: URL(fileURLWithPath: model), heads: heads, weights: weights) }
         logger.info("loaded \(gpt.scheme.rawValue) in \(Int(loadSeconds * 1000)) ms")
         let config = gpt.config
         var rng = Sampler(.init(temperature: 1, seed: 1))
         func tokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(rng.nextUInt64() % UInt64(config.vocabSize)) } }
         let pool = KVBlockPool(config: config, blockSize: 16, byteBudget: 1 << 30)
 
-        var results: [String: Any] = ["load_seconds": loadSeconds]
-        for n in [128, 512] where n <= config.nPositions {
+        var results: [String: Any] = ["load_seconds": loadSeconds, "weights": weights.rawValue,
+                                      "simd": SIMDPath.active.name]
+        for n in prompts where n > 0 && n <= config.nPositions {
             let prompt = tokens(n)
             let times = try (0..<runs).map { _ in
                 try Self.time { _ = try GPTSession(model: gpt, pool: pool).append(prompt) }
@@ -75,7 +86,7 @@ struct BenchCommand: ParsableCommand {
             logger.info("prefill \(n): \(Int(Double(n) / Self.median(times))) tok/s")
         }
         let context = min(64, config.nPositions - steps - 1)
-        for batch in [1, 4, 8, 16] {
+        for batch in batches where batch > 0 {
             var perRun: [Double] = []
             for _ in 0..<runs {
                 let sessions = (0..<batch).map { _ in GPTSession(model: gpt, pool: pool) }
@@ -98,7 +109,9 @@ struct BenchCommand: ParsableCommand {
         results["read_bandwidth_gb_s"] = bandwidth / 1e9
         results["weight_bytes_per_step"] = gpt.weightBytesPerStep
         results["decode_roofline_tok_s"] = rooflineTokS
-        results["decode_batch_1_roofline_percent"] = 100 * (results["decode_batch_1_tok_s"] as! Double) / rooflineTokS
+        if let b1 = results["decode_batch_1_tok_s"] as? Double {
+            results["decode_batch_1_roofline_percent"] = 100 * b1 / rooflineTokS
+        }
         if json {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))

@@ -9,65 +9,193 @@ final class KernelTwinTests: XCTestCase {
 
     func maxDiff(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
 
-    func checkLinear(rows n: Int, k: Int, m: Int, accumulate: Bool) {
+    /// Runs `body` once per SIMD path this machine can run (portable C, AVX2, AVX-512, AVX-512 BF16), then
+    /// restores the widest.
+    func forEachPath(_ body: (SIMDPath) -> Void) {
+        defer { SIMDPath.limit(to: .avx512BF16) }
+        for path in SIMDPath.runnable {
+            XCTAssertEqual(SIMDPath.limit(to: path), path)
+            body(path)
+        }
+    }
+
+    func checkLinear(rows n: Int, k: Int, m: Int, accumulate: Bool, path: SIMDPath) {
         let x = random(n * k), w = random(m * k), b = random(m), start = random(n * m)
         var fast = start, naive = start
         Matmul.linear(x, rows: n, inFeatures: k, weight: w, bias: b, outFeatures: m, into: &fast,
                       accumulate: accumulate)
         Matmul.linearNaive(x, rows: n, inFeatures: k, weight: w, bias: b, outFeatures: m, into: &naive,
                            accumulate: accumulate)
-        XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-4, "rows \(n), k \(k), m \(m)")
+        XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-4, "\(path.name): rows \(n), k \(k), m \(m)")
     }
 
-    func testLinearMatchesNaiveForSmallAndLargeRowCounts() {
-        for n in [1, 2, 3, 4, 5, 7, 8, 9, 16, 33] {
-            checkLinear(rows: n, k: 70, m: 300, accumulate: false)
-            checkLinear(rows: n, k: 64, m: 37, accumulate: true)
+    func testLinearMatchesNaiveForSmallAndLargeRowCountsOnEveryPath() {
+        forEachPath { path in
+            for n in [1, 2, 3, 4, 5, 7, 8, 9, 16, 33] {
+                checkLinear(rows: n, k: 70, m: 300, accumulate: false, path: path)
+                checkLinear(rows: n, k: 64, m: 37, accumulate: true, path: path)
+            }
         }
     }
 
     func testSmallKernelMatchesNaiveWithoutBias() {
-        let x = random(3 * 50), w = random(260 * 50)
-        var fast = [Float](repeating: 0, count: 3 * 260), naive = fast
-        Matmul.linearSmall(x, rows: 3, inFeatures: 50, weight: w, bias: nil, outFeatures: 260, into: &fast)
-        Matmul.linearNaive(x, rows: 3, inFeatures: 50, weight: w, bias: nil, outFeatures: 260, into: &naive)
-        XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-4)
+        forEachPath { path in
+            let x = random(3 * 50), w = random(260 * 50)
+            var fast = [Float](repeating: 0, count: 3 * 260), naive = fast
+            Matmul.linear(x, rows: 3, inFeatures: 50, weight: w, bias: nil, outFeatures: 260, into: &fast)
+            Matmul.linearNaive(x, rows: 3, inFeatures: 50, weight: w, bias: nil, outFeatures: 260, into: &naive)
+            XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-4, path.name)
+        }
+    }
+
+    /// bf16 weights: the naive twin runs in Double on the same rounded weights. Paths that widen the weights keep
+    /// activations in fp32 (1e-4); AVX-512 BF16 also rounds each activation to bf16 (relative error <= 2^-9), so
+    /// output (r, j) may be off by 2^-9 * sum_i |x[r, i] w[j, i]| more (GELU's slope is at most 1.13).
+    func checkBF16Linear(rows n: Int, k: Int, m: Int, accumulate: Bool, gelu: Bool, path: SIMDPath) {
+        let x = random(n * k), w = random(m * k), b = random(m), start = random(n * m)
+        var rounded = [UInt16](repeating: 0, count: m * k)
+        BF16.round(w, into: &rounded, count: m * k)
+        let widened = rounded.map(BF16.widenNaive)
+        var fast = start, naive = start
+        rounded.withUnsafeBufferPointer { wb in
+            let weight = LinearWeight(.bf16(wb.baseAddress!), outFeatures: m, inFeatures: k)
+            Matmul.linear(x, rows: n, weight: weight, bias: b, into: &fast, accumulate: accumulate, gelu: gelu)
+        }
+        Matmul.linearNaive(x, rows: n, inFeatures: k, weight: widened, bias: b, outFeatures: m, into: &naive,
+                           accumulate: accumulate)
+        if gelu { GELU.applyNaive(&naive, count: naive.count) }
+        for r in 0..<n {
+            for j in 0..<m {
+                var bound: Float = 1e-4
+                if path == .avx512BF16 {
+                    let magnitude = (0..<k).reduce(Float(0)) { $0 + abs(x[r * k + $1] * widened[j * k + $1]) }
+                    bound += 1.13 * magnitude / 512
+                }
+                XCTAssertLessThanOrEqual(abs(fast[r * m + j] - naive[r * m + j]), bound,
+                                         "\(path.name): rows \(n), k \(k), m \(m), at (\(r), \(j))")
+            }
+        }
+    }
+
+    func testBF16LinearMatchesNaiveOnRoundedWeightsOnEveryPath() {
+        forEachPath { path in
+            for n in [1, 2, 3, 5, 8, 9, 13, 16, 17, 40] {
+                checkBF16Linear(rows: n, k: 70, m: 300, accumulate: false, gelu: false, path: path)
+                checkBF16Linear(rows: n, k: 64, m: 37, accumulate: true, gelu: false, path: path)
+                checkBF16Linear(rows: n, k: 33, m: 80, accumulate: false, gelu: true, path: path)
+            }
+        }
+    }
+
+    /// The own kernel and the widen + sgemm path agree, whichever row count picks which.
+    func testBF16SmallKernelAndGEMMPathAgree() {
+        let n = 12, k = 96, m = 200
+        let x = random(n * k), w = random(m * k)
+        var rounded = [UInt16](repeating: 0, count: m * k)
+        BF16.round(w, into: &rounded, count: m * k)
+        var small = [Float](repeating: 0, count: n * m), gemm = small
+        let saved = Matmul.smallRowLimitBF16
+        defer { Matmul.smallRowLimitBF16 = saved; SIMDPath.limit(to: .avx512BF16) }
+        SIMDPath.limit(to: .avx512)  // the widening kernel: both sides keep activations in fp32
+        rounded.withUnsafeBufferPointer { wb in
+            let weight = LinearWeight(.bf16(wb.baseAddress!), outFeatures: m, inFeatures: k)
+            Matmul.smallRowLimitBF16 = n
+            Matmul.linear(x, rows: n, weight: weight, bias: nil, into: &small)
+            Matmul.smallRowLimitBF16 = n - 1
+            Matmul.linear(x, rows: n, weight: weight, bias: nil, into: &gemm)
+        }
+        XCTAssertLessThanOrEqual(maxDiff(small, gemm), 1e-4)
+    }
+
+    func testLinearFusesGELUAfterBiasAndAccumulation() {
+        forEachPath { path in
+            for n in [2, 20] {
+                let k = 40, m = 96
+                let x = random(n * k), w = random(m * k), b = random(m)
+                var fast = [Float](repeating: 0, count: n * m), naive = fast
+                Matmul.linear(x, rows: n, weight: LinearWeight(f32: w, outFeatures: m, inFeatures: k), bias: b,
+                              into: &fast, gelu: true)
+                Matmul.linearNaive(x, rows: n, inFeatures: k, weight: w, bias: b, outFeatures: m, into: &naive)
+                GELU.applyNaive(&naive, count: naive.count)
+                XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-4, "\(path.name): rows \(n)")
+            }
+        }
+    }
+
+    func testBF16RoundingMatchesNaiveTwinIncludingTiesAndSpecials() {
+        var values: [Float] = random(1000, scale: 1e3) + [0, -0, 1, -1, .infinity, -.infinity, .nan,
+                                                            .greatestFiniteMagnitude, .leastNonzeroMagnitude]
+        // Exact ties: the low 16 bits are 0x8000, with even and odd upper halves.
+        values += [Float(bitPattern: 0x3f80_8000), Float(bitPattern: 0x3f81_8000), Float(bitPattern: 0xbf80_8000)]
+        var fast = [UInt16](repeating: 0, count: values.count)
+        BF16.round(values, into: &fast, count: values.count)
+        for (v, f) in zip(values, fast) {
+            XCTAssertEqual(f, BF16.roundNaive(v), "\(v)")
+            if v.isNaN { XCTAssertTrue(BF16.widenNaive(f).isNaN) }
+        }
+        XCTAssertEqual(BF16.roundNaive(Float(bitPattern: 0x3f80_8000)), 0x3f80)  // tie to even: stays
+        XCTAssertEqual(BF16.roundNaive(Float(bitPattern: 0x3f81_8000)), 0x3f82)  // tie to even: up
+        var back = [Float](repeating: 0, count: fast.count)
+        BF16.widen(fast, into: &back, count: fast.count)
+        XCTAssertEqual(back.map(\.bitPattern), fast.map { BF16.widenNaive($0).bitPattern })
     }
 
     func testLayerNormMatchesNaive() {
-        for c in [48, 50, 768] {
-            let x = random(3 * c, scale: 4), g = random(c), b = random(c)
-            var fast = [Float](repeating: 0, count: 3 * c), naive = fast
-            LayerNorm.apply(x, rows: 3, channels: c, gain: g, bias: b, epsilon: 1e-5, into: &fast)
-            LayerNorm.applyNaive(x, rows: 3, channels: c, gain: g, bias: b, epsilon: 1e-5, into: &naive)
-            XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-5, "C = \(c)")
+        forEachPath { path in
+            for c in [48, 50, 768] {
+                let x = random(3 * c, scale: 4), g = random(c), b = random(c)
+                var fast = [Float](repeating: 0, count: 3 * c), naive = fast
+                LayerNorm.apply(x, rows: 3, channels: c, gain: g, bias: b, epsilon: 1e-5, into: &fast)
+                LayerNorm.applyNaive(x, rows: 3, channels: c, gain: g, bias: b, epsilon: 1e-5, into: &naive)
+                XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-5, "\(path.name): C = \(c)")
+            }
         }
     }
 
     func testGELUMatchesNaiveAcrossTheRange() {
-        var fast = (0..<1003).map { Float($0 - 501) / 40 }  // -12.5 ... 12.5
-        var naive = fast
-        GELU.apply(&fast, count: fast.count)
-        GELU.applyNaive(&naive, count: naive.count)
-        XCTAssertLessThanOrEqual(maxDiff(fast, naive), 2e-6)
+        forEachPath { path in
+            var fast = (0..<1003).map { Float($0 - 501) / 40 }  // -12.5 ... 12.5
+            var naive = fast
+            GELU.apply(&fast, count: fast.count)
+            GELU.applyNaive(&naive, count: naive.count)
+            XCTAssertLessThanOrEqual(maxDiff(fast, naive), 2e-6, path.name)
+        }
     }
 
     func testSoftmaxMatchesNaiveAndSumsToOne() {
-        for n in [1, 15, 16, 17, 300] {
-            var fast = random(n, scale: 30), naive = fast
-            Softmax.apply(&fast, count: n)
-            Softmax.applyNaive(&naive, count: n)
-            XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-6, "n = \(n)")
-            XCTAssertEqual(fast.reduce(0, +), 1, accuracy: 1e-5)
+        forEachPath { path in
+            for n in [1, 7, 8, 9, 15, 16, 17, 300] {
+                var fast = random(n, scale: 30), naive = fast
+                Softmax.apply(&fast, count: n)
+                Softmax.applyNaive(&naive, count: n)
+                XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-6, "\(path.name): n = \(n)")
+                XCTAssertEqual(fast.reduce(0, +), 1, accuracy: 1e-5)
+            }
         }
     }
 
     func testExpIsAccurateAndClamped() {
-        let v = SIMD16<Float>((0..<16).map { Float($0) * 5 - 40 })
-        let e = VectorMath.exp(v)
-        for i in 0..<16 { XCTAssertEqual(e[i] / Foundation.exp(v[i]), 1, accuracy: 1e-6) }
-        XCTAssertTrue(VectorMath.exp(SIMD16(repeating: 1000))[0].isFinite)
-        XCTAssertEqual(VectorMath.exp(SIMD16(repeating: -1000))[0], 0, accuracy: 1e-37)
+        forEachPath { path in
+            var v = (0..<21).map { Float($0) * 5 - 50 }  // not a multiple of 8 or 16: the tails too
+            let exact = v.map { Foundation.exp($0) }
+            VectorMath.exp(&v, count: v.count)
+            for i in 0..<v.count { XCTAssertEqual(v[i] / exact[i], 1, accuracy: 1e-6, "\(path.name)") }
+            var extremes: [Float] = [1000, -1000, 88, -87]
+            VectorMath.exp(&extremes, count: extremes.count)
+            XCTAssertTrue(extremes[0].isFinite, path.name)
+            XCTAssertEqual(extremes[1], 0, accuracy: 1e-37)
+        }
+    }
+
+    func testSIMDPathIsDetectedAndCanBeLowered() {
+        XCTAssertTrue(SIMDPath.runnable.contains(.portable))
+        #if arch(x86_64)
+        XCTAssertGreaterThanOrEqual(SIMDPath.supported, .avx2, "the package is built for AVX2 CPUs")
+        #endif
+        defer { SIMDPath.limit(to: .avx512BF16) }
+        XCTAssertEqual(SIMDPath.limit(to: .portable), .portable)
+        XCTAssertEqual(SIMDPath.active, .portable)
+        XCTAssertEqual(SIMDPath.limit(to: .avx512BF16), SIMDPath.supported, "never above what the CPU has")
     }
 
     func testPagedAttentionMatchesNaiveOverScatteredBlocks() {

@@ -1,0 +1,59 @@
+// Which SIMD path the kernels take: detected once from cpuid and the OS's saved register state (xgetbv).
+#include "CKernels.h"
+#include "simd.h"
+
+#if GK_X86
+#include <cpuid.h>
+
+static unsigned long long xgetbv0(void) {
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((unsigned long long)hi << 32) | lo;
+}
+
+static int detect(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return GK_SIMD_PORTABLE;
+    int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
+    if (!osxsave || !avx || !fma) return GK_SIMD_PORTABLE;
+    unsigned long long xcr0 = xgetbv0();
+    if ((xcr0 & 0x6) != 0x6) return GK_SIMD_PORTABLE;  // the OS saves xmm and ymm
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return GK_SIMD_PORTABLE;
+    if (!((b >> 5) & 1)) return GK_SIMD_PORTABLE;  // AVX2
+    int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
+    // AVX-512 also needs the OS to save opmask and zmm state (xcr0 bits 5-7).
+    if (!(f && dq && bw && vl) || (xcr0 & 0xe6) != 0xe6) return GK_SIMD_AVX2;
+    if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1)) return GK_SIMD_AVX512_BF16;
+    return GK_SIMD_AVX512;
+}
+#else
+static int detect(void) { return GK_SIMD_PORTABLE; }
+#endif
+
+static int supported = -1;
+static int active = -1;
+
+int gk_simd_supported(void) {
+    int s = __atomic_load_n(&supported, __ATOMIC_RELAXED);
+    if (s < 0) {
+        s = detect();
+        __atomic_store_n(&supported, s, __ATOMIC_RELAXED);
+    }
+    return s;
+}
+
+int gk_simd_active(void) {
+    int a = __atomic_load_n(&active, __ATOMIC_RELAXED);
+    if (a < 0) {
+        a = gk_simd_supported();
+        __atomic_store_n(&active, a, __ATOMIC_RELAXED);
+    }
+    return a;
+}
+
+int gk_limit_simd(int level) {
+    int s = gk_simd_supported();
+    int a = level < GK_SIMD_PORTABLE ? GK_SIMD_PORTABLE : (level > s ? s : level);
+    __atomic_store_n(&active, a, __ATOMIC_RELAXED);
+    return a;
+}

@@ -1,0 +1,59 @@
+// Hot loops of the runtime in C with x86 intrinsics, chosen at run time by what the CPU supports.
+//
+// Every function has a portable C path, an AVX2+FMA path and an AVX-512 path (F, BW, VL, DQ, and BF16 for the
+// bf16 dot products); the widest the CPU and OS support is used unless gk_limit_simd lowers it (tests compare
+// every path with the naive twins in Swift). Nothing here allocates except gk_linear_* (a small scratch for
+// activations in bf16). Thread-safe: no shared mutable state apart from the SIMD level, which is set once.
+#ifndef GPTLS_CKERNELS_H
+#define GPTLS_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// SIMD paths, from narrowest to widest.
+enum { GK_SIMD_PORTABLE = 0, GK_SIMD_AVX2 = 1, GK_SIMD_AVX512 = 2, GK_SIMD_AVX512_BF16 = 3 };
+
+/// The widest path this CPU and OS support (cpuid and xgetbv; cached).
+int gk_simd_supported(void);
+/// The path in use: the supported one, or lower after gk_limit_simd.
+int gk_simd_active(void);
+/// Caps the path in use at `level` (never above what is supported); returns the path now in use. For tests and
+/// benchmarks; call it while no kernel runs.
+int gk_limit_simd(int level);
+
+/// In place: x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh GELU of GPT-2.
+void gk_gelu(float *x, size_t n);
+/// In place, numerically stable softmax of n values (n >= 1).
+void gk_softmax(float *x, size_t n);
+/// y[r] = (x[r] - mean) / sqrt(var + eps) * gain + bias over rows of c channels; y may equal x.
+void gk_layernorm(const float *x, size_t rows, size_t c, const float *gain, const float *bias, float eps,
+                  float *y);
+/// y[r * stride + j] += bias[j] for r < rows, j < cols: the bias of a linear layer on a block of columns.
+void gk_add_bias(float *y, size_t rows, size_t cols, size_t stride, const float *bias);
+/// In place e^x with the kernels' polynomial (inputs clamped to [-87.3, 88.3]; relative error about 2e-7).
+void gk_exp(float *x, size_t n);
+
+/// fp32 to bf16 with round-to-nearest-even (NaN stays NaN).
+void gk_f32_to_bf16(const float *src, uint16_t *dst, size_t n);
+/// bf16 to fp32 (exact).
+void gk_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
+
+/// Few-row linear layer over output columns [lo, hi): y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
+///   + sum_i x[r, i] w[j, i], for r < n; x: [n, k], w: [m, k] fp32 (nn.Linear layout), y: [n, m], bias may be NULL.
+/// Each block of weight rows is read from memory once for all n rows.
+void gk_linear_f32(const float *x, size_t n, size_t k, const float *w, const float *bias, size_t m, size_t lo,
+                   size_t hi, float *y, int accumulate);
+/// The same with bf16 weights. With GK_SIMD_AVX512_BF16 the activations are rounded to bf16 and multiplied with
+/// vdpbf16ps (fp32 accumulation); the other paths widen the weights and keep the activations in fp32.
+void gk_linear_bf16(const float *x, size_t n, size_t k, const uint16_t *w, const float *bias, size_t m,
+                    size_t lo, size_t hi, float *y, int accumulate);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
