@@ -16,7 +16,7 @@ extension ModelLoader {
             if let existing = files.firstIndex(of: source.weights) { return existing }
             files.append(source.weights)
             let config = try source.config.map { try GPTConfig(contentsOf: $0) }
-            models.append(try GPTModel.load(from: source.weights, config: config))
+            models.append(try GPTModel.load(from: source.weights, config: config, weights: selection.weights))
             return files.count - 1
         }
         let indices = (try index(of: completion), try index(of: summarize), try index(of: classify))

@@ -1,5 +1,9 @@
 import Foundation
+import GPT
 import Tokenizer
+
+/// How a model's linear-layer matrices are held: f32 (exact) or bf16 (half the bytes; faster decode and prefill).
+public typealias WeightFormat = GPT.WeightFormat
 
 /// Turns model paths into a ready `Assistant`: loads each distinct weights file once, finds its tokenizer, and
 /// sizes each model's KV cache from the budget.
@@ -15,14 +19,17 @@ public enum ModelLoader {
         public var cacheBudgetMB: Int
         /// Reuse cached prompt prefixes (off only to measure what the cache saves).
         public var prefixCaching: Bool
+        /// How the models' matrices are held.
+        public var weights: WeightFormat
 
         public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
-                    cacheBudgetMB: Int = 256, prefixCaching: Bool = true) {
+                    cacheBudgetMB: Int = 256, prefixCaching: Bool = true, weights: WeightFormat = .f32) {
             self.completion = completion
             self.summarize = summarize
             self.classify = classify
             self.cacheBudgetMB = cacheBudgetMB
             self.prefixCaching = prefixCaching
+            self.weights = weights
         }
     }
 

@@ -6,6 +6,9 @@ import Kernels
 ///
 /// Immutable after loading, so one model can serve any number of threads; the forward pass itself is synchronous
 /// and uses up to `Matmul.threads` threads plus OpenBLAS's.
+/// How the matrices of linear layers are held in memory: f32 (exact) or bf16 (half the bytes, see `GPTModel.load`).
+public typealias WeightFormat = LinearWeight.Format
+
 public final class GPTModel {
     public enum Task: Equatable, Sendable {
         case languageModel

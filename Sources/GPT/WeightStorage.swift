@@ -37,15 +37,16 @@ final class WeightStorage {
     func linear(_ values: UnsafePointer<Float>, shape: [Int], releasing: Bool = false) -> LinearWeight {
         let count = shape[0] * shape[1]
         guard format == .bf16 else { return LinearWeight(f32: values, outFeatures: shape[0], inFeatures: shape[1]) }
-        let bf16 = UnsafeMutablePointer<UInt16>.allocate(capacity: max(count, 1))
-        BF16.round(values, into: bf16, count: count)
+        let panelCount = LinearWeight.panelCount(outFeatures: shape[0], inFeatures: shape[1])
+        let panels = UnsafeMutablePointer<UInt16>.allocate(capacity: max(panelCount, 1))
+        LinearWeight.packPanels(values, outFeatures: shape[0], inFeatures: shape[1], into: panels)
         if releasing, let index = owned.firstIndex(of: UnsafeMutableRawPointer(mutating: values)) {
             owned.remove(at: index).deallocate()
             ownedBytes -= count * 4
         }
-        owned.append(UnsafeMutableRawPointer(bf16))
-        ownedBytes += count * 2
-        return LinearWeight(.bf16(bf16), outFeatures: shape[0], inFeatures: shape[1])
+        owned.append(UnsafeMutableRawPointer(panels))
+        ownedBytes += panelCount * 2
+        return LinearWeight(.bf16Panels(panels), outFeatures: shape[0], inFeatures: shape[1])
     }
 
     func info(_ name: String) throws -> SafetensorsFile.TensorInfo {

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A linear layer's weight matrix [M, K] (out, in; the `nn.Linear` layout), stored as fp32 or bf16.
 ///
 /// Does not own its memory: the model's weight storage does, and outlives every use.
@@ -10,8 +12,11 @@ public struct LinearWeight: @unchecked Sendable {
     }
 
     public enum Storage {
+        /// Row-major [M, K].
         case f32(UnsafePointer<Float>)
-        case bf16(UnsafePointer<UInt16>)
+        /// Panels of 16 output columns with input pairs interleaved (`gk_pack_panels`, `panelCount` elements):
+        /// the operand layout of the bf16 kernel.
+        case bf16Panels(UnsafePointer<UInt16>)
     }
 
     public let storage: Storage
@@ -29,10 +34,22 @@ public struct LinearWeight: @unchecked Sendable {
     }
 
     public var format: Format {
-        if case .bf16 = storage { return .bf16 }
+        if case .bf16Panels = storage { return .bf16 }
         return .f32
     }
 
-    /// Bytes of the matrix.
-    public var byteCount: Int { outFeatures * inFeatures * (format == .bf16 ? 2 : 4) }
+    /// Bytes of the matrix as stored (bf16 panels are padded to 16 columns and an even K).
+    public var byteCount: Int {
+        format == .bf16 ? 2 * Self.panelCount(outFeatures: outFeatures, inFeatures: inFeatures)
+            : 4 * outFeatures * inFeatures
+    }
+
+    /// UInt16 elements of bf16 panels for [M, K].
+    public static func panelCount(outFeatures m: Int, inFeatures k: Int) -> Int { gk_panels_size(m, k) }
+
+    /// Rounds fp32 [M, K] (`weights`) to bf16 panels in `destination` (`panelCount` elements).
+    public static func packPanels(_ weights: UnsafePointer<Float>, outFeatures m: Int, inFeatures k: Int,
+                                  into destination: UnsafeMutablePointer<UInt16>) {
+        gk_pack_panels(weights, m, k, destination)
+    }
 }

@@ -8,7 +8,7 @@ extension ModelLoader.Selection {
     init(_ settings: Settings) {
         self.init(completion: settings.modelPath(for: "completion"), summarize: settings.modelPath(for: "summarize"),
                   classify: settings.modelPath(for: "classify"), cacheBudgetMB: settings.cacheBudgetMB,
-                  prefixCaching: settings.prefixCache)
+                  prefixCaching: settings.prefixCache, weights: settings.weights)
     }
 }
 

@@ -1,3 +1,4 @@
+import Engine
 import JSON
 import JSONRPC
 
@@ -17,6 +18,8 @@ public struct Settings: Equatable, Sendable {
     public var cacheBudgetMB = 256
     /// Reuse cached prompt prefixes; false only to measure what the cache saves.
     public var prefixCache = true
+    /// How the models' matrices are held: f32, or bf16 (half the memory traffic, faster; logits differ slightly).
+    public var weights = WeightFormat.f32
 
     public init() {}
 
@@ -53,6 +56,11 @@ public struct Settings: Equatable, Sendable {
                 next.completionMode = mode
             case "deadlineMs": next.deadlineMs = try Settings.integer(value, key, 10...60000)
             case "cacheBudgetMB": next.cacheBudgetMB = try Settings.integer(value, key, 1...65536)
+            case "weights":
+                guard let text = value.string, let format = WeightFormat(rawValue: text) else {
+                    throw Settings.bad(key, "\"f32\" or \"bf16\"", value)
+                }
+                next.weights = format
             case "prefixCache":
                 guard let flag = value.bool else { throw Settings.bad(key, "true or false", value) }
                 next.prefixCache = flag

@@ -16,11 +16,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "A .safetensors file or a Hugging Face model directory.") var model: String
     @Option(help: "Runs per figure; the median is reported.") var runs = 5
     @Option(help: "Decode steps per run.") var steps = 16
-    @Option(help: "Rows up to which our own small-N kernel is used instead of sgemm.") var smallRows: Int?
+    @Option(help: "Rows up to which our own small-N kernel is used instead of sgemm (fp32 weights).") var smallRows: Int?
     @Option(parsing: .upToNextOption, help: "Prompt lengths to measure prefill for (0: none).") var prompts = [128, 512]
     @Option(parsing: .upToNextOption, help: "Batch sizes to measure decode for (0: none).") var batches = [1, 4, 8, 16]
-    @Option(help: "How to hold the matrices of linear layers: f32 or bf16.") var weights: LinearWeight.Format = .f32
-    @Option(help: "Rows up to which our own small-N kernel is used with bf16 weights.") var smallRowsBf16: Int?
+    @Option(help: "How to hold the matrices of linear layers: f32 or bf16.") var weights: WeightFormat = .f32
     @Option(help: "Cap the SIMD path of the C kernels: portable, avx2, avx512, avx512bf16.") var simd: String?
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Flag(help: "Print the figures as one JSON object.") var json = false
@@ -62,7 +61,6 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let logger = Logger(label: "gptls.bench", factory: { label in StreamLogHandler.standardError(label: label) })
         if let smallRows { Matmul.smallRowLimit = smallRows }
-        if let smallRowsBf16 { Matmul.smallRowLimitBF16 = smallRowsBf16 }
         if let simd {
             guard let path = SIMDPath.named(simd) else { throw ValidationError("unknown SIMD path \(simd)") }
             SIMDPath.limit(to: path)

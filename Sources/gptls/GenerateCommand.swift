@@ -19,6 +19,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Keep the smallest set of tokens whose probability reaches P.") var topP: Float = 1
     @Option(help: "Seed of the sampler's random generator.") var seed: UInt64 = 0
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
+    @Option(help: "How to hold the matrices: f32, or bf16 (faster, logits differ slightly).") var weights: WeightFormat = .f32
     @Flag(help: "Print one JSON object: prompt_tokens, tokens, text, logprobs.") var json = false
 
     func promptIds(_ tokenizer: BPETokenizer) throws -> [Int] {
@@ -46,7 +47,7 @@ struct GenerateCommand: ParsableCommand {
         let ids = try promptIds(tokenizer)
         let started = Date()
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
-        let gpt = try GPTModel.load(from: source.weights, config: config, heads: heads)
+        let gpt = try GPTModel.load(from: source.weights, config: config, heads: heads, weights: weights)
         logger.info("loaded \(gpt.scheme.rawValue) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         guard gpt.task == .languageModel else {
             throw ValidationError("\(model) is a classifier; generate needs a language model")

@@ -21,6 +21,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget per model, in MiB.")
     var kvCacheMB: Int?
 
+    @Option(help: "How to hold the models' matrices: f32, or bf16 (faster, logits differ slightly). Also a setting.")
+    var weights: WeightFormat?
+
     @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (to measure what the cache saves).")
     var noPrefixCache = false
 
@@ -33,6 +36,7 @@ struct ServeCommand: ParsableCommand {
         settings.model = model
         if let kvCacheMB { settings.cacheBudgetMB = kvCacheMB }
         settings.prefixCache = !noPrefixCache
+        if let weights { settings.weights = weights }
         let connection = Connection.standardIO()
         let server = Server(settings: settings, models: ModelProvider(loader: ModelLoader.assistant),
                             send: { connection.send($0) },

@@ -53,12 +53,9 @@ final class KernelTwinTests: XCTestCase {
     /// output (r, j) may be off by 2^-9 * sum_i |x[r, i] w[j, i]| more (GELU's slope is at most 1.13).
     func checkBF16Linear(rows n: Int, k: Int, m: Int, accumulate: Bool, gelu: Bool, path: SIMDPath) {
         let x = random(n * k), w = random(m * k), b = random(m), start = random(n * m)
-        var rounded = [UInt16](repeating: 0, count: m * k)
-        BF16.round(w, into: &rounded, count: m * k)
-        let widened = rounded.map(BF16.widenNaive)
+        let widened = w.map { BF16.widenNaive(BF16.roundNaive($0)) }
         var fast = start, naive = start
-        rounded.withUnsafeBufferPointer { wb in
-            let weight = LinearWeight(.bf16(wb.baseAddress!), outFeatures: m, inFeatures: k)
+        withPanels(w, m: m, k: k) { weight in
             Matmul.linear(x, rows: n, weight: weight, bias: b, into: &fast, accumulate: accumulate, gelu: gelu)
         }
         Matmul.linearNaive(x, rows: n, inFeatures: k, weight: widened, bias: b, outFeatures: m, into: &naive,
@@ -87,24 +84,51 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
-    /// The own kernel and the widen + sgemm path agree, whichever row count picks which.
-    func testBF16SmallKernelAndGEMMPathAgree() {
-        let n = 12, k = 96, m = 200
-        let x = random(n * k), w = random(m * k)
-        var rounded = [UInt16](repeating: 0, count: m * k)
-        BF16.round(w, into: &rounded, count: m * k)
-        var small = [Float](repeating: 0, count: n * m), gemm = small
-        let saved = Matmul.smallRowLimitBF16
-        defer { Matmul.smallRowLimitBF16 = saved; SIMDPath.limit(to: .avx512BF16) }
-        SIMDPath.limit(to: .avx512)  // the widening kernel: both sides keep activations in fp32
-        rounded.withUnsafeBufferPointer { wb in
-            let weight = LinearWeight(.bf16(wb.baseAddress!), outFeatures: m, inFeatures: k)
-            Matmul.smallRowLimitBF16 = n
-            Matmul.linear(x, rows: n, weight: weight, bias: nil, into: &small)
-            Matmul.smallRowLimitBF16 = n - 1
-            Matmul.linear(x, rows: n, weight: weight, bias: nil, into: &gemm)
+    /// W [m, k] rounded into bf16 panels, as the model holds it.
+    func withPanels(_ w: [Float], m: Int, k: Int, _ body: (LinearWeight) -> Void) {
+        var panels = [UInt16](repeating: 0, count: LinearWeight.panelCount(outFeatures: m, inFeatures: k))
+        LinearWeight.packPanels(w, outFeatures: m, inFeatures: k, into: &panels)
+        panels.withUnsafeBufferPointer { body(LinearWeight(.bf16Panels($0.baseAddress!), outFeatures: m, inFeatures: k)) }
+    }
+
+    func testBF16PanelsHoldEveryWeightRoundedAndZeroPadding() {
+        let m = 19, k = 7  // two panels, the second 3 columns wide; k odd
+        let w = random(m * k)
+        var panels = [UInt16](repeating: 0xffff, count: LinearWeight.panelCount(outFeatures: m, inFeatures: k))
+        XCTAssertEqual(panels.count, 32 * 8)
+        LinearWeight.packPanels(w, outFeatures: m, inFeatures: k, into: &panels)
+        for p in 0..<2 {
+            for kk in 0..<4 {
+                for c in 0..<16 {
+                    for e in 0..<2 {
+                        let j = p * 16 + c, i = 2 * kk + e
+                        let expected = j < m && i < k ? BF16.roundNaive(w[j * k + i]) : 0
+                        XCTAssertEqual(panels[((p * 4 + kk) * 16 + c) * 2 + e], expected, "W[\(j)][\(i)]")
+                    }
+                }
+            }
         }
-        XCTAssertLessThanOrEqual(maxDiff(small, gemm), 1e-4)
+    }
+
+    /// A row gives the same outputs alone as in a batch of 30 (tiles of 12 rows, then 6), bit for bit.
+    func testBF16RowsGiveTheSameResultAloneAndInABatch() {
+        forEachPath { path in
+            let n = 30, k = 45, m = 70
+            let x = random(n * k), w = random(m * k), b = random(m)
+            var batched = [Float](repeating: 0, count: n * m), alone = batched
+            withPanels(w, m: m, k: k) { weight in
+                Matmul.linear(x, rows: n, weight: weight, bias: b, into: &batched)
+                for r in 0..<n {
+                    x.withUnsafeBufferPointer { xs in
+                        alone.withUnsafeMutableBufferPointer { ys in
+                            Matmul.linear(xs.baseAddress! + r * k, rows: 1, weight: weight, bias: b,
+                                          into: ys.baseAddress! + r * m)
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(batched, alone, path.name)
+        }
     }
 
     func testLinearFusesGELUAfterBiasAndAccumulation() {

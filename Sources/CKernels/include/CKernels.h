@@ -2,8 +2,8 @@
 //
 // Every function has a portable C path, an AVX2+FMA path and an AVX-512 path (F, BW, VL, DQ, and BF16 for the
 // bf16 dot products); the widest the CPU and OS support is used unless gk_limit_simd lowers it (tests compare
-// every path with the naive twins in Swift). Nothing here allocates except gk_linear_* (a small scratch for
-// activations in bf16). Thread-safe: no shared mutable state apart from the SIMD level, which is set once.
+// every path with the naive twins in Swift). Nothing here allocates except gk_linear_panels when it is not given
+// the bf16 activations it needs. Thread-safe: no shared mutable state apart from the SIMD level, which is set once.
 #ifndef GPTLS_CKERNELS_H
 #define GPTLS_CKERNELS_H
 
@@ -42,15 +42,26 @@ void gk_f32_to_bf16(const float *src, uint16_t *dst, size_t n);
 /// bf16 to fp32 (exact).
 void gk_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
 
-/// Few-row linear layer over output columns [lo, hi): y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
+/// Few-row linear layer over output columns [lo, hi), fp32 weights: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
 ///   + sum_i x[r, i] w[j, i], for r < n; x: [n, k], w: [m, k] fp32 (nn.Linear layout), y: [n, m], bias may be NULL.
 /// Each block of weight rows is read from memory once for all n rows.
 void gk_linear_f32(const float *x, size_t n, size_t k, const float *w, const float *bias, size_t m, size_t lo,
                    size_t hi, float *y, int accumulate);
-/// The same with bf16 weights. With GK_SIMD_AVX512_BF16 the activations are rounded to bf16 and multiplied with
-/// vdpbf16ps (fp32 accumulation); the other paths widen the weights and keep the activations in fp32.
-void gk_linear_bf16(const float *x, size_t n, size_t k, const uint16_t *w, const float *bias, size_t m,
-                    size_t lo, size_t hi, float *y, int accumulate);
+/// bf16 weights in panels of 16 output columns (see panels.c): the number of uint16 elements for W [m, k].
+size_t gk_panels_size(size_t m, size_t k);
+/// Rounds fp32 W [m, k] (nn.Linear layout) to bf16 panels; `packed` holds gk_panels_size(m, k) elements.
+void gk_pack_panels(const float *w, size_t m, size_t k, uint16_t *packed);
+/// x [n, k] fp32 to bf16 [n, kp] (kp = k rounded up to even, zero padded): the activations of the BF16 path.
+void gk_activations_bf16(const float *x, size_t n, size_t k, uint16_t *xb);
+/// Whether gk_linear_panels uses bf16 activations on this machine (AVX-512 BF16), so callers convert x once.
+int gk_panels_use_bf16_activations(void);
+/// Linear layer over output columns [lo, hi) (lo a multiple of 16) with panel-packed bf16 weights:
+///   y[r, j] = (accumulate ? y[r, j] : 0) + bias[j] + sum_i x[r, i] W[j, i], for r < n.
+/// With AVX-512 BF16 the activations are rounded to bf16 (xb, from gk_activations_bf16, or made here when NULL)
+/// and multiplied with vdpbf16ps; the other paths widen the weights and keep x in fp32. Any n: tiles of up to
+/// 12 rows, each panel streamed once per tile.
+void gk_linear_panels(const float *x, const uint16_t *xb, size_t n, size_t k, const uint16_t *packed,
+                      const float *bias, size_t m, size_t lo, size_t hi, float *y, int accumulate);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Kernels
+import GPT
 
 /// `--weights f32|bf16` on the commands that load a model.
-extension LinearWeight.Format: ExpressibleByArgument {}
+extension WeightFormat: ExpressibleByArgument {}
