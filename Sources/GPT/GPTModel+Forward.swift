@@ -43,7 +43,21 @@ extension GPTModel {
         let attn = UnsafeMutablePointer<Float>.allocate(capacity: n * c)     // [N, C]
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: n * f)   // [N, F]
         defer { [x, normed, qkv, attn, hidden].forEach { $0.deallocate() } }
-        let tables = rows.map { $0.blockTable.map(Int32.init) }
+        // Block tables as Int32, in one allocation that outlives the layer loop.
+        let tableStarts = rows.reduce(into: [0]) { $0.append($0.last! + $1.blockTable.count) }
+        let tableStorage = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, tableStarts.last!))
+        defer { tableStorage.deallocate() }
+        for (r, row) in rows.enumerated() {
+            for (i, block) in row.blockTable.enumerated() { tableStorage[tableStarts[r] + i] = Int32(block) }
+        }
+        let tables = (0..<rows.count).map { UnsafePointer(tableStorage + tableStarts[$0]) }
+        var attentionRows: [AttentionRow] = []
+        var firstToken = 0
+        for (r, row) in rows.enumerated() {
+            attentionRows.append(AttentionRow(firstToken: firstToken, tokens: row.tokens.count,
+                                              start: row.startPosition, blockTable: tables[r]))
+            firstToken += row.tokens.count
+        }
 
         var t = 0
         for row in rows {
@@ -60,19 +74,16 @@ extension GPTModel {
             let kv = cache.view(layer: l)
             var offset = 0
             for (r, row) in rows.enumerated() {
-                tables[r].withUnsafeBufferPointer { table in
-                    for i in 0..<row.tokens.count {
-                        let src = qkv + (offset + i) * 3 * c, pos = row.startPosition + i
-                        kv.key(pos, table.baseAddress!).update(from: src + c, count: c)
-                        kv.value(pos, table.baseAddress!).update(from: src + 2 * c, count: c)
-                    }
-                    PagedAttention.attend(queries: qkv + offset * 3 * c, queryStride: 3 * c, tokens: row.tokens.count,
-                                          start: row.startPosition, heads: h, headSize: d, cache: kv,
-                                          blockTable: table.baseAddress!, into: attn + offset * c, outStride: c,
-                                          threads: Matmul.threads)
+                let table = tables[r]
+                for i in 0..<row.tokens.count {
+                    let src = qkv + (offset + i) * 3 * c, pos = row.startPosition + i
+                    kv.key(pos, table).update(from: src + c, count: c)
+                    kv.value(pos, table).update(from: src + 2 * c, count: c)
                 }
                 offset += row.tokens.count
             }
+            PagedAttention.attend(queries: qkv, queryStride: 3 * c, rows: attentionRows, heads: h, headSize: d,
+                                  cache: kv, into: attn, outStride: c, threads: Matmul.threads)
             Matmul.linear(attn, rows: n, weight: w.projWeight, bias: w.projBias, into: x, accumulate: true)
             LayerNorm.apply(x, rows: n, channels: c, gain: w.ln2Gain, bias: w.ln2Bias,
                             epsilon: config.layerNormEpsilon, into: normed)

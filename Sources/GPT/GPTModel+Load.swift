@@ -12,7 +12,7 @@ extension GPTModel {
     /// `weights` says how the matrices of linear layers are held: fp32 (exact), or bf16 (half the bytes a decode
     /// step reads; logits within about 1e-2 of fp32, see BENCHMARKS.md).
     public static func load(from url: URL, config explicit: GPTConfig? = nil, heads: Int? = nil,
-                            weights format: LinearWeight.Format = .f32) throws -> GPTModel {
+                            weights format: WeightFormat = .f32) throws -> GPTModel {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw GPTError.fileNotFound(path: url.path)

@@ -7,7 +7,10 @@ import Kernels
 /// Immutable after loading, so one model can serve any number of threads; the forward pass itself is synchronous
 /// and uses up to `Matmul.threads` threads plus OpenBLAS's.
 /// How the matrices of linear layers are held in memory: f32 (exact) or bf16 (half the bytes, see `GPTModel.load`).
-public typealias WeightFormat = LinearWeight.Format
+public enum WeightFormat: String, CaseIterable, Sendable {
+    case f32
+    case bf16
+}
 
 public final class GPTModel {
     public enum Task: Equatable, Sendable {
@@ -63,7 +66,7 @@ public final class GPTModel {
     }
 
     /// How the matrices of linear layers are held.
-    public var weightFormat: LinearWeight.Format { head.format }
+    public var weightFormat: WeightFormat { head.isBF16 ? .bf16 : .f32 }
 
     /// Bytes of the matrices one decode step reads (blocks and head; embeddings are read by row only).
     public var weightBytesPerStep: Int {

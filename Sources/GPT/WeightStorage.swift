@@ -6,11 +6,11 @@ import Kernels
 final class WeightStorage {
     let file: SafetensorsFile
     /// How the matrices of linear layers are held (`matrix`); vectors and embeddings stay fp32.
-    let format: LinearWeight.Format
+    let format: WeightFormat
     private(set) var owned: [UnsafeMutableRawPointer] = []
     private(set) var ownedBytes = 0
 
-    init(file: SafetensorsFile, format: LinearWeight.Format = .f32) { self.file = file; self.format = format }
+    init(file: SafetensorsFile, format: WeightFormat = .f32) { self.file = file; self.format = format }
 
     deinit { for p in owned { p.deallocate() } }
 

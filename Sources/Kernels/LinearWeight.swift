@@ -4,13 +4,6 @@ import CKernels
 ///
 /// Does not own its memory: the model's weight storage does, and outlives every use.
 public struct LinearWeight: @unchecked Sendable {
-    /// How weights are held in memory. bf16 halves the bytes every decode step reads (decode is memory-bound);
-    /// products still accumulate in fp32.
-    public enum Format: String, CaseIterable, Sendable {
-        case f32
-        case bf16
-    }
-
     public enum Storage {
         /// Row-major [M, K].
         case f32(UnsafePointer<Float>)
@@ -33,14 +26,15 @@ public struct LinearWeight: @unchecked Sendable {
         self.init(.f32(pointer), outFeatures: outFeatures, inFeatures: inFeatures)
     }
 
-    public var format: Format {
-        if case .bf16Panels = storage { return .bf16 }
-        return .f32
+    /// Whether the weights are bf16 panels (half the bytes every decode step reads; products accumulate in fp32).
+    public var isBF16: Bool {
+        if case .bf16Panels = storage { return true }
+        return false
     }
 
     /// Bytes of the matrix as stored (bf16 panels are padded to 16 columns and an even K).
     public var byteCount: Int {
-        format == .bf16 ? 2 * Self.panelCount(outFeatures: outFeatures, inFeatures: inFeatures)
+        isBF16 ? 2 * Self.panelCount(outFeatures: outFeatures, inFeatures: inFeatures)
             : 4 * outFeatures * inFeatures
     }
 

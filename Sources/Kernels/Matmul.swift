@@ -1,6 +1,5 @@
 import CBLAS
 import CKernels
-import Dispatch
 
 /// Linear layers: y[N, M] = x[N, K] * W[M, K]^T + b[M], with W stored [out, in] like `nn.Linear`, fp32 or bf16.
 ///
@@ -30,7 +29,7 @@ public enum Matmul {
         let chunk = ((m + parts - 1) / parts + 15) & ~15  // multiples of 16 columns: whole panels, cache lines of y
         // The bf16 kernel's activations, rounded once for all threads (only where it multiplies in bf16).
         var activations: UnsafeMutablePointer<UInt16>?
-        if weight.format == .bf16 && gk_panels_use_bf16_activations() != 0 {
+        if weight.isBF16 && gk_panels_use_bf16_activations() != 0 {
             activations = .allocate(capacity: n * ((k + 1) & ~1))
             gk_activations_bf16(x, n, k, activations)
         }
@@ -51,7 +50,7 @@ public enum Matmul {
             }
             if gelu { for r in 0..<n { gk_gelu(y + r * m + lo, hi - lo) } }
         }
-        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+        Parallel.run(parts, body)
     }
 
     /// fp32 weights, the original entry point: y = x W^T + b with W [M, K].

@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 import Foundation
 
 /// Where one layer's keys and values live in a paged KV cache.
@@ -28,30 +27,68 @@ public struct PagedKV {
     }
 }
 
-/// Causal multi-head attention of a few new tokens of one sequence against that sequence's paged KV cache.
+/// The new tokens of one sequence in a batched attention call: rows `firstToken..<firstToken + tokens` of the
+/// query and output matrices, at positions `start..<start + tokens`, with that sequence's block table.
+public struct AttentionRow {
+    public var firstToken: Int
+    public var tokens: Int
+    public var start: Int
+    public var blockTable: UnsafePointer<Int32>
+
+    public init(firstToken: Int, tokens: Int, start: Int, blockTable: UnsafePointer<Int32>) {
+        self.firstToken = firstToken; self.tokens = tokens; self.start = start; self.blockTable = blockTable
+    }
+}
+
+/// Causal multi-head attention of new tokens against their sequences' paged KV cache.
 public enum PagedAttention {
     /// q: [T, qStride] with head h at columns h*D..<(h+1)*D; out: [T, C]. Query t sits at position start + t and
     /// sees positions 0...start+t, whose K/V must already be in the cache. Splits (token, head) pairs over threads.
     public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
                               heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
                               into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = 2) {
-        if t >= gemmTokenThreshold {
-            attendGEMM(queries: q, queryStride: queryStride, tokens: t, start: start, heads: h, headSize: d,
-                       cache: cache, blockTable: blockTable, into: out, outStride: outStride)
-            return
+        attend(queries: q, queryStride: queryStride,
+               rows: [AttentionRow(firstToken: 0, tokens: t, start: start, blockTable: blockTable)],
+               heads: h, headSize: d, cache: cache, into: out, outStride: outStride, threads: threads)
+    }
+
+    /// Several sequences at once (all rows of a forward pass): rows of at least `gemmTokenThreshold` tokens go
+    /// through `attendGEMM` one by one; the (row, head, token) items of all shorter rows — decode tokens, short
+    /// appends — are split over `threads` threads in one parallel call.
+    public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, rows: [AttentionRow],
+                              heads h: Int, headSize d: Int, cache: PagedKV,
+                              into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = 2) {
+        var short: [AttentionRow] = []
+        var itemStarts: [Int] = []  // first item of each short row
+        var items = 0, longest = 0
+        for row in rows {
+            if row.tokens >= gemmTokenThreshold {
+                attendGEMM(queries: q + row.firstToken * queryStride, queryStride: queryStride, tokens: row.tokens,
+                           start: row.start, heads: h, headSize: d, cache: cache, blockTable: row.blockTable,
+                           into: out + row.firstToken * outStride, outStride: outStride)
+            } else {
+                short.append(row)
+                itemStarts.append(items)
+                items += row.tokens * h
+                longest = max(longest, row.start + row.tokens)
+            }
         }
-        let items = t * h
+        guard items > 0 else { return }
         let parts = items >= 2 && threads > 1 ? threads : 1
         let scale = 1 / Float(d).squareRoot()
-        let body = { (part: Int) in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: start + t + 16)
+        Parallel.run(parts) { part in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest + 16)
             defer { scores.deallocate() }
+            var r = 0
             var item = part
             while item < items {
+                while r + 1 < short.count && itemStarts[r + 1] <= item { r += 1 }
+                let row = short[r], local = item - itemStarts[r]
                 // Head-major order: one head's K/V slice (positions x D) stays in cache across its queries.
-                let head = item / t, ti = item % t
-                let n = start + ti + 1
-                let qh = q + ti * queryStride + head * d
+                let head = local / row.tokens, ti = local % row.tokens
+                let n = row.start + ti + 1
+                let qh = q + (row.firstToken + ti) * queryStride + head * d
+                let blockTable = row.blockTable
                 // Walk the block table block by block: no division per position.
                 var p = 0, b = 0
                 while p < n {
@@ -62,7 +99,7 @@ public enum PagedAttention {
                     p += cache.blockSize; b += 1
                 }
                 Softmax.apply(scores, count: n)
-                let oh = out + ti * outStride + head * d
+                let oh = out + (row.firstToken + ti) * outStride + head * d
                 for i in 0..<d { oh[i] = 0 }
                 p = 0; b = 0
                 while p < n {
@@ -75,7 +112,6 @@ public enum PagedAttention {
                 item += parts
             }
         }
-        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
     }
 
     /// Prompts at least this long go through `attendGEMM`.
@@ -90,7 +126,7 @@ public enum PagedAttention {
         let n = start + t
         let scale = 1 / Float(d).squareRoot()
         let parts = max(1, min(Matmul.threads, h))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        Parallel.run(parts) { part in
             let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
             let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]

@@ -226,6 +226,46 @@ final class KernelTwinTests: XCTestCase {
         checkAttention(start: 9, tokens: 5, table: [5, 2, 0, 4], blocks: 6)  // per-token path
     }
 
+    /// Several sequences in one call (short rows split over threads together, long rows through the GEMM path)
+    /// give each sequence's own result.
+    func testBatchedAttentionOfSeveralSequencesMatchesNaivePerSequence() {
+        let h = 3, d = 20, c = h * d, blockSize = 4, blocks = 24
+        var storage = random(blocks * 2 * blockSize * c)
+        // (start, tokens, table): a decode token, a short append, a prompt long enough for the GEMM path.
+        let rows: [(Int, Int, [Int32])] = [(9, 1, [5, 2, 0]), (3, 4, [7, 1]), (2, 35, (8..<18).map(Int32.init)),
+                                          (0, 2, [23])]
+        let n = rows.reduce(0) { $0 + $1.1 }
+        let q = random(n * 3 * c)
+        var fast = [Float](repeating: 0, count: n * c), naive = fast
+        storage.withUnsafeMutableBufferPointer { s in
+            let kv = PagedKV(keys: s.baseAddress!, values: s.baseAddress! + blockSize * c,
+                             blockStride: 2 * blockSize * c, blockSize: blockSize, channels: c)
+            let tables = rows.map { row -> UnsafeMutablePointer<Int32> in
+                let p = UnsafeMutablePointer<Int32>.allocate(capacity: row.2.count)
+                p.initialize(from: row.2, count: row.2.count)
+                return p
+            }
+            defer { tables.forEach { $0.deallocate() } }
+            var first = 0
+            var batch: [AttentionRow] = []
+            for (i, row) in rows.enumerated() {
+                batch.append(AttentionRow(firstToken: first, tokens: row.1, start: row.0, blockTable: tables[i]))
+                q.withUnsafeBufferPointer { qs in
+                    naive.withUnsafeMutableBufferPointer { out in
+                        PagedAttention.attendNaive(queries: qs.baseAddress! + first * 3 * c, queryStride: 3 * c,
+                                                   tokens: row.1, start: row.0, heads: h, headSize: d, cache: kv,
+                                                   blockTable: tables[i], into: out.baseAddress! + first * c,
+                                                   outStride: c)
+                    }
+                }
+                first += row.1
+            }
+            PagedAttention.attend(queries: q, queryStride: 3 * c, rows: batch, heads: h, headSize: d, cache: kv,
+                                  into: &fast, outStride: c)
+        }
+        XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-5)
+    }
+
     func testPagedAttentionGEMMPathMatchesNaive() {
         checkAttention(start: 7, tokens: 40, table: [3, 12, 0, 5, 9, 1, 2, 4, 6, 7, 8, 10], blocks: 13)
         checkAttention(start: 0, tokens: 33, table: [2, 0, 1, 3, 4, 5, 6, 7, 8], blocks: 9)

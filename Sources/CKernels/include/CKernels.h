@@ -3,7 +3,8 @@
 // Every function has a portable C path, an AVX2+FMA path and an AVX-512 path (F, BW, VL, DQ, and BF16 for the
 // bf16 dot products); the widest the CPU and OS support is used unless gk_limit_simd lowers it (tests compare
 // every path with the naive twins in Swift). Nothing here allocates except gk_linear_panels when it is not given
-// the bf16 activations it needs. Thread-safe: no shared mutable state apart from the SIMD level, which is set once.
+// the bf16 activations it needs. Thread-safe: no shared mutable state apart from the SIMD level, which is set once,
+// and the helper threads of gk_parallel.
 #ifndef GPTLS_CKERNELS_H
 #define GPTLS_CKERNELS_H
 
@@ -13,6 +14,13 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// One part of a parallel call.
+typedef void (*gk_task_fn)(void *context, size_t part);
+/// Runs fn(context, p) for p in 0..<parts, on the calling thread and helper threads (started on first use, one
+/// fewer than parts), and returns when all are done. Helpers spin briefly between calls and then sleep. A call
+/// made while another is running runs all its parts on the calling thread.
+void gk_parallel(size_t parts, gk_task_fn fn, void *context);
 
 /// SIMD paths, from narrowest to widest.
 enum { GK_SIMD_PORTABLE = 0, GK_SIMD_AVX2 = 1, GK_SIMD_AVX512 = 2, GK_SIMD_AVX512_BF16 = 3 };

@@ -1,0 +1,43 @@
+import Foundation
+import XCTest
+@testable import Kernels
+
+/// The helper pool runs every part exactly once, also for nested and concurrent calls.
+final class ParallelTests: XCTestCase {
+    func testEveryPartRunsExactlyOnceAcrossManyCalls() {
+        for parts in [1, 2, 3, 8, 100] {
+            for _ in 0..<200 {
+                let counts = UnsafeMutablePointer<Int>.allocate(capacity: parts)
+                counts.initialize(repeating: 0, count: parts)
+                defer { counts.deallocate() }
+                Parallel.run(parts) { part in counts[part] += 1 }  // distinct parts: no two threads share a slot
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: counts, count: parts)),
+                               [Int](repeating: 1, count: parts), "\(parts) parts")
+            }
+        }
+    }
+
+    func testCallsAfterTheHelpersFellAsleepStillComplete() {
+        var total = [0, 0]
+        for _ in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.01)  // longer than the helpers spin
+            total.withUnsafeMutableBufferPointer { t in Parallel.run(2) { t[$0] += 1 } }
+        }
+        XCTAssertEqual(total, [3, 3])
+    }
+
+    func testNestedAndConcurrentCallsRunTheirPartsOnTheCallingThread() {
+        let lock = NSLock()
+        var seen: [Int] = []
+        // Four threads call at once; each call's parts also make a nested call.
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            Parallel.run(3) { outer in
+                Parallel.run(2) { inner in
+                    lock.lock(); seen.append(caller * 100 + outer * 10 + inner); lock.unlock()
+                }
+            }
+        }
+        let expected = (0..<4).flatMap { c in (0..<3).flatMap { o in (0..<2).map { c * 100 + o * 10 + $0 } } }
+        XCTAssertEqual(seen.sorted(), expected)
+    }
+}
