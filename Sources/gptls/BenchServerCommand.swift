@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GPT
 import JSON
 import Tokenizer
 
@@ -33,6 +34,8 @@ struct BenchServerCommand: ParsableCommand {
     var decodeTokens = 64
     @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget passed to the server (default: the server's, 256).")
     var kvCacheMB: Int?
+    @Option(help: "How the server holds the matrices: f32 or bf16 (default: the server's, f32).")
+    var weights: WeightFormat?
     @Option(help: "Directories (comma-separated) whose .py and .swift files are typed, in name order.")
     var sources = "/root/.pyenv/versions/3.11.7/lib/python3.11,Sources"
     @Option(name: .customLong("memory-minutes"), help: "Memory mode: type for this many minutes over --documents.")
@@ -46,8 +49,9 @@ struct BenchServerCommand: ParsableCommand {
         let tokenizer = try BPETokenizer.gpt2()
         let files = sourceFiles()
         let pace = Typist.Pace(characterMs: characterMs, pauseMs: pauseMs, pauseProbability: pauseProbability)
-        let options = ReplayRun.Options(model: model, kvCacheMB: kvCacheMB, pace: pace, seconds: seconds,
-                                        maxTokens: maxTokens, deadlineMs: deadlineMs, decodeTokens: decodeTokens)
+        let options = ReplayRun.Options(model: model, kvCacheMB: kvCacheMB, weights: weights?.rawValue, pace: pace,
+                                        seconds: seconds, maxTokens: maxTokens, deadlineMs: deadlineMs,
+                                        decodeTokens: decodeTokens)
         if let memoryMinutes {
             let scripts = try TypingScript.load(files: files, count: documents, promptTokens: promptTokens,
                                                 tokenizer: tokenizer)

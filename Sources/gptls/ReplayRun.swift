@@ -10,6 +10,7 @@ struct ReplayRun {
     struct Options {
         var model: String
         var kvCacheMB: Int?
+        var weights: String?
         var pace: Typist.Pace
         var seconds: Double
         var maxTokens: Int
@@ -50,6 +51,7 @@ struct ReplayRun {
     mutating func run(_ options: Options, scripts: [TypingScript]) throws {
         let settings: JSONValue = ["maxTokens": .int(options.maxTokens), "deadlineMs": .int(options.deadlineMs)]
         let server = try ReplayServer(model: options.model, prefixCache: prefixCache, kvCacheMB: options.kvCacheMB,
+                                      weights: options.weights,
                                       settings: settings)
         defer { server.shutdown() }
         let memory = ServerMemory(pid: server.pid)

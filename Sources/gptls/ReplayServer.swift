@@ -26,10 +26,11 @@ final class ReplayServer {
     var client: JSONRPCClient { process.client }
     var pid: Int32 { process.process.processIdentifier }
 
-    init(model: String, prefixCache: Bool, kvCacheMB: Int?, settings: JSONValue) throws {
+    init(model: String, prefixCache: Bool, kvCacheMB: Int?, weights: String?, settings: JSONValue) throws {
         var arguments = ["serve", "--model", model, "--log-level", "error"]
         if !prefixCache { arguments.append("--no-prefix-cache") }
         if let kvCacheMB { arguments += ["--kv-cache-mb", String(kvCacheMB)] }
+        if let weights { arguments += ["--weights", weights] }
         process = try ServerProcess(arguments: arguments)
         _ = try client.request("initialize", params: [
             "processId": .int(Int(getpid())), "capabilities": [:], "initializationOptions": settings,
