@@ -10,7 +10,8 @@ final class GPTStepModel: StepModel {
     /// A model whose KV cache holds at most `cacheBytes` (at least one block).
     init(model: GPTModel, cacheBytes: Int, blockSize: Int = 16) {
         self.model = model
-        pool = KVBlockPool(config: model.config, blockSize: blockSize, byteBudget: cacheBytes)
+        // Keys and values in bf16 along with bf16 weights: half the bytes per block and per attention read.
+        pool = KVBlockPool(for: model, blockSize: blockSize, byteBudget: cacheBytes)
     }
 
     var contextLength: Int { model.config.nPositions }

@@ -76,9 +76,8 @@ extension GPTModel {
             for (r, row) in rows.enumerated() {
                 let table = tables[r]
                 for i in 0..<row.tokens.count {
-                    let src = qkv + (offset + i) * 3 * c, pos = row.startPosition + i
-                    kv.key(pos, table).update(from: src + c, count: c)
-                    kv.value(pos, table).update(from: src + 2 * c, count: c)
+                    let src = qkv + (offset + i) * 3 * c
+                    kv.store(position: row.startPosition + i, table: table, keys: src + c, values: src + 2 * c)
                 }
                 offset += row.tokens.count
             }

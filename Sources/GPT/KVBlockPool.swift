@@ -2,38 +2,57 @@ import Kernels
 
 /// Fixed-size blocks of key/value cache for all layers, handed out by index.
 ///
-/// Block b holds `blockSize` token slots; its storage is [L][2 (K, V)][blockSize][C] floats. A sequence keeps a
-/// block table (block index per `blockSize` positions). The pool knows nothing of sequences or sharing: reference
-/// counts and eviction belong to the caller, and the forward pass only writes the positions it computes.
-/// Threading rule: not thread-safe; use it from the one thread that runs the model.
+/// Block b holds `blockSize` token slots; its storage is [L][2 (K, V)][H][blockSize][D] elements (fp32, or bf16
+/// for models with bf16 weights: half the bytes, so twice the blocks per budget and half the bytes attention reads).
+/// A sequence keeps a block table (block index per `blockSize` positions). The pool knows nothing of sequences or
+/// sharing: reference counts and eviction belong to the caller, and the forward pass only writes the positions it
+/// computes. Threading rule: not thread-safe; use it from the one thread that runs the model.
 public final class KVBlockPool {
     public let blockSize: Int
     public let capacity: Int
     public let layers: Int
     public let channels: Int
-    let storage: UnsafeMutablePointer<Float>
+    public let heads: Int
+    public let element: PagedKV.Element
+    let storage: UnsafeMutableRawPointer
     private var freeList: [Int]
 
-    /// Floats in one block (all layers, K and V).
-    public var blockFloats: Int { layers * 2 * blockSize * channels }
-    public var blockBytes: Int { blockFloats * 4 }
+    /// Elements in one block (all layers, K and V).
+    public var blockElements: Int { layers * 2 * blockSize * channels }
+    public var blockBytes: Int { blockElements * element.byteCount }
     public var freeCount: Int { freeList.count }
 
-    public init(config: GPTConfig, blockSize: Int = 16, capacityBlocks: Int) {
+    public init(config: GPTConfig, blockSize: Int = 16, capacityBlocks: Int, element: PagedKV.Element = .f32) {
         precondition(blockSize > 0 && capacityBlocks > 0, "a KV pool needs a positive block size and capacity")
         self.blockSize = blockSize
         self.capacity = capacityBlocks
         self.layers = config.nLayer
         self.channels = config.nEmbd
-        storage = .allocate(capacity: capacityBlocks * config.nLayer * 2 * blockSize * config.nEmbd)
+        self.heads = config.nHead
+        self.element = element
+        let bytes = capacityBlocks * config.nLayer * 2 * blockSize * config.nEmbd * element.byteCount
+        storage = .allocate(byteCount: bytes, alignment: 64)
         freeList = Array((0..<capacityBlocks).reversed())
     }
 
     /// A pool whose blocks fit in `bytes` (at least one block).
-    public convenience init(config: GPTConfig, blockSize: Int = 16, byteBudget bytes: Int) {
-        let perBlock = config.nLayer * 2 * blockSize * config.nEmbd * 4
-        self.init(config: config, blockSize: blockSize, capacityBlocks: max(1, bytes / perBlock))
+    public convenience init(config: GPTConfig, blockSize: Int = 16, byteBudget bytes: Int,
+                            element: PagedKV.Element = .f32) {
+        let perBlock = config.nLayer * 2 * blockSize * config.nEmbd * element.byteCount
+        self.init(config: config, blockSize: blockSize, capacityBlocks: max(1, bytes / perBlock), element: element)
     }
+
+    /// The pool a model's forward pass should use: bf16 elements for a model with bf16 weights, else fp32.
+    public convenience init(for model: GPTModel, blockSize: Int = 16, byteBudget bytes: Int) {
+        self.init(config: model.config, blockSize: blockSize, byteBudget: bytes, element: Self.element(for: model))
+    }
+
+    public convenience init(for model: GPTModel, blockSize: Int = 16, capacityBlocks: Int) {
+        self.init(config: model.config, blockSize: blockSize, capacityBlocks: capacityBlocks,
+                  element: Self.element(for: model))
+    }
+
+    static func element(for model: GPTModel) -> PagedKV.Element { model.weightFormat == .bf16 ? .bf16 : .f32 }
 
     deinit { storage.deallocate() }
 
@@ -54,21 +73,20 @@ public final class KVBlockPool {
     public func copy(block source: Int, to destination: Int, positions: Int) {
         precondition(source != destination && (0..<capacity).contains(source) && (0..<capacity).contains(destination)
                      && (0...blockSize).contains(positions), "bad block copy \(source) -> \(destination) (\(positions))")
-        for l in 0..<layers {
-            let from = view(layer: l)
-            // Keys and values of one layer are each `blockSize * channels` floats, one after the other.
-            for half in 0..<2 {
-                let offset = half * blockSize * channels
-                (from.keys + destination * blockFloats + offset)
-                    .update(from: from.keys + source * blockFloats + offset, count: positions * channels)
-            }
+        let headSize = channels / heads, size = element.byteCount
+        // Each (layer, K or V, head) slice holds its slots first to last: copy the first `positions` of each.
+        for slice in 0..<(layers * 2 * heads) {
+            let offset = slice * blockSize * headSize * size
+            (storage + destination * blockBytes + offset)
+                .copyMemory(from: storage + source * blockBytes + offset, byteCount: positions * headSize * size)
         }
     }
 
     /// Layer `l`'s view for the attention kernel.
     func view(layer l: Int) -> PagedKV {
-        let keys = storage + l * 2 * blockSize * channels
-        return PagedKV(keys: keys, values: keys + blockSize * channels, blockStride: blockFloats,
-                       blockSize: blockSize, channels: channels)
+        let size = element.byteCount
+        let keys = storage + l * 2 * blockSize * channels * size
+        return PagedKV(keys: keys, values: keys + blockSize * channels * size, element: element,
+                       blockStride: blockElements, blockSize: blockSize, heads: heads, headSize: channels / heads)
     }
 }

@@ -1,31 +1,6 @@
 import CBLAS
+import CKernels
 import Foundation
-
-/// Where one layer's keys and values live in a paged KV cache.
-///
-/// Block `b` holds `blockSize` token slots; the key of slot `s` is the C floats at
-/// `keys + b * blockStride + s * channels`, its value likewise from `values`.
-public struct PagedKV {
-    public var keys: UnsafeMutablePointer<Float>
-    public var values: UnsafeMutablePointer<Float>
-    public var blockStride: Int
-    public var blockSize: Int
-    public var channels: Int
-
-    public init(keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>, blockStride: Int,
-                blockSize: Int, channels: Int) {
-        self.keys = keys; self.values = values; self.blockStride = blockStride
-        self.blockSize = blockSize; self.channels = channels
-    }
-
-    @inline(__always) public func key(_ position: Int, _ table: UnsafePointer<Int32>) -> UnsafeMutablePointer<Float> {
-        keys + Int(table[position / blockSize]) * blockStride + (position % blockSize) * channels
-    }
-
-    @inline(__always) public func value(_ position: Int, _ table: UnsafePointer<Int32>) -> UnsafeMutablePointer<Float> {
-        values + Int(table[position / blockSize]) * blockStride + (position % blockSize) * channels
-    }
-}
 
 /// The new tokens of one sequence in a batched attention call: rows `firstToken..<firstToken + tokens` of the
 /// query and output matrices, at positions `start..<start + tokens`, with that sequence's block table.
@@ -84,31 +59,12 @@ public enum PagedAttention {
             while item < items {
                 while r + 1 < short.count && itemStarts[r + 1] <= item { r += 1 }
                 let row = short[r], local = item - itemStarts[r]
-                // Head-major order: one head's K/V slice (positions x D) stays in cache across its queries.
+                // Head-major order: one head's keys and values stay in cache across its queries.
                 let head = local / row.tokens, ti = local % row.tokens
                 let n = row.start + ti + 1
-                let qh = q + (row.firstToken + ti) * queryStride + head * d
-                let blockTable = row.blockTable
-                // Walk the block table block by block: no division per position.
-                var p = 0, b = 0
-                while p < n {
-                    let keys = cache.keys + Int(blockTable[b]) * cache.blockStride + head * d
-                    for s in 0..<min(cache.blockSize, n - p) {
-                        scores[p + s] = dot(qh, keys + s * cache.channels, d) * scale
-                    }
-                    p += cache.blockSize; b += 1
-                }
-                Softmax.apply(scores, count: n)
-                let oh = out + (row.firstToken + ti) * outStride + head * d
-                for i in 0..<d { oh[i] = 0 }
-                p = 0; b = 0
-                while p < n {
-                    let values = cache.values + Int(blockTable[b]) * cache.blockStride + head * d
-                    for s in 0..<min(cache.blockSize, n - p) {
-                        axpy(scores[p + s], values + s * cache.channels, oh, d)
-                    }
-                    p += cache.blockSize; b += 1
-                }
+                gk_attend_head(q + (row.firstToken + ti) * queryStride + head * d, d, cache.keys(head: head),
+                               cache.values(head: head), cache.isBF16, cache.blockStride, cache.blockSize,
+                               row.blockTable, n, scale, scores, out + (row.firstToken + ti) * outStride + head * d)
                 item += parts
             }
         }
@@ -117,7 +73,7 @@ public enum PagedAttention {
     /// Prompts at least this long go through `attendGEMM`.
     public static var gemmTokenThreshold = 32
 
-    /// Prefill path: per head, gathers that head's K/V into contiguous [n, D] matrices and uses two sgemm calls
+    /// Prefill path: per head, gathers that head's K/V into contiguous fp32 [n, D] matrices and uses two sgemm calls
     /// (scores = Q K^T, out = P V), masking the causal upper triangle before the row softmax.
     public static func attendGEMM(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
                                   heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
@@ -132,15 +88,7 @@ public enum PagedAttention {
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
             defer { keys.deallocate(); values.deallocate(); scores.deallocate() }
             for head in stride(from: part, to: h, by: parts) {
-                var p = 0, b = 0
-                while p < n {
-                    let base = Int(blockTable[b]) * cache.blockStride + head * d
-                    for s in 0..<min(cache.blockSize, n - p) {
-                        (keys + (p + s) * d).update(from: cache.keys + base + s * cache.channels, count: d)
-                        (values + (p + s) * d).update(from: cache.values + base + s * cache.channels, count: d)
-                    }
-                    p += cache.blockSize; b += 1
-                }
+                cache.gather(head: head, positions: n, table: blockTable, keys: keys, values: values)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
                             q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
                 for i in 0..<t {
@@ -154,42 +102,16 @@ public enum PagedAttention {
         }
     }
 
-    @inline(__always) static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        typealias V = VectorMath.Vector
-        let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b)
-        var acc = V(), i = 0
-        while i + 16 <= n {
-            acc.addProduct(ar.loadUnaligned(fromByteOffset: i * 4, as: V.self), br.loadUnaligned(fromByteOffset: i * 4, as: V.self))
-            i += 16
-        }
-        var s = acc.sum()
-        while i < n { s += a[i] * b[i]; i += 1 }
-        return s
-    }
-
-    @inline(__always) static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                       _ n: Int) {
-        typealias V = VectorMath.Vector
-        let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
-        var i = 0
-        while i + 16 <= n {
-            let v = yr.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-                + alpha * xr.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-            yr.storeBytes(of: v, toByteOffset: i * 4, as: V.self)
-            i += 16
-        }
-        while i < n { y[i] += alpha * x[i]; i += 1 }
-    }
-
-    /// The naive twin: gathers the sequence's K/V into plain arrays and computes in Double.
+    /// The naive twin: gathers the sequence's K/V into plain fp32 arrays and computes in Double.
     public static func attendNaive(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
                                    heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
                                    into out: UnsafeMutablePointer<Float>, outStride: Int) {
         let total = start + t
-        var keys = [[Float]](), values = [[Float]]()
-        for p in 0..<total {
-            keys.append(Array(UnsafeBufferPointer(start: cache.key(p, blockTable), count: cache.channels)))
-            values.append(Array(UnsafeBufferPointer(start: cache.value(p, blockTable), count: cache.channels)))
+        // [H][positions][D], widened from the cache's elements.
+        var keys = [[Float]](repeating: [Float](repeating: 0, count: total * d), count: h)
+        var values = keys
+        for head in 0..<h {
+            cache.gather(head: head, positions: total, table: blockTable, keys: &keys[head], values: &values[head])
         }
         for ti in 0..<t {
             for head in 0..<h {
@@ -197,7 +119,7 @@ public enum PagedAttention {
                 var s = [Double](repeating: 0, count: n)
                 for p in 0..<n {
                     var acc = 0.0
-                    for i in 0..<d { acc += Double(q[ti * queryStride + head * d + i]) * Double(keys[p][head * d + i]) }
+                    for i in 0..<d { acc += Double(q[ti * queryStride + head * d + i]) * Double(keys[head][p * d + i]) }
                     s[p] = acc / Double(d).squareRoot()
                 }
                 let m = s.max()!
@@ -205,7 +127,7 @@ public enum PagedAttention {
                 let z = e.reduce(0, +)
                 for i in 0..<d {
                     var acc = 0.0
-                    for p in 0..<n { acc += e[p] / z * Double(values[p][head * d + i]) }
+                    for p in 0..<n { acc += e[p] / z * Double(values[head][p * d + i]) }
                     out[ti * outStride + head * d + i] = Float(acc)
                 }
             }

@@ -62,6 +62,21 @@ final class BF16WeightsTests: XCTestCase {
         }
     }
 
+    /// A bf16 KV cache (what bf16 models use) moves fp32 logits by less than the tolerance too.
+    func testBF16KeysAndValuesStayWithinTheTolerance() throws {
+        for ref in Reference.models {
+            let (f32, _) = try models(ref)
+            let exact = try ref.prompts.map { try lastLogits(f32, $0) }
+            let range = exact.map { $0.max()! - $0.min()! }.max()!
+            for (prompt, exactRow) in zip(ref.prompts, exact) {
+                let pool = KVBlockPool(config: f32.config, capacityBlocks: 64, element: .bf16)
+                let approximate = try GPTSession(model: f32, pool: pool).append(prompt)
+                XCTAssertLessThanOrEqual(Reference.maxAbsDiff(exactRow, approximate), Self.tolerance * range,
+                                         "\(ref.name), prompt of \(prompt.count) tokens")
+            }
+        }
+    }
+
     func testWeightsStoredInBF16AreNotChangedByBF16Loading() throws {
         // The bf16 fixture's weights are already bf16, so packing them loses nothing: on a path that keeps
         // activations in fp32 the two loadings agree to float rounding.

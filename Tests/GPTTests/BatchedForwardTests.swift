@@ -1,3 +1,4 @@
+import Kernels
 import XCTest
 @testable import GPT
 
@@ -59,13 +60,34 @@ final class BatchedForwardTests: XCTestCase {
         let owner = GPTSession(model: model, pool: pool)
         let expected = try owner.append(Array(prompt[0..<20]))
         let shared = owner.blockTable[0]
-        let before = Array(UnsafeBufferPointer(start: pool.storage + shared * pool.blockFloats, count: pool.blockFloats))
+        let before = Array(UnsafeRawBufferPointer(start: pool.storage + shared * pool.blockBytes, count: pool.blockBytes))
         let own = pool.allocate()!
         let row = GPTBatchRow(tokens: Array(prompt[16..<20]), startPosition: 16, blockTable: [shared, own])
         let out = try model.forward([row], cache: pool)
         XCTAssertLessThanOrEqual(Reference.maxAbsDiff(out[0], expected), 1e-5)
-        let after = Array(UnsafeBufferPointer(start: pool.storage + shared * pool.blockFloats, count: pool.blockFloats))
+        let after = Array(UnsafeRawBufferPointer(start: pool.storage + shared * pool.blockBytes, count: pool.blockBytes))
         XCTAssertEqual(before, after)
+    }
+
+    /// A new sequence takes over a cached prefix: it shares the full block and copies the agreeing part of the
+    /// partial one, then computes only the rest; its logits equal a full recompute (fp32 and bf16 caches).
+    func testCopiedPartialBlockContinuesLikeAFullRecompute() throws {
+        let model = try Reference.load(ref)
+        let prompt = ref.prompts[3]
+        XCTAssertGreaterThanOrEqual(prompt.count, 24)
+        for element in [PagedKV.Element.f32, .bf16] {
+            let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 8, element: element)
+            let owner = GPTSession(model: model, pool: pool)
+            _ = try owner.append(Array(prompt[0..<20]))  // block 0 full, block 1 holds positions 16..<20
+            let own = pool.allocate()!
+            pool.copy(block: owner.blockTable[1], to: own, positions: 3)  // positions 16, 17, 18
+            let row = GPTBatchRow(tokens: Array(prompt[19..<24]), startPosition: 19,
+                                  blockTable: [owner.blockTable[0], own])
+            let out = try model.forward([row], cache: pool)
+            let expectedPool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 8, element: element)
+            let expected = try GPTSession(model: model, pool: expectedPool).append(Array(prompt[0..<24]))
+            XCTAssertLessThanOrEqual(Reference.maxAbsDiff(out[0], expected), 1e-5, "\(element)")
+        }
     }
 
     func testPoolHandsOutEachBlockOnceAndTakesItBack() {

@@ -71,6 +71,19 @@ int gk_panels_use_bf16_activations(void);
 void gk_linear_panels(const float *x, const uint16_t *xb, size_t n, size_t k, const uint16_t *packed,
                       const float *bias, size_t m, size_t lo, size_t hi, float *y, int accumulate);
 
+/// Paged KV cache, one layer of a block laid out [2 (K, V)][H][blockSize][D] in fp32 or bf16 (`bf16` != 0).
+/// Element offsets count fp32 or bf16 values. Stores one position's H*D values of K (or V) from `src` ([H, D]) into
+/// the slot at `dst` (head 0), heads `head_stride` (= blockSize * D) elements apart.
+void gk_kv_store(const float *src, size_t heads, size_t d, size_t head_stride, void *dst, int bf16);
+/// Copies positions 0..<n of one head (`head`: block 0's slice of that head; block b at table[b] * block_stride)
+/// to fp32 [n, D].
+void gk_kv_gather(const void *head, int bf16, size_t block_stride, size_t block_size, const int32_t *table,
+                  size_t n, size_t d, float *dst);
+/// One query q [D] against positions 0..<n of one head: out [D] = softmax(scale * q K^T) V. `keys`, `values`:
+/// block 0's slice of the head; `scores`: scratch of n floats.
+void gk_attend_head(const float *q, size_t d, const void *keys, const void *values, int bf16, size_t block_stride,
+                    size_t block_size, const int32_t *table, size_t n, float scale, float *scores, float *out);
+
 #ifdef __cplusplus
 }
 #endif
