@@ -27,6 +27,7 @@ static _Atomic uint32_t generation;  // what helpers wait on
 static _Atomic uint32_t sleepers;
 static _Atomic size_t done;
 static _Atomic uint32_t job_parts;
+static _Atomic uint32_t job_helpers;  // helpers with an index below this take part in the current call
 static gk_task_fn _Atomic job_fn;
 static void *_Atomic job_context;
 
@@ -64,8 +65,8 @@ static void work(uint32_t gen) {
     }
 }
 
-static void *helper(void *unused) {
-    (void)unused;
+static void *helper(void *argument) {
+    uint32_t index = (uint32_t)(uintptr_t)argument;
     uint32_t seen = atomic_load(&generation);
     for (;;) {
         uint64_t start = now_ns();
@@ -81,23 +82,24 @@ static void *helper(void *unused) {
             }
         }
         seen = atomic_load_explicit(&generation, memory_order_acquire);
-        work(seen);
+        if (index < atomic_load_explicit(&job_helpers, memory_order_relaxed)) work(seen);
     }
     return NULL;
 }
 
-void gk_parallel(size_t parts, gk_task_fn fn, void *context) {
+void gk_parallel(size_t parts, size_t threads, gk_task_fn fn, void *context) {
     if (parts == 0) return;
-    if (parts == 1 || parts > UINT32_MAX || pthread_mutex_trylock(&call_lock) != 0) {
+    if (parts == 1 || threads <= 1 || parts > UINT32_MAX || pthread_mutex_trylock(&call_lock) != 0) {
         for (size_t p = 0; p < parts; p++) fn(context, p);
         return;
     }
-    while (helpers < (int)parts - 1 && helpers < MAX_HELPERS) {
+    size_t wanted = (parts < threads ? parts : threads) - 1;
+    while ((size_t)helpers < wanted && helpers < MAX_HELPERS) {
         pthread_t thread;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int failed = pthread_create(&thread, &attr, helper, NULL);
+        int failed = pthread_create(&thread, &attr, helper, (void *)(uintptr_t)helpers);
         pthread_attr_destroy(&attr);
         if (failed) break;  // fewer helpers: the caller runs more parts itself
         helpers++;
@@ -106,6 +108,8 @@ void gk_parallel(size_t parts, gk_task_fn fn, void *context) {
     atomic_store_explicit(&job_fn, fn, memory_order_relaxed);
     atomic_store_explicit(&job_context, context, memory_order_relaxed);
     atomic_store_explicit(&job_parts, (uint32_t)parts, memory_order_relaxed);
+    atomic_store_explicit(&job_helpers, (uint32_t)(wanted < (size_t)helpers ? wanted : (size_t)helpers),
+                          memory_order_relaxed);
     atomic_store_explicit(&done, 0, memory_order_relaxed);
     atomic_store_explicit(&ticket, (uint64_t)gen << 32, memory_order_release);
     atomic_store(&generation, gen);  // seq_cst: pairs with the sleepers check below

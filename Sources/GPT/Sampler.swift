@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// Picks the next token from a row of logits: greedy, or temperature + top-k + top-p sampling from a seeded PRNG.
 ///
@@ -78,12 +79,18 @@ public struct Sampler: Sendable {
         return best
     }
 
-    /// log softmax(logits)[token], in Double for stability.
+    /// log softmax(logits)[token]: the exponentials with the vectorised kernel (relative error about 2e-7, so the
+    /// result is within about 1e-6), summed in Double. The engine calls this for every generated token, so it must
+    /// cost microseconds, not the half millisecond of 50257 scalar `exp` calls.
     public static func logProbability(of token: Int, in logits: some Collection<Float>) -> Double {
-        let values = Array(logits)
-        let m = Double(values.max()!)
-        let z = values.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) }
-        return Double(values[token]) - m - Foundation.log(z)
+        var values = Array(logits)
+        let m = values.max()!, target = values[token]
+        values.withUnsafeMutableBufferPointer { buffer in
+            for i in buffer.indices { buffer[i] -= m }
+            VectorMath.exp(buffer.baseAddress!, count: buffer.count)
+        }
+        let z = values.reduce(0.0) { $0 + Double($1) }
+        return Double(target) - Double(m) - Foundation.log(z)
     }
 }
 

@@ -25,8 +25,13 @@ public enum Matmul {
                               bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
                               accumulate: Bool = false, gelu: Bool = false) {
         let m = weight.outFeatures, k = weight.inFeatures
-        let parts = m >= 64 && threads > 1 ? threads : 1
-        let chunk = ((m + parts - 1) / parts + 15) & ~15  // multiples of 16 columns: whole panels, cache lines of y
+        // More parts than threads, claimed as threads free up: a thread that starts late or runs slower (another
+        // process on its core) does not hold up the other. Parts are whole multiples of 32 columns (two bf16
+        // panels, whole cache lines of y) and at least 128 columns, so each still streams long runs of W.
+        // (sgemm packs x again for each part it is given, so it gets one part per thread.)
+        let sgemm = !weight.isBF16 && n > smallRowLimit
+        let parts = threads <= 1 ? 1 : sgemm ? (m >= 64 ? threads : 1) : max(1, min(4 * threads, m / 128))
+        let chunk = ((m + parts - 1) / parts + 31) & ~31
         // The bf16 kernel's activations, rounded once for all threads (only where it multiplies in bf16).
         var activations: UnsafeMutablePointer<UInt16>?
         if weight.isBF16 && gk_panels_use_bf16_activations() != 0 {
@@ -50,7 +55,7 @@ public enum Matmul {
             }
             if gelu { for r in 0..<n { gk_gelu(y + r * m + lo, hi - lo) } }
         }
-        Parallel.run(parts, body)
+        Parallel.run(parts, threads: threads, body)
     }
 
     /// fp32 weights, the original entry point: y = x W^T + b with W [M, K].

@@ -49,9 +49,10 @@ public enum PagedAttention {
             }
         }
         guard items > 0 else { return }
-        let parts = items >= 2 && threads > 1 ? threads : 1
+        // Four parts per thread, claimed as threads free up, so uneven rows (contexts of different lengths) balance.
+        let parts = threads > 1 ? min(items, 4 * threads) : 1
         let scale = 1 / Float(d).squareRoot()
-        Parallel.run(parts) { part in
+        Parallel.run(parts, threads: threads) { part in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest + 16)
             defer { scores.deallocate() }
             var r = 0
@@ -81,13 +82,14 @@ public enum PagedAttention {
         _ = Matmul.singleThreadedBLAS
         let n = start + t
         let scale = 1 / Float(d).squareRoot()
-        let parts = max(1, min(Matmul.threads, h))
+        // One part per head, claimed as threads free up.
+        let parts = Matmul.threads > 1 ? h : 1
         Parallel.run(parts) { part in
             let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
             let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
             defer { keys.deallocate(); values.deallocate(); scores.deallocate() }
-            for head in stride(from: part, to: h, by: parts) {
+            for head in stride(from: part, to: h, by: parts) {  // one head, or all of them single-threaded
                 cache.gather(head: head, positions: n, table: blockTable, keys: keys, values: values)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
                             q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))

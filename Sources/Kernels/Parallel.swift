@@ -6,8 +6,8 @@ import CKernels
 /// calls of one forward pass do not each pay for waking a thread. One call runs at a time; a call made while
 /// another runs (from another thread, or from inside a part) runs its parts one after another on its own thread.
 public enum Parallel {
-    /// Runs `body(part)` for every part in 0..<parts and returns when all have finished.
-    public static func run(_ parts: Int, _ body: (Int) -> Void) {
+    /// Runs `body(part)` for every part in 0..<parts on up to `threads` threads and returns when all have finished.
+    public static func run(_ parts: Int, threads: Int = Matmul.threads, _ body: (Int) -> Void) {
         guard parts > 1 else {
             if parts == 1 { body(0) }
             return
@@ -15,7 +15,7 @@ public enum Parallel {
         withoutActuallyEscaping(body) { escapable in
             var closure = escapable
             withUnsafeMutablePointer(to: &closure) { pointer in
-                gk_parallel(parts, { context, part in
+                gk_parallel(parts, max(1, threads), { context, part in
                     context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
                 }, pointer)
             }

@@ -51,7 +51,8 @@ final class SamplerTests: XCTestCase {
 
     func testLogProbabilityIsLogSoftmax() {
         let z = logits.map { Foundation.exp(Double($0)) }.reduce(0, +)
-        XCTAssertEqual(Sampler.logProbability(of: 3, in: logits), Double(logits[3]) - Foundation.log(z), accuracy: 1e-9)
+        // Within the error of the vectorised float exp it uses (relative 2e-7).
+        XCTAssertEqual(Sampler.logProbability(of: 3, in: logits), Double(logits[3]) - Foundation.log(z), accuracy: 1e-6)
     }
 
     func testStopStringCutsAtTheEarliestMatch() {

@@ -17,6 +17,21 @@ final class ParallelTests: XCTestCase {
         }
     }
 
+    /// Many parts never mean many threads: a machine with 2 cores must not get 8 spinning helpers.
+    func testPartsRunOnAtMostTheThreadsAskedFor() {
+        for threads in [1, 2, 3] {
+            let lock = NSLock()
+            var seen = Set<UInt>()
+            Parallel.run(64, threads: threads) { _ in
+                let id = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(bitPattern: UInt(pthread_self()))))
+                lock.lock(); seen.insert(id); lock.unlock()
+                Thread.sleep(forTimeInterval: 0.0005)  // long enough for every helper to take a part
+            }
+            XCTAssertLessThanOrEqual(seen.count, threads, "\(threads) threads")
+            XCTAssertGreaterThanOrEqual(seen.count, 1)
+        }
+    }
+
     func testCallsAfterTheHelpersFellAsleepStillComplete() {
         var total = [0, 0]
         for _ in 0..<3 {

@@ -17,10 +17,10 @@ extern "C" {
 
 /// One part of a parallel call.
 typedef void (*gk_task_fn)(void *context, size_t part);
-/// Runs fn(context, p) for p in 0..<parts, on the calling thread and helper threads (started on first use, one
-/// fewer than parts), and returns when all are done. Helpers spin briefly between calls and then sleep. A call
-/// made while another is running runs all its parts on the calling thread.
-void gk_parallel(size_t parts, gk_task_fn fn, void *context);
+/// Runs fn(context, p) for p in 0..<parts on the calling thread and up to threads - 1 helper threads (started on
+/// first use; parts are claimed in order as threads free up), and returns when all are done. Helpers spin briefly
+/// between calls and then sleep. A call made while another is running runs all its parts on the calling thread.
+void gk_parallel(size_t parts, size_t threads, gk_task_fn fn, void *context);
 
 /// SIMD paths, from narrowest to widest.
 enum { GK_SIMD_PORTABLE = 0, GK_SIMD_AVX2 = 1, GK_SIMD_AVX512 = 2, GK_SIMD_AVX512_BF16 = 3 };
