@@ -75,7 +75,7 @@ extension GPTModel {
             fileBytes: file.fileSize,
             parameterCount: file.tensors.values.reduce(0) { $0 + $1.elementCount }
                 - ignored.reduce(0) { $0 + $1.elementCount })
-        return GPTModel(
+        let model = GPTModel(
             config: config, task: task, scheme: scheme, summary: summary, storage: storage,
             tokenEmbedding: tokenEmbedding,
             positionEmbedding: try storage.floats(names_.positionEmbedding, shape: [config.nPositions, c]),
@@ -83,6 +83,9 @@ extension GPTModel {
             finalGain: try storage.floats(names_.finalGain, shape: [c]),
             finalBias: try storage.floats(names_.finalBias, shape: [c]),
             head: head, headBias: headBias)
+        // The transposed (and bf16) copies are made; the mapped originals need not stay resident as well.
+        file.releaseResidentPages()
+        return model
     }
 
     static func labels(_ fromJSON: [String]?, count: Int) -> [String] {

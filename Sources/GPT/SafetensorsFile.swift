@@ -109,6 +109,14 @@ public final class SafetensorsFile {
     }
 
     /// The tensor's bytes in the mapping (valid while this object lives).
+    /// Drops the mapping's pages from this process's resident set (MADV_DONTNEED; the file is only read, so
+    /// nothing is lost). Called once loading has copied what it needs: pages still used in place (fp32 tensors
+    /// read from the map) come back from the page cache on their next use, the rest no longer count twice.
+    func releaseResidentPages() {
+        guard let base, fileSize > 0 else { return }
+        _ = madvise(base, fileSize, MADV_DONTNEED)
+    }
+
     func bytes(_ info: TensorInfo) -> UnsafeRawPointer {
         UnsafeRawPointer(base!) + dataStart + info.begin
     }
