@@ -50,6 +50,19 @@ void gk_pack_panels(const float *w, size_t m, size_t k, uint16_t *packed) {
     }
 }
 
+void gk_pack_panels_transposed(const float *wt, size_t m, size_t k, uint16_t *packed) {
+    size_t half = (k + 1) / 2, panels = (m + PANEL - 1) / PANEL;
+    for (size_t p = 0; p < panels; p++) {
+        for (size_t i = 0; i < 2 * half; i++) {
+            uint16_t *dst = packed + (p * half + i / 2) * 2 * PANEL + (i & 1);
+            for (size_t c = 0; c < PANEL; c++) {
+                size_t j = p * PANEL + c;
+                dst[c * 2] = j < m && i < k ? round_bf16(wt[i * m + j]) : 0;
+            }
+        }
+    }
+}
+
 void gk_activations_bf16(const float *x, size_t n, size_t k, uint16_t *xb) {
     size_t kp = (k + 1) & ~(size_t)1;
     for (size_t r = 0; r < n; r++) {

@@ -1,8 +1,8 @@
 import Kernels
 
-/// Owns the memory behind a model's weights: the mapped file (F32 tensors used in place) and buffers made at
-/// load time (transposed Conv1D weights, concatenated Q/K/V, F16/BF16 conversions, bf16 copies of the matrices).
-/// Immutable once loaded.
+/// Owns the memory behind a model's weights: the mapped file (F32 vectors and embeddings used in place) and
+/// buffers made at load time (the matrices of linear layers packed in panels, fp32 or bf16; widened F16/BF16
+/// tensors). Immutable once loaded.
 final class WeightStorage {
     let file: SafetensorsFile
     /// How the matrices of linear layers are held (`matrix`); vectors and embeddings stay fp32.
@@ -23,7 +23,13 @@ final class WeightStorage {
 
     /// A linear layer's matrix [out, in] in `format`; `transposed` reads a stored [in, out] matrix (Conv1D).
     func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
-        try linear(floats(name, shape: shape, transposed: transposed), shape: shape, releasing: true)
+        let info = try info(name)
+        let src = file.bytes(info)
+        if transposed, info.dtype == "F32", Int(bitPattern: src) % 4 == 0, info.shape == [shape[1], shape[0]] {
+            // Packed straight from the stored [in, out] layout: no transposed copy in between.
+            return pack(src.assumingMemoryBound(to: Float.self), shape: shape, transposed: true)
+        }
+        return linear(try floats(name, shape: shape, transposed: transposed), shape: shape, releasing: true)
     }
 
     /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`.
@@ -32,21 +38,36 @@ final class WeightStorage {
         return linear(try concatenated(parts), shape: [rows, parts[0].shape[1]], releasing: true)
     }
 
-    /// fp32 [out, in] values as a LinearWeight in `format`. With `releasing`, a bf16 copy frees the fp32 buffer it
+    /// fp32 [out, in] values as a LinearWeight in `format`. With `releasing`, the packed copy frees the buffer it
     /// came from if this storage made it (nothing else may use it then; mapped file pages are left to the kernel).
     func linear(_ values: UnsafePointer<Float>, shape: [Int], releasing: Bool = false) -> LinearWeight {
-        let count = shape[0] * shape[1]
-        guard format == .bf16 else { return LinearWeight(f32: values, outFeatures: shape[0], inFeatures: shape[1]) }
-        let panelCount = LinearWeight.panelCount(outFeatures: shape[0], inFeatures: shape[1])
-        let panels = UnsafeMutablePointer<UInt16>.allocate(capacity: max(panelCount, 1))
-        LinearWeight.packPanels(values, outFeatures: shape[0], inFeatures: shape[1], into: panels)
+        let weight = pack(values, shape: shape, transposed: false)
         if releasing, let index = owned.firstIndex(of: UnsafeMutableRawPointer(mutating: values)) {
             owned.remove(at: index).deallocate()
-            ownedBytes -= count * 4
+            ownedBytes -= shape[0] * shape[1] * 4
         }
-        owned.append(UnsafeMutableRawPointer(panels))
-        ownedBytes += panelCount * 2
-        return LinearWeight(.bf16Panels(panels), outFeatures: shape[0], inFeatures: shape[1])
+        return weight
+    }
+
+    /// Panels in `format` from fp32 values laid out [out, in], or [in, out] when `transposed`.
+    private func pack(_ values: UnsafePointer<Float>, shape: [Int], transposed: Bool) -> LinearWeight {
+        let m = shape[0], k = shape[1]
+        switch format {
+        case .bf16:
+            let count = LinearWeight.panelCount(outFeatures: m, inFeatures: k)
+            let panels = UnsafeMutablePointer<UInt16>.allocate(capacity: max(count, 1))
+            LinearWeight.packPanels(values, outFeatures: m, inFeatures: k, transposed: transposed, into: panels)
+            owned.append(UnsafeMutableRawPointer(panels))
+            ownedBytes += count * 2
+            return LinearWeight(.bf16Panels(panels), outFeatures: m, inFeatures: k)
+        case .f32:
+            let count = LinearWeight.f32PanelCount(outFeatures: m, inFeatures: k)
+            let panels = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            LinearWeight.packF32Panels(values, outFeatures: m, inFeatures: k, transposed: transposed, into: panels)
+            owned.append(UnsafeMutableRawPointer(panels))
+            ownedBytes += count * 4
+            return LinearWeight(.f32Panels(panels), outFeatures: m, inFeatures: k)
+        }
     }
 
     func info(_ name: String) throws -> SafetensorsFile.TensorInfo {

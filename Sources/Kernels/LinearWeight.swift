@@ -1,12 +1,16 @@
 import CKernels
 
-/// A linear layer's weight matrix [M, K] (out, in; the `nn.Linear` layout), stored as fp32 or bf16.
+/// A linear layer's weight matrix [M, K] (out, in; the `nn.Linear` layout), stored as fp32 or bf16, row-major or
+/// packed in panels of 16 output columns (the layout of the model's own kernels).
 ///
 /// Does not own its memory: the model's weight storage does, and outlives every use.
 public struct LinearWeight: @unchecked Sendable {
     public enum Storage {
-        /// Row-major [M, K].
+        /// Row-major [M, K]: the generic entry point (few rows: `gk_linear_f32`, many: sgemm).
         case f32(UnsafePointer<Float>)
+        /// Panels of 16 output columns, [M/16][K][16] (`gk_pack_panels_f32`, `f32PanelCount` floats): each weight
+        /// read once per tile of up to 12 rows, for decode and prefill alike.
+        case f32Panels(UnsafePointer<Float>)
         /// Panels of 16 output columns with input pairs interleaved (`gk_pack_panels`, `panelCount` elements):
         /// the operand layout of the bf16 kernel.
         case bf16Panels(UnsafePointer<UInt16>)
@@ -32,18 +36,35 @@ public struct LinearWeight: @unchecked Sendable {
         return false
     }
 
-    /// Bytes of the matrix as stored (bf16 panels are padded to 16 columns and an even K).
+    /// Bytes of the matrix as stored (panels are padded to 16 columns, bf16 panels to an even K).
     public var byteCount: Int {
-        isBF16 ? 2 * Self.panelCount(outFeatures: outFeatures, inFeatures: inFeatures)
-            : 4 * outFeatures * inFeatures
+        switch storage {
+        case .f32: return 4 * outFeatures * inFeatures
+        case .f32Panels: return 4 * Self.f32PanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
+        case .bf16Panels: return 2 * Self.panelCount(outFeatures: outFeatures, inFeatures: inFeatures)
+        }
     }
 
     /// UInt16 elements of bf16 panels for [M, K].
     public static func panelCount(outFeatures m: Int, inFeatures k: Int) -> Int { gk_panels_size(m, k) }
 
-    /// Rounds fp32 [M, K] (`weights`) to bf16 panels in `destination` (`panelCount` elements).
+    /// Floats of fp32 panels for [M, K].
+    public static func f32PanelCount(outFeatures m: Int, inFeatures k: Int) -> Int { gk_panels_f32_size(m, k) }
+
+    /// Rounds fp32 weights to bf16 panels in `destination` (`panelCount` elements). `weights` is [M, K], or
+    /// [K, M] when `transposed` (a Conv1D weight, packed without transposing it first).
     public static func packPanels(_ weights: UnsafePointer<Float>, outFeatures m: Int, inFeatures k: Int,
-                                  into destination: UnsafeMutablePointer<UInt16>) {
-        gk_pack_panels(weights, m, k, destination)
+                                  transposed: Bool = false, into destination: UnsafeMutablePointer<UInt16>) {
+        if transposed { gk_pack_panels_transposed(weights, m, k, destination) } else { gk_pack_panels(weights, m, k, destination) }
+    }
+
+    /// Copies fp32 weights into fp32 panels in `destination` (`f32PanelCount` floats); layouts as `packPanels`.
+    public static func packF32Panels(_ weights: UnsafePointer<Float>, outFeatures m: Int, inFeatures k: Int,
+                                     transposed: Bool = false, into destination: UnsafeMutablePointer<Float>) {
+        if transposed {
+            gk_pack_panels_f32_transposed(weights, m, k, destination)
+        } else {
+            gk_pack_panels_f32(weights, m, k, destination)
+        }
     }
 }

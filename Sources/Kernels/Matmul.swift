@@ -1,14 +1,14 @@
 import CBLAS
 import CKernels
 
-/// Linear layers: y[N, M] = x[N, K] * W[M, K]^T + b[M], with W stored [out, in] like `nn.Linear`, fp32 or bf16.
+/// Linear layers: y[N, M] = x[N, K] * W[M, K]^T + b[M], with W [out, in] like `nn.Linear`, fp32 or bf16.
 ///
-/// bf16 weights (panels) always go to the C kernel `gk_linear_panels`: with AVX-512 BF16 it multiplies bf16 pairs
-/// with vdpbf16ps at about 2.5x the rate of fp32 sgemm, and it streams each weight panel once per 12 rows, so it
-/// serves decode and prefill alike. fp32 weights: few rows (decode) go to `gk_linear_f32`, which streams each
-/// weight row once for all rows; many rows (prefill) go to OpenBLAS sgemm. Either way the output columns are split
-/// over `threads` threads, and the bias (and GELU, when asked) is applied by the thread that computed those
-/// columns, while they are in cache.
+/// The model's weights are packed in panels of 16 output columns and go to the C kernels for any row count:
+/// `gk_linear_panels` (bf16; with AVX-512 BF16 it multiplies bf16 pairs with vdpbf16ps at about 2.5x the rate of
+/// fp32 sgemm) and `gk_linear_panels_f32` (about 1.3x OpenBLAS sgemm here). Each weight is read once per tile of
+/// up to 12 rows, so they serve decode and prefill alike. Row-major fp32 weights (the generic entry point): few rows
+/// go to `gk_linear_f32`, many to OpenBLAS sgemm. The output columns are split over `threads` threads, and the bias
+/// (and GELU, when asked) is applied by the thread that computed those columns, while they are in cache.
 /// Threading rule: the calls are synchronous; any number may run at once on different outputs.
 public enum Matmul {
     /// Rows up to this count use the own kernel with fp32 weights; above it sgemm. Measured with `gptls bench`.
@@ -29,7 +29,8 @@ public enum Matmul {
         // process on its core) does not hold up the other. Parts are whole multiples of 32 columns (two bf16
         // panels, whole cache lines of y) and at least 128 columns, so each still streams long runs of W.
         // (sgemm packs x again for each part it is given, so it gets one part per thread.)
-        let sgemm = !weight.isBF16 && n > smallRowLimit
+        var sgemm = false
+        if case .f32 = weight.storage { sgemm = n > smallRowLimit }
         let parts = threads <= 1 ? 1 : sgemm ? (m >= 64 ? threads : 1) : max(1, min(4 * threads, m / 128))
         let chunk = ((m + parts - 1) / parts + 31) & ~31
         // The bf16 kernel's activations, rounded once for all threads (only where it multiplies in bf16).
@@ -45,6 +46,8 @@ public enum Matmul {
             switch weight.storage {
             case .bf16Panels(let w):
                 gk_linear_panels(x, activations, n, k, w, bias, m, lo, hi, y, accumulate ? 1 : 0)
+            case .f32Panels(let w):
+                gk_linear_panels_f32(x, n, k, w, bias, m, lo, hi, y, accumulate ? 1 : 0)
             case .f32(let w) where n <= smallRowLimit:
                 gk_linear_f32(x, n, k, w, bias, m, lo, hi, y, accumulate ? 1 : 0)
             case .f32(let w):

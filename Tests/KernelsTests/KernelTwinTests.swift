@@ -110,24 +110,84 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
-    /// A row gives the same outputs alone as in a batch of 30 (tiles of 12 rows, then 6), bit for bit.
-    func testBF16RowsGiveTheSameResultAloneAndInABatch() {
+    /// W [m, k] copied into fp32 panels, as the model holds it.
+    func withF32Panels(_ w: [Float], m: Int, k: Int, _ body: (LinearWeight) -> Void) {
+        var panels = [Float](repeating: .nan, count: LinearWeight.f32PanelCount(outFeatures: m, inFeatures: k))
+        LinearWeight.packF32Panels(w, outFeatures: m, inFeatures: k, into: &panels)
+        panels.withUnsafeBufferPointer { body(LinearWeight(.f32Panels($0.baseAddress!), outFeatures: m, inFeatures: k)) }
+    }
+
+    func testF32PanelsHoldEveryWeightAndZeroPadding() {
+        let m = 19, k = 7
+        let w = random(m * k)
+        var panels = [Float](repeating: .nan, count: LinearWeight.f32PanelCount(outFeatures: m, inFeatures: k))
+        XCTAssertEqual(panels.count, 32 * 7)
+        LinearWeight.packF32Panels(w, outFeatures: m, inFeatures: k, into: &panels)
+        for p in 0..<2 {
+            for i in 0..<k {
+                for c in 0..<16 {
+                    let j = p * 16 + c
+                    XCTAssertEqual(panels[(p * k + i) * 16 + c], j < m ? w[j * k + i] : 0, "W[\(j)][\(i)]")
+                }
+            }
+        }
+    }
+
+    /// A Conv1D weight ([in, out]) packs to the same panels as its transpose does.
+    func testPanelsFromTransposedWeightsEqualPanelsFromRows() {
+        let m = 37, k = 9
+        let w = random(m * k)
+        let wt = (0..<(k * m)).map { w[($0 % m) * k + $0 / m] }  // wt[i][j] = w[j][i]
+        var a = [Float](repeating: 0, count: LinearWeight.f32PanelCount(outFeatures: m, inFeatures: k)), b = a
+        LinearWeight.packF32Panels(w, outFeatures: m, inFeatures: k, into: &a)
+        LinearWeight.packF32Panels(wt, outFeatures: m, inFeatures: k, transposed: true, into: &b)
+        XCTAssertEqual(a, b)
+        var c = [UInt16](repeating: 0, count: LinearWeight.panelCount(outFeatures: m, inFeatures: k)), d = c
+        LinearWeight.packPanels(w, outFeatures: m, inFeatures: k, into: &c)
+        LinearWeight.packPanels(wt, outFeatures: m, inFeatures: k, transposed: true, into: &d)
+        XCTAssertEqual(c, d)
+    }
+
+    func testF32PanelsMatchNaiveOnEveryPath() {
+        forEachPath { path in
+            for n in [1, 2, 5, 6, 7, 8, 12, 13, 25] {
+                for (k, m, accumulate, gelu) in [(70, 300, false, false), (64, 37, true, false), (33, 80, false, true)] {
+                    let x = random(n * k), w = random(m * k), b = random(m), start = random(n * m)
+                    var fast = start, naive = start
+                    withF32Panels(w, m: m, k: k) { weight in
+                        Matmul.linear(x, rows: n, weight: weight, bias: b, into: &fast, accumulate: accumulate,
+                                      gelu: gelu)
+                    }
+                    Matmul.linearNaive(x, rows: n, inFeatures: k, weight: w, bias: b, outFeatures: m, into: &naive,
+                                       accumulate: accumulate)
+                    if gelu { GELU.applyNaive(&naive, count: naive.count) }
+                    XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-4, "\(path.name): rows \(n), k \(k), m \(m)")
+                }
+            }
+        }
+    }
+
+    /// A row gives the same outputs alone as in a batch of 30 (tiles of 12 rows, then 6), bit for bit, with bf16
+    /// and fp32 panels.
+    func testPanelRowsGiveTheSameResultAloneAndInABatch() {
         forEachPath { path in
             let n = 30, k = 45, m = 70
             let x = random(n * k), w = random(m * k), b = random(m)
-            var batched = [Float](repeating: 0, count: n * m), alone = batched
-            withPanels(w, m: m, k: k) { weight in
-                Matmul.linear(x, rows: n, weight: weight, bias: b, into: &batched)
-                for r in 0..<n {
-                    x.withUnsafeBufferPointer { xs in
-                        alone.withUnsafeMutableBufferPointer { ys in
-                            Matmul.linear(xs.baseAddress! + r * k, rows: 1, weight: weight, bias: b,
-                                          into: ys.baseAddress! + r * m)
+            for pack in [withPanels, withF32Panels] {
+                var batched = [Float](repeating: 0, count: n * m), alone = batched
+                pack(w, m, k) { weight in
+                    Matmul.linear(x, rows: n, weight: weight, bias: b, into: &batched)
+                    for r in 0..<n {
+                        x.withUnsafeBufferPointer { xs in
+                            alone.withUnsafeMutableBufferPointer { ys in
+                                Matmul.linear(xs.baseAddress! + r * k, rows: 1, weight: weight, bias: b,
+                                              into: ys.baseAddress! + r * m)
+                            }
                         }
                     }
                 }
+                XCTAssertEqual(batched, alone, path.name)
             }
-            XCTAssertEqual(batched, alone, path.name)
         }
     }
 

@@ -59,6 +59,8 @@ void gk_linear_f32(const float *x, size_t n, size_t k, const float *w, const flo
 size_t gk_panels_size(size_t m, size_t k);
 /// Rounds fp32 W [m, k] (nn.Linear layout) to bf16 panels; `packed` holds gk_panels_size(m, k) elements.
 void gk_pack_panels(const float *w, size_t m, size_t k, uint16_t *packed);
+/// The same from W stored transposed, [k, m] (a Conv1D weight), without transposing it first.
+void gk_pack_panels_transposed(const float *wt, size_t m, size_t k, uint16_t *packed);
 /// x [n, k] fp32 to bf16 [n, kp] (kp = k rounded up to even, zero padded): the activations of the BF16 path.
 void gk_activations_bf16(const float *x, size_t n, size_t k, uint16_t *xb);
 /// Whether gk_linear_panels uses bf16 activations on this machine (AVX-512 BF16), so callers convert x once.
@@ -70,6 +72,17 @@ int gk_panels_use_bf16_activations(void);
 /// 12 rows, each panel streamed once per tile.
 void gk_linear_panels(const float *x, const uint16_t *xb, size_t n, size_t k, const uint16_t *packed,
                       const float *bias, size_t m, size_t lo, size_t hi, float *y, int accumulate);
+
+/// fp32 weights in panels of 16 output columns (see panels_f32.c): floats for W [m, k].
+size_t gk_panels_f32_size(size_t m, size_t k);
+/// Copies fp32 W [m, k] (nn.Linear layout) into panels; `packed` holds gk_panels_f32_size(m, k) floats.
+void gk_pack_panels_f32(const float *w, size_t m, size_t k, float *packed);
+/// The same from W stored transposed, [k, m] (a Conv1D weight): each panel row is 16 contiguous floats of it.
+void gk_pack_panels_f32_transposed(const float *wt, size_t m, size_t k, float *packed);
+/// Linear layer over output columns [lo, hi) (lo a multiple of 16) with panel-packed fp32 weights:
+///   y[r, j] = (accumulate ? y[r, j] : 0) + bias[j] + sum_i x[r, i] W[j, i], for r < n. Any n.
+void gk_linear_panels_f32(const float *x, size_t n, size_t k, const float *packed, const float *bias, size_t m,
+                          size_t lo, size_t hi, float *y, int accumulate);
 
 /// Paged KV cache, one layer of a block laid out [2 (K, V)][H][blockSize][D] in fp32 or bf16 (`bf16` != 0).
 /// Element offsets count fp32 or bf16 values. Stores one position's H*D values of K (or V) from `src` ([H, D]) into

@@ -1,0 +1,194 @@
+// Linear layers with fp32 weights packed in panels of 16 output columns: y[n, lo..<hi] = x W^T (+ bias, + y).
+//
+// Layout: packed[(p * k + i) * 16 + c] = W[16p + c][i], zero beyond m. One 64-byte load holds input i's weight for
+// 16 output columns; with x[r][i] broadcast, one FMA updates 16 outputs of row r, and no horizontal sums are
+// needed. A tile of up to 12 rows x 32 columns keeps 24 accumulators in registers (AVX-512), so each weight is
+// read from memory once per tile: once per step in decode, and at a rate sgemm needs packing for in prefill.
+#include <string.h>
+#include "CKernels.h"
+#include "simd.h"
+
+#define PANEL 16
+#define MAX_TILE_ROWS 12
+#define UNROLL _Pragma("clang loop unroll(full)")
+#ifndef PREFETCH_BYTES
+#define PREFETCH_BYTES 2048
+#endif
+
+size_t gk_panels_f32_size(size_t m, size_t k) { return (m + PANEL - 1) / PANEL * PANEL * k; }
+
+void gk_pack_panels_f32(const float *w, size_t m, size_t k, float *packed) {
+    size_t panels = (m + PANEL - 1) / PANEL;
+    for (size_t p = 0; p < panels; p++) {
+        for (size_t c = 0; c < PANEL; c++) {
+            size_t j = p * PANEL + c;
+            float *dst = packed + p * k * PANEL + c;
+            for (size_t i = 0; i < k; i++) dst[i * PANEL] = j < m ? w[j * k + i] : 0;
+        }
+    }
+}
+
+void gk_pack_panels_f32_transposed(const float *wt, size_t m, size_t k, float *packed) {
+    size_t panels = (m + PANEL - 1) / PANEL;
+    for (size_t p = 0; p < panels; p++) {
+        size_t j0 = p * PANEL, cols = m - j0 < PANEL ? m - j0 : PANEL;
+        for (size_t i = 0; i < k; i++) {
+            float *dst = packed + (p * k + i) * PANEL;
+            memcpy(dst, wt + i * m + j0, cols * sizeof(float));  // 16 columns of input i are contiguous in [k, m]
+            for (size_t c = cols; c < PANEL; c++) dst[c] = 0;
+        }
+    }
+}
+
+static void panels_f32_portable(const float *x, size_t n, size_t k, const float *packed, const float *bias,
+                                size_t m, size_t lo, size_t hi, float *y, int accumulate) {
+    for (size_t r = 0; r < n; r++) {
+        for (size_t j = lo; j < hi; j++) {
+            const float *col = packed + (j / PANEL) * k * PANEL + j % PANEL;
+            float s = 0;
+            for (size_t i = 0; i < k; i++) s += x[r * k + i] * col[i * PANEL];
+            float *out = y + r * m + j;
+            *out = (accumulate ? *out : 0) + s + (bias ? bias[j] : 0);
+        }
+    }
+}
+
+#if GK_X86
+GK_INLINE GK_AVX512 void store_tile(const __m512 *acc, const int rows, float *y, size_t m, size_t j0, size_t cols,
+                                    const float *bias, int accumulate) {
+    __mmask16 mask = cols >= 16 ? 0xffff : gk_mask16(cols);
+    __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + j0) : _mm512_setzero_ps();
+    UNROLL for (int r = 0; r < rows; r++) {
+        float *out = y + (size_t)r * m + j0;
+        __m512 v = _mm512_add_ps(acc[r], b);
+        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
+        _mm512_mask_storeu_ps(out, mask, v);
+    }
+}
+
+GK_INLINE GK_AVX512 void tile512(const float *x, size_t k, const float *pa, const int panels, const int rows,
+                                 float *y, size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
+    __m512 a[MAX_TILE_ROWS], b[MAX_TILE_ROWS];
+    UNROLL for (int r = 0; r < rows; r++) { a[r] = _mm512_setzero_ps(); b[r] = _mm512_setzero_ps(); }
+    const float *pb = pa + k * PANEL;
+    for (size_t i = 0; i < k; i++) {
+        _mm_prefetch((const char *)(pa + i * PANEL) + PREFETCH_BYTES, _MM_HINT_T0);
+        __m512 wa = _mm512_loadu_ps(pa + i * PANEL), wb = wa;
+        if (panels == 2) {
+            _mm_prefetch((const char *)(pb + i * PANEL) + PREFETCH_BYTES, _MM_HINT_T0);
+            wb = _mm512_loadu_ps(pb + i * PANEL);
+        }
+        UNROLL for (int r = 0; r < rows; r++) {
+            __m512 xv = _mm512_set1_ps(x[(size_t)r * k + i]);
+            a[r] = _mm512_fmadd_ps(wa, xv, a[r]);
+            if (panels == 2) b[r] = _mm512_fmadd_ps(wb, xv, b[r]);
+        }
+    }
+    store_tile(a, rows, y, m, j0, cols < 16 ? cols : 16, bias, accumulate);
+    if (panels == 2) store_tile(b, rows, y, m, j0 + 16, cols - 16, bias, accumulate);
+}
+
+#define ROWS_SWITCH(CALL)                                                                                        \
+    switch (rows) {                                                                                              \
+        case 1: CALL(1); break;                                                                                  \
+        case 2: CALL(2); break;                                                                                  \
+        case 3: CALL(3); break;                                                                                  \
+        case 4: CALL(4); break;                                                                                  \
+        case 5: CALL(5); break;                                                                                  \
+        case 6: CALL(6); break;                                                                                  \
+        case 7: CALL(7); break;                                                                                  \
+        case 8: CALL(8); break;                                                                                  \
+        case 9: CALL(9); break;                                                                                  \
+        case 10: CALL(10); break;                                                                                \
+        case 11: CALL(11); break;                                                                                \
+        default: CALL(12); break;                                                                                \
+    }
+
+GK_AVX512 static void panels_f32_avx512(const float *x, size_t n, size_t k, const float *packed,
+                                        const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                                        int accumulate) {
+    for (size_t j0 = lo; j0 < hi; j0 += 2 * PANEL) {
+        size_t cols = hi - j0 < 2 * PANEL ? hi - j0 : 2 * PANEL;
+        const float *pa = packed + (j0 / PANEL) * k * PANEL;
+        for (size_t r0 = 0; r0 < n; r0 += MAX_TILE_ROWS) {
+            int rows = n - r0 < MAX_TILE_ROWS ? (int)(n - r0) : MAX_TILE_ROWS;
+            const float *xr = x + r0 * k;
+            float *yr = y + r0 * m;
+#define TILE(R)                                                                                                  \
+    if (cols > PANEL) tile512(xr, k, pa, 2, R, yr, m, j0, cols, bias, accumulate);                              \
+    else tile512(xr, k, pa, 1, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH(TILE)
+#undef TILE
+        }
+    }
+}
+
+// ---- AVX2: a panel as two halves of 8 columns, up to 6 rows per tile (12 accumulators) -------------------------
+
+#define AVX2_TILE_ROWS 6
+
+GK_INLINE GK_AVX2 void store_half(__m256 acc, float *out, size_t j, size_t cols, const float *bias, int accumulate) {
+    if (cols >= 8) {
+        __m256 v = _mm256_add_ps(acc, bias ? _mm256_loadu_ps(bias + j) : _mm256_setzero_ps());
+        if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(out));
+        _mm256_storeu_ps(out, v);
+    } else {
+        float lanes[8];
+        _mm256_storeu_ps(lanes, acc);
+        for (size_t c = 0; c < cols; c++) out[c] = (accumulate ? out[c] : 0) + lanes[c] + (bias ? bias[j + c] : 0);
+    }
+}
+
+GK_INLINE GK_AVX2 void tile256(const float *x, size_t k, const float *pa, const int rows, float *y, size_t m,
+                               size_t j0, size_t cols, const float *bias, int accumulate) {
+    __m256 lo[AVX2_TILE_ROWS], hi[AVX2_TILE_ROWS];
+    UNROLL for (int r = 0; r < rows; r++) { lo[r] = _mm256_setzero_ps(); hi[r] = _mm256_setzero_ps(); }
+    for (size_t i = 0; i < k; i++) {
+        const float *w = pa + i * PANEL;
+        _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
+        __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
+        UNROLL for (int r = 0; r < rows; r++) {
+            __m256 xv = _mm256_set1_ps(x[(size_t)r * k + i]);
+            lo[r] = _mm256_fmadd_ps(w0, xv, lo[r]);
+            hi[r] = _mm256_fmadd_ps(w1, xv, hi[r]);
+        }
+    }
+    UNROLL for (int r = 0; r < rows; r++) {
+        float *out = y + (size_t)r * m + j0;
+        store_half(lo[r], out, j0, cols < 8 ? cols : 8, bias, accumulate);
+        if (cols > 8) store_half(hi[r], out + 8, j0 + 8, cols - 8, bias, accumulate);
+    }
+}
+
+GK_AVX2 static void panels_f32_avx2(const float *x, size_t n, size_t k, const float *packed, const float *bias,
+                                    size_t m, size_t lo, size_t hi, float *y, int accumulate) {
+    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+        size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
+        const float *pa = packed + (j0 / PANEL) * k * PANEL;
+        for (size_t r0 = 0; r0 < n; r0 += AVX2_TILE_ROWS) {
+            int rows = n - r0 < AVX2_TILE_ROWS ? (int)(n - r0) : AVX2_TILE_ROWS;
+            const float *xr = x + r0 * k;
+            float *yr = y + r0 * m;
+            switch (rows) {
+                case 1: tile256(xr, k, pa, 1, yr, m, j0, cols, bias, accumulate); break;
+                case 2: tile256(xr, k, pa, 2, yr, m, j0, cols, bias, accumulate); break;
+                case 3: tile256(xr, k, pa, 3, yr, m, j0, cols, bias, accumulate); break;
+                case 4: tile256(xr, k, pa, 4, yr, m, j0, cols, bias, accumulate); break;
+                case 5: tile256(xr, k, pa, 5, yr, m, j0, cols, bias, accumulate); break;
+                default: tile256(xr, k, pa, 6, yr, m, j0, cols, bias, accumulate); break;
+            }
+        }
+    }
+}
+#endif
+
+void gk_linear_panels_f32(const float *x, size_t n, size_t k, const float *packed, const float *bias, size_t m,
+                          size_t lo, size_t hi, float *y, int accumulate) {
+    if (lo >= hi || n == 0) return;
+#if GK_X86
+    int level = gk_simd_active();
+    if (level >= GK_SIMD_AVX512) { panels_f32_avx512(x, n, k, packed, bias, m, lo, hi, y, accumulate); return; }
+    if (level >= GK_SIMD_AVX2) { panels_f32_avx2(x, n, k, packed, bias, m, lo, hi, y, accumulate); return; }
+#endif
+    panels_f32_portable(x, n, k, packed, bias, m, lo, hi, y, accumulate);
+}
