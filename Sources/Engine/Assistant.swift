@@ -32,9 +32,13 @@ public final class Assistant: @unchecked Sendable {
     /// The instruction of summary prompts.
     public var summaryInstruction = "Summarize the following code."
 
+    /// Token healing for the completion model's prompts.
+    let healing: TokenHealing
+
     public init(engine: Engine, completion: TaskModel, summarize: TaskModel, classify: TaskModel) {
         self.engine = engine
         self.completionModel = completion
+        self.healing = TokenHealing(tokenizer: completion.tokenizer)
         self.summarizeModel = summarize
         self.classifyModel = classify
     }
@@ -53,13 +57,18 @@ public final class Assistant: @unchecked Sendable {
         let capacity = model.contextLength - maxTokens
         let start = PromptWindow.start(tokenCount: tokens.count, capacity: capacity, step: max(1, capacity / 4))
         let tokenizer = model.tokenizer
-        let job = Job(model: model.index, priority: .interactive, prompt: Array(tokens[start...]),
+        let healed = healing.plan(Array(tokens[start...]))
+        // The generated text begins with the healed bytes, which are already in the document: cut them.
+        let decode: @Sendable ([Int]) -> String = { generated in
+            String(decoding: tokenizer.decodeBytes(generated).dropFirst(healed.removed.count), as: UTF8.self)
+        }
+        let job = Job(model: model.index, priority: .interactive, prompt: healed.prompt,
                       maxTokens: maxTokens, sampler: Sampler(.init(temperature: Float(request.temperature))),
                       stopTokens: Set([tokenizer.endOfText].compactMap { $0 }),
-                      decode: { tokenizer.decode($0) }, stopText: request.stop, deadline: request.deadline,
-                      supersedeKey: request.documentKey)
+                      decode: decode, stopText: request.stop, deadline: request.deadline,
+                      supersedeKey: request.documentKey, firstTokens: healed.firstTokens)
         handle.submit(job) { outcome in
-            onFinish(outcome.map { TextResult(text: tokenizer.decode($0.tokens), metrics: $0.metrics) })
+            onFinish(outcome.map { TextResult(text: decode($0.tokens), metrics: $0.metrics) })
         }
         return handle
     }
@@ -110,13 +119,16 @@ public final class Assistant: @unchecked Sendable {
         let prompt = tokenizer.encode(PromptFormat.alpaca(instruction: summaryInstruction, input: pieces[index]))
         let job = Job(model: model.index, priority: .summarize, prompt: prompt, maxTokens: maxTokens,
                       stopTokens: Set([tokenizer.endOfText].compactMap { $0 }),
-                      decode: { tokenizer.decode($0) }, stopText: { $0.contains("\n\n") || $0.contains("###") })
+                      decode: { tokenizer.decode($0) },
+                      stopText: { $0.contains("\n\n") || $0.contains("###") || TextLoop.start(in: $0) != nil })
         handle.submit(job) { [self] outcome in
             switch outcome {
             case .failure(let error): onFinish(.failure(error))
             case .success(let result):
                 progress(index + 1, pieces.count)
-                let summary = PromptFormat.cleanResponse(tokenizer.decode(result.tokens))
+                var text = tokenizer.decode(result.tokens)
+                if let loop = TextLoop.start(in: text) { text = String(text[..<loop]) }
+                let summary = PromptFormat.cleanResponse(text)
                 summarizePieces(pieces, index: index + 1, summaries: summaries + [summary],
                                 metrics: metrics.adding(result.metrics), maxTokens: maxTokens, handle: handle,
                                 progress: progress, onFinish: onFinish)
