@@ -59,6 +59,7 @@ final class WeightStorage {
         } else {
             convert(src, dtype: info.dtype, count: count, into: out)
         }
+        file.release(info)
         return UnsafePointer(out)
     }
 
@@ -85,6 +86,7 @@ final class WeightStorage {
             let p = try floats(part.name, shape: part.shape)
             let n = part.shape.reduce(1, *)
             (out + offset).update(from: p, count: n)
+            file.release(try info(part.name))
             offset += n
         }
         return UnsafePointer(out)
