@@ -16,12 +16,16 @@ public final class Assistant: @unchecked Sendable {
         public var contextLength: Int
         /// Label names when the model is a classifier (its outputs are label logits, not the vocabulary).
         public var labels: [String]?
+        /// How a classifier's input is cut and padded before its last position is read.
+        public var classifierInput: ClassifierInput
 
-        public init(index: Int, tokenizer: BPETokenizer, contextLength: Int, labels: [String]? = nil) {
+        public init(index: Int, tokenizer: BPETokenizer, contextLength: Int, labels: [String]? = nil,
+                    classifierInput: ClassifierInput = ClassifierInput()) {
             self.index = index
             self.tokenizer = tokenizer
             self.contextLength = contextLength
             self.labels = labels
+            self.classifierInput = classifierInput
         }
     }
 
@@ -180,8 +184,8 @@ public final class Assistant: @unchecked Sendable {
         let model = classifyModel
         var tokens = model.tokenizer.encode(text)
         if tokens.isEmpty, let end = model.tokenizer.endOfText { tokens = [end] }
-        // The book's classifier reads the last position; keep the end of long text.
-        if tokens.count > model.contextLength { tokens = Array(tokens.suffix(model.contextLength)) }
+        // The classifier reads the last position of the input cut (and padded) as it was trained.
+        tokens = model.classifierInput.tokens(tokens, contextLength: model.contextLength)
         let job = Job(model: model.index, priority: .classify, prompt: tokens, scoreLast: 1)
         handle.submit(job) { outcome in
             onFinish(outcome.map { result in

@@ -117,7 +117,11 @@ public final class SafetensorsFile {
     /// them: they leave the resident set (they stay in the page cache, and a later read would fault them back in
     /// from the file). Without this a transposed or widened model would be resident twice. Only whole pages inside
     /// the tensor are released, so a neighbour used in place keeps its pages.
-    func release(_ info: TensorInfo) {
+    func releasePages(_ name: String) {
+        if let info = tensors[name] { release(info) }
+    }
+
+    private func release(_ info: TensorInfo) {
         guard let base else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (dataStart + info.begin + page - 1) / page * page
