@@ -18,17 +18,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from training.data import read_docs
-from training.model import GPTModel
+from training.model import GPTModel, cpu_state, pick_device
 from training.pairs import pairs_of, prompt_of
 from training.snippets import LABELS, build
 from training.tokenizer import load_hf
 
 
-def load_pretrained(path):
+def load_pretrained(path, device):
     ck = torch.load(path, map_location="cpu")
     model = GPTModel(ck["cfg"])
     model.load_state_dict(ck["model"])
-    return model, ck["cfg"]
+    return model.to(device), ck["cfg"]
 
 
 def summarize_examples(tok, docs, count, max_len, seed):
@@ -50,7 +50,8 @@ def summarize_examples(tok, docs, count, max_len, seed):
 def train_summarize(args):
     torch.manual_seed(args.seed)
     tok = load_hf(args.tokenizer)
-    model, cfg = load_pretrained(args.pretrained)
+    device = pick_device(args.device)
+    model, cfg = load_pretrained(args.pretrained, device)
     examples = summarize_examples(tok, read_docs(os.path.join(args.corpus, "train.jsonl")),
                                   args.steps * args.batch, args.max_len, args.seed)
     # Length-grouped batches (sorted within chunks of 8 batches) to cut padding; batch order stays seeded.
@@ -78,6 +79,7 @@ def train_summarize(args):
             seq = p + r
             x[i, :len(seq) - 1] = torch.tensor(seq[:-1])
             y[i, len(p) - 1:len(seq) - 1] = torch.tensor(r)
+        x, y = x.to(device), y.to(device)
         loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten(), ignore_index=-100)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -88,7 +90,7 @@ def train_summarize(args):
             log.write(f"{step+1},{lr:.6g},{running:.4f},{time.time()-start:.0f}\n")
             log.flush()
             print(f"summarize step {step+1}/{args.steps} loss {running:.3f} {time.time()-start:.0f}s", flush=True)
-    torch.save({"cfg": cfg, "model": model.state_dict()}, os.path.join(args.out, "summarize.pt"))
+    torch.save({"cfg": cfg, "model": cpu_state(model)}, os.path.join(args.out, "summarize.pt"))
 
 
 def encode_snippets(tok, examples, max_tokens):
@@ -104,10 +106,11 @@ def classifier_from(model, num_labels, seed):
 def train_classify(args):
     torch.manual_seed(args.seed)
     tok = load_hf(args.tokenizer)
-    model, cfg = load_pretrained(args.pretrained)
+    device = pick_device(args.device)
+    model, cfg = load_pretrained(args.pretrained, device)
     examples = build(read_docs(os.path.join(args.corpus, "train.jsonl")), args.per_label, args.seed)
     data = encode_snippets(tok, examples, args.max_tokens)
-    model = classifier_from(model, len(LABELS), args.seed)
+    model = classifier_from(model, len(LABELS), args.seed).to(device)
     for p in model.parameters():
         p.requires_grad = False
     last = model.trf_blocks[-1]
@@ -127,10 +130,12 @@ def train_classify(args):
             x = torch.zeros((len(idx), T), dtype=torch.long)
             for r, j in enumerate(idx):
                 x[r, :len(data[j][0])] = torch.tensor(data[j][0])
-            h = model.tok_emb(x) + model.pos_emb(torch.arange(T))
+            x = x.to(device)
+            h = model.tok_emb(x) + model.pos_emb(torch.arange(T, device=device))
             for blk in model.trf_blocks[:-1]:
                 h = blk(h)
-            batches.append((h, torch.tensor([len(data[j][0]) - 1 for j in idx]), torch.tensor([data[j][1] for j in idx])))
+            batches.append((h, torch.tensor([len(data[j][0]) - 1 for j in idx], device=device),
+                            torch.tensor([data[j][1] for j in idx], device=device)))
     print(f"classify: frozen features for {len(data)} snippets in {time.time()-start:.0f}s", flush=True)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.1)
@@ -147,7 +152,7 @@ def train_classify(args):
         for bi in border:
             h, last_idx, y = batches[bi]
             out = model.out_head(model.final_norm(last(h)))  # [B, T, labels]
-            logits = out[torch.arange(len(y)), last_idx]
+            logits = out[torch.arange(len(y), device=device), last_idx]
             loss = F.cross_entropy(logits, y)
             lr = args.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
             for g in opt.param_groups:
@@ -161,7 +166,7 @@ def train_classify(args):
         log.write(f"{epoch+1},{step},{tot_loss/len(data):.4f},{correct/len(data):.4f},{time.time()-start:.0f}\n")
         log.flush()
         print(f"classify epoch {epoch+1} loss {tot_loss/len(data):.4f} acc {correct/len(data):.4f} {time.time()-start:.0f}s", flush=True)
-    torch.save({"cfg": cfg, "model": model.state_dict(), "labels": LABELS, "max_tokens": args.max_tokens},
+    torch.save({"cfg": cfg, "model": cpu_state(model), "labels": LABELS, "max_tokens": args.max_tokens},
                os.path.join(args.out, "classify.pt"))
 
 
@@ -181,6 +186,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)

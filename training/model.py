@@ -104,6 +104,17 @@ class GPTModel(nn.Module):
         return self.out_head(self.hidden(in_idx))  # [B, T, V]
 
 
+def pick_device(name="auto"):
+    """"auto" trains on a CUDA GPU when one is present (much faster, same recipe), else on the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def cpu_state(model):
+    return {k: v.detach().cpu() for k, v in model.state_dict().items()}
+
+
 def init_weights(model, seed):
     """GPT-2 style init: N(0, 0.02), residual projections scaled by 1/sqrt(2L), zero biases."""
     g = torch.Generator().manual_seed(seed)

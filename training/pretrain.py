@@ -1,8 +1,8 @@
 """Pretrains GPTModel on the corpus token stream (next-token prediction), logging the loss curve.
 
-Deterministic for a given seed, step count and thread count. With --budget-minutes (and no --steps) it times the first
-steps and fixes the step count so the run fits the budget; the chosen count is logged so the run can be repeated with
---steps exactly.
+Deterministic for a given seed, step count, device and thread count. The token stream holds exactly the windows that
+--steps batches need (a seeded, language-weighted shuffle of the train files), so the data seen depends on --steps and
+--seed only. Runs on a CUDA GPU when one is present (--device auto), otherwise on the CPU.
 """
 import argparse
 import json
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from training.data import read_docs, token_stream
-from training.model import GPTModel, init_weights
+from training.model import GPTModel, cpu_state, init_weights, pick_device
 from training.tokenizer import load_hf
 
 
@@ -29,6 +29,7 @@ def lr_at(step, total, peak, warmup, floor=0.1):
 @torch.no_grad()
 def evaluate(model, windows, batch=8):
     model.eval()
+    windows = windows.to(next(model.parameters()).device)
     loss_sum = 0.0
     correct = 0
     n = 0
@@ -60,13 +61,14 @@ def main():
     ap.add_argument("--context", type=int, default=512)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=1.5e-3)
-    ap.add_argument("--warmup", type=int, default=20)
-    ap.add_argument("--steps", type=int, default=0)
-    ap.add_argument("--budget-minutes", type=float, default=55.0)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--steps", type=int, default=2540)
     ap.add_argument("--eval-every", type=int, default=50)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     args = ap.parse_args()
+    device = pick_device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
@@ -74,10 +76,7 @@ def main():
     vocab_size = tok.get_vocab_size()
     T = args.context
     t0 = time.time()
-    # The token stream holds enough windows for the budget at 2.5k tokens/s; it (and so the window order) depends on
-    # --budget-minutes only, never on --steps, so "--budget-minutes B --steps N" repeats a budget run that chose N.
-    max_steps = int(args.budget_minutes * 60 * 2500 / (args.batch * T)) + 1
-    train = token_stream(tok, read_docs(os.path.join(args.corpus, "train.jsonl")), max_steps * args.batch * T + T + 1, args.seed)
+    train = token_stream(tok, read_docs(os.path.join(args.corpus, "train.jsonl")), args.steps * args.batch * T + T + 1, args.seed)
     held = token_stream(tok, read_docs(os.path.join(args.corpus, "heldout.jsonl")), 400_000, args.seed + 1)
     windows = make_windows(held, 16, T, args.seed + 2)
     print(f"tokenized train {len(train)} held-out {len(held)} tokens in {time.time()-t0:.0f}s", flush=True)
@@ -86,15 +85,16 @@ def main():
                drop_rate=0.0, qkv_bias=False)
     model = GPTModel(cfg)
     init_weights(model, args.seed)
+    model.to(device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"config {json.dumps(cfg)} params {n_params}", flush=True)
+    print(f"config {json.dumps(cfg)} params {n_params} device {device}", flush=True)
     log = open(os.path.join(args.out, "loss.csv"), "w")
     log.write("step,tokens,lr,train_loss,heldout_loss,heldout_top1,elapsed_s\n")
-    total = args.steps or None
+    total = args.steps
     rng = np.random.default_rng(args.seed + 3)
     n_windows = (len(train) - 1) // T
     order = rng.permutation(n_windows)
@@ -102,16 +102,11 @@ def main():
     step = 0
     running = None
     while True:
-        if total is None and step == 10:
-            per_step = (time.time() - start) / 10
-            total = max(args.warmup + 10, int(args.budget_minutes * 60 / per_step))
-            total = min(total, n_windows // args.batch)
-            print(f"budget {args.budget_minutes} min at {per_step:.2f} s/step -> steps {total}", flush=True)
-        if total is not None and step >= total:
+        if step >= total:
             break
         idx = order[(step * args.batch) % n_windows: (step * args.batch) % n_windows + args.batch]
-        batch = torch.from_numpy(np.stack([train[i * T: i * T + T + 1].astype(np.int64) for i in idx]))
-        lr = lr_at(step, total or 10 ** 9, args.lr, args.warmup)
+        batch = torch.from_numpy(np.stack([train[i * T: i * T + T + 1].astype(np.int64) for i in idx])).to(device)
+        lr = lr_at(step, total, args.lr, args.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
         logits = model(batch[:, :-1])
@@ -122,7 +117,7 @@ def main():
         opt.step()
         running = loss.item() if running is None else 0.9 * running + 0.1 * loss.item()
         step += 1
-        last = total is not None and step >= total
+        last = step >= total
         if step % args.eval_every == 0 or last or step == 1:
             hl, acc = evaluate(model, windows)
             el = time.time() - start
@@ -130,9 +125,9 @@ def main():
             log.flush()
             print(f"step {step}/{total} lr {lr:.2e} train {running:.3f} held-out {hl:.3f} top1 {acc:.3f} {el:.0f}s "
                   f"{step*args.batch*T/el:.0f} tok/s", flush=True)
-            torch.save({"cfg": cfg, "model": model.state_dict(), "step": step}, os.path.join(args.out, "model.pt"))
+            torch.save({"cfg": cfg, "model": cpu_state(model), "step": step}, os.path.join(args.out, "model.pt"))
     json.dump({"cfg": cfg, "steps": step, "batch": args.batch, "tokens": step * args.batch * T, "params": n_params,
-               "seconds": time.time() - start, "seed": args.seed, "lr": args.lr, "warmup": args.warmup},
+               "seconds": time.time() - start, "device": str(device), "seed": args.seed, "lr": args.lr, "warmup": args.warmup},
               open(os.path.join(args.out, "summary.json"), "w"), indent=1)
 
 

@@ -16,12 +16,16 @@ public final class Assistant: @unchecked Sendable {
         public var contextLength: Int
         /// Label names when the model is a classifier (its outputs are label logits, not the vocabulary).
         public var labels: [String]?
+        /// How a classifier's input is cut and padded before its last position is read.
+        public var classifierInput: ClassifierInput
 
-        public init(index: Int, tokenizer: BPETokenizer, contextLength: Int, labels: [String]? = nil) {
+        public init(index: Int, tokenizer: BPETokenizer, contextLength: Int, labels: [String]? = nil,
+                    classifierInput: ClassifierInput = ClassifierInput()) {
             self.index = index
             self.tokenizer = tokenizer
             self.contextLength = contextLength
             self.labels = labels
+            self.classifierInput = classifierInput
         }
     }
 
@@ -32,9 +36,13 @@ public final class Assistant: @unchecked Sendable {
     /// The instruction of summary prompts.
     public var summaryInstruction = "Summarize the following code."
 
+    /// Token healing for the completion model's prompts.
+    let healing: TokenHealing
+
     public init(engine: Engine, completion: TaskModel, summarize: TaskModel, classify: TaskModel) {
         self.engine = engine
         self.completionModel = completion
+        self.healing = TokenHealing(tokenizer: completion.tokenizer)
         self.summarizeModel = summarize
         self.classifyModel = classify
     }
@@ -53,13 +61,18 @@ public final class Assistant: @unchecked Sendable {
         let capacity = model.contextLength - maxTokens
         let start = PromptWindow.start(tokenCount: tokens.count, capacity: capacity, step: max(1, capacity / 4))
         let tokenizer = model.tokenizer
-        let job = Job(model: model.index, priority: .interactive, prompt: Array(tokens[start...]),
+        let healed = healing.plan(Array(tokens[start...]))
+        // The generated text begins with the healed bytes, which are already in the document: cut them.
+        let decode: @Sendable ([Int]) -> String = { generated in
+            String(decoding: tokenizer.decodeBytes(generated).dropFirst(healed.removed.count), as: UTF8.self)
+        }
+        let job = Job(model: model.index, priority: .interactive, prompt: healed.prompt,
                       maxTokens: maxTokens, sampler: Sampler(.init(temperature: Float(request.temperature))),
                       stopTokens: Set([tokenizer.endOfText].compactMap { $0 }),
-                      decode: { tokenizer.decode($0) }, stopText: request.stop, deadline: request.deadline,
-                      supersedeKey: request.documentKey)
+                      decode: decode, stopText: request.stop, deadline: request.deadline,
+                      supersedeKey: request.documentKey, firstTokens: healed.firstTokens)
         handle.submit(job) { outcome in
-            onFinish(outcome.map { TextResult(text: tokenizer.decode($0.tokens), metrics: $0.metrics) })
+            onFinish(outcome.map { TextResult(text: decode($0.tokens), metrics: $0.metrics) })
         }
         return handle
     }
@@ -110,13 +123,16 @@ public final class Assistant: @unchecked Sendable {
         let prompt = tokenizer.encode(PromptFormat.alpaca(instruction: summaryInstruction, input: pieces[index]))
         let job = Job(model: model.index, priority: .summarize, prompt: prompt, maxTokens: maxTokens,
                       stopTokens: Set([tokenizer.endOfText].compactMap { $0 }),
-                      decode: { tokenizer.decode($0) }, stopText: { $0.contains("\n\n") || $0.contains("###") })
+                      decode: { tokenizer.decode($0) },
+                      stopText: { $0.contains("\n\n") || $0.contains("###") || TextLoop.start(in: $0) != nil })
         handle.submit(job) { [self] outcome in
             switch outcome {
             case .failure(let error): onFinish(.failure(error))
             case .success(let result):
                 progress(index + 1, pieces.count)
-                let summary = PromptFormat.cleanResponse(tokenizer.decode(result.tokens))
+                var text = tokenizer.decode(result.tokens)
+                if let loop = TextLoop.start(in: text) { text = String(text[..<loop]) }
+                let summary = PromptFormat.cleanResponse(text)
                 summarizePieces(pieces, index: index + 1, summaries: summaries + [summary],
                                 metrics: metrics.adding(result.metrics), maxTokens: maxTokens, handle: handle,
                                 progress: progress, onFinish: onFinish)
@@ -168,8 +184,8 @@ public final class Assistant: @unchecked Sendable {
         let model = classifyModel
         var tokens = model.tokenizer.encode(text)
         if tokens.isEmpty, let end = model.tokenizer.endOfText { tokens = [end] }
-        // The book's classifier reads the last position; keep the end of long text.
-        if tokens.count > model.contextLength { tokens = Array(tokens.suffix(model.contextLength)) }
+        // The classifier reads the last position of the input cut (and padded) as it was trained.
+        tokens = model.classifierInput.tokens(tokens, contextLength: model.contextLength)
         let job = Job(model: model.index, priority: .classify, prompt: tokens, scoreLast: 1)
         handle.submit(job) { outcome in
             onFinish(outcome.map { result in

@@ -124,7 +124,12 @@ extension Engine {
             }
         }
         let logits = output[(output.count - model.outputWidth)...]
-        let token = sequence.sampler.sample(logits)
+        let token: Int
+        if sequence.generated.isEmpty, let allowed = sequence.job.firstTokens, !allowed.isEmpty {
+            token = sequence.sampler.sample(Self.restricted(logits, to: allowed))
+        } else {
+            token = sequence.sampler.sample(logits)
+        }
         if sequence.generated.isEmpty { sequence.metrics.firstTokenMs = sequence.elapsedMs() }
         if sequence.job.stopTokens.contains(token) { return finish(sequence, .stop) }
         sequence.generated.append(token)
@@ -141,6 +146,13 @@ extension Engine {
         if let deadline = sequence.job.deadline, DispatchTime.now() >= deadline {
             return finish(sequence, .deadline)
         }
+    }
+
+    /// The logits with every token outside `allowed` set to minus infinity, so no sampler can pick it.
+    static func restricted(_ logits: ArraySlice<Float>, to allowed: [Int]) -> [Float] {
+        var masked = [Float](repeating: -.infinity, count: logits.count)
+        for token in allowed where token < logits.count { masked[token] = logits[logits.startIndex + token] }
+        return masked
     }
 
     /// Ends sequences whose deadline passed before they produced anything more.

@@ -24,11 +24,13 @@ public struct Job: Sendable {
     public var deadline: DispatchTime?
     /// A new job with the same key supersedes an unfinished one (one inline completion per document).
     public var supersedeKey: String?
+    /// When set, the first generated token is chosen among these only (token healing, see `TokenHealing`).
+    public var firstTokens: [Int]?
 
     public init(model: Int = 0, priority: Priority, prompt: [Int], maxTokens: Int = 0, scoreLast: Int = 0,
                 sampler: Sampler = Sampler(), stopTokens: Set<Int> = [], decode: (@Sendable ([Int]) -> String)? = nil,
                 stopText: (@Sendable (String) -> Bool)? = nil, deadline: DispatchTime? = nil,
-                supersedeKey: String? = nil) {
+                supersedeKey: String? = nil, firstTokens: [Int]? = nil) {
         self.model = model
         self.priority = priority
         self.prompt = prompt
@@ -40,6 +42,7 @@ public struct Job: Sendable {
         self.stopText = stopText
         self.deadline = deadline
         self.supersedeKey = supersedeKey
+        self.firstTokens = firstTokens
     }
 }
 

@@ -16,7 +16,8 @@ extension ModelLoader {
             if let existing = files.firstIndex(of: source.weights) { return existing }
             files.append(source.weights)
             let config = try source.config.map { try GPTConfig(contentsOf: $0) }
-            models.append(try GPTModel.load(from: source.weights, config: config, weights: selection.weights))
+            models.append(try GPTModel.load(from: source.weights, config: config,
+                                            heads: source.heads ?? selection.heads, weights: selection.weights))
             return files.count - 1
         }
         let indices = (try index(of: completion), try index(of: summarize), try index(of: classify))
@@ -31,7 +32,8 @@ extension ModelLoader {
             var labels: [String]?
             if case .classifier(let own) = model.task { labels = source.labels ?? own }
             return Assistant.TaskModel(index: index, tokenizer: try tokenizer(for: source),
-                                       contextLength: model.config.nPositions, labels: labels)
+                                       contextLength: model.config.nPositions, labels: labels,
+                                       classifierInput: source.classifierInput)
         }
         let assistant = Assistant(engine: engine, completion: try taskModel(completion, indices.0),
                                   summarize: try taskModel(summarize, indices.1),

@@ -9,7 +9,9 @@ public typealias WeightFormat = GPT.WeightFormat
 /// sizes each model's KV cache from the budget.
 ///
 /// A path may be a directory with `manifest.json` (weights per task, like models/default), a Hugging Face directory
-/// (config.json + model.safetensors), or a single .safetensors file; nil means the bundled model.
+/// (config.json + model.safetensors), a single .safetensors file or a PyTorch .pth checkpoint (the book's
+/// `model.pth`, `review_classifier.pth`); nil means the bundled model. A lone file without a tokenizer beside it
+/// uses GPT-2's, which gptls ships.
 public enum ModelLoader {
     /// Paths per task; nil for the bundled model.
     public struct Selection: Equatable, Sendable {
@@ -19,16 +21,20 @@ public enum ModelLoader {
         public var cacheBudgetMB: Int
         /// Reuse cached prompt prefixes (off only to measure what the cache saves).
         public var prefixCaching: Bool
+        /// Head count for weights whose width is not a standard GPT-2 size and whose manifest does not say.
+        public var heads: Int?
         /// How the models' matrices are held.
         public var weights: WeightFormat
 
         public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
-                    cacheBudgetMB: Int = 256, prefixCaching: Bool = true, weights: WeightFormat = .f32) {
+                    cacheBudgetMB: Int = 256, prefixCaching: Bool = true, heads: Int? = nil,
+                    weights: WeightFormat = .f32) {
             self.completion = completion
             self.summarize = summarize
             self.classify = classify
             self.cacheBudgetMB = cacheBudgetMB
             self.prefixCaching = prefixCaching
+            self.heads = heads
             self.weights = weights
         }
     }
@@ -40,6 +46,10 @@ public enum ModelLoader {
         public var config: URL?
         public var labels: [String]?
         public var instruction: String?
+        /// Head count from the manifest, for weights of an unusual width.
+        public var heads: Int?
+        /// How a classifier's input is cut and padded (the manifest's max_tokens, pad_to_max_tokens, pad_token_id).
+        public var classifierInput = ClassifierInput()
     }
 
     /// Where a task's weights, tokenizer and labels come from.
@@ -58,13 +68,20 @@ public enum ModelLoader {
             let manifest = try ModelManifest.load(from: url)
             // A task the manifest does not name falls back to the completion model.
             let entry = manifest.tasks[task] ?? manifest.tasks["completion"]!
-            return TaskSource(weights: url.appendingPathComponent(entry.weights),
-                              tokenizerDirectory: manifest.tokenizer == nil ? nil : url,
+            let weights = entry.weights.hasPrefix("/")
+                ? URL(fileURLWithPath: entry.weights) : url.appendingPathComponent(entry.weights)
+            var input = ClassifierInput(maxTokens: entry.maxTokens)
+            if entry.padToMaxTokens == true { input.padTokenId = entry.padTokenId ?? gpt2EndOfText }
+            return TaskSource(weights: weights, tokenizerDirectory: manifest.tokenizer == nil ? nil : url,
                               config: manifest.config.map { url.appendingPathComponent($0) },
-                              labels: entry.labels, instruction: entry.instruction)
+                              labels: entry.labels, instruction: entry.instruction,
+                              heads: entry.heads ?? manifest.heads, classifierInput: input)
         }
         return TaskSource(weights: url, tokenizerDirectory: BPETokenizer.hasVocabulary(in: url) ? url : nil)
     }
+
+    /// `<|endoftext|>` of GPT-2's vocabulary: the book's padding token.
+    static let gpt2EndOfText = 50256
 
     public static func tokenizer(for source: TaskSource) throws -> BPETokenizer {
         guard let directory = source.tokenizerDirectory else { return try BPETokenizer.gpt2() }

@@ -10,6 +10,12 @@ import Foundation
 ///                          "instruction": "Summarize the following code."},
 ///            "classify": {"weights": "classify.safetensors", "labels": ["python", "swift"], "max_tokens": 256}}}
 /// ```
+///
+/// `weights` may be a `.safetensors` file or a PyTorch `.pth` checkpoint, relative to the directory or absolute.
+/// `heads` (top level, or per task) gives the attention head count of weights whose width is not a standard GPT-2
+/// size. A classifier's `max_tokens` keeps the first that many tokens; `pad_to_max_tokens` pads shorter inputs to
+/// `max_tokens` with `pad_token_id` (default `<|endoftext|>`) and reads the last position, as the book's chapter 6
+/// spam classifier expects (`"max_tokens": 120, "pad_to_max_tokens": true`).
 public struct ModelManifest: Decodable, Sendable {
     public struct Tokenizer: Decodable, Sendable {
         public var vocab: String
@@ -22,17 +28,23 @@ public struct ModelManifest: Decodable, Sendable {
         public var instruction: String?
         public var labels: [String]?
         public var maxTokens: Int?
+        public var padToMaxTokens: Bool?
+        public var padTokenId: Int?
+        public var heads: Int?
 
         enum CodingKeys: String, CodingKey {
-            case weights, labels, instruction
+            case weights, labels, instruction, heads
             case promptFormat = "prompt_format"
             case maxTokens = "max_tokens"
+            case padToMaxTokens = "pad_to_max_tokens"
+            case padTokenId = "pad_token_id"
         }
     }
 
     public var name: String?
     public var format: String
     public var config: String?
+    public var heads: Int?
     public var tokenizer: Tokenizer?
     public var tasks: [String: Task]
 
@@ -63,6 +75,23 @@ public struct ModelManifest: Decodable, Sendable {
         }
         guard manifest.tasks["completion"] != nil else {
             throw ModelLoadingError.badManifest(path: url.path, reason: "it names no weights for the completion task")
+        }
+        if let heads = manifest.heads, heads <= 0 {
+            throw ModelLoadingError.badManifest(path: url.path, reason: "heads is \(heads), expected a positive integer")
+        }
+        for (name, task) in manifest.tasks.sorted(by: { $0.key < $1.key }) {
+            if let heads = task.heads, heads <= 0 {
+                throw ModelLoadingError.badManifest(
+                    path: url.path, reason: "tasks.\(name).heads is \(heads), expected a positive integer")
+            }
+            if let maxTokens = task.maxTokens, maxTokens <= 0 {
+                throw ModelLoadingError.badManifest(
+                    path: url.path, reason: "tasks.\(name).max_tokens is \(maxTokens), expected a positive integer")
+            }
+            if task.padToMaxTokens == true, task.maxTokens == nil {
+                throw ModelLoadingError.badManifest(
+                    path: url.path, reason: "tasks.\(name).pad_to_max_tokens needs max_tokens, the length to pad to")
+            }
         }
         return manifest
     }

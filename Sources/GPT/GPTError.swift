@@ -13,12 +13,13 @@ public enum GPTError: Error, CustomStringConvertible, Equatable {
     case wrongShape(file: String, tensor: String, shape: [Int], expected: [Int])
     case unknownNamingScheme(file: String)
     case invalidConfiguration(file: String, reason: String)
+    case unknownHeadCount(file: String, width: Int)
     case invalidInput(reason: String)
 
     public var description: String {
         switch self {
         case .fileNotFound(let path):
-            return "\(path): no such file or directory (expected a .safetensors file or a Hugging Face model directory)"
+            return "\(path): no such file or directory (expected a .safetensors or .pth file, or a Hugging Face model directory)"
         case .unreadable(let file, let reason):
             return "\(file): cannot be read: \(reason)"
         case .truncated(let file, let size, let needed):
@@ -45,6 +46,11 @@ public enum GPTError: Error, CustomStringConvertible, Equatable {
                 + "`transformer.wte.weight` or the book's `tok_emb.weight`)"
         case .invalidConfiguration(let file, let reason):
             return "\(file): inconsistent configuration: \(reason)"
+        case .unknownHeadCount(let file, let width):
+            let standard = GPTModel.standardHeads.sorted { $0.key < $1.key }.map { "\($0.key) -> \($0.value)" }
+            return "\(file): cannot tell the number of attention heads: n_embd \(width) is not a standard GPT-2 width "
+                + "(\(standard.joined(separator: ", "))); pass --heads N, or give \"heads\" in the model's "
+                + "manifest.json (or n_head in a config.json)"
         case .invalidInput(let reason):
             return "invalid input: \(reason)"
         }

@@ -32,6 +32,8 @@ public final class GPTModel {
         public var dtypes: [String: Int]
         public var fileBytes: Int
         public var parameterCount: Int
+        /// Format-specific lines (a `.pth`'s strided views and shared storages).
+        public var notes: [String] = []
     }
 
     struct Layer {

@@ -11,6 +11,13 @@ public struct PyTorchCheckpoint: Sendable {
     /// Tensor names in state-dict order.
     public let names: [String]
     public let tensors: [String: CheckpointTensor]
+    /// The key the state dict was found under (`model_state_dict`, ...), or nil when the file is the state dict.
+    public let stateDictKey: String?
+    /// Size of the file in bytes.
+    public let fileBytes: Int
+
+    /// File extensions that name a PyTorch checkpoint (the book writes `.pth`; Hugging Face `pytorch_model.bin`).
+    static let extensions: Set<String> = ["pth", "pt", "bin", "ckpt"]
 
     /// Keys that wrap a state dict in a training checkpoint, in the order they are tried.
     static let wrapperKeys = ["model_state_dict", "state_dict", "model"]
@@ -30,7 +37,7 @@ public struct PyTorchCheckpoint: Sendable {
         var unpickler = Unpickler(fileName: file.fileName, bytes: archive.bytes(of: pickleEntry))
         let root = try unpickler.run()
         let heap = unpickler.heap
-        let stateDict = try findStateDict(root, in: heap, file: file.fileName)
+        let (stateDict, stateDictKey) = try findStateDict(root, in: heap, file: file.fileName)
 
         var names: [String] = []
         var tensors: [String: CheckpointTensor] = [:]
@@ -40,7 +47,8 @@ public struct PyTorchCheckpoint: Sendable {
             names.append(name)
             tensors[name] = tensor
         }
-        return PyTorchCheckpoint(url: url, names: names, tensors: tensors)
+        return PyTorchCheckpoint(url: url, names: names, tensors: tensors, stateDictKey: stateDictKey,
+                                 fileBytes: file.bytes.count)
     }
 
     /// The tensor called `name`, or an error naming the file and the tensor (for a loader's required weights).
@@ -51,15 +59,16 @@ public struct PyTorchCheckpoint: Sendable {
         return tensor
     }
 
-    /// The dict of tensors: the root itself, or the one under a wrapper key.
-    private static func findStateDict(_ root: PickleValue, in heap: PickleHeap, file: String) throws -> PickleDict {
+    /// The dict of tensors and the wrapper key it was under: the root itself (nil), or the dict under a wrapper key.
+    private static func findStateDict(_ root: PickleValue, in heap: PickleHeap,
+                                      file: String) throws -> (PickleDict, String?) {
         guard case let .dict(rootIndex) = root else { throw CheckpointError.noStateDict(file: file, keys: []) }
         let rootDict = heap.dicts[rootIndex]
         func holdsTensors(_ dict: PickleDict) -> Bool {
             dict.values.contains { if case .tensor = $0 { return true } else { return false } }
         }
         for key in wrapperKeys {
-            if case let .dict(index)? = rootDict[key], holdsTensors(heap.dicts[index]) { return heap.dicts[index] }
+            if case let .dict(index)? = rootDict[key], holdsTensors(heap.dicts[index]) { return (heap.dicts[index], key) }
         }
         guard holdsTensors(rootDict) else {
             let keys = rootDict.keys.map { key -> String in
@@ -71,7 +80,7 @@ public struct PyTorchCheckpoint: Sendable {
             }
             throw CheckpointError.noStateDict(file: file, keys: keys)
         }
-        return rootDict
+        return (rootDict, nil)
     }
 
     /// Checks a tensor's view against its storage: non-negative sizes and strides, no overflow, every reachable

@@ -109,15 +109,24 @@ public final class SafetensorsFile {
     }
 
     /// The tensor's bytes in the mapping (valid while this object lives).
-    /// Drops the mapping's pages from this process's resident set (MADV_DONTNEED; the file is only read, so
-    /// nothing is lost). Called once loading has copied what it needs: pages still used in place (fp32 tensors
-    /// read from the map) come back from the page cache on their next use, the rest no longer count twice.
-    func releaseResidentPages() {
-        guard let base, fileSize > 0 else { return }
-        _ = madvise(base, fileSize, MADV_DONTNEED)
-    }
-
     func bytes(_ info: TensorInfo) -> UnsafeRawPointer {
         UnsafeRawPointer(base!) + dataStart + info.begin
+    }
+
+    /// Tells the kernel this process no longer needs the tensor's mapped pages, once a converted copy replaced
+    /// them: they leave the resident set (they stay in the page cache, and a later read would fault them back in
+    /// from the file). Without this a transposed or widened model would be resident twice. Only whole pages inside
+    /// the tensor are released, so a neighbour used in place keeps its pages.
+    func releasePages(_ name: String) {
+        if let info = tensors[name] { release(info) }
+    }
+
+    private func release(_ info: TensorInfo) {
+        guard let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (dataStart + info.begin + page - 1) / page * page
+        let end = (dataStart + info.end) / page * page
+        guard end > start else { return }
+        _ = madvise(base + start, end - start, Int32(MADV_DONTNEED))
     }
 }

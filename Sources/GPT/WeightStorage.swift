@@ -1,16 +1,18 @@
 import Kernels
 
-/// Owns the memory behind a model's weights: the mapped file (F32 vectors and embeddings used in place) and
-/// buffers made at load time (the matrices of linear layers packed in panels, fp32 or bf16; widened F16/BF16
-/// tensors). Immutable once loaded.
+/// Owns the memory behind a model's weights: the mapped file (fp32 vectors and embeddings that are already dense and
+/// row-major are used in place) and buffers made at load time (the matrices of linear layers packed in panels, fp32
+/// or bf16; F16/BF16 conversions, strided `.pth` views gathered into contiguous rows). Immutable once loaded.
 final class WeightStorage {
-    let file: SafetensorsFile
+    let source: TensorSource
     /// How the matrices of linear layers are held (`matrix`); vectors and embeddings stay fp32.
     let format: WeightFormat
     private(set) var owned: [UnsafeMutableRawPointer] = []
     private(set) var ownedBytes = 0
 
-    init(file: SafetensorsFile, format: WeightFormat = .f32) { self.file = file; self.format = format }
+    var fileName: String { source.fileName }
+
+    init(source: TensorSource, format: WeightFormat = .f32) { self.source = source; self.format = format }
 
     deinit { for p in owned { p.deallocate() } }
 
@@ -22,12 +24,12 @@ final class WeightStorage {
     }
 
     /// A linear layer's matrix [out, in] in `format`; `transposed` reads a stored [in, out] matrix (Conv1D).
+    /// The panels are a copy, so the file's pages of the tensor are released afterwards.
     func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
-        let info = try info(name)
-        let src = file.bytes(info)
-        if transposed, info.dtype == "F32", Int(bitPattern: src) % 4 == 0, info.shape == [shape[1], shape[0]] {
+        defer { source.releasePages(name) }
+        if transposed, try self.shape(name) == [shape[1], shape[0]], let inPlace = source.inPlaceFloats(name) {
             // Packed straight from the stored [in, out] layout: no transposed copy in between.
-            return pack(src.assumingMemoryBound(to: Float.self), shape: shape, transposed: true)
+            return pack(inPlace, shape: shape, transposed: true)
         }
         return linear(try floats(name, shape: shape, transposed: transposed), shape: shape, releasing: true)
     }
@@ -39,7 +41,7 @@ final class WeightStorage {
     }
 
     /// fp32 [out, in] values as a LinearWeight in `format`. With `releasing`, the packed copy frees the buffer it
-    /// came from if this storage made it (nothing else may use it then; mapped file pages are left to the kernel).
+    /// came from if this storage made it (nothing else may use it then).
     func linear(_ values: UnsafePointer<Float>, shape: [Int], releasing: Bool = false) -> LinearWeight {
         let weight = pack(values, shape: shape, transposed: false)
         if releasing, let index = owned.firstIndex(of: UnsafeMutableRawPointer(mutating: values)) {
@@ -70,90 +72,75 @@ final class WeightStorage {
         }
     }
 
-    func info(_ name: String) throws -> SafetensorsFile.TensorInfo {
-        guard let info = file.tensors[name] else {
-            throw GPTError.missingTensor(file: file.fileName, tensor: name)
-        }
-        return info
+    func contains(_ name: String) -> Bool { source.shape(of: name) != nil }
+
+    /// The logical shape of `name`, or an error naming the file and the tensor.
+    func shape(_ name: String) throws -> [Int] {
+        guard let shape = source.shape(of: name) else { throw GPTError.missingTensor(file: fileName, tensor: name) }
+        return shape
     }
 
     /// The tensor as fp32 with the given shape; `transposed` reads a stored [in, out] matrix (Conv1D) into [out, in].
     func floats(_ name: String, shape expected: [Int], transposed: Bool = false) throws -> UnsafePointer<Float> {
-        let info = try info(name)
         let stored = transposed ? [expected[1], expected[0]] : expected
-        guard info.shape == stored else {
-            throw GPTError.wrongShape(file: file.fileName, tensor: name, shape: info.shape, expected: stored)
+        let shape = try shape(name)
+        guard shape == stored else {
+            throw GPTError.wrongShape(file: fileName, tensor: name, shape: shape, expected: stored)
         }
-        let src = file.bytes(info)
-        let count = info.elementCount
-        if info.dtype == "F32" && !transposed && Int(bitPattern: src) % 4 == 0 {
-            return src.assumingMemoryBound(to: Float.self)
-        }
+        let count = shape.reduce(1, *)
+        if !transposed, let inPlace = source.inPlaceFloats(name) { return inPlace }
         let out = allocate(count)
-        if transposed {
-            let rows = stored[0], cols = stored[1]  // source [rows, cols] -> destination [cols, rows]
-            // F32 transposes straight from the mapping; half types are widened first.
-            var source = src.assumingMemoryBound(to: Float.self)
-            var widened: UnsafeMutablePointer<Float>?
-            if info.dtype != "F32" || Int(bitPattern: src) % 4 != 0 {
-                widened = .allocate(capacity: max(count, 1))
-                convert(src, dtype: info.dtype, count: count, into: widened!)
-                source = UnsafePointer(widened!)
-            }
-            defer { widened?.deallocate() }
-            let tile = 64
-            for r0 in stride(from: 0, to: rows, by: tile) {
-                for c0 in stride(from: 0, to: cols, by: tile) {
-                    for c in c0..<min(cols, c0 + tile) {
-                        let dst = out + c * rows
-                        for r in r0..<min(rows, r0 + tile) { dst[r] = source[r * cols + c] }
-                    }
+        // The file's pages of a tensor copied here are no longer needed (see `TensorSource.releasePages`).
+        defer { source.releasePages(name) }
+        guard transposed else {
+            try source.copyFloats(name, into: out)
+            return UnsafePointer(out)
+        }
+        // Source [rows, cols] -> destination [cols, rows]: fp32 in place when possible, else converted first.
+        let rows = stored[0], cols = stored[1]
+        var widened: UnsafeMutablePointer<Float>?
+        defer { widened?.deallocate() }
+        let input: UnsafePointer<Float>
+        if let inPlace = source.inPlaceFloats(name) {
+            input = inPlace
+        } else {
+            widened = .allocate(capacity: max(count, 1))
+            try source.copyFloats(name, into: widened!)
+            input = UnsafePointer(widened!)
+        }
+        let tile = 64
+        for r0 in stride(from: 0, to: rows, by: tile) {
+            for c0 in stride(from: 0, to: cols, by: tile) {
+                for c in c0..<min(cols, c0 + tile) {
+                    let dst = out + c * rows
+                    for r in r0..<min(rows, r0 + tile) { dst[r] = input[r * cols + c] }
                 }
             }
-        } else {
-            convert(src, dtype: info.dtype, count: count, into: out)
         }
         return UnsafePointer(out)
     }
 
-    func convert(_ src: UnsafeRawPointer, dtype: String, count: Int, into out: UnsafeMutablePointer<Float>) {
-        switch dtype {
-        case "F32":
-            for i in 0..<count { out[i] = src.loadUnaligned(fromByteOffset: i * 4, as: Float.self) }
-        case "BF16":
-            for i in 0..<count {
-                let bits = UInt32(src.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) << 16
-                out[i] = Float(bitPattern: bits)
-            }
-        default:  // F16: validated at parse time
-            for i in 0..<count { out[i] = halfToFloat(src.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) }
-        }
-    }
-
     /// Rows of several [rows_i, cols] tensors stacked into one [sum rows_i, cols] matrix (the book's Q, K, V).
+    ///
+    /// Each part is written straight into the stacked matrix, so a part that needs converting costs no extra copy.
     func concatenated(_ parts: [(name: String, shape: [Int])]) throws -> UnsafePointer<Float> {
         let total = parts.reduce(0) { $0 + $1.shape.reduce(1, *) }
         let out = allocate(total)
         var offset = 0
         for part in parts {
-            let p = try floats(part.name, shape: part.shape)
+            let shape = try shape(part.name)
+            guard shape == part.shape else {
+                throw GPTError.wrongShape(file: fileName, tensor: part.name, shape: shape, expected: part.shape)
+            }
             let n = part.shape.reduce(1, *)
-            (out + offset).update(from: p, count: n)
+            if let inPlace = source.inPlaceFloats(part.name) {
+                (out + offset).update(from: inPlace, count: n)
+            } else {
+                try source.copyFloats(part.name, into: out + offset)
+            }
+            source.releasePages(part.name)
             offset += n
         }
         return UnsafePointer(out)
     }
-}
-
-/// IEEE half to float, including subnormals, infinities and NaN.
-func halfToFloat(_ h: UInt16) -> Float {
-    let sign = UInt32(h & 0x8000) << 16
-    let exponent = Int(h >> 10) & 0x1f
-    let mantissa = UInt32(h & 0x3ff)
-    if exponent == 0 {
-        let value = Float(mantissa) * Float(sign == 0 ? 1 : -1) / 16_777_216  // 2^-24
-        return value
-    }
-    if exponent == 31 { return Float(bitPattern: sign | 0x7f80_0000 | (mantissa << 13)) }
-    return Float(bitPattern: sign | UInt32(exponent + 112) << 23 | (mantissa << 13))
 }

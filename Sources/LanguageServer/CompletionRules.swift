@@ -1,3 +1,5 @@
+import Engine
+
 /// How much an inline completion may span.
 public enum CompletionMode: String, Sendable, CaseIterable {
     case singleLine = "single-line"
@@ -9,9 +11,11 @@ public enum CompletionMode: String, Sendable, CaseIterable {
 /// The text-level stop rules of one inline completion: where generated text ends and what is shown.
 ///
 /// Built from the text around the cursor; `cut(_:)` is asked after every generated token, `finish(_:)` once at the end.
-/// Multi-line completions end at a blank line or at a line indented less than the cursor's line (the block the user
-/// is writing has ended). Overlap with the text after the cursor is stripped, so completing `foo(|)` with `x)` shows
-/// `x`, not `x))`.
+/// Multi-line completions end at a blank line, at a line indented less than the cursor's line (the block the user
+/// is writing has ended) or at a line that repeats the line before it. Any completion ends when the model loops: a
+/// short piece of text four times in a row is cut after its first occurrence (small models fall into such loops,
+/// and a ghost text of `name, name, name, ...` helps nobody). Overlap with the text after the cursor is stripped, so
+/// completing `foo(|)` with `x)` shows `x`, not `x))`.
 public struct CompletionRules: Sendable, Equatable {
     public let multiLine: Bool
     /// Leading whitespace of the cursor's line, in columns (a tab counts as one).
@@ -32,18 +36,26 @@ public struct CompletionRules: Sendable, Equatable {
 
     /// Where the generated text must be cut, or nil to keep generating.
     public func cut(_ generated: String) -> String.Index? {
+        [lineCut(generated), TextLoop.start(in: generated)].compactMap { $0 }.min()
+    }
+
+    /// The cut made by the line rules: the first line break in single-line mode; a blank, dedented or repeated line
+    /// in multi-line mode.
+    private func lineCut(_ generated: String) -> String.Index? {
         guard let firstBreak = generated.firstIndex(where: \.isNewline) else { return nil }
         if !multiLine {
             // A completion that starts on the next line is not single-line text for this one.
             return firstBreak
         }
         // Examine each complete line after the cursor's line.
+        var previous = generated[..<firstBreak]
         var lineStart = generated.index(after: firstBreak)
         while let lineEnd = generated[lineStart...].firstIndex(where: \.isNewline) {
             let line = generated[lineStart..<lineEnd]
-            if line.allSatisfy(\.isWhitespace) { return lineStart }
+            if line.allSatisfy(\.isWhitespace) || line == previous { return lineStart }
             let indent = line.prefix { $0 == " " || $0 == "\t" }.count
             if indent < indentation { return lineStart }
+            previous = line
             lineStart = generated.index(after: lineEnd)
         }
         // A partial last line that already shows a dedent ends the block too.

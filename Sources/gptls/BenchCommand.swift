@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Engine
 import Foundation
 import GPT
 import Kernels
@@ -13,7 +14,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure prefill/decode tokens per second and the decode roofline.")
 
-    @Option(help: "A .safetensors file or a Hugging Face model directory.") var model: String
+    @Option(help: "A .safetensors or .pth file, a Hugging Face model directory, or a directory with manifest.json (its completion model).")
+    var model: String
     @Option(help: "Runs per figure; the median is reported.") var runs = 5
     @Option(help: "Decode steps per run.") var steps = 16
     @Option(help: "Rows up to which our own small-N kernel is used instead of sgemm (fp32 weights).") var smallRows: Int?
@@ -66,7 +68,12 @@ struct BenchCommand: ParsableCommand {
             SIMDPath.limit(to: path)
         }
         var gpt: GPTModel!
-        let loadSeconds = try Self.time { gpt = try GPTModel.load(from: URL(fileURLWithPath: model), heads: heads, weights: weights) }
+        let source = try ModelLoader.source(model, task: "completion")
+        let fileConfig = try source.config.map { try GPTConfig(contentsOf: $0) }
+        let loadSeconds = try Self.time {
+            gpt = try GPTModel.load(from: source.weights, config: fileConfig, heads: heads ?? source.heads,
+                                    weights: weights)
+        }
         logger.info("loaded \(gpt.scheme.rawValue) in \(Int(loadSeconds * 1000)) ms")
         let config = gpt.config
         var rng = Sampler(.init(temperature: 1, seed: 1))

@@ -15,7 +15,7 @@ struct BenchServerCommand: ParsableCommand {
         commandName: "bench-server",
         abstract: "Replay keystroke traces through the real server: latency, cache reuse, tokens/s, memory.")
 
-    @Option(help: "Model directory or .safetensors file.") var model: String
+    @Option(help: "Model directory, or a .safetensors or .pth file.") var model: String
     @Option(help: "Seconds of typing per configuration.") var seconds = 20.0
     @Option(help: "Client counts to run, comma-separated.") var clients = "1,4,8"
     @Option(name: .customLong("char-ms"), help: "Mean milliseconds between keystrokes (each gap drawn within ±25%).")

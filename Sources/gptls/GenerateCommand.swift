@@ -10,7 +10,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Generate a continuation of a prompt with a local model.")
 
-    @Option(help: "A .safetensors file, a Hugging Face model directory, or a directory with manifest.json (its completion model).") var model: String
+    @Option(help: "A .safetensors or .pth file, a Hugging Face model directory, or a directory with manifest.json (its completion model).") var model: String
     @Option(help: "Prompt text.") var prompt: String?
     @Option(help: "Prompt as comma-separated token ids, e.g. 1,2,3.") var promptTokens: String?
     @Option(help: "Tokens to generate.") var maxTokens = 32
@@ -47,7 +47,8 @@ struct GenerateCommand: ParsableCommand {
         let ids = try promptIds(tokenizer)
         let started = Date()
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
-        let gpt = try GPTModel.load(from: source.weights, config: config, heads: heads, weights: weights)
+        let gpt = try GPTModel.load(from: source.weights, config: config, heads: heads ?? source.heads,
+                                    weights: weights)
         logger.info("loaded \(gpt.scheme.rawValue) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         guard gpt.task == .languageModel else {
             throw ValidationError("\(model) is a classifier; generate needs a language model")

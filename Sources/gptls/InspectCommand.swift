@@ -1,33 +1,62 @@
 import ArgumentParser
+import Engine
 import Foundation
 import GPT
 
 /// `gptls inspect`: what a model file is and what it holds.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "Show a model's format, naming scheme, configuration and size.")
+        commandName: "inspect", abstract: "Show a model's format, naming scheme, configuration and size.",
+        discussion: """
+            Reads a .safetensors file, a PyTorch .pth checkpoint (never running its pickle), a Hugging Face \
+            directory, or a directory with manifest.json (the weights of --task, with the manifest's labels).
+            """)
 
-    @Argument(help: "A .safetensors file or a Hugging Face model directory.") var path: String
-    @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
+    @Argument(help: "A .safetensors or .pth file, a Hugging Face model directory, or a directory with manifest.json.")
+    var path: String
+    @Option(help: "Task whose weights to show when PATH has a manifest.json: completion, summarize or classify.")
+    var task = "completion"
+    @Option(help: "Head count, for weights whose width is not a standard GPT-2 size and whose manifest does not say.")
+    var heads: Int?
 
     func run() throws {
-        let model = try GPTModel.load(from: URL(fileURLWithPath: path), heads: heads)
+        let source = try ModelLoader.source(path, task: task)
+        let config = try source.config.map { try GPTConfig(contentsOf: $0) }
+        let model = try GPTModel.load(from: source.weights, config: config, heads: heads ?? source.heads)
         let c = model.config, s = model.summary
-        var task = "language model"
-        if case .classifier(let labels) = model.task {
-            task = "classifier with \(labels.count) labels: \(labels.joined(separator: ", "))"
+        var taskLine = "language model"
+        if case .classifier(let own) = model.task {
+            let labels = source.labels ?? own
+            let from = source.labels == nil ? "" : " (from the manifest)"
+            taskLine = "classifier with \(labels.count) labels\(from): \(labels.joined(separator: ", "))"
+            taskLine += "\nclassifier input: " + describe(source.classifierInput, context: c.nPositions)
         }
-        print("""
-        file: \(s.path)
-        format: \(s.format)
-        naming scheme: \(model.scheme.rawValue)
-        task: \(task)
-        config: n_embd \(c.nEmbd), n_head \(c.nHead) (head size \(c.headSize)), n_layer \(c.nLayer), \
-        n_positions \(c.nPositions), vocab_size \(c.vocabSize), n_inner \(c.nInner), \
-        layer_norm_epsilon \(c.layerNormEpsilon), qkv_bias \(c.qkvBias)
-        tensors: \(s.tensorCount) (\(s.dtypes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
-        bytes: \(s.fileBytes)
-        parameters: \(s.parameterCount)
-        """)
+        let tokenizer = source.tokenizerDirectory.map { $0.path } ?? "GPT-2's (shipped with gptls)"
+        var lines = [
+            "file: \(s.path)",
+            "format: \(s.format)",
+            "naming scheme: \(model.scheme.rawValue)",
+            "task: \(taskLine)",
+            "config: n_embd \(c.nEmbd), n_head \(c.nHead) (head size \(c.headSize)), n_layer \(c.nLayer), "
+                + "n_positions \(c.nPositions), vocab_size \(c.vocabSize), n_inner \(c.nInner), "
+                + "layer_norm_epsilon \(c.layerNormEpsilon), qkv_bias \(c.qkvBias)",
+            "tensors: \(s.tensorCount) ("
+                + s.dtypes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")",
+            "bytes: \(s.fileBytes)",
+            "parameters: \(s.parameterCount)",
+            "tokenizer: \(tokenizer)",
+        ]
+        lines += s.notes.map { "note: \($0)" }
+        print(lines.joined(separator: "\n"))
+    }
+
+    private func describe(_ input: ClassifierInput, context: Int) -> String {
+        guard let maxTokens = input.maxTokens else {
+            return "the last \(context) tokens, output of the last position"
+        }
+        if let pad = input.padTokenId {
+            return "the first \(maxTokens) tokens, padded to \(maxTokens) with token \(pad), output of the last position"
+        }
+        return "the first \(maxTokens) tokens, output of the last position"
     }
 }

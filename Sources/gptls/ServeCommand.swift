@@ -15,8 +15,11 @@ struct ServeCommand: ParsableCommand {
             only protocol frames; logs go to stderr. See protocol/README.md for the methods and the configuration.
             """)
 
-    @Option(name: .long, help: "Model directory or .safetensors file for every task (default: the bundled model).")
+    @Option(name: .long, help: "Model directory, or a .safetensors or .pth file, for every task (default: the bundled model).")
     var model: String?
+
+    @Option(help: "Head count, for weights whose width is not a standard GPT-2 size and whose manifest does not say.")
+    var heads: Int?
 
     @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget per model, in MiB.")
     var kvCacheMB: Int?
@@ -38,7 +41,13 @@ struct ServeCommand: ParsableCommand {
         settings.prefixCache = !noPrefixCache
         if let weights { settings.weights = weights }
         let connection = Connection.standardIO()
-        let server = Server(settings: settings, models: ModelProvider(loader: ModelLoader.assistant),
+        let heads = heads
+        let loader: ModelProvider.Loader = { selection in
+            var selection = selection
+            selection.heads = heads
+            return try ModelLoader.assistant(selection)
+        }
+        let server = Server(settings: settings, models: ModelProvider(loader: loader),
                             send: { connection.send($0) },
                             onTermination: { termination in
                                 connection.flush()

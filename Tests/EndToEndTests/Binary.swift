@@ -44,4 +44,21 @@ enum Binary {
                           captureStandardError: true)
     }
 
+    /// Runs `gptls` with `arguments` to its end: exit code, stdout and stderr.
+    static func run(_ arguments: [String], input: String? = nil) throws -> (code: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try gptls
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = inPipe
+        try process.run()
+        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try inPipe.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
 }

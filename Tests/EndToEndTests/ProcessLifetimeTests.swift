@@ -37,20 +37,7 @@ final class ProcessLifetimeTests: XCTestCase {
 /// The command-line tools that are not the server.
 final class CommandLineTests: XCTestCase {
     private func run(_ arguments: [String], input: String? = nil) throws -> (code: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try Binary.gptls
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), inPipe = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = inPipe
-        try process.run()
-        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try inPipe.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        try Binary.run(arguments, input: input)
     }
 
     func testTokenizePrintsGPT2IdsAsJSONAndCounts() throws {

@@ -72,7 +72,8 @@ final class BundledModelTests: XCTestCase {
             XCTAssertEqual(predicted, test["predicted"] as? String, "case \(index)")
             if predicted == test["label"] as? String { correct += 1 }
         }
-        // The model card reports 83% on 800 held-out snippets; this sample of 20 must not fall below 70%.
-        XCTAssertGreaterThanOrEqual(Double(correct) / Double(cases.count), 0.7)
+        // The model card reports 96.8% on 800 held-out snippets; on this sample of 20 (the first snippets of each
+        // label, hard ones included) PyTorch gets 17 right, and the runtime must not fall below 80%.
+        XCTAssertGreaterThanOrEqual(Double(correct) / Double(cases.count), 0.8)
     }
 }

@@ -147,8 +147,8 @@ final class BadModelFileTests: XCTestCase {
     func testHeadCountThatCannotBeInferredAsksForAConfiguration() throws {
         let url = Reference.fixtures.appendingPathComponent("book-a-nobias.safetensors")
         XCTAssertThrowsError(try GPTModel.load(from: url)) { error in
-            guard case .invalidConfiguration(_, let reason)? = error as? GPTError else { return XCTFail("\(error)") }
-            XCTAssertTrue(reason.contains("n_head"), reason)
+            XCTAssertEqual(error as? GPTError, .unknownHeadCount(file: "book-a-nobias.safetensors", width: 48))
+            XCTAssertTrue("\(error)".contains("n_head in a config.json"), "\(error)")
         }
     }
 

@@ -27,6 +27,23 @@ final class CompletionRulesTests: XCTestCase {
         XCTAssertNotNil(rules.cut("1\n  z"))
     }
 
+    func testMultiLineStopsAtALineThatRepeatsTheLineBefore() {
+        let rules = CompletionRules(mode: .multiLine, linePrefix: "", lineSuffix: "")
+        let generated = "    \"\"\"Return the mean.\n    \"\"\"\n    \"\"\"\n    \"\"\"\n"
+        XCTAssertEqual(rules.finish(generated), "    \"\"\"Return the mean.\n    \"\"\"")
+        // The same line again after a different one is not a loop.
+        XCTAssertNil(rules.cut("    x += 1\n    y += 1\n    x += 1\n"))
+    }
+
+    func testAPieceRepeatedFourTimesInARowIsCutAfterItsFirstOccurrence() {
+        let rules = CompletionRules(mode: .singleLine, linePrefix: "return sum(", lineSuffix: "")
+        XCTAssertNil(rules.cut("self, name, name, name"), "three times is not yet a loop")
+        XCTAssertEqual(rules.finish("self, name, name, name, name, name,"), "self, name, name,")
+        XCTAssertEqual(rules.finish("self, name, name, name, name, "), "self, name, ")
+        // A ruler of one repeated character is not a loop.
+        XCTAssertNil(rules.cut("// ================================"))
+    }
+
     func testOverlapWithTheTextAfterTheCursorIsStripped() {
         let rules = CompletionRules(mode: .auto, linePrefix: "print(", lineSuffix: "))")
         XCTAssertEqual(rules.finish("value))"), "value")

@@ -88,17 +88,36 @@ See protocol/README.md, Configuration.  nil sends an empty object."
   (let ((server (and (eglot-managed-p) (eglot-current-server))))
     (and server (cl-typep server 'eglot-gptls) (jsonrpc-running-p server) server)))
 
+;; jsonrpc keeps the server's stderr in a hidden buffer (" *EGLOT (PROJECT/(MODE)) stderr*"), which outlives the
+;; server: its last lines are what the user needs when the server dies.
+(defun gptls--stderr-tail (process)
+  "The last lines PROCESS wrote to stderr, joined with \" | \", or nil.
+Waits up to half a second for the stderr pipe to drain: a server that exits at once is noticed through its exit,
+possibly before Emacs has read its last words."
+  (let* ((buffer (process-get process 'jsonrpc-stderr))
+         (pipe (and (buffer-live-p buffer) (get-buffer-process buffer)))
+         (deadline (+ (float-time) 0.5)))
+    (while (and pipe (process-live-p pipe) (< (float-time) deadline))
+      (accept-process-output pipe 0.05))
+    (when (buffer-live-p buffer)
+      (let ((lines (with-current-buffer buffer (split-string (buffer-string) "\n" t "[ \t]+"))))
+        (and lines (string-join (last lines 3) " | "))))))
+
+(defun gptls--exit-reason (process)
+  "Why PROCESS ended, as a phrase: \"exit code N: LAST STDERR LINES\"."
+  (let ((tail (gptls--stderr-tail process)))
+    (format "%s %d%s"
+            (if (eq (process-status process) 'signal) "signal" "exit code")
+            (process-exit-status process)
+            (if tail (concat ": " tail) ""))))
+
 (defun gptls--sentinel (process _event)
   "Report once when the server PROCESS ends without having been asked to."
   (when (memq (process-status process) '(exit signal))
     (let ((server (process-get process 'jsonrpc-connection)))
       (unless (and server (ignore-errors (eglot--shutdown-requested server)))
         (unless (zerop (process-exit-status process))
-          (gptls--report-failure "the server exited unexpectedly (%s %d); see the buffer %s"
-                                 (if (eq (process-status process) 'signal) "signal" "exit code")
-                                 (process-exit-status process)
-                                 (if server (ignore-errors (buffer-name (eglot-events-buffer server)))
-                                   "*EGLOT ... events*")))))))
+          (gptls--report-failure "the server exited unexpectedly (%s)" (gptls--exit-reason process)))))))
 
 (defun gptls--watch (server)
   "Add `gptls--sentinel' to SERVER's process."
@@ -117,29 +136,26 @@ Returns the server, or nil after telling the user why not."
      "cannot start the server: \"%s\" is not an executable program (set `gptls-program')" gptls-program)
     nil)
    (t
-    (condition-case err
-        (let* ((eglot-server-programs (cons (cons major-mode #'gptls--contact) eglot-server-programs))
-               (guess (eglot--guess-contact))
-               ;; Wait for initialize, so the first request finds the server ready.
-               (eglot-sync-connect t)
-               (server (progn (apply #'eglot guess) (gptls--server))))
-          (when server
-            (gptls--watch server))
-          server)
-      (error
-       (gptls--report-failure "cannot start the server: %s%s" (error-message-string err)
-                              (gptls--stderr-tail))
-       nil)))))
-
-(defun gptls--stderr-tail ()
-  "The last line of the newest eglot stderr buffer in parentheses, or the empty string."
-  (let ((buffer (car (cl-remove-if-not (lambda (b) (string-match-p "\\`\\*EGLOT.*stderr\\*\\'" (buffer-name b)))
-                                       (buffer-list)))))
-    (if (not buffer)
-        ""
-      (with-current-buffer buffer
-        (let ((lines (split-string (buffer-string) "\n" t "[ \t]+")))
-          (if lines (format " (%s)" (car (last lines))) ""))))))
+    (let ((connection nil))
+      (condition-case err
+          (let* ((eglot-server-programs (cons (cons major-mode #'gptls--contact) eglot-server-programs))
+                 ;; eglot runs this hook with the new connection before the handshake: if the handshake fails,
+                 ;; the connection's process has the exit code and stderr that say why.
+                 (eglot-server-initialized-hook
+                  (cons (lambda (server) (setq connection server)) eglot-server-initialized-hook))
+                 (guess (eglot--guess-contact))
+                 ;; Wait for initialize, so the first request finds the server ready.
+                 (eglot-sync-connect t)
+                 (server (progn (apply #'eglot guess) (gptls--server))))
+            (when server
+              (gptls--watch server))
+            server)
+        (error
+         (let ((process (and connection (jsonrpc--process connection))))
+           (if (and process (memq (process-status process) '(exit signal)))
+               (gptls--report-failure "cannot start the server: it exited (%s)" (gptls--exit-reason process))
+             (gptls--report-failure "cannot start the server: %s" (error-message-string err))))
+         nil))))))
 
 ;;;; Ghost text
 

@@ -81,10 +81,20 @@ test('ghost text: typing, asking, accepting; stale requests; summarize and class
   await fresh;
   assert.equal(sent.filter((m) => m.method === 'textDocument/inlineCompletion').length - countBefore, 1);
 
-  // A request cancelled by VS Code's token after it was sent gets $/cancelRequest with its id.
+  // A request cancelled by VS Code's token after it was sent gets $/cancelRequest with its id. The token fires as
+  // soon as the request is written (a microtask later, before Node reads any reply): waiting a fixed time instead
+  // raced the server, which often answers within the wait.
   const source = new fake.CancellationTokenSource();
+  const written = new Promise((resolve) => {
+    const onSend = (message) => {
+      if (message.method !== 'textDocument/inlineCompletion') return;
+      ext.server.connection.off('send', onSend);
+      resolve();
+    };
+    ext.server.connection.on('send', onSend);
+  });
   const cancelled = provider.provideInlineCompletionItems(document, end, invoke, source.token);
-  await new Promise((resolve) => setTimeout(resolve, 40));
+  await written;
   source.cancel();
   await cancelled;
   const last = sent.filter((m) => m.method === 'textDocument/inlineCompletion').pop();
@@ -99,6 +109,7 @@ test('ghost text: typing, asking, accepting; stale requests; summarize and class
   const summaryRequest = sent.filter((m) => m.method === 'gptls/summarize').pop();
   assert.deepEqual(summaryRequest.params.range, { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } });
   assert.equal(typeof summary.summary, 'string');
+  assert.ok(summary.summary.trim() !== '', 'the summary has text');
   assert.equal(fake.recorded.infos.pop().message, summary.summary);
   assert.equal(document.getText(), extension.asComment(summary.summary, 'python', '') + beforeSummary);
 

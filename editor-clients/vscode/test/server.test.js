@@ -73,6 +73,7 @@ test('summarize and classify a range return the documented shapes', async () => 
     const range = { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } };
     const summary = await server.request('gptls/summarize', { textDocument: { uri: 'file:///t/d.py' }, range });
     assert.equal(typeof summary.summary, 'string');
+    assert.ok(summary.summary.trim() !== '', 'the summary has text');
     assert.equal(typeof summary.metrics.totalMs, 'number');
     const classified = await server.request('gptls/classify',
       { textDocument: { uri: 'file:///t/d.py' }, range, labels: ['python', 'swift', 'prose'] });
