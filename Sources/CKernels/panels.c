@@ -11,14 +11,7 @@
 #include "CKernels.h"
 #include "simd.h"
 
-#define PANEL 16
-// The row loops of a tile must be unrolled so the accumulators live in registers (rows is a constant after
-// inlining; without the hint clang keeps them on the stack and runs 2x slower).
-#define UNROLL _Pragma("clang loop unroll(full)")
-#define MAX_TILE_ROWS 12
-#ifndef PREFETCH_BYTES
-#define PREFETCH_BYTES 2048
-#endif
+#include "panels.h"
 
 static inline uint16_t round_bf16(float f) {
     uint32_t bits;
@@ -71,11 +64,6 @@ void gk_activations_bf16(const float *x, size_t n, size_t k, uint16_t *xb) {
     }
 }
 
-/// Writes one output value: bias, accumulation into y, or both.
-static inline void put(float *out, float sum, const float *bias, size_t j, int accumulate) {
-    *out = (accumulate ? *out : 0) + sum + (bias ? bias[j] : 0);
-}
-
 // ---- Portable ------------------------------------------------------------------------------------------------
 
 static void panels_portable(const float *x, size_t n, size_t k, const uint16_t *packed, const float *bias,
@@ -92,20 +80,6 @@ static void panels_portable(const float *x, size_t n, size_t k, const uint16_t *
 }
 
 #if GK_X86
-/// Stores a [rows, 16] tile of sums (lanes = columns j0..j0+15, of which `cols` are real).
-GK_INLINE GK_AVX512 void store_tile512(const __m512 *acc, const int rows, float *y, size_t m, size_t j0,
-                                       size_t cols, const float *bias, int accumulate) {
-    __mmask16 mask = cols >= 16 ? 0xffff : gk_mask16(cols);
-    __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + j0) : _mm512_setzero_ps();
-    UNROLL
-    for (int r = 0; r < rows; r++) {
-        float *out = y + (size_t)r * m + j0;
-        __m512 v = _mm512_add_ps(acc[r], b);
-        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
-        _mm512_mask_storeu_ps(out, mask, v);
-    }
-}
-
 // ---- AVX-512 BF16: vdpbf16ps with a broadcast activation pair --------------------------------------------------
 
 GK_INLINE GK_AVX512_BF16 void tile_dpbf16(const uint16_t *xb, size_t kp, const uint16_t *pa, const int panels,
@@ -135,22 +109,6 @@ GK_INLINE GK_AVX512_BF16 void tile_dpbf16(const uint16_t *xb, size_t kp, const u
     store_tile512(a, rows, y, m, j0, cols < 16 ? cols : 16, bias, accumulate);
     if (panels == 2) store_tile512(b, rows, y, m, j0 + 16, cols - 16, bias, accumulate);
 }
-
-#define ROWS_SWITCH(CALL_WITH_ROWS)                                                                              \
-    switch (rows) {                                                                                              \
-        case 1: CALL_WITH_ROWS(1); break;                                                                        \
-        case 2: CALL_WITH_ROWS(2); break;                                                                        \
-        case 3: CALL_WITH_ROWS(3); break;                                                                        \
-        case 4: CALL_WITH_ROWS(4); break;                                                                        \
-        case 5: CALL_WITH_ROWS(5); break;                                                                        \
-        case 6: CALL_WITH_ROWS(6); break;                                                                        \
-        case 7: CALL_WITH_ROWS(7); break;                                                                        \
-        case 8: CALL_WITH_ROWS(8); break;                                                                        \
-        case 9: CALL_WITH_ROWS(9); break;                                                                        \
-        case 10: CALL_WITH_ROWS(10); break;                                                                      \
-        case 11: CALL_WITH_ROWS(11); break;                                                                      \
-        default: CALL_WITH_ROWS(12); break;                                                                      \
-    }
 
 GK_AVX512_BF16 static void panels_dpbf16(const uint16_t *xb, size_t n, size_t k, const uint16_t *packed,
                                          const float *bias, size_t m, size_t lo, size_t hi, float *y,
@@ -232,19 +190,6 @@ GK_AVX512 static void panels_fma512(const float *x, size_t n, size_t k, const ui
 // ---- AVX2: one panel as two halves of 8 columns, up to 4 rows per tile ---------------------------------------
 
 #define AVX2_TILE_ROWS 4
-
-GK_INLINE GK_AVX2 void store_half256(__m256 acc, float *out, size_t j, size_t cols, const float *bias,
-                                     int accumulate) {
-    if (cols >= 8) {
-        __m256 v = _mm256_add_ps(acc, bias ? _mm256_loadu_ps(bias + j) : _mm256_setzero_ps());
-        if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(out));
-        _mm256_storeu_ps(out, v);
-    } else {
-        float lanes[8];
-        _mm256_storeu_ps(lanes, acc);
-        for (size_t c = 0; c < cols; c++) put(out + c, lanes[c], bias, j + c, accumulate);
-    }
-}
 
 GK_INLINE GK_AVX2 void tile_fma256(const float *x, size_t k, const uint16_t *pa, const int rows, float *y,
                                    size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {

@@ -8,12 +8,7 @@
 #include "CKernels.h"
 #include "simd.h"
 
-#define PANEL 16
-#define MAX_TILE_ROWS 12
-#define UNROLL _Pragma("clang loop unroll(full)")
-#ifndef PREFETCH_BYTES
-#define PREFETCH_BYTES 2048
-#endif
+#include "panels.h"
 
 size_t gk_panels_f32_size(size_t m, size_t k) { return (m + PANEL - 1) / PANEL * PANEL * k; }
 
@@ -54,18 +49,6 @@ static void panels_f32_portable(const float *x, size_t n, size_t k, const float 
 }
 
 #if GK_X86
-GK_INLINE GK_AVX512 void store_tile(const __m512 *acc, const int rows, float *y, size_t m, size_t j0, size_t cols,
-                                    const float *bias, int accumulate) {
-    __mmask16 mask = cols >= 16 ? 0xffff : gk_mask16(cols);
-    __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + j0) : _mm512_setzero_ps();
-    UNROLL for (int r = 0; r < rows; r++) {
-        float *out = y + (size_t)r * m + j0;
-        __m512 v = _mm512_add_ps(acc[r], b);
-        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
-        _mm512_mask_storeu_ps(out, mask, v);
-    }
-}
-
 GK_INLINE GK_AVX512 void tile512(const float *x, size_t k, const float *pa, const int panels, const int rows,
                                  float *y, size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
     __m512 a[MAX_TILE_ROWS], b[MAX_TILE_ROWS];
@@ -84,25 +67,9 @@ GK_INLINE GK_AVX512 void tile512(const float *x, size_t k, const float *pa, cons
             if (panels == 2) b[r] = _mm512_fmadd_ps(wb, xv, b[r]);
         }
     }
-    store_tile(a, rows, y, m, j0, cols < 16 ? cols : 16, bias, accumulate);
-    if (panels == 2) store_tile(b, rows, y, m, j0 + 16, cols - 16, bias, accumulate);
+    store_tile512(a, rows, y, m, j0, cols < 16 ? cols : 16, bias, accumulate);
+    if (panels == 2) store_tile512(b, rows, y, m, j0 + 16, cols - 16, bias, accumulate);
 }
-
-#define ROWS_SWITCH(CALL)                                                                                        \
-    switch (rows) {                                                                                              \
-        case 1: CALL(1); break;                                                                                  \
-        case 2: CALL(2); break;                                                                                  \
-        case 3: CALL(3); break;                                                                                  \
-        case 4: CALL(4); break;                                                                                  \
-        case 5: CALL(5); break;                                                                                  \
-        case 6: CALL(6); break;                                                                                  \
-        case 7: CALL(7); break;                                                                                  \
-        case 8: CALL(8); break;                                                                                  \
-        case 9: CALL(9); break;                                                                                  \
-        case 10: CALL(10); break;                                                                                \
-        case 11: CALL(11); break;                                                                                \
-        default: CALL(12); break;                                                                                \
-    }
 
 GK_AVX512 static void panels_f32_avx512(const float *x, size_t n, size_t k, const float *packed,
                                         const float *bias, size_t m, size_t lo, size_t hi, float *y,
@@ -127,18 +94,6 @@ GK_AVX512 static void panels_f32_avx512(const float *x, size_t n, size_t k, cons
 
 #define AVX2_TILE_ROWS 6
 
-GK_INLINE GK_AVX2 void store_half(__m256 acc, float *out, size_t j, size_t cols, const float *bias, int accumulate) {
-    if (cols >= 8) {
-        __m256 v = _mm256_add_ps(acc, bias ? _mm256_loadu_ps(bias + j) : _mm256_setzero_ps());
-        if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(out));
-        _mm256_storeu_ps(out, v);
-    } else {
-        float lanes[8];
-        _mm256_storeu_ps(lanes, acc);
-        for (size_t c = 0; c < cols; c++) out[c] = (accumulate ? out[c] : 0) + lanes[c] + (bias ? bias[j + c] : 0);
-    }
-}
-
 GK_INLINE GK_AVX2 void tile256(const float *x, size_t k, const float *pa, const int rows, float *y, size_t m,
                                size_t j0, size_t cols, const float *bias, int accumulate) {
     __m256 lo[AVX2_TILE_ROWS], hi[AVX2_TILE_ROWS];
@@ -155,8 +110,8 @@ GK_INLINE GK_AVX2 void tile256(const float *x, size_t k, const float *pa, const 
     }
     UNROLL for (int r = 0; r < rows; r++) {
         float *out = y + (size_t)r * m + j0;
-        store_half(lo[r], out, j0, cols < 8 ? cols : 8, bias, accumulate);
-        if (cols > 8) store_half(hi[r], out + 8, j0 + 8, cols - 8, bias, accumulate);
+        store_half256(lo[r], out, j0, cols < 8 ? cols : 8, bias, accumulate);
+        if (cols > 8) store_half256(hi[r], out + 8, j0 + 8, cols - 8, bias, accumulate);
     }
 }
 

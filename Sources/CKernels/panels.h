@@ -1,0 +1,67 @@
+// Pieces shared by the bf16 (panels.c) and fp32 (panels_f32.c) panel kernels: the panel width, the tile sizes, the
+// row-count dispatch and the stores of a finished tile (bias, accumulation into y, masked tails).
+#ifndef GK_PANELS_H
+#define GK_PANELS_H
+#include "simd.h"
+
+#define PANEL 16
+// The row loops of a tile must be unrolled so the accumulators live in registers (rows is a constant after
+// inlining; without the hint clang keeps them on the stack and runs 2x slower).
+#define UNROLL _Pragma("clang loop unroll(full)")
+#define MAX_TILE_ROWS 12
+#ifndef PREFETCH_BYTES
+#define PREFETCH_BYTES 2048
+#endif
+
+/// Writes one output value: bias, accumulation into y, or both.
+static inline void put(float *out, float sum, const float *bias, size_t j, int accumulate) {
+    *out = (accumulate ? *out : 0) + sum + (bias ? bias[j] : 0);
+}
+
+#define ROWS_SWITCH(CALL_WITH_ROWS)                                                                              \
+    switch (rows) {                                                                                              \
+        case 1: CALL_WITH_ROWS(1); break;                                                                        \
+        case 2: CALL_WITH_ROWS(2); break;                                                                        \
+        case 3: CALL_WITH_ROWS(3); break;                                                                        \
+        case 4: CALL_WITH_ROWS(4); break;                                                                        \
+        case 5: CALL_WITH_ROWS(5); break;                                                                        \
+        case 6: CALL_WITH_ROWS(6); break;                                                                        \
+        case 7: CALL_WITH_ROWS(7); break;                                                                        \
+        case 8: CALL_WITH_ROWS(8); break;                                                                        \
+        case 9: CALL_WITH_ROWS(9); break;                                                                        \
+        case 10: CALL_WITH_ROWS(10); break;                                                                      \
+        case 11: CALL_WITH_ROWS(11); break;                                                                      \
+        default: CALL_WITH_ROWS(12); break;                                                                      \
+    }
+
+#if GK_X86
+/// Stores a [rows, 16] tile of sums (lanes = columns j0..j0+15, of which `cols` are real).
+GK_INLINE GK_AVX512 void store_tile512(const __m512 *acc, const int rows, float *y, size_t m, size_t j0,
+                                       size_t cols, const float *bias, int accumulate) {
+    __mmask16 mask = cols >= 16 ? 0xffff : gk_mask16(cols);
+    __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + j0) : _mm512_setzero_ps();
+    UNROLL
+    for (int r = 0; r < rows; r++) {
+        float *out = y + (size_t)r * m + j0;
+        __m512 v = _mm512_add_ps(acc[r], b);
+        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
+        _mm512_mask_storeu_ps(out, mask, v);
+    }
+}
+
+/// Stores 8 sums (lanes = columns j..j+7, of which `cols` are real).
+GK_INLINE GK_AVX2 void store_half256(__m256 acc, float *out, size_t j, size_t cols, const float *bias,
+                                     int accumulate) {
+    if (cols >= 8) {
+        __m256 v = _mm256_add_ps(acc, bias ? _mm256_loadu_ps(bias + j) : _mm256_setzero_ps());
+        if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(out));
+        _mm256_storeu_ps(out, v);
+    } else {
+        float lanes[8];
+        _mm256_storeu_ps(lanes, acc);
+        for (size_t c = 0; c < cols; c++) put(out + c, lanes[c], bias, j + c, accumulate);
+    }
+}
+#endif
+
+#endif
