@@ -35,6 +35,11 @@ void gk_pack_panels_f32_transposed(const float *wt, size_t m, size_t k, float *p
     }
 }
 
+void gk_panels_f32_row(const float *packed, size_t k, size_t row, float *out) {
+    const float *column = packed + row / PANEL * k * PANEL + row % PANEL;  // panel of `row`, its column in it
+    for (size_t i = 0; i < k; i++) out[i] = column[i * PANEL];
+}
+
 static void panels_f32_portable(const float *x, size_t n, size_t k, const float *packed, const float *bias,
                                 size_t m, size_t lo, size_t hi, float *y, int accumulate) {
     for (size_t r = 0; r < n; r++) {

@@ -62,8 +62,9 @@ extension GPTModel {
         var t = 0
         for row in rows {
             for (i, token) in row.tokens.enumerated() {
-                let e = tokenEmbedding + token * c, p = positionEmbedding + (row.startPosition + i) * c
-                for j in 0..<c { x[t * c + j] = e[j] + p[j] }
+                tokenEmbedding.copyRow(token, into: x + t * c)
+                let p = positionEmbedding + (row.startPosition + i) * c
+                for j in 0..<c { x[t * c + j] += p[j] }
                 t += 1
             }
         }

@@ -58,19 +58,25 @@ extension GPTModel {
         }
 
         let layers = try (0..<config.nLayer).map { try names_.layer($0, config: config, storage: storage) }
-        let tokenEmbedding = try storage.floats(names_.tokenEmbedding, shape: [config.vocabSize, c])
         let head: LinearWeight
         var headBias: UnsafePointer<Float>?
+        var tied = false
         if storage.contains(headName) {
             head = try storage.matrix(headName, shape: [headRows, c])
             if scheme == .book, case .classifier = task, storage.contains("out_head.bias") {
                 headBias = try storage.floats("out_head.bias", shape: [headRows])
             }
         } else if scheme == .huggingFaceLanguageModel {
-            head = storage.linear(tokenEmbedding, shape: [config.vocabSize, c])  // tied to wte (a bf16 copy if asked)
+            head = try storage.matrix(names_.tokenEmbedding, shape: [config.vocabSize, c])  // tied to wte
+            tied = true
         } else {
             throw GPTError.missingTensor(file: file, tensor: headName)
         }
+        // fp32 panels of a tied head hold wte exactly, so they serve the embedding lookups too and the model holds
+        // wte (155 MB for GPT-2) once. bf16 panels are rounded: lookups then read an fp32 copy.
+        let tokenEmbedding = tied && !head.isBF16 ? head : LinearWeight(
+            f32: try storage.floats(names_.tokenEmbedding, shape: [config.vocabSize, c]),
+            outFeatures: config.vocabSize, inFeatures: c)
         let source = storage.source
         let parameters = source.tensorNames.filter { !names_.isBuffer($0) }
             .reduce(0) { $0 + (source.shape(of: $1) ?? []).reduce(1, *) }

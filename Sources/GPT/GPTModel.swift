@@ -54,7 +54,8 @@ public final class GPTModel {
     public let scheme: NamingScheme
     public let summary: FileSummary
     let storage: WeightStorage
-    let tokenEmbedding: UnsafePointer<Float>     // [V, C]
+    /// [V, C]: the tied head itself when its panels are fp32 (one copy of wte), else fp32 rows.
+    let tokenEmbedding: LinearWeight
     let positionEmbedding: UnsafePointer<Float>  // [P, C]
     let layers: [Layer]
     let finalGain, finalBias: UnsafePointer<Float>  // [C]
@@ -78,7 +79,7 @@ public final class GPTModel {
     }
 
     init(config: GPTConfig, task: Task, scheme: NamingScheme, summary: FileSummary, storage: WeightStorage,
-         tokenEmbedding: UnsafePointer<Float>, positionEmbedding: UnsafePointer<Float>, layers: [Layer],
+         tokenEmbedding: LinearWeight, positionEmbedding: UnsafePointer<Float>, layers: [Layer],
          finalGain: UnsafePointer<Float>, finalBias: UnsafePointer<Float>, head: LinearWeight,
          headBias: UnsafePointer<Float>?) {
         self.config = config; self.task = task; self.scheme = scheme; self.summary = summary; self.storage = storage

@@ -1,8 +1,11 @@
 import Kernels
 
-/// Owns the memory behind a model's weights: the mapped file (fp32 vectors and embeddings that are already dense and
-/// row-major are used in place) and buffers made at load time (the matrices of linear layers packed in panels, fp32
-/// or bf16; F16/BF16 conversions, strided `.pth` views gathered into contiguous rows). Immutable once loaded.
+/// Owns the memory behind a model's weights: buffers made at load time (the matrices of linear layers packed in
+/// panels, fp32 or bf16; vectors and embeddings as fp32 rows). Immutable once loaded.
+///
+/// Every tensor is copied out of the mapped file, and the file's pages of it are released right after: no page of
+/// the mapping stays in use, so the weights are resident once. (Vectors were once read in place; each bias read then
+/// kept megabytes of its neighbours resident, since the kernel maps file pages around a fault in large blocks.)
 final class WeightStorage {
     let source: TensorSource
     /// How the matrices of linear layers are held (`matrix`); vectors and embeddings stay fp32.
@@ -27,27 +30,27 @@ final class WeightStorage {
     /// The panels are a copy, so the file's pages of the tensor are released afterwards.
     func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
         defer { source.releasePages(name) }
-        if transposed, try self.shape(name) == [shape[1], shape[0]], let inPlace = source.inPlaceFloats(name) {
-            // Packed straight from the stored [in, out] layout: no transposed copy in between.
-            return pack(inPlace, shape: shape, transposed: true)
+        let stored = transposed ? [shape[1], shape[0]] : shape
+        if try self.shape(name) == stored, let inPlace = source.inPlaceFloats(name) {
+            // Packed straight from the mapped file (a Conv1D's [in, out] too): no fp32 copy in between.
+            return pack(inPlace, shape: shape, transposed: transposed)
         }
-        return linear(try floats(name, shape: shape, transposed: transposed), shape: shape, releasing: true)
+        return packed(freeing: try floats(name, shape: shape, transposed: transposed), shape: shape)
     }
 
     /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`.
     func concatenatedMatrix(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight {
         let rows = parts.reduce(0) { $0 + $1.shape[0] }
-        return linear(try concatenated(parts), shape: [rows, parts[0].shape[1]], releasing: true)
+        return packed(freeing: try concatenated(parts), shape: [rows, parts[0].shape[1]])
     }
 
-    /// fp32 [out, in] values as a LinearWeight in `format`. With `releasing`, the packed copy frees the buffer it
-    /// came from if this storage made it (nothing else may use it then).
-    func linear(_ values: UnsafePointer<Float>, shape: [Int], releasing: Bool = false) -> LinearWeight {
+    /// A LinearWeight in `format` from fp32 [out, in] values this storage made (`floats`, `concatenated`), which
+    /// are freed once packed.
+    private func packed(freeing values: UnsafePointer<Float>, shape: [Int]) -> LinearWeight {
         let weight = pack(values, shape: shape, transposed: false)
-        if releasing, let index = owned.firstIndex(of: UnsafeMutableRawPointer(mutating: values)) {
-            owned.remove(at: index).deallocate()
-            ownedBytes -= shape[0] * shape[1] * 4
-        }
+        let index = owned.firstIndex(of: UnsafeMutableRawPointer(mutating: values))!
+        owned.remove(at: index).deallocate()
+        ownedBytes -= shape[0] * shape[1] * 4
         return weight
     }
 
@@ -80,7 +83,8 @@ final class WeightStorage {
         return shape
     }
 
-    /// The tensor as fp32 with the given shape; `transposed` reads a stored [in, out] matrix (Conv1D) into [out, in].
+    /// A copy of the tensor as fp32 with the given shape; `transposed` reads a stored [in, out] matrix (Conv1D) into
+    /// [out, in].
     func floats(_ name: String, shape expected: [Int], transposed: Bool = false) throws -> UnsafePointer<Float> {
         let stored = transposed ? [expected[1], expected[0]] : expected
         let shape = try shape(name)
@@ -88,7 +92,6 @@ final class WeightStorage {
             throw GPTError.wrongShape(file: fileName, tensor: name, shape: shape, expected: stored)
         }
         let count = shape.reduce(1, *)
-        if !transposed, let inPlace = source.inPlaceFloats(name) { return inPlace }
         let out = allocate(count)
         // The file's pages of a tensor copied here are no longer needed (see `TensorSource.releasePages`).
         defer { source.releasePages(name) }

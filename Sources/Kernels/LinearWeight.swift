@@ -36,6 +36,17 @@ public struct LinearWeight: @unchecked Sendable {
         return false
     }
 
+    /// Row m of the matrix (the K weights of output m) as fp32: how a head tied to the token embedding serves the
+    /// embedding lookups, so the model holds that table once. bf16 panels are rounded and give no exact row.
+    public func copyRow(_ m: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition((0..<outFeatures).contains(m), "row \(m) of a matrix with \(outFeatures) rows")
+        switch storage {
+        case .f32(let rows): out.update(from: rows + m * inFeatures, count: inFeatures)
+        case .f32Panels(let panels): gk_panels_f32_row(panels, inFeatures, m, out)
+        case .bf16Panels: preconditionFailure("bf16 panels hold rounded weights; read rows from an fp32 copy")
+        }
+    }
+
     /// Bytes of the matrix as stored (panels are padded to 16 columns, bf16 panels to an even K).
     public var byteCount: Int {
         switch storage {

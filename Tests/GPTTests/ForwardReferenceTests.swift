@@ -33,6 +33,17 @@ final class ForwardReferenceTests: XCTestCase {
         try checkLogits("hf-lm-a"); try checkGreedy("hf-lm-a")
     }
 
+    func testATiedFP32HeadServesTheEmbeddingLookupsSoWTEIsHeldOnce() throws {
+        let tied = try Reference.load(Reference.model("hf-lm-a"))
+        let c = tied.config.nEmbd
+        // Beyond the matrices: the position embedding and the vectors, but no fp32 copy of wte.
+        XCTAssertLessThan(tied.storage.ownedBytes - tied.weightBytesPerStep, 4 * tied.config.vocabSize * c)
+        // bf16 panels are rounded, so a bf16 model keeps an exact fp32 copy of wte for the lookups.
+        let bf16 = try GPTModel.load(from: Reference.fixtures.appendingPathComponent(Reference.model("hf-lm-a").path),
+                                     weights: .bf16)
+        XCTAssertGreaterThan(bf16.storage.ownedBytes - bf16.weightBytesPerStep, 4 * bf16.config.vocabSize * c)
+    }
+
     func testHuggingFaceUntiedLanguageModelShapeBMatchesTransformers() throws {
         try checkLogits("hf-lm-b"); try checkGreedy("hf-lm-b")
     }

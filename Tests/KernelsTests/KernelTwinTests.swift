@@ -133,6 +133,24 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
+    /// A tied head's fp32 panels serve the token embedding lookups: every row must come back exactly.
+    func testEveryRowReadBackFromF32PanelsEqualsTheRowPacked() {
+        let m = 37, k = 9
+        let w = random(m * k)
+        withF32Panels(w, m: m, k: k) { weight in
+            var row = [Float](repeating: .nan, count: k)
+            for j in 0..<m {
+                weight.copyRow(j, into: &row)
+                XCTAssertEqual(row, Array(w[j * k..<(j + 1) * k]), "row \(j)")
+            }
+        }
+        w.withUnsafeBufferPointer { rows in
+            var row = [Float](repeating: .nan, count: k)
+            LinearWeight(f32: rows.baseAddress!, outFeatures: m, inFeatures: k).copyRow(m - 1, into: &row)
+            XCTAssertEqual(row, Array(w[(m - 1) * k..<m * k]))
+        }
+    }
+
     /// A Conv1D weight ([in, out]) packs to the same panels as its transpose does.
     func testPanelsFromTransposedWeightsEqualPanelsFromRows() {
         let m = 37, k = 9

@@ -79,6 +79,8 @@ size_t gk_panels_f32_size(size_t m, size_t k);
 void gk_pack_panels_f32(const float *w, size_t m, size_t k, float *packed);
 /// The same from W stored transposed, [k, m] (a Conv1D weight): each panel row is 16 contiguous floats of it.
 void gk_pack_panels_f32_transposed(const float *wt, size_t m, size_t k, float *packed);
+/// Row `row` of W (the k weights of output `row`) read back out of fp32 panels into `out`.
+void gk_panels_f32_row(const float *packed, size_t k, size_t row, float *out);
 /// Linear layer over output columns [lo, hi) (lo a multiple of 16) with panel-packed fp32 weights:
 ///   y[r, j] = (accumulate ? y[r, j] : 0) + bias[j] + sum_i x[r, i] W[j, i], for r < n. Any n.
 void gk_linear_panels_f32(const float *x, size_t n, size_t k, const float *packed, const float *bias, size_t m,
