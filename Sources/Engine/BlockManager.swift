@@ -7,8 +7,8 @@
 ///
 /// Sharing rules: a full block never changes again and is shared by reference. A partially filled block is never
 /// shared, because its owner keeps writing into it; a new sequence whose prompt agrees with part of one gets a copy
-/// (`PrefixMatch.copy`). Unreferenced cached blocks stay in the index until the pool runs out, then the least
-/// recently used is evicted, deepest blocks first.
+/// (`PrefixMatch.copy`). Unreferenced cached blocks stay in the index until the pool runs out, then partial blocks
+/// are evicted first, then the least recently used full blocks, deepest first.
 ///
 /// Threading: not thread-safe; owned by the scheduler's thread. Complexity: lookups are O(prompt blocks); eviction
 /// scans the pool (a few hundred blocks), which is nothing next to a forward pass.
@@ -114,7 +114,7 @@ public final class BlockManager {
             refreshCounts()
             return block
         }
-        guard let victim = leastRecentlyUsedUnreferenced(except: keeping) else { return nil }
+        guard let victim = evictionVictim(except: keeping) else { return nil }
         forget(victim)
         statistics.evictions += 1
         refCount[victim] = 1
@@ -201,10 +201,20 @@ public final class BlockManager {
         }
     }
 
-    private func leastRecentlyUsedUnreferenced(except kept: Int?) -> Int? {
-        var best: Int?
-        for block in keyOf.keys where refCount[block] == 0 && block != kept {
-            if best == nil || lastUse[block] < lastUse[best!] { best = block }
+    /// The unreferenced cached block to evict: the least recently used partial block if any, else the least
+    /// recently used full block. Every keystroke leaves a partial block behind (the superseded request's, once the
+    /// next one has copied it), and losing one costs at most `blockSize - 1` positions of recompute; a full block of
+    /// an idle document costs itself and everything after it. Plain LRU let a few seconds of typing evict the
+    /// documents an editor returns to.
+    private func evictionVictim(except kept: Int?) -> Int? {
+        var best: Int?, bestIsPartial = false
+        for (block, key) in keyOf where refCount[block] == 0 && block != kept {
+            let isPartial = key.tokens.count < blockSize
+            if best == nil || (isPartial && !bestIsPartial)
+                || (isPartial == bestIsPartial && lastUse[block] < lastUse[best!]) {
+                best = block
+                bestIsPartial = isPartial
+            }
         }
         return best
     }

@@ -68,6 +68,19 @@ final class BlockManagerTests: XCTestCase {
         XCTAssertEqual(manager.match([1, 2, 3]).reusedTokens, 0)
     }
 
+    func testPartialBlocksAreEvictedBeforeOlderFullBlocks() {
+        let manager = BlockManager(blockSize: 2, capacity: 4)
+        let idle = run(manager, [1, 2, 3, 4])  // an idle document: two full blocks, the oldest in the cache
+        manager.release(idle.table)
+        let typed = run(manager, [5, 6, 7])  // a document being typed: a full block and a partial one
+        manager.release(typed.table)
+        // One new block must take the partial block, although the idle document's blocks are older.
+        let block = manager.allocate()
+        XCTAssertEqual(block, typed.table[1])
+        XCTAssertEqual(manager.match([1, 2, 3, 4]).reusedTokens, 4)
+        XCTAssertEqual(manager.match([5, 6, 7]).reusedTokens, 2)
+    }
+
     func testAllocationFailsWhenEveryBlockIsReferenced() {
         let manager = BlockManager(blockSize: 2, capacity: 2)
         let held = run(manager, [1, 2, 3])
