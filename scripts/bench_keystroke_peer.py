@@ -24,8 +24,9 @@ from pathlib import Path
 
 
 def sources(count, chars):
+    """The first `chars` characters of `count` stdlib modules long enough to type on from there."""
     files = sorted(p for p in Path("/usr/lib/python3.11").glob("*.py") if p.stat().st_size > 4 * chars)
-    return [p.read_text(encoding="utf-8", errors="replace")[: chars + 400] for p in files[:count]]
+    return [p.read_text(encoding="utf-8", errors="replace")[:chars] for p in files[:count]]
 
 
 class LSPServer:
@@ -162,7 +163,7 @@ def main():
     ap.add_argument("--prompt-chars", type=int, default=790, help="opening length in characters (~256 tokens)")
     ap.add_argument("--char-ms", type=float, default=80)
     args = ap.parse_args()
-    texts = sources(max(args.clients), args.prompt_chars)
+    texts = sources(max(args.clients), args.prompt_chars + args.keys)
     servers = []
     if args.gptls:
         servers.append((f"gptls {args.weights}", lambda: LSPServer(args.gptls, args.model, args.weights)))
