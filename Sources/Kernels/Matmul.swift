@@ -11,8 +11,9 @@ import CKernels
 /// (and GELU, when asked) is applied by the thread that computed those columns, while they are in cache.
 /// Threading rule: the calls are synchronous; any number may run at once on different outputs.
 public enum Matmul {
-    /// Rows up to this count use the own kernel with fp32 weights; above it sgemm. Measured with `gptls bench`.
-    public static var smallRowLimit = 8
+    /// Rows up to this count use the own kernel with row-major fp32 weights; above it sgemm. (The model's weights
+    /// are all panels; row-major weights come only through the generic entry point.)
+    static let smallRowLimit = 8
     /// Threads for our own kernels (the machine has 2 cores).
     public static var threads = 2
 

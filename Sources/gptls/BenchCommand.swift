@@ -18,7 +18,6 @@ struct BenchCommand: ParsableCommand {
     var model: String
     @Option(help: "Runs per figure; the median is reported.") var runs = 5
     @Option(help: "Decode steps per run.") var steps = 16
-    @Option(help: "Rows up to which our own small-N kernel is used instead of sgemm (fp32 weights).") var smallRows: Int?
     @Option(parsing: .upToNextOption, help: "Prompt lengths to measure prefill for (0: none).") var prompts = [128, 512]
     @Option(parsing: .upToNextOption, help: "Batch sizes to measure decode for (0: none).") var batches = [1, 4, 8, 16]
     @Option(help: "How to hold the matrices of linear layers: f32 or bf16.") var weights: WeightFormat = .f32
@@ -62,7 +61,6 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "gptls.bench", factory: { label in StreamLogHandler.standardError(label: label) })
-        if let smallRows { Matmul.smallRowLimit = smallRows }
         if let simd {
             guard let path = SIMDPath.named(simd) else { throw ValidationError("unknown SIMD path \(simd)") }
             SIMDPath.limit(to: path)
