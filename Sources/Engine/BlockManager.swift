@@ -207,16 +207,9 @@ public final class BlockManager {
     /// an idle document costs itself and everything after it. Plain LRU let a few seconds of typing evict the
     /// documents an editor returns to.
     private func evictionVictim(except kept: Int?) -> Int? {
-        var best: Int?, bestIsPartial = false
-        for (block, key) in keyOf where refCount[block] == 0 && block != kept {
-            let isPartial = key.tokens.count < blockSize
-            if best == nil || (isPartial && !bestIsPartial)
-                || (isPartial == bestIsPartial && lastUse[block] < lastUse[best!]) {
-                best = block
-                bestIsPartial = isPartial
-            }
-        }
-        return best
+        // Partial blocks (0) before full ones (1), then least recently used.
+        func rank(_ block: Int) -> (Int, UInt64) { (keyOf[block]!.tokens.count < blockSize ? 0 : 1, lastUse[block]) }
+        return keyOf.keys.lazy.filter { self.refCount[$0] == 0 && $0 != kept }.min { rank($0) < rank($1) }
     }
 
     private func refreshCounts() {
