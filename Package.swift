@@ -37,14 +37,20 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: vectorised),
         .target(name: "GPT", dependencies: ["Kernels"], swiftSettings: optimised),
-        .target(name: "Engine", dependencies: ["GPT", "Tokenizer", .product(name: "Logging", package: "swift-log")]),
+        // The scheduler: jobs, paged KV blocks with a prefix index, step planning, over any `StepModel`.
+        .target(name: "Engine", dependencies: ["GPT"]),
+
+        // The backend seam: what the language server asks of a model (no engine, no HTTP, no wire)...
+        .target(name: "Tasks"),
+        // ...and the backend that runs the models in this process: prompts, token healing, model loading.
+        .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Tokenizer"]),
 
         // The product.
         .target(name: "LanguageServer", dependencies: [
-            "JSONRPC", "Engine", .product(name: "Logging", package: "swift-log"),
+            "JSONRPC", "Tasks", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "gptls", dependencies: [
-            "LanguageServer", "Engine", "GPT", "Tokenizer", "JSON",
+            "LanguageServer", "LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer", "JSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -58,7 +64,8 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "GPT"]),
+        .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Tasks", "LocalBackend", "GPT"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSONRPC", "JSON"]),
     ],
     swiftLanguageModes: [.v5]

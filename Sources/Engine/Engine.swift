@@ -107,6 +107,9 @@ public final class Engine: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Width of one output row of model `index`: its vocabulary, or a classifier's labels.
+    public func outputWidth(ofModel index: Int) -> Int { models[index].outputWidth }
+
     /// Cache and throughput figures, as of the end of the last step.
     public var statistics: EngineStatistics {
         condition.lock()

@@ -1,4 +1,4 @@
-import Engine
+import Tasks
 
 /// How much an inline completion may span.
 public enum CompletionMode: String, Sendable, CaseIterable {

@@ -1,7 +1,7 @@
 import Dispatch
-import Engine
 import JSON
 import JSONRPC
+import Tasks
 
 extension Server {
     /// `textDocument/inlineCompletion` (LSP 3.18): ghost text at the cursor.
@@ -38,7 +38,7 @@ extension Server {
             let params = try LSPParams.object(params, method)
             let document = try document(params, method)
             let position = try LSPParams.position(params["position"], "\(method): position")
-            let assistant = try models.assistant()
+            let backend = try models.backend()
             let offset = document.offset(of: position, encoding: encoding)
             let cursor = document.position(of: offset, encoding: encoding)
             let lineStart = document.offset(of: Position(line: cursor.line, character: 0), encoding: encoding)
@@ -47,13 +47,13 @@ extension Server {
             let rules = CompletionRules(mode: settings.completionMode,
                                         linePrefix: String(decoding: bytes[lineStart..<offset], as: UTF8.self),
                                         lineSuffix: String(decoding: bytes[offset..<lineEnd], as: UTF8.self))
-            let request = CompletionRequest(
+            let task = CompletionTask(
                 documentKey: document.uri, prefix: String(decoding: bytes[..<offset], as: UTF8.self),
                 maxTokens: settings.maxTokens, temperature: settings.temperature,
                 deadline: .now() + .milliseconds(settings.deadlineMs),
                 stop: { rules.cut($0) != nil })
             let range = Range(start: cursor, end: cursor)
-            let handle = assistant.complete(request) { [weak self] outcome in
+            let handle = backend.complete(task) { [weak self] outcome in
                 self?.finish(id, outcome.map { completion in
                     result(rules.finish(completion.text), range, Server.json(completion.metrics))
                 }.mapError(Server.responseError))
@@ -63,7 +63,7 @@ extension Server {
     }
 
     /// The `metrics` object every task result carries.
-    static func json(_ metrics: JobMetrics) -> JSONValue {
+    static func json(_ metrics: TaskMetrics) -> JSONValue {
         [
             "promptTokens": .int(metrics.promptTokens),
             "reusedTokens": .int(metrics.reusedTokens),
@@ -76,7 +76,7 @@ extension Server {
     }
 
     /// How an engine failure reaches the client.
-    static func responseError(_ error: EngineError) -> ResponseError {
+    static func responseError(_ error: TaskError) -> ResponseError {
         switch error {
         case .cancelled: return ResponseError(.requestCancelled, error.description)
         case .superseded: return ResponseError(.serverCancelled, error.description)

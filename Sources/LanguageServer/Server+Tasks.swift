@@ -1,6 +1,6 @@
-import Engine
 import JSON
 import JSONRPC
+import Tasks
 
 /// The commands of `workspace/executeCommand`, offered through code actions to clients without a gptls plugin.
 enum Command: String, CaseIterable {
@@ -14,12 +14,12 @@ extension Server {
         run(id, "gptls/summarize") {
             let params = try LSPParams.object(params, "gptls/summarize")
             let text = try selectedText(params, "gptls/summarize")
-            let assistant = try models.assistant()
+            let backend = try models.backend()
             let progress = params["workDoneToken"].flatMap { token in
                 token.string != nil || token.int != nil ? token : nil
             }
             if let progress { beginProgress(progress, title: "Summarizing") }
-            let handle = assistant.summarize(text, maxTokens: settings.summaryMaxTokens, progress: { [weak self] done, total in
+            let handle = backend.summarize(SummaryTask(text: text, maxTokens: settings.summaryMaxTokens), progress: { [weak self] done, total in
                 guard let self, let progress else { return }
                 self.reportProgress(progress, done: done, total: total)
             }) { [weak self] outcome in
@@ -46,8 +46,8 @@ extension Server {
                 }
                 labels = list
             }
-            let assistant = try models.assistant()
-            let handle = assistant.classify(text, labels: labels) { [weak self] outcome in
+            let backend = try models.backend()
+            let handle = backend.classify(ClassificationTask(text: text, labels: labels)) { [weak self] outcome in
                 guard let self else { return }
                 if announce, case .success(let result) = outcome {
                     let percent = Int((result.scores.first?.probability ?? 0) * 100)

@@ -1,5 +1,5 @@
 import Dispatch
-import Engine
+import Tasks
 import Foundation
 import JSON
 import JSONRPC
@@ -37,7 +37,7 @@ public final class Server: @unchecked Sendable {
     var encoding = PositionEncoding.utf16
     var documents: [String: TextDocument] = [:]
     var settings: Settings
-    var models: ModelProvider
+    var models: BackendProvider
     var pending: [RequestID: PendingRequest] = [:]
     private var parentWatch: DispatchSourceTimer?
     private var serverInitiatedRequests: Int64 = 0
@@ -49,7 +49,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// A server that writes its messages with `send` and reports how it ended with `onTermination`.
-    public init(settings: Settings = Settings(), models: ModelProvider,
+    public init(settings: Settings = Settings(), models: BackendProvider,
                 logger: Logger = Logger(label: "gptls.server"),
                 send: @escaping @Sendable (Message) -> Void,
                 onTermination: @escaping @Sendable (Termination) -> Void) {

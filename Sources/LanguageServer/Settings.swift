@@ -1,6 +1,6 @@
-import Engine
 import JSON
 import JSONRPC
+import Tasks
 
 /// The user's configuration: `initializationOptions` or `workspace/didChangeConfiguration` settings.
 ///
@@ -19,7 +19,7 @@ public struct Settings: Equatable, Sendable {
     /// Reuse cached prompt prefixes; false only to measure what the cache saves.
     public var prefixCache = true
     /// How the models' matrices are held: f32, or bf16 (half the memory traffic, faster; logits differ slightly).
-    public var weights = WeightFormat.f32
+    public var weights = WeightPrecision.f32
 
     public init() {}
 
@@ -57,7 +57,7 @@ public struct Settings: Equatable, Sendable {
             case "deadlineMs": next.deadlineMs = try Settings.integer(value, key, 10...60000)
             case "cacheBudgetMB": next.cacheBudgetMB = try Settings.integer(value, key, 1...65536)
             case "weights":
-                guard let text = value.string, let format = WeightFormat(rawValue: text) else {
+                guard let text = value.string, let format = WeightPrecision(rawValue: text) else {
                     throw Settings.bad(key, "\"f32\" or \"bf16\"", value)
                 }
                 next.weights = format

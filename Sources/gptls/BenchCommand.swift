@@ -1,6 +1,6 @@
 import ArgumentParser
 import Dispatch
-import Engine
+import LocalBackend
 import Foundation
 import GPT
 import Kernels

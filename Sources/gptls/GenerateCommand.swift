@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Engine
+import LocalBackend
 import GPT
 import Logging
 import Tokenizer

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Engine
+import LocalBackend
 import Foundation
 import GPT
 

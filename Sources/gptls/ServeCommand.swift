@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import JSONRPC
-import Engine
 import LanguageServer
+import LocalBackend
+import Tasks
 import Logging
 
 /// `gptls serve` (also the default): the language server on stdin/stdout.
@@ -25,7 +26,7 @@ struct ServeCommand: ParsableCommand {
     var kvCacheMB: Int?
 
     @Option(help: "How to hold the models' matrices: f32, or bf16 (faster, logits differ slightly). Also a setting.")
-    var weights: WeightFormat?
+    var weights: WeightPrecision?
 
     @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (to measure what the cache saves).")
     var noPrefixCache = false
@@ -42,12 +43,8 @@ struct ServeCommand: ParsableCommand {
         if let weights { settings.weights = weights }
         let connection = Connection.standardIO()
         let heads = heads
-        let loader: ModelProvider.Loader = { selection in
-            var selection = selection
-            selection.heads = heads
-            return try ModelLoader.assistant(selection)
-        }
-        let server = Server(settings: settings, models: ModelProvider(loader: loader),
+        let server = Server(settings: settings,
+                            models: BackendProvider { try ModelLoader.backend($0, heads: heads) },
                             send: { connection.send($0) },
                             onTermination: { termination in
                                 connection.flush()

@@ -1,8 +1,9 @@
 import Dispatch
-import GPT
 import XCTest
 @testable import Engine
 
+/// Scheduling rules of the engine, over a scripted model (see `ScriptedStepModel`): the cache, supersede, cancel,
+/// admission and fairness, without weights. `GPTStepModelTests` runs the engine on a real model.
 final class EngineTests: XCTestCase {
     private let prompt = Array(1000..<1100)  // 100 tokens
 
@@ -16,8 +17,16 @@ final class EngineTests: XCTestCase {
         Job(priority: priority, prompt: prompt, maxTokens: tokens)
     }
 
+    /// A job that holds the engine thread in its first step until `hold.release()`, then stops.
+    private func holder(_ hold: StepHold, tokens: Int = 2) -> Job {
+        var job = generate(prompt, tokens: tokens)
+        job.decode = { _ in "" }
+        job.stopText = hold.rule(stop: true)
+        return job
+    }
+
     func testAppendingOneTokenToACachedPromptComputesOnlyThatToken() throws {
-        let engine = try TestModel.engine()
+        let engine = TestEngine.make().engine
         let first = try run(engine, generate(prompt))
         XCTAssertEqual(first.metrics.computedTokens, 100)
         let second = try run(engine, generate(prompt + [42]))
@@ -26,42 +35,46 @@ final class EngineTests: XCTestCase {
     }
 
     func testAnEditInTheMiddleRecomputesFromTheFirstChangedToken() throws {
-        let engine = try TestModel.engine()
+        let (engine, model) = TestEngine.make()
         _ = try run(engine, generate(prompt))
         var edited = prompt
         edited[37] = 7
         let result = try run(engine, generate(edited))
         XCTAssertEqual(result.metrics.reusedTokens, 37)
         XCTAssertEqual(result.metrics.computedTokens, 63)
+        XCTAssertEqual(result.tokens, model.greedy(edited, tokens: 8), "stale blocks were read after the edit")
     }
 
-    func testCachedAndUncachedRunsGiveIdenticalTokens() throws {
-        let cold = try run(try TestModel.engine(), generate(prompt + [5, 6, 7], tokens: 16))
-        let engine = try TestModel.engine()
+    func testCachedAndUncachedRunsGiveTheModelsOwnTokens() throws {
+        let cold = try run(TestEngine.make().engine, generate(prompt + [5, 6, 7], tokens: 16))
+        let (engine, model) = TestEngine.make()
         _ = try run(engine, generate(prompt))
         let warm = try run(engine, generate(prompt + [5, 6, 7], tokens: 16))
         XCTAssertEqual(warm.metrics.computedTokens, 3)
+        XCTAssertEqual(cold.tokens, model.greedy(prompt + [5, 6, 7], tokens: 16))
         XCTAssertEqual(warm.tokens, cold.tokens)
         XCTAssertEqual(warm.logprobs.count, 16)
-        for (a, b) in zip(warm.logprobs, cold.logprobs) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
-    func testBatchedAndOneAtATimeRunsGiveIdenticalGreedyTokens() throws {
+    func testConcurrentJobsAreBatchedAndEachGetsItsOwnTokens() throws {
         let prompts = (0..<6).map { i in Array((2000 + i * 50)..<(2000 + i * 50 + 20 + i * 7)) }
-        let alone = try prompts.map { try run(try TestModel.engine(), generate($0, tokens: 12)).tokens }
-        let engine = try TestModel.engine()
+        let (engine, model) = TestEngine.make()
+        let hold = StepHold()
         let outcomes = Outcomes()
+        try engine.submit(holder(hold), onFinish: outcomes.callback(100))
+        hold.waitUntilHeld()
         for (i, prompt) in prompts.enumerated() {
             try engine.submit(generate(prompt, tokens: 12), onFinish: outcomes.callback(i))
         }
+        hold.release()
         for i in prompts.indices {
-            XCTAssertEqual(try XCTUnwrap(outcomes.wait(i)).get().tokens, alone[i], "prompt \(i)")
+            XCTAssertEqual(try XCTUnwrap(outcomes.wait(i)).get().tokens, model.greedy(prompts[i], tokens: 12), "prompt \(i)")
         }
         XCTAssertLessThan(engine.statistics.steps, prompts.count * 12, "the jobs were not batched")
     }
 
     func testEvictionKeepsTheCacheWithinItsBudget() throws {
-        let engine = try TestModel.engine(blocks: 12)
+        let engine = TestEngine.make(blocks: 12).engine
         for i in 0..<10 {
             _ = try run(engine, generate(Array((i * 100)..<(i * 100 + 60)), tokens: 4))
             let cache = engine.statistics.caches[0]
@@ -72,64 +85,64 @@ final class EngineTests: XCTestCase {
     }
 
     func testARequestLargerThanTheCacheIsRefusedUpFront() throws {
-        let engine = try TestModel.engine(blocks: 2)
+        let engine = TestEngine.make(blocks: 2).engine
         XCTAssertThrowsError(try engine.submit(generate(prompt), onFinish: { _ in })) { error in
             XCTAssertEqual(error as? EngineError, .tooLargeForCache(blocksNeeded: 7, capacity: 2))
         }
     }
 
     func testAPromptLongerThanTheContextIsRefused() throws {
-        let engine = try TestModel.engine()
+        let engine = TestEngine.make().engine
         XCTAssertThrowsError(try engine.submit(generate(Array(repeating: 1, count: 300)), onFinish: { _ in })) { error in
             XCTAssertEqual(error as? EngineError, .promptTooLong(tokens: 300, context: 256))
         }
     }
 
     func testAdmissionIsBoundedAndSaysBusy() throws {
-        let model = try TestModel.load()
-        var options = Engine.Options()
-        options.maximumJobs = 2
-        let engine = Engine(models: [GPTStepModel(model: model, cacheBytes: 1 << 22)], options: options)
+        let engine = TestEngine.make(maximumJobs: 2).engine
+        let hold = StepHold()
         let outcomes = Outcomes()
-        try engine.submit(generate(prompt, tokens: 50), onFinish: outcomes.callback(0))
-        try engine.submit(generate(prompt, tokens: 50), onFinish: outcomes.callback(1))
+        try engine.submit(holder(hold), onFinish: outcomes.callback(0))
+        hold.waitUntilHeld()
+        try engine.submit(generate(prompt), onFinish: outcomes.callback(1))
         XCTAssertThrowsError(try engine.submit(generate(prompt), onFinish: { _ in })) { error in
             XCTAssertEqual(error as? EngineError, .busy(queued: 2, limit: 2))
         }
-        _ = outcomes.wait(0)
-        _ = outcomes.wait(1)
+        hold.release()
+        XCTAssertNotNil(try outcomes.wait(1)?.get())
+        XCTAssertNoThrow(try run(engine, generate(prompt)), "a finished job must free its place")
     }
 
     func testANewJobWithTheSameKeySupersedesTheOldOne() throws {
-        let engine = try TestModel.engine()
+        let engine = TestEngine.make().engine
+        let hold = StepHold()
         let outcomes = Outcomes()
-        var first = generate(prompt, tokens: 200)
+        var first = generate(prompt, tokens: 100)
         first.supersedeKey = "file:///a.py"
+        first.decode = { _ in "" }
+        first.stopText = hold.rule(stop: false)
         var second = generate(prompt + [1], tokens: 4)
         second.supersedeKey = "file:///a.py"
         try engine.submit(first, onFinish: outcomes.callback(0))
+        hold.waitUntilHeld()
         try engine.submit(second, onFinish: outcomes.callback(1))
+        hold.release()
         guard case .failure(.superseded) = outcomes.wait(0) else { return XCTFail("the first job was not superseded") }
         XCTAssertEqual(try XCTUnwrap(outcomes.wait(1)).get().tokens.count, 4)
     }
 
     func testOfSeveralArrivalsWithOneKeyDuringAStepOnlyTheNewestIsAdmitted() throws {
-        let engine = try TestModel.engine()
+        let engine = TestEngine.make().engine
         let outcomes = Outcomes()
-        // Hold the engine thread inside a step (the stop rule runs there) while three keystrokes arrive.
-        let inStep = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        var holder = generate(prompt, tokens: 2)
-        holder.decode = { _ in "" }
-        holder.stopText = { _ in inStep.signal(); release.wait(); return true }
-        try engine.submit(holder, onFinish: outcomes.callback(0))
-        inStep.wait()
+        let hold = StepHold()
+        try engine.submit(holder(hold), onFinish: outcomes.callback(0))
+        hold.waitUntilHeld()
         for index in 1...3 {
             var keystroke = generate(Array(prompt.prefix(50)) + Array(repeating: index, count: index), tokens: 2)
             keystroke.supersedeKey = "file:///b.py"
             try engine.submit(keystroke, onFinish: outcomes.callback(index))
         }
-        release.signal()
+        hold.release()
         guard case .failure(.superseded) = outcomes.wait(1), case .failure(.superseded) = outcomes.wait(2) else {
             return XCTFail("the older keystrokes were not superseded")
         }
@@ -140,15 +153,11 @@ final class EngineTests: XCTestCase {
     }
 
     func testKeystrokesQueuedDuringALongStepAreNeverRefusedAsBusy() throws {
-        let engine = try TestModel.engine()
+        let engine = TestEngine.make().engine
         let outcomes = Outcomes()
-        let inStep = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        var holder = generate(prompt, tokens: 2)
-        holder.decode = { _ in "" }
-        holder.stopText = { _ in inStep.signal(); release.wait(); return true }
-        try engine.submit(holder, onFinish: outcomes.callback(0))
-        inStep.wait()
+        let hold = StepHold()
+        try engine.submit(holder(hold), onFinish: outcomes.callback(0))
+        hold.waitUntilHeld()
         // Twice the job limit of keystrokes for one document: each makes the one before it moot.
         let count = 2 * Engine.Options().maximumJobs
         for index in 1...count {
@@ -161,33 +170,34 @@ final class EngineTests: XCTestCase {
             try engine.submit(generate([index], tokens: 1), onFinish: outcomes.callback(1000 + index))
         }
         XCTAssertThrowsError(try engine.submit(generate([7], tokens: 1), onFinish: { _ in }))
-        release.signal()
+        hold.release()
         guard case .failure(.superseded) = outcomes.wait(1) else { return XCTFail("an old keystroke was not superseded") }
         XCTAssertEqual(try XCTUnwrap(outcomes.wait(count)).get().tokens.count, 1)
         for index in 1...Engine.Options().maximumJobs - 2 { _ = outcomes.wait(1000 + index) }
     }
 
     func testCancellationInEveryStateReleasesExactlyThatJobsReferences() throws {
-        let engine = try TestModel.engine()
+        let engine = TestEngine.make().engine
         let outcomes = Outcomes()
-        // Decoding: cancelled once its first token shows up through the stop rule.
-        let decoding = DispatchSemaphore(value: 0)
-        var long = generate(prompt, tokens: 200)
+        // Decoding: cancelled while its first token is being checked by the stop rule.
+        let hold = StepHold()
+        var long = generate(prompt, tokens: 100)
         long.decode = { _ in "" }
-        long.stopText = { _ in decoding.signal(); return false }
+        long.stopText = hold.rule(stop: false)
         let decodingID = try engine.submit(long, onFinish: outcomes.callback(0))
-        decoding.wait()
+        hold.waitUntilHeld()
         engine.cancel(decodingID)
-        // Queued or prefilling: cancelled right after submission.
+        // Queued: cancelled right after submission, while the engine thread is still held.
         let early = try engine.submit(generate(Array(3000..<3200), tokens: 10), onFinish: outcomes.callback(1))
         engine.cancel(early)
+        hold.release()
         // Finished: cancelling afterwards changes nothing.
         let finished = try engine.submit(generate(prompt, tokens: 2), onFinish: outcomes.callback(2))
         guard case .success = outcomes.wait(2) else { return XCTFail("the short job failed") }
         engine.cancel(finished)
 
         guard case .failure(.cancelled) = outcomes.wait(0) else { return XCTFail("decoding job not cancelled") }
-        XCTAssertNotNil(outcomes.wait(1))
+        guard case .failure(.cancelled) = outcomes.wait(1) else { return XCTFail("queued job not cancelled") }
         // A job that still runs holds references; once everything is over none remain.
         let probe = try run(engine, generate(prompt, tokens: 1))
         XCTAssertEqual(probe.metrics.reusedTokens, 99, "the cancelled job's prompt blocks should stay cached")
@@ -196,21 +206,21 @@ final class EngineTests: XCTestCase {
     }
 
     func testScoringReturnsOutputsOfTheRequestedPositions() throws {
-        let engine = try TestModel.engine()
+        let (engine, model) = TestEngine.make()
         let continuation = [11, 12, 13]
         let scored = try run(engine, Job(priority: .classify, prompt: prompt + continuation,
                                          scoreLast: continuation.count + 1))
-        XCTAssertEqual(scored.scores.count, 4 * 50257)
-        // The same logits come from generating after each prefix.
-        let next = try run(try TestModel.engine(), generate(prompt, tokens: 1))
-        let firstRow = Array(scored.scores[0..<50257])
-        XCTAssertEqual(Sampler.argmax(firstRow), next.tokens[0])
+        XCTAssertEqual(scored.scores.count, 4 * model.outputWidth)
+        // Row i holds the outputs after the prompt and the first i continuation tokens.
+        for i in 0...continuation.count {
+            let row = Array(scored.scores[(i * model.outputWidth)..<((i + 1) * model.outputWidth)])
+            XCTAssertEqual(row, model.logits(after: prompt + continuation.prefix(i)), "row \(i)")
+        }
     }
 
     func testAFloodOfInteractiveJobsDoesNotStarveASummary() throws {
-        let engine = try TestModel.engine(blocks: 200, planner: StepPlanner(tokenBudget: 32,
-                                                                              backgroundChunkWhileInteractive: 4,
-                                                                              agingSteps: 8))
+        let engine = TestEngine.make(blocks: 200, planner: StepPlanner(tokenBudget: 32, backgroundChunkWhileInteractive: 4,
+                                                                      agingSteps: 8)).engine
         let outcomes = Outcomes()
         try engine.submit(generate(Array(5000..<5150), tokens: 4, priority: .summarize), onFinish: outcomes.callback(0))
         for i in 1...40 {
@@ -219,5 +229,15 @@ final class EngineTests: XCTestCase {
         XCTAssertNotNil(try outcomes.wait(0)?.get())
         for i in 1...40 { _ = outcomes.wait(i) }
         XCTAssertEqual(engine.statistics.caches[0].statistics.blocksInUse, 0)
+    }
+
+    func testTheFirstTokenIsChosenAmongTheAllowedOnly() throws {
+        let engine = TestEngine.make().engine
+        let free = try run(engine, generate(prompt, tokens: 4)).tokens
+        let allowed = [17, 42, 60].filter { $0 != free[0] }
+        var healed = generate(prompt, tokens: 4)
+        healed.firstTokens = allowed
+        let first = try run(engine, healed).tokens[0]
+        XCTAssertTrue(allowed.contains(first), "first token \(first) is outside \(allowed)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import Tasks
 @testable import LanguageServer
 
 /// Drives a `Server` in-process: sends it messages and collects what it writes back.
@@ -11,8 +12,8 @@ final class ServerHarness: @unchecked Sendable {
     private(set) var server: Server!
     private var nextID: Int64 = 0
 
-    init(loader: @escaping ModelProvider.Loader = { _ in throw HarnessError.noModel }) {
-        server = Server(models: ModelProvider(loader: loader), send: { [weak self] message in
+    init(loader: @escaping BackendLoader = { _ in throw HarnessError.noModel }) {
+        server = Server(models: BackendProvider(loader: loader), send: { [weak self] message in
             guard let self else { return }
             self.lock.lock()
             self.sent.append(message)

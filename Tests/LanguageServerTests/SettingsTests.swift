@@ -1,6 +1,6 @@
-import Engine
 import JSON
 import JSONRPC
+import Tasks
 import XCTest
 @testable import LanguageServer
 
@@ -9,10 +9,10 @@ final class SettingsTests: XCTestCase {
     func testWeightsSettingAcceptsF32AndBF16AndReachesTheModelSelection() throws {
         var settings = Settings()
         XCTAssertEqual(settings.weights, .f32)
-        XCTAssertEqual(ModelLoader.Selection(settings).weights, .f32)
+        XCTAssertEqual(BackendConfiguration(settings).weights, .f32)
         try settings.merge(["weights": "bf16"])
         XCTAssertEqual(settings.weights, .bf16)
-        XCTAssertEqual(ModelLoader.Selection(settings).weights, .bf16)
+        XCTAssertEqual(BackendConfiguration(settings).weights, .bf16)
         try settings.merge(["maxTokens": 8])
         XCTAssertEqual(settings.weights, .bf16, "absent fields keep their value")
     }

@@ -1,8 +1,9 @@
-import Engine
 import Foundation
 import GPT
 import JSON
 import JSONRPC
+import LocalBackend
+import Tasks
 import XCTest
 @testable import LanguageServer
 
@@ -15,12 +16,12 @@ final class TaskTests: XCTestCase {
     }()
 
     private func harness() throws -> ServerHarness {
-        let harness = ServerHarness(loader: { selection in
-            var selection = selection
-            selection.completion = selection.completion ?? TaskTests.model.path
-            selection.summarize = selection.summarize ?? TaskTests.model.path
-            selection.classify = selection.classify ?? TaskTests.model.path
-            return try ModelLoader.assistant(selection)
+        let harness = ServerHarness(loader: { configuration in
+            var configuration = configuration
+            configuration.completion = configuration.completion ?? TaskTests.model.path
+            configuration.summarize = configuration.summarize ?? TaskTests.model.path
+            configuration.classify = configuration.classify ?? TaskTests.model.path
+            return try ModelLoader.backend(configuration)
         })
         _ = try harness.initialize(["maxTokens": 6, "summaryMaxTokens": 6])
         return harness

@@ -1,3 +1,4 @@
+import Engine
 import GPT
 
 /// A `GPTModel` with its own KV block pool, as the engine drives it.

@@ -2,10 +2,7 @@ import Foundation
 import GPT
 import Tokenizer
 
-/// How a model's linear-layer matrices are held: f32 (exact) or bf16 (half the bytes; faster decode and prefill).
-public typealias WeightFormat = GPT.WeightFormat
-
-/// Turns model paths into a ready `Assistant`: loads each distinct weights file once, finds its tokenizer, and
+/// Turns model paths into a ready `InProcessBackend`: loads each distinct weights file once, finds its tokenizer, and
 /// sizes each model's KV cache from the budget.
 ///
 /// A path may be a directory with `manifest.json` (weights per task, like models/default), a Hugging Face directory
@@ -13,32 +10,6 @@ public typealias WeightFormat = GPT.WeightFormat
 /// `model.pth`, `review_classifier.pth`); nil means the bundled model. A lone file without a tokenizer beside it
 /// uses GPT-2's, which gptls ships.
 public enum ModelLoader {
-    /// Paths per task; nil for the bundled model.
-    public struct Selection: Equatable, Sendable {
-        public var completion: String?
-        public var summarize: String?
-        public var classify: String?
-        public var cacheBudgetMB: Int
-        /// Reuse cached prompt prefixes (off only to measure what the cache saves).
-        public var prefixCaching: Bool
-        /// Head count for weights whose width is not a standard GPT-2 size and whose manifest does not say.
-        public var heads: Int?
-        /// How the models' matrices are held.
-        public var weights: WeightFormat
-
-        public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
-                    cacheBudgetMB: Int = 256, prefixCaching: Bool = true, heads: Int? = nil,
-                    weights: WeightFormat = .f32) {
-            self.completion = completion
-            self.summarize = summarize
-            self.classify = classify
-            self.cacheBudgetMB = cacheBudgetMB
-            self.prefixCaching = prefixCaching
-            self.heads = heads
-            self.weights = weights
-        }
-    }
-
     /// One weights file as a task uses it.
     public struct TaskSource: Equatable, Sendable {
         public var weights: URL

@@ -2,7 +2,8 @@ import Foundation
 import GPT
 import Tokenizer
 import XCTest
-@testable import Engine
+import Tasks
+@testable import LocalBackend
 
 /// The book's `.pth` files served as they are: a lone file with GPT-2's tokenizer, or a manifest that names them
 /// and gives a classifier's labels and chapter 6's padded input (Tests/GPTTests/Fixtures/pth, made by
@@ -49,10 +50,10 @@ final class PthModelLoadingTests: XCTestCase {
         return try JSONDecoder().decode(Reference.self, from: data).classification.cases
     }
 
-    private func classify(_ assistant: Assistant, _ text: String) throws -> Classification {
+    private func classify(_ backend: InProcessBackend, _ text: String) throws -> Classification {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox()
-        _ = assistant.classify(text, labels: nil) { result in
+        _ = backend.classify(ClassificationTask(text: text)) { result in
             box.result = result
             done.signal()
         }
@@ -70,20 +71,20 @@ final class PthModelLoadingTests: XCTestCase {
         XCTAssertNil(source.tokenizerDirectory, "no tokenizer in the manifest: GPT-2's")
     }
 
-    func testTheBookSpamClassifierThroughTheAssistantMatchesClassifyReview() throws {
+    func testTheBookSpamClassifierThroughTheBackendMatchesClassifyReview() throws {
         // Relative weights, as a user's directory with review_classifier.pth beside manifest.json would have.
         try FileManager.default.copyItem(atPath: fixture("classifier.pth"),
                                          toPath: directory.appendingPathComponent("review_classifier.pth").path)
         try writeSpamManifest(classifier: "review_classifier.pth")
-        let assistant = try ModelLoader.assistant(.init(completion: directory.path, summarize: directory.path,
-                                                        classify: directory.path))
-        defer { assistant.engine.shutdown() }
-        XCTAssertEqual(assistant.classifyModel.labels, ["not spam", "spam"])
+        let backend = try ModelLoader.backend(.init(completion: directory.path, summarize: directory.path,
+                                                    classify: directory.path))
+        defer { backend.shutdown() }
+        XCTAssertEqual(backend.classifyModel.labels, ["not spam", "spam"])
         let cases = try classificationCases()
         XCTAssertEqual(cases.count, 2)
         for test in cases {
-            XCTAssertEqual(assistant.classifyModel.tokenizer.encode(test.text), test.ids, "GPT-2 ids of \(test.text)")
-            let result = try classify(assistant, test.text)
+            XCTAssertEqual(backend.classifyModel.tokenizer.encode(test.text), test.ids, "GPT-2 ids of \(test.text)")
+            let result = try classify(backend, test.text)
             let exp = test.logits.map { Foundation.exp($0 - test.logits.max()!) }
             let expected = Dictionary(uniqueKeysWithValues: zip(["not spam", "spam"], exp.map { $0 / exp.reduce(0, +) }))
             XCTAssertEqual(result.label, expected.max { $0.value < $1.value }!.key, test.text)
@@ -100,13 +101,13 @@ final class PthModelLoadingTests: XCTestCase {
         let source = try ModelLoader.source(path, task: "completion")
         XCTAssertNil(source.tokenizerDirectory)
         XCTAssertEqual(try ModelLoader.tokenizer(for: source).encode("hello world"), [31373, 995])
-        XCTAssertThrowsError(try ModelLoader.assistant(.init(completion: path))) { error in
+        XCTAssertThrowsError(try ModelLoader.backend(.init(completion: path))) { error in
             XCTAssertEqual(error as? GPTError, .unknownHeadCount(file: "transposed.pth", width: 16))
         }
-        let assistant = try ModelLoader.assistant(.init(completion: path, summarize: path, classify: path, heads: 2))
-        defer { assistant.engine.shutdown() }
-        XCTAssertEqual(assistant.completionModel.contextLength, 16)
-        XCTAssertNil(assistant.classifyModel.labels, "a language model has no labels of its own")
+        let backend = try ModelLoader.backend(.init(completion: path, summarize: path, classify: path), heads: 2)
+        defer { backend.shutdown() }
+        XCTAssertEqual(backend.completionModel.contextLength, 16)
+        XCTAssertNil(backend.classifyModel.labels, "a language model has no labels of its own")
     }
 
     func testPaddingWithoutALengthIsAManifestError() throws {
@@ -124,7 +125,7 @@ final class PthModelLoadingTests: XCTestCase {
 }
 
 private final class ResultBox: @unchecked Sendable {
-    var result: Result<Classification, EngineError>?
+    var result: Result<Classification, TaskError>?
 }
 
 final class ClassifierInputTests: XCTestCase {

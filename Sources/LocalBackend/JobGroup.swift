@@ -1,9 +1,11 @@
+import Engine
 import Foundation
+import Tasks
 
-/// Cancels a task that may consist of several engine jobs (a long summary's pieces, a classification's labels).
+/// The engine jobs of one task (a long summary's parts, a classification's labels), cancelled together.
 ///
 /// Threading: any thread. Once cancelled, jobs submitted through it later are refused with `.cancelled`.
-public final class TaskHandle: @unchecked Sendable {
+final class JobGroup: Cancellable, @unchecked Sendable {
     private let engine: Engine
     private let lock = NSLock()
     private var jobs: Set<JobID> = []
@@ -14,7 +16,7 @@ public final class TaskHandle: @unchecked Sendable {
     }
 
     /// Cancels every running job of the task; their callbacks report `.cancelled`.
-    public func cancel() {
+    func cancel() {
         lock.lock()
         cancelled = true
         let running = jobs

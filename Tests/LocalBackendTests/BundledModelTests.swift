@@ -2,7 +2,7 @@ import Foundation
 import GPT
 import Tokenizer
 import XCTest
-@testable import Engine
+@testable import LocalBackend
 
 /// The shipped model (models/default) through the runtime reproduces what PyTorch computed from the same weights
 /// (models/default/expected.json, made by training/eval.py).

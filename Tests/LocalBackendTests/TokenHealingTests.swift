@@ -2,9 +2,10 @@ import Foundation
 import GPT
 import Tokenizer
 import XCTest
-@testable import Engine
+import Tasks
+@testable import LocalBackend
 
-/// Token healing (see `TokenHealing`) on the bundled model's vocabulary, and through the engine and the assistant.
+/// Token healing (see `TokenHealing`) on the bundled model's vocabulary, and through the in-process backend.
 final class TokenHealingTests: XCTestCase {
     private let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("models/default")
@@ -41,26 +42,14 @@ final class TokenHealingTests: XCTestCase {
         XCTAssertNil(healing.plan([tokenizer.encode("\n")[0]]).firstTokens, "a lone token has nothing to continue")
     }
 
-    func testTheEngineChoosesTheFirstTokenAmongTheAllowedOnly() throws {
-        let engine = try TestModel.engine()
-        let outcomes = Outcomes()
-        let prompt = Array(1000..<1040)
-        try engine.submit(Job(priority: .interactive, prompt: prompt, maxTokens: 4), onFinish: outcomes.callback(0))
-        let free = try XCTUnwrap(outcomes.wait(0)).get().tokens
-        let allowed = [17, 4242, 31000].filter { $0 != free[0] }
-        try engine.submit(Job(priority: .interactive, prompt: prompt, maxTokens: 4, firstTokens: allowed),
-                          onFinish: outcomes.callback(1))
-        let healed = try XCTUnwrap(outcomes.wait(1)).get().tokens
-        XCTAssertTrue(allowed.contains(healed[0]), "first token \(healed[0]) is outside \(allowed)")
-    }
-
     func testGhostTextAfterANewlineIsTheIndentedBodyNotANewTopLevelLine() throws {
-        let assistant = try ModelLoader.assistant(ModelLoader.Selection(completion: directory.path,
-                                                                         summarize: directory.path,
-                                                                         classify: directory.path, cacheBudgetMB: 16))
+        let backend = try ModelLoader.backend(BackendConfiguration(completion: directory.path,
+                                                                   summarize: directory.path,
+                                                                   classify: directory.path, cacheBudgetMB: 16))
+        defer { backend.shutdown() }
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox()
-        _ = assistant.complete(CompletionRequest(documentKey: "a.py", prefix: "def mean(values):\n", maxTokens: 8)) {
+        _ = backend.complete(CompletionTask(documentKey: "a.py", prefix: "def mean(values):\n", maxTokens: 8)) {
             box.result = $0
             done.signal()
         }
@@ -72,5 +61,5 @@ final class TokenHealingTests: XCTestCase {
 }
 
 private final class ResultBox: @unchecked Sendable {
-    var result: Result<TextResult, EngineError>?
+    var result: Result<TextResult, TaskError>?
 }

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Engine
+@testable import LocalBackend
 
 final class PromptWindowTests: XCTestCase {
     func testShortPromptsAreKeptWhole() {
@@ -22,18 +22,18 @@ final class PromptWindowTests: XCTestCase {
 
 final class RecentTextTests: XCTestCase {
     func testShortTextIsKeptWhole() {
-        XCTAssertEqual(Assistant.recentText("abc\ndef", contextLength: 16), "abc\ndef")
+        XCTAssertEqual(InProcessBackend.recentText("abc\ndef", contextLength: 16), "abc\ndef")
     }
 
     func testLongTextKeepsAStableTailThatStartsAtALine() {
         let lines = (0..<400).map { "line \($0) é\n" }.joined()
-        let tail = Assistant.recentText(lines, contextLength: 64)
+        let tail = InProcessBackend.recentText(lines, contextLength: 64)
         XCTAssertTrue(tail.hasPrefix("line "), String(tail.prefix(20)))
         XCTAssertTrue(lines.hasSuffix(tail))
         XCTAssertGreaterThanOrEqual(tail.utf8.count, 64 * 8 - 64 * 2)
         // Typing a few more characters keeps the same start.
         let typed = lines + "abc"
-        let next = Assistant.recentText(typed, contextLength: 64)
+        let next = InProcessBackend.recentText(typed, contextLength: 64)
         XCTAssertEqual(typed.utf8.count - next.utf8.count, lines.utf8.count - tail.utf8.count)
     }
 }

@@ -1,0 +1,91 @@
+import JSON
+import JSONRPC
+import Logging
+import Tasks
+
+extension BackendConfiguration {
+    /// The models the settings ask for.
+    init(_ settings: Settings) {
+        self.init(completion: settings.modelPath(for: "completion"), summarize: settings.modelPath(for: "summarize"),
+                  classify: settings.modelPath(for: "classify"), cacheBudgetMB: settings.cacheBudgetMB,
+                  prefixCaching: settings.prefixCache, weights: settings.weights)
+    }
+}
+
+/// Makes the backend the settings ask for and keeps it until they ask for another.
+///
+/// Making one is lazy: the first request after a change loads (a small model in milliseconds, GPT-2 124M in under
+/// a second), so `initialize` answers at once. A backend that fails to load is reported to the user once, and
+/// requests get a -32803 error that says why until the settings change.
+///
+/// Threading: used on the server's queue only.
+public final class BackendProvider {
+    private let loader: BackendLoader
+    private let logger: Logger
+    private var configuration: BackendConfiguration?
+    private var loaded: (configuration: BackendConfiguration, backend: any TaskBackend)?
+    private var failure: (configuration: BackendConfiguration, message: String)?
+    /// Called once per failed configuration, to tell the user.
+    var onFailure: ((String) -> Void)?
+
+    public init(logger: Logger = Logger(label: "gptls.models"), loader: @escaping BackendLoader) {
+        self.loader = loader
+        self.logger = logger
+    }
+
+    /// Takes the model choice of new settings; nothing is loaded until it is needed.
+    func apply(_ settings: Settings) {
+        configuration = BackendConfiguration(settings)
+    }
+
+    /// The backend for the current settings, loading it if needed.
+    func backend() throws -> any TaskBackend {
+        let wanted = configuration ?? BackendConfiguration(Settings())
+        if let loaded, loaded.configuration == wanted { return loaded.backend }
+        if let failure, failure.configuration == wanted {
+            throw ResponseError(.requestFailed, failure.message, data: ["reason": "model"])
+        }
+        do {
+            let backend = try loader(wanted)
+            loaded?.backend.shutdown()
+            loaded = (wanted, backend)
+            failure = nil
+            logger.info("models loaded")
+            return backend
+        } catch {
+            let message = "gptls could not load the model: \(error)"
+            logger.error("\(message)")
+            failure = (wanted, message)
+            onFailure?(message)
+            throw ResponseError(.requestFailed, message, data: ["reason": "model"])
+        }
+    }
+
+    /// Backend figures for `gptls/status`, or why there is no model.
+    func statusJSON() -> JSONValue {
+        if let failure { return ["error": .string(failure.message)] }
+        guard let loaded else { return ["loaded": false] }
+        let status = loaded.backend.status
+        return [
+            "loaded": true,
+            "steps": .int(status.steps),
+            "jobsFinished": .int(status.jobsFinished),
+            "activeSequences": .int(status.activeSequences),
+            "promptTokensComputed": .int(status.promptTokensComputed),
+            "promptTokensReused": .int(status.promptTokensReused),
+            "tokensGenerated": .int(status.tokensGenerated),
+            "caches": .array(status.caches.map { cache in
+                [
+                    "blockSize": .int(cache.blockSize),
+                    "capacityBlocks": .int(cache.capacityBlocks),
+                    "blocksHeld": .int(cache.blocksHeld),
+                    "blocksInUse": .int(cache.blocksInUse),
+                    "blocksCached": .int(cache.blocksCached),
+                    "bytesUsed": .int(cache.bytesUsed),
+                    "hitRate": .number(cache.hitRate.rounded(toPlaces: 4)),
+                    "evictions": .int(cache.evictions),
+                ]
+            }),
+        ]
+    }
+}

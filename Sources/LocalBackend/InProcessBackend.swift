@@ -1,0 +1,90 @@
+import Engine
+import GPT
+import Tasks
+import Tokenizer
+
+/// The backend that runs the models in this process: the three tasks (inline completion, summarise, classify)
+/// turned into jobs of one `Engine`.
+///
+/// It owns the tokenizers and the prompt formats; the engine owns the models and the KV cache. Methods may be
+/// called from any thread; their callbacks run on the engine thread and must return quickly.
+public final class InProcessBackend: TaskBackend, @unchecked Sendable {
+    /// A model as one task uses it.
+    public struct TaskModel: Sendable {
+        /// Index of the model in the engine.
+        public var index: Int
+        public var tokenizer: BPETokenizer
+        public var contextLength: Int
+        /// Label names when the model is a classifier (its outputs are label logits, not the vocabulary).
+        public var labels: [String]?
+        /// How a classifier's input is cut and padded before its last position is read.
+        public var classifierInput: ClassifierInput
+
+        public init(index: Int, tokenizer: BPETokenizer, contextLength: Int, labels: [String]? = nil,
+                    classifierInput: ClassifierInput = ClassifierInput()) {
+            self.index = index
+            self.tokenizer = tokenizer
+            self.contextLength = contextLength
+            self.labels = labels
+            self.classifierInput = classifierInput
+        }
+    }
+
+    public let engine: Engine
+    public let completionModel: TaskModel
+    public let summarizeModel: TaskModel
+    public let classifyModel: TaskModel
+    /// The instruction of summary prompts.
+    public var summaryInstruction = "Summarize the following code."
+
+    /// Token healing for the completion model's prompts.
+    let healing: TokenHealing
+
+    public init(engine: Engine, completion: TaskModel, summarize: TaskModel, classify: TaskModel) {
+        self.engine = engine
+        self.completionModel = completion
+        self.healing = TokenHealing(tokenizer: completion.tokenizer)
+        self.summarizeModel = summarize
+        self.classifyModel = classify
+    }
+
+    public var status: BackendStatus {
+        let statistics = engine.statistics
+        return BackendStatus(
+            steps: statistics.steps, jobsFinished: statistics.jobsFinished,
+            activeSequences: statistics.activeSequences, promptTokensComputed: statistics.promptTokensComputed,
+            promptTokensReused: statistics.promptTokensReused, tokensGenerated: statistics.tokensGenerated,
+            caches: statistics.caches.map { cache in
+                CacheStatus(blockSize: cache.blockSize, capacityBlocks: cache.capacity,
+                            blocksHeld: cache.statistics.blocksHeld, blocksInUse: cache.statistics.blocksInUse,
+                            blocksCached: cache.statistics.blocksCached, bytesUsed: cache.bytesUsed,
+                            hitRate: cache.hitRate, evictions: cache.statistics.evictions)
+            })
+    }
+
+    public func shutdown() {
+        engine.shutdown()
+    }
+}
+
+extension TaskError {
+    /// How an engine failure reads at the seam.
+    init(_ error: EngineError) {
+        switch error {
+        case .cancelled: self = .cancelled
+        case .superseded: self = .superseded
+        case .busy(let queued, let limit): self = .busy(queued: queued, limit: limit)
+        case .tooLargeForCache(let needed, let capacity): self = .tooLargeForCache(blocksNeeded: needed, capacity: capacity)
+        default: self = .failed(error.description)
+        }
+    }
+}
+
+extension TaskMetrics {
+    /// The figures of one engine job.
+    init(_ metrics: JobMetrics) {
+        self.init(promptTokens: metrics.promptTokens, reusedTokens: metrics.reusedTokens,
+                  computedTokens: metrics.computedTokens, generatedTokens: metrics.generatedTokens,
+                  queuedMs: metrics.queuedMs, firstTokenMs: metrics.firstTokenMs, totalMs: metrics.totalMs)
+    }
+}

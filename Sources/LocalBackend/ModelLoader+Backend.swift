@@ -1,0 +1,59 @@
+import Engine
+import Foundation
+import GPT
+import Tasks
+import Tokenizer
+
+extension ModelLoader {
+    /// Loads the configured models into one engine and returns the backend that serves the three tasks.
+    ///
+    /// `heads` is the head count for weights whose width is not a standard GPT-2 size and whose manifest does not
+    /// say.
+    public static func backend(_ configuration: BackendConfiguration, heads: Int? = nil) throws -> InProcessBackend {
+        let completion = try source(configuration.completion, task: "completion")
+        let summarize = try source(configuration.summarize, task: "summarize")
+        let classify = try source(configuration.classify, task: "classify")
+
+        // Load each distinct weights file once: an engine model per file.
+        var files: [URL] = []
+        var models: [GPTModel] = []
+        func index(of source: TaskSource) throws -> Int {
+            if let existing = files.firstIndex(of: source.weights) { return existing }
+            files.append(source.weights)
+            let config = try source.config.map { try GPTConfig(contentsOf: $0) }
+            models.append(try GPTModel.load(from: source.weights, config: config, heads: source.heads ?? heads,
+                                            weights: WeightFormat(configuration.weights)))
+            return files.count - 1
+        }
+        let indices = (try index(of: completion), try index(of: summarize), try index(of: classify))
+        let budget = max(1, configuration.cacheBudgetMB) << 20
+        let stepModels = models.map { GPTStepModel(model: $0, cacheBytes: budget) }
+        var options = Engine.Options()
+        options.prefixCaching = configuration.prefixCaching
+        let engine = Engine(models: stepModels, options: options)
+
+        func taskModel(_ source: TaskSource, _ index: Int) throws -> InProcessBackend.TaskModel {
+            let model = models[index]
+            var labels: [String]?
+            if case .classifier(let own) = model.task { labels = source.labels ?? own }
+            return InProcessBackend.TaskModel(index: index, tokenizer: try tokenizer(for: source),
+                                              contextLength: model.config.nPositions, labels: labels,
+                                              classifierInput: source.classifierInput)
+        }
+        let backend = InProcessBackend(engine: engine, completion: try taskModel(completion, indices.0),
+                                       summarize: try taskModel(summarize, indices.1),
+                                       classify: try taskModel(classify, indices.2))
+        if let instruction = summarize.instruction { backend.summaryInstruction = instruction }
+        return backend
+    }
+}
+
+extension WeightFormat {
+    /// The kernels' format for a precision the settings ask for.
+    init(_ precision: WeightPrecision) {
+        switch precision {
+        case .f32: self = .f32
+        case .bf16: self = .bf16
+        }
+    }
+}

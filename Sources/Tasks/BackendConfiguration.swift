@@ -1,0 +1,33 @@
+/// Which models serve the tasks and how: what the user's settings ask of a backend.
+///
+/// Two configurations that compare equal are served by the same backend, so a settings change that leaves this
+/// unchanged keeps the loaded models and their caches.
+public struct BackendConfiguration: Equatable, Sendable {
+    /// Model per task: a model directory (a manifest, a Hugging Face directory) or a weights file; nil for the
+    /// bundled model.
+    public var completion: String?
+    public var summarize: String?
+    public var classify: String?
+    /// KV cache budget per model, in MiB.
+    public var cacheBudgetMB: Int
+    /// Reuse cached prompt prefixes (off only to measure what the cache saves).
+    public var prefixCaching: Bool
+    /// How the models' matrices are held.
+    public var weights: WeightPrecision
+
+    public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
+                cacheBudgetMB: Int = 256, prefixCaching: Bool = true, weights: WeightPrecision = .f32) {
+        self.completion = completion
+        self.summarize = summarize
+        self.classify = classify
+        self.cacheBudgetMB = cacheBudgetMB
+        self.prefixCaching = prefixCaching
+        self.weights = weights
+    }
+}
+
+/// How a model's matrices are held: f32 computes exactly what PyTorch does; bf16 halves the bytes read per token.
+public enum WeightPrecision: String, CaseIterable, Sendable {
+    case f32
+    case bf16
+}

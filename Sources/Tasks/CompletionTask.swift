@@ -1,0 +1,49 @@
+import Dispatch
+
+/// An inline completion, as the language server hands it to a backend.
+public struct CompletionTask: Sendable {
+    /// Identifies the document: a newer completion for the same key supersedes an unfinished one.
+    public var documentKey: String
+    /// The text before the cursor.
+    public var prefix: String
+    public var maxTokens: Int
+    public var temperature: Double
+    /// Generation ends, keeping what it has, once this time has passed.
+    public var deadline: DispatchTime?
+    /// Asked with the generated text after each token: true ends generation.
+    public var stop: @Sendable (String) -> Bool
+
+    public init(documentKey: String, prefix: String, maxTokens: Int, temperature: Double = 0,
+                deadline: DispatchTime? = nil, stop: @escaping @Sendable (String) -> Bool = { _ in false }) {
+        self.documentKey = documentKey
+        self.prefix = prefix
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.deadline = deadline
+        self.stop = stop
+    }
+}
+
+/// A text to summarise.
+public struct SummaryTask: Sendable {
+    public var text: String
+    /// Tokens per summary (of each part, when the text is split).
+    public var maxTokens: Int
+
+    public init(text: String, maxTokens: Int) {
+        self.text = text
+        self.maxTokens = maxTokens
+    }
+}
+
+/// A text to label.
+public struct ClassificationTask: Sendable {
+    public var text: String
+    /// Candidate labels; nil asks for the backend's own classifier (or its default labels).
+    public var labels: [String]?
+
+    public init(text: String, labels: [String]? = nil) {
+        self.text = text
+        self.labels = labels
+    }
+}
