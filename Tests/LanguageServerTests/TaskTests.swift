@@ -93,6 +93,19 @@ final class TaskTests: XCTestCase {
         XCTAssertGreaterThan(metrics["reusedTokens"]?.int ?? 0, metrics["computedTokens"]?.int ?? 0)
     }
 
+    func testALabelLongerThanTheContextIsAnErrorAndTheServerKeepsServing() throws {
+        let harness = try harness()
+        let long = String(repeating: "label ", count: 1000)
+        let error = try harness.error(of: harness.request("gptls/classify", [
+            "text": "x = 1\n", "labels": ["code", .string(long)],
+        ]))
+        XCTAssertEqual(error.code, .requestFailed)
+        XCTAssertTrue(error.message.hasPrefix("label 2 has"), error.message)
+        XCTAssertNotNil(try harness.result(of: harness.request("gptls/classify", [
+            "text": "x = 1\n", "labels": ["code", "prose"],
+        ]))["label"])
+    }
+
     func testExecuteCommandAnswersAndShowsTheResult() throws {
         let harness = try harness()
         harness.open("file:///c.sh", "#!/bin/sh\necho hi\n")
