@@ -16,6 +16,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "gptls", targets: ["gptls"]),
+        .executable(name: "gptls-tools", targets: ["gptls-tools"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +30,10 @@ let package = Package(
         // The wire side.
         .target(name: "JSON", dependencies: ["CJansson"]),
         .target(name: "JSONRPC", dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
+        // The client end of the wire: it drives a server subprocess for `gptls demo`, the tools and end-to-end tests.
+        .target(name: "ServerClient", dependencies: [
+            "JSONRPC", "JSON", .product(name: "Logging", package: "swift-log"),
+        ]),
 
         // The model side.
         .target(name: "Tokenizer", resources: [.copy("Resources/gpt2")], swiftSettings: optimised),
@@ -49,24 +54,42 @@ let package = Package(
         .target(name: "LanguageServer", dependencies: [
             "JSONRPC", "Tasks", .product(name: "Logging", package: "swift-log"),
         ]),
+        // What the commands of both executables share: argument types.
+        .target(name: "CommandSupport", dependencies: [
+            "GPT", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // `gptls demo`'s driver: it starts the server as a subprocess and drives it like an editor.
+        .target(name: "Demo", dependencies: ["ServerClient", "JSON"]),
         .executableTarget(name: "gptls", dependencies: [
-            "LanguageServer", "LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer", "JSON",
+            "LanguageServer", "LocalBackend", "Tasks", "GPT", "Tokenizer", "CommandSupport", "Demo",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // The tools: benchmarks and test-model writers, an executable apart from the server it measures.
+        .executableTarget(name: "gptls-tools", dependencies: [
+            "ServerClient", "CommandSupport", "LocalBackend", "GPT", "Kernels", "Tokenizer", "JSON", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Tests: one target per module, plus end-to-end tests of the built binary.
         .testTarget(name: "JSONTests", dependencies: ["JSON"], resources: [.copy("Fixtures")]),
+        // Pipes, a message inbox and a log collector, shared by the tests of the wire and of its client end.
+        .target(name: "JSONRPCTestSupport", dependencies: [
+            "JSONRPC", .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/JSONRPCTestSupport"),
         .testTarget(name: "JSONRPCTests", dependencies: [
-            "JSONRPC", "JSON", .product(name: "Logging", package: "swift-log"),
+            "JSONRPC", "JSON", "JSONRPCTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "ServerClientTests", dependencies: ["ServerClient", "JSONRPC", "JSON", "JSONRPCTestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Tasks", "LocalBackend", "GPT"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSONRPC", "JSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ServerClient", "JSONRPC", "JSON"]),
     ],
     swiftLanguageModes: [.v5]
 )

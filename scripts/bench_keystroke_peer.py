@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """One keystroke, first token: gptls and llama.cpp's server side by side, driven by the same client.
 
-Each of N clients holds one real source file (Python stdlib modules, as `gptls bench-server` uses) cut to its first
-`--prompt-chars` characters (about 256 GPT-2 tokens). It asks once for a completion of that opening (the prompt is
-then cached), then types the next `--keys` characters one at a time, `--char-ms` apart, and after each one asks for a
+Each of N clients holds one real source file (Python stdlib modules, as `gptls-tools bench-server` uses) cut to its
+first `--prompt-chars` characters (about 256 GPT-2 tokens). It asks once for a completion of that opening (the prompt
+is then cached), then types the next `--keys` characters one at a time, `--char-ms` apart, and after each one asks for a
 single token and waits for the answer. The figure is the client's round trip per keystroke (request written to
 answer read), p50 and p95 over all clients. Both servers get the same texts in the same order:
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The peer of `gptls bench`: Hugging Face transformers GPT2LMHeadModel in fp32 on PyTorch, same workloads.
+"""The peer of `gptls-tools bench`: Hugging Face transformers GPT2LMHeadModel in fp32 on PyTorch, same workloads.
 
 Prefill: one forward pass over a random prompt of N tokens (no cache kept). Decode: each of B rows gets a 64-token
 random context, then `--steps` steps of one new token per row with the KV cache (past_key_values); aggregate

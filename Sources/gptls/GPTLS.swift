@@ -3,15 +3,15 @@ import Logging
 
 /// The `gptls` command: with no subcommand it serves the language server protocol on stdin/stdout.
 ///
-/// Each subcommand lives in its own file (`<Name>Command.swift`) and is listed here.
+/// Each subcommand lives in its own file (`<Name>Command.swift`) and is listed here. Benchmarks and test-model
+/// writers are `gptls-tools`, a separate executable.
 @main
 struct GPTLS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
         subcommands: [ServeCommand.self, DemoCommand.self, GenerateCommand.self, TokenizeCommand.self,
-                      InspectCommand.self, BenchCommand.self, TokenizerBenchCommand.self, RandomModelCommand.self,
-                      BenchServerCommand.self],
+                      InspectCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

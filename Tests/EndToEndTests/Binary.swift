@@ -1,9 +1,10 @@
 import Foundation
 import JSON
 import JSONRPC
+import ServerClient
 import XCTest
 
-/// Where the built `gptls` binary and the repository's files are.
+/// Where the built `gptls` and `gptls-tools` binaries and the repository's files are.
 enum Binary {
     /// The repository root (this file is Tests/EndToEndTests/Binary.swift).
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -21,8 +22,19 @@ enum Binary {
         }
     }
 
+    /// The built `gptls-tools`: the one beside `gptls`, where `swift build` puts it.
+    static var tools: URL {
+        get throws {
+            let url = try gptls.deletingLastPathComponent().appendingPathComponent("gptls-tools")
+            guard FileManager.default.isExecutableFile(atPath: url.path) else {
+                throw HarnessError("\(url.path) is not an executable; run `swift build` first")
+            }
+            return url
+        }
+    }
+
     /// The model the end-to-end tests serve: `GPTLS_TEST_MODEL`, else the bundled model, else (in a checkout
-    /// without one) a tiny random-weight model written by `gptls random-model`.
+    /// without one) a tiny random-weight model written by `gptls-tools random-model`.
     static let model: String = {
         if let explicit = ProcessInfo.processInfo.environment["GPTLS_TEST_MODEL"] { return explicit }
         let bundled = repository.appendingPathComponent("models/default")
@@ -31,7 +43,7 @@ enum Binary {
         }
         let random = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-e2e-\(getpid())")
         let process = Process()
-        process.executableURL = try? gptls
+        process.executableURL = try? tools
         process.arguments = ["random-model", random.path, "--seed", "1"]
         try? process.run()
         process.waitUntilExit()
@@ -44,10 +56,11 @@ enum Binary {
                           captureStandardError: true)
     }
 
-    /// Runs `gptls` with `arguments` to its end: exit code, stdout and stderr.
-    static func run(_ arguments: [String], input: String? = nil) throws -> (code: Int32, stdout: String, stderr: String) {
+    /// Runs `gptls` (or `executable`) with `arguments` to its end: exit code, stdout and stderr.
+    static func run(_ arguments: [String], input: String? = nil,
+                    executable: URL? = nil) throws -> (code: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = try gptls
+        process.executableURL = try executable ?? gptls
         process.arguments = arguments
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import JSONRPCTestSupport
 import XCTest
 @testable import JSONRPC
 

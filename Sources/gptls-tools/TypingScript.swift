@@ -32,22 +32,3 @@ struct TypingScript {
         }
     }
 }
-
-/// An LSP position that follows typing at the end of a document (UTF-16 columns, the default encoding).
-struct TypingCursor {
-    var line = 0
-    var character = 0
-
-    init(after text: String) {
-        for char in text { advance(over: char) }
-    }
-
-    mutating func advance(over char: Character) {
-        if char == "\n" || char == "\r\n" {
-            line += 1
-            character = 0
-        } else {
-            character += String(char).utf16.count
-        }
-    }
-}

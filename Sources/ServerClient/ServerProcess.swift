@@ -4,8 +4,8 @@ import Logging
 
 /// A language server started as a child process, with a `JSONRPCClient` on its stdin/stdout.
 ///
-/// Used by `gptls demo` and the end-to-end tests, which drive the real binary the way an editor does. The child's
-/// stderr (its log) is passed through to ours unless `captureStandardError` is set.
+/// Used by `gptls demo`, `gptls-tools bench-server` and the end-to-end tests, which drive the real binary the way an
+/// editor does. The child's stderr (its log) is passed through to ours unless `captureStandardError` is set.
 public final class ServerProcess: @unchecked Sendable {
     public let process = Process()
     public let client: JSONRPCClient
@@ -33,10 +33,10 @@ public final class ServerProcess: @unchecked Sendable {
         }
     }
 
-    /// Starts `executable` (default: this process's own executable) with `arguments`.
-    public init(executable: URL? = nil, arguments: [String], captureStandardError: Bool = false,
+    /// Starts `executable` (see `ServerExecutable` for where to find it) with `arguments`.
+    public init(executable: URL, arguments: [String], captureStandardError: Bool = false,
                 environment: [String: String]? = nil) throws {
-        process.executableURL = executable ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardInput = toServer

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GPT
 
-/// `gptls random-model`: writes a seeded random-weight model, for tests and benchmarks.
+/// `gptls-tools random-model`: writes a seeded random-weight model, for tests and benchmarks.
 struct RandomModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "random-model",

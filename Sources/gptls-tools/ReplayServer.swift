@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import ServerClient
 
 /// A `gptls serve` subprocess for one benchmark configuration, initialised the way an editor does.
 ///
@@ -26,12 +27,13 @@ final class ReplayServer {
     var client: JSONRPCClient { process.client }
     var pid: Int32 { process.process.processIdentifier }
 
-    init(model: String, prefixCache: Bool, kvCacheMB: Int?, weights: String?, settings: JSONValue) throws {
+    init(executable: URL, model: String, prefixCache: Bool, kvCacheMB: Int?, weights: String?,
+         settings: JSONValue) throws {
         var arguments = ["serve", "--model", model, "--log-level", "error"]
         if !prefixCache { arguments.append("--no-prefix-cache") }
         if let kvCacheMB { arguments += ["--kv-cache-mb", String(kvCacheMB)] }
         if let weights { arguments += ["--weights", weights] }
-        process = try ServerProcess(arguments: arguments)
+        process = try ServerProcess(executable: executable, arguments: arguments)
         _ = try client.request("initialize", params: [
             "processId": .int(Int(getpid())), "capabilities": [:], "initializationOptions": settings,
         ], timeout: 60)

@@ -1,9 +1,9 @@
 import Foundation
 import JSON
 
-/// Memory mode of `gptls bench-server`: `clients` typists share many documents (each switches to its next document
-/// at every line end) for a number of minutes, while the server's resident memory is sampled. Issue 5 asks that it
-/// stay under model file + KV cache budget + 100 MB.
+/// Memory mode of `gptls-tools bench-server`: `clients` typists share many documents (each switches to its next
+/// document at every line end) for a number of minutes, while the server's resident memory is sampled. It should stay
+/// under model file + KV cache budget + 100 MB.
 ///
 /// Threading: `run` blocks its caller; each typist runs on a thread of its own.
 struct MemoryRun {
@@ -32,8 +32,8 @@ struct MemoryRun {
         documents = scripts.count
         modelBytes = Self.fileBytes(options.model)
         budgetBytes = (options.kvCacheMB ?? 256) << 20
-        let server = try ReplayServer(model: options.model, prefixCache: true, kvCacheMB: options.kvCacheMB,
-                                      weights: options.weights,
+        let server = try ReplayServer(executable: options.server, model: options.model, prefixCache: true,
+                                      kvCacheMB: options.kvCacheMB, weights: options.weights,
                                       settings: ["maxTokens": .int(options.maxTokens),
                                                  "deadlineMs": .int(options.deadlineMs)])
         defer { server.shutdown() }

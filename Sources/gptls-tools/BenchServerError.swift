@@ -1,4 +1,4 @@
-/// Why `gptls bench-server` could not run.
+/// Why `gptls-tools bench-server` could not run.
 enum BenchServerError: Error, CustomStringConvertible {
     case noSourceFiles(String)
     case serverFailed(String)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Dispatch
 import LocalBackend
 import Foundation
@@ -6,7 +7,7 @@ import GPT
 import Kernels
 import Logging
 
-/// `gptls bench`: prefill and decode throughput of a model, and how close decode gets to the memory roofline.
+/// `gptls-tools bench`: prefill and decode throughput of a model, and how close decode gets to the memory roofline.
 ///
 /// Each figure is the median of `--runs` runs. The roofline divides the fp32 weight bytes one decode step reads by
 /// a read bandwidth measured here with a 2-thread SIMD sum over a buffer much larger than the caches.

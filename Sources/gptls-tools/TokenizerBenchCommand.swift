@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Tokenizer
 
-/// `gptls bench-tokenizer`: encoding throughput of the GPT-2 tokenizer on files, single-threaded.
+/// `gptls-tools bench-tokenizer`: encoding throughput of the GPT-2 tokenizer on files, single-threaded.
 ///
 /// scripts/bench-tokenizer runs it beside tiktoken on the same corpus and prints the ratio.
 struct TokenizerBenchCommand: ParsableCommand {
@@ -25,7 +25,7 @@ struct TokenizerBenchCommand: ParsableCommand {
         var text = ""
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw TokenizeFailure("\(file): cannot read the file")
+                throw TokenizerBenchError.unreadable(file)
             }
             text += String(decoding: data, as: UTF8.self)
         }

@@ -8,6 +8,8 @@ import JSONRPC
 /// Threading: `run` blocks its caller; each typist and each decode request runs on a thread of its own.
 struct ReplayRun {
     struct Options {
+        /// The `gptls` binary.
+        var server: URL
         var model: String
         var kvCacheMB: Int?
         var weights: String?
@@ -50,8 +52,8 @@ struct ReplayRun {
     /// `scripts` needs `clients + 1` entries (the last is the cold document).
     mutating func run(_ options: Options, scripts: [TypingScript]) throws {
         let settings: JSONValue = ["maxTokens": .int(options.maxTokens), "deadlineMs": .int(options.deadlineMs)]
-        let server = try ReplayServer(model: options.model, prefixCache: prefixCache, kvCacheMB: options.kvCacheMB,
-                                      weights: options.weights,
+        let server = try ReplayServer(executable: options.server, model: options.model, prefixCache: prefixCache,
+                                      kvCacheMB: options.kvCacheMB, weights: options.weights,
                                       settings: settings)
         defer { server.shutdown() }
         let memory = ServerMemory(pid: server.pid)

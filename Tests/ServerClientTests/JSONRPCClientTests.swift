@@ -1,7 +1,9 @@
 import Foundation
 import JSON
+import JSONRPC
+import JSONRPCTestSupport
+import ServerClient
 import XCTest
-@testable import JSONRPC
 
 final class JSONRPCClientTests: XCTestCase {
     /// An in-process server over pipes: `echo` returns its params, `fail` answers an error, `tell` notifies back,

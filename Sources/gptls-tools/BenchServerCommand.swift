@@ -1,10 +1,12 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import GPT
 import JSON
+import ServerClient
 import Tokenizer
 
-/// `gptls bench-server`: replays keystroke traces through the real stdio server (issue 5).
+/// `gptls-tools bench-server`: replays keystroke traces through the real stdio server.
 ///
 /// For each configuration (prefix cache on and off, 1, 4 and 8 clients) a fresh `gptls serve` subprocess is
 /// started; each client thread types its own real source file character by character, sending `didChange` and an
@@ -16,6 +18,7 @@ struct BenchServerCommand: ParsableCommand {
         abstract: "Replay keystroke traces through the real server: latency, cache reuse, tokens/s, memory.")
 
     @Option(help: "Model directory, or a .safetensors or .pth file.") var model: String
+    @Option(help: "The gptls binary to run (default: the gptls beside this executable).") var server: String?
     @Option(help: "Seconds of typing per configuration.") var seconds = 20.0
     @Option(help: "Client counts to run, comma-separated.") var clients = "1,4,8"
     @Option(name: .customLong("char-ms"), help: "Mean milliseconds between keystrokes (each gap drawn within ±25%).")
@@ -46,11 +49,12 @@ struct BenchServerCommand: ParsableCommand {
     @Option(name: .customLong("json-out"), help: "Also write the JSON results to this file.") var jsonOut: String?
 
     func run() throws {
+        let executable = try ServerExecutable.locate(server)
         let tokenizer = try BPETokenizer.gpt2()
         let files = sourceFiles()
         let pace = Typist.Pace(characterMs: characterMs, pauseMs: pauseMs, pauseProbability: pauseProbability)
-        let options = ReplayRun.Options(model: model, kvCacheMB: kvCacheMB, weights: weights?.rawValue, pace: pace,
-                                        seconds: seconds, maxTokens: maxTokens, deadlineMs: deadlineMs,
+        let options = ReplayRun.Options(server: executable, model: model, kvCacheMB: kvCacheMB,
+                                        weights: weights?.rawValue, pace: pace, seconds: seconds, maxTokens: maxTokens, deadlineMs: deadlineMs,
                                         decodeTokens: decodeTokens)
         if let memoryMinutes {
             let scripts = try TypingScript.load(files: files, count: documents, promptTokens: promptTokens,

@@ -1,11 +1,12 @@
 import Foundation
 import JSON
+import JSONRPC
 import Logging
 
 /// A blocking JSON-RPC client over two file descriptors: send a request, wait for the response with its id.
 ///
-/// Meant for `gptls demo` and end-to-end tests, which drive a server subprocess through pipes (`input` is the
-/// server's stdout, `output` its stdin). Notifications from the server go to `onNotification`; requests from the
+/// Meant for `gptls demo`, the tools and end-to-end tests, which drive a server subprocess through pipes (`input` is
+/// the server's stdout, `output` its stdin). Notifications from the server go to `onNotification`; requests from the
 /// server go to `onRequest`, whose result is sent back (by default -32601 MethodNotFound). `onClose` runs when the
 /// server's output ends (pending and later requests then throw `connectionClosed`).
 ///

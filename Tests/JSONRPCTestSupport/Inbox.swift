@@ -1,15 +1,17 @@
 import Foundation
 import XCTest
-@testable import JSONRPC
+import JSONRPC
 
 /// Collects what a connection delivers, for tests to wait on.
-final class Inbox: @unchecked Sendable {
+public final class Inbox: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [Message] = []
     private let arrived = DispatchSemaphore(value: 0)
-    let closed = DispatchSemaphore(value: 0)
+    public let closed = DispatchSemaphore(value: 0)
 
-    func add(_ message: Message) {
+    public init() {}
+
+    public func add(_ message: Message) {
         lock.lock()
         received.append(message)
         lock.unlock()
@@ -17,7 +19,7 @@ final class Inbox: @unchecked Sendable {
     }
 
     /// Waits for `count` more messages (generous timeout: a hang fails instead of blocking the suite).
-    func wait(for count: Int, file: StaticString = #filePath, line: UInt = #line) {
+    public func wait(for count: Int, file: StaticString = #filePath, line: UInt = #line) {
         for _ in 0..<count {
             if arrived.wait(timeout: .now() + 30) == .timedOut {
                 XCTFail("a message did not arrive", file: file, line: line)
@@ -26,7 +28,7 @@ final class Inbox: @unchecked Sendable {
         }
     }
 
-    var messages: [Message] {
+    public var messages: [Message] {
         lock.lock()
         defer { lock.unlock() }
         return received

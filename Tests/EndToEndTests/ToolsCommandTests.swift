@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+
+/// `gptls-tools`, the executable beside `gptls`: it holds the benchmarks and the model writer, finds the `gptls` it
+/// starts beside itself, and `gptls` keeps only the product's commands (and the demo).
+final class ToolsCommandTests: XCTestCase {
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-tools-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testTheServerListsNoToolsAndTheToolsListTheirCommands() throws {
+        let server = try Binary.run(["--help"])
+        XCTAssertEqual(server.code, 0, server.stderr)
+        XCTAssertTrue(server.stdout.contains("demo"), server.stdout)
+        for tool in ["bench", "random-model"] {
+            XCTAssertFalse(server.stdout.contains(tool), "gptls --help lists \(tool): \(server.stdout)")
+        }
+        let tools = try Binary.run(["--help"], executable: try Binary.tools)
+        XCTAssertEqual(tools.code, 0, tools.stderr)
+        for tool in ["bench ", "bench-server", "bench-tokenizer", "random-model"] {
+            XCTAssertTrue(tools.stdout.contains(tool), "gptls-tools --help lacks \(tool): \(tools.stdout)")
+        }
+    }
+
+    func testRandomModelWritesAModelThatTheServerBinaryReads() throws {
+        let directory = try temporaryDirectory().appendingPathComponent("model")
+        let written = try Binary.run(["random-model", directory.path, "--seed", "3"], executable: try Binary.tools)
+        XCTAssertEqual(written.code, 0, written.stderr)
+        let inspected = try Binary.run(["inspect", directory.path])
+        XCTAssertEqual(inspected.code, 0, inspected.stderr)
+        XCTAssertTrue(inspected.stdout.contains("n_layer 2"), inspected.stdout)
+    }
+
+    func testBenchServerWithoutAGptlsBesideItSaysWhereItLookedAndWhatToDo() throws {
+        let directory = try temporaryDirectory()
+        let lonely = directory.appendingPathComponent("gptls-tools")
+        try FileManager.default.copyItem(at: try Binary.tools, to: lonely)
+        let result = try Binary.run(["bench-server", "--model", Binary.model], executable: lonely)
+        XCTAssertNotEqual(result.code, 0)
+        XCTAssertTrue(result.stderr.contains("no gptls beside this executable (looked for "
+                                             + directory.appendingPathComponent("gptls").path), result.stderr)
+        XCTAssertTrue(result.stderr.contains("--server"), result.stderr)
+
+        let given = try Binary.run(["bench-server", "--model", Binary.model, "--server", lonely.path + "-missing"],
+                                   executable: lonely)
+        XCTAssertNotEqual(given.code, 0)
+        XCTAssertTrue(given.stderr.contains(lonely.path + "-missing is not an executable gptls"), given.stderr)
+    }
+
+    func testDemoDrivesTheServerThroughEveryTaskAndExitsCleanly() throws {
+        let bundled = Binary.repository.appendingPathComponent("models/default/manifest.json")
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: bundled.path), "the demo needs the bundled model")
+        let result = try Binary.run(["demo"])
+        XCTAssertEqual(result.code, 0, result.stderr)
+        for heading in ["== Typing", "ghost text:", "== Summarize", "== Classify snippets", "== Cache:"] {
+            XCTAssertTrue(result.stdout.contains(heading), "no \(heading) in: \(result.stdout)")
+        }
+    }
+}
