@@ -29,6 +29,7 @@ let package = Package(
         // The wire side.
         .target(name: "JSON", dependencies: ["CJansson"]),
         .target(name: "JSONRPC", dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Protocol", dependencies: ["JSON", "JSONRPC"]),
 
         // The model side.
         .target(name: "Tokenizer", resources: [.copy("Resources/gpt2")], swiftSettings: optimised),
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: [
             "JSONRPC", "JSON", .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "JSONRPC", "JSON"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
