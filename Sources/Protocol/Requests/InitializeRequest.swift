@@ -1,0 +1,35 @@
+import JSON
+import JSONRPC
+
+/// `initialize`: the client's process, its position encodings and the initial settings.
+///
+/// Only the object check can fail here: the settings are validated when the server merges them (`Settings.merge`,
+/// whose errors name the setting), and the other members are read leniently, as clients differ in what they send.
+public struct InitializeRequest: RequestType, Equatable {
+    public static let method = "initialize"
+    public typealias Response = InitializeResult
+
+    /// `processId` when it is an integer; the server watches that process (LSP allows `null`).
+    public var processId: Int?
+    /// `capabilities.general.positionEncodings`, its string entries; nil when the client says nothing.
+    public var positionEncodings: [String]?
+    /// `initializationOptions`, undecoded; nil when absent or `null`.
+    public var initializationOptions: JSONValue?
+
+    public init(processId: Int? = nil, positionEncodings: [String]? = nil, initializationOptions: JSONValue? = nil) {
+        self.processId = processId
+        self.positionEncodings = positionEncodings
+        self.initializationOptions = initializationOptions
+    }
+
+    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+        let params = try Params.object(params, Self.method)
+        self.init(processId: params["processId"]?.int,
+                  positionEncodings: params["capabilities"]?["general"]?["positionEncodings"]?.array?.compactMap(\.string),
+                  initializationOptions: Params.present(params["initializationOptions"]))
+    }
+
+    /// The settings to merge: the `gptls` member of `initializationOptions` when it has one, else the options
+    /// themselves; nil when there are none.
+    public var settings: JSONValue? { Params.gptlsSection(initializationOptions) }
+}
