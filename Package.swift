@@ -61,7 +61,7 @@ let package = Package(
             "GPT", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `gptls demo`'s driver: it starts the server as a subprocess and drives it like an editor.
-        .target(name: "Demo", dependencies: ["ServerClient", "JSON"]),
+        .target(name: "Demo", dependencies: ["ServerClient", "Protocol", "JSON"]),
         .executableTarget(name: "gptls", dependencies: [
             "LanguageServer", "LocalBackend", "Tasks", "GPT", "Tokenizer", "CommandSupport", "Demo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -70,7 +70,7 @@ let package = Package(
 
         // The tools: benchmarks and test-model writers, an executable apart from the server it measures.
         .executableTarget(name: "gptls-tools", dependencies: [
-            "ServerClient", "CommandSupport", "LocalBackend", "GPT", "Kernels", "Tokenizer", "JSON", "JSONRPC",
+            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "GPT", "Kernels", "Tokenizer", "JSON", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
-        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Tasks", "LocalBackend", "GPT"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Protocol", "Tasks", "LocalBackend", "GPT"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ServerClient", "JSONRPC", "JSON"]),
     ],
     swiftLanguageModes: [.v5]

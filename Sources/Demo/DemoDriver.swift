@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import ServerClient
+import Protocol
 
 /// `gptls demo`'s driver: starts the server as a subprocess and drives it the way an editor would, printing what
 /// happens (typing with inline completions, a summary and classifications, with timings).
@@ -28,14 +29,14 @@ public struct DemoDriver {
         defer { server.stop() }
         let client = server.client
         let uri = "file:///demo/stats.py"
-        _ = try client.request("initialize", params: ["processId": .int(Int(getpid())), "capabilities": [:]], timeout: 60)
-        client.notify("initialized", params: [:])
+        _ = try client.request(InitializeRequest.method, params: ["processId": .int(Int(getpid())), "capabilities": [:]], timeout: 60)
+        client.notify(InitializedNotification.method, params: [:])
         print("gptls demo: the server runs as a subprocess; this process is its editor.\n")
 
         // Typing: the user writes the sample file one character at a time; at a few points the editor asks for
         // ghost text, the way a plugin does after a pause in typing.
         let sample = DemoSample.code
-        client.notify("textDocument/didOpen", params: ["textDocument": [
+        client.notify(DidOpenTextDocumentNotification.method, params: ["textDocument": [
             "uri": .string(uri), "languageId": "python", "version": 1, "text": "",
         ]])
         print("== Typing \(sample.split(separator: "\n").count) lines, asking for inline completions on the way")
@@ -45,7 +46,7 @@ public struct DemoDriver {
         let pausePoints = Set(DemoSample.pauses.compactMap { sample.range(of: $0).map { sample.distance(from: sample.startIndex, to: $0.upperBound) } })
         for (index, char) in sample.enumerated() {
             version += 1
-            client.notify("textDocument/didChange", params: [
+            client.notify(DidChangeTextDocumentNotification.method, params: [
                 "textDocument": ["uri": .string(uri), "version": .int(version)],
                 "contentChanges": [[
                     "range": ["start": ["line": .int(cursor.line), "character": .int(cursor.character)],
@@ -57,7 +58,7 @@ public struct DemoDriver {
             cursor.advance(over: char)
             guard pausePoints.contains(index + 1) else { continue }
             let started = Date()
-            let result = try client.request("textDocument/inlineCompletion", params: [
+            let result = try client.request(InlineCompletionRequest.method, params: [
                 "textDocument": ["uri": .string(uri)],
                 "position": ["line": .int(cursor.line), "character": .int(cursor.character)],
                 "context": ["triggerKind": 2],
@@ -78,13 +79,13 @@ public struct DemoDriver {
         print("\n== Summarize the function `mean`")
         let function = DemoSample.summarized
         let summaryStart = Date()
-        let summary = try client.request("gptls/summarize", params: ["text": .string(function)], timeout: 120)
+        let summary = try client.request(SummarizeRequest.method, params: ["text": .string(function)], timeout: 120)
         print("  \(quoted(summary["summary"]?.string ?? ""))  (\(format(Date().timeIntervalSince(summaryStart) * 1000)) ms)")
 
         print("\n== Classify snippets")
         for snippet in DemoSample.snippets {
             let started = Date()
-            let result = try client.request("gptls/classify", params: ["text": .string(snippet)], timeout: 120)
+            let result = try client.request(ClassifyRequest.method, params: ["text": .string(snippet)], timeout: 120)
             let scores = result["scores"]?.array?.prefix(3).map {
                 "\($0["label"]?.string ?? "?") \(format(($0["probability"]?.double ?? 0) * 100))%"
             } ?? []
@@ -92,12 +93,12 @@ public struct DemoDriver {
                   + "  (\(format(Date().timeIntervalSince(started) * 1000)) ms)")
         }
 
-        let status = try client.request("gptls/status", timeout: 30)
+        let status = try client.request(StatusRequest.method, timeout: 30)
         if let cache = status["models"]?["caches"]?[0] {
             print("\n== Cache: \(cache["blocksHeld"]?.int ?? 0) blocks held, hit rate \(format((cache["hitRate"]?.double ?? 0) * 100))%")
         }
-        _ = try client.request("shutdown", timeout: 30)
-        client.notify("exit")
+        _ = try client.request(ShutdownRequest.method, timeout: 30)
+        client.notify(ExitNotification.method)
         server.waitForExit()
     }
 

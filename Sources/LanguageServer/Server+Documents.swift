@@ -1,51 +1,37 @@
-import JSON
 import JSONRPC
+import Protocol
 
 extension Server {
-    func didOpen(_ params: JSONValue?) throws {
-        let params = try LSPParams.object(params, "textDocument/didOpen")
-        let item = params["textDocument"]
-        let uri = try LSPParams.string(item?["uri"], "didOpen: textDocument.uri")
-        documents[uri] = TextDocument(
-            uri: uri,
-            languageID: item?["languageId"]?.string ?? "plaintext",
-            version: item?["version"]?.int ?? 0,
-            text: try LSPParams.string(item?["text"], "didOpen: textDocument.text"))
+    func didOpen(_ notification: DidOpenTextDocumentNotification) {
+        let item = notification.textDocument
+        documents[item.uri] = TextDocument(uri: item.uri, languageID: item.languageID, version: item.version,
+                                           text: item.text)
     }
 
     /// Applies full and incremental changes in order. A change for a document that is not open is logged and ignored.
-    func didChange(_ params: JSONValue?) throws {
-        let params = try LSPParams.object(params, "textDocument/didChange")
-        let uri = try LSPParams.uri(params, "didChange")
+    func didChange(_ notification: DidChangeTextDocumentNotification) {
+        let uri = notification.textDocument.uri
         guard var document = documents[uri] else {
             logger.warning("didChange for \(uri), which is not open; ignored")
             return
         }
-        guard let rawChanges = params["contentChanges"]?.array else {
-            throw ResponseError(.invalidParams, "didChange: contentChanges must be an array")
-        }
-        let changes = try rawChanges.enumerated().map { index, change in
-            TextChange(range: try change["range"].map { try LSPParams.range($0, "didChange: contentChanges[\(index)].range") },
-                       text: try LSPParams.string(change["text"], "didChange: contentChanges[\(index)].text"))
-        }
-        let version = params["textDocument"]?["version"]?.int ?? document.version + 1
-        document.apply(changes, version: version, encoding: encoding)
+        document.apply(notification.contentChanges, version: notification.version ?? document.version + 1,
+                       encoding: encoding)
         documents[uri] = document
     }
 
-    func didClose(_ params: JSONValue?) throws {
-        let params = try LSPParams.object(params, "textDocument/didClose")
-        let uri = try LSPParams.uri(params, "didClose")
+    func didClose(_ notification: DidCloseTextDocumentNotification) {
+        let uri = notification.textDocument.uri
         if documents.removeValue(forKey: uri) == nil {
             logger.warning("didClose for \(uri), which is not open; ignored")
         }
     }
 
-    /// The open document a request names, or -32602.
-    func document(_ params: JSONValue, _ method: String) throws -> TextDocument {
-        let uri = try LSPParams.uri(params, method)
-        guard let document = documents[uri] else {
-            throw ResponseError(.invalidParams, "\(method): \(uri) is not open; send textDocument/didOpen first")
+    /// The open document a request names. Decoding has checked that it is open, on this same queue; the error is
+    /// for a caller that did not decode first.
+    func document(_ identifier: TextDocumentIdentifier, _ method: String) throws -> TextDocument {
+        guard let document = documents[identifier.uri] else {
+            throw ResponseError.documentNotOpen(uri: identifier.uri, method: method)
         }
         return document
     }

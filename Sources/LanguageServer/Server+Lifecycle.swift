@@ -1,5 +1,6 @@
 import JSON
 import JSONRPC
+import Protocol
 
 extension Server {
     public static let name = "gptls"
@@ -7,37 +8,23 @@ extension Server {
 
     /// `initialize`: negotiates the position encoding, applies `initializationOptions`, watches the parent process,
     /// and advertises what the server does.
-    func initialize(_ params: JSONValue?) throws -> JSONValue {
-        let params = try LSPParams.object(params, "initialize")
-        if let options = params["initializationOptions"], !options.isNull {
-            try settings.merge(options["gptls"] ?? options)
-        }
-        let offers = params["capabilities"]?["general"]?["positionEncodings"]?.array?.compactMap(\.string)
-        encoding = PositionEncoding.negotiate(clientOffers: offers)
-        if let pid = params["processId"]?.int, pid > 0, let pid32 = Int32(exactly: pid) {
+    func initialize(_ request: InitializeRequest) throws -> JSONValue {
+        if let options = request.settings { try settings.merge(options) }
+        encoding = PositionEncoding.negotiate(clientOffers: request.positionEncodings)
+        if let pid = request.processId, pid > 0, let pid32 = Int32(exactly: pid) {
             watchParent(pid32)
         }
         state = .running
         models.apply(settings)
         logger.info("initialized: position encoding \(encoding.rawValue)")
-        return [
-            "capabilities": [
-                "positionEncoding": .string(encoding.rawValue),
-                "textDocumentSync": ["openClose": true, "change": 2, "save": ["includeText": false]],
-                "inlineCompletionProvider": true,
-                "completionProvider": ["resolveProvider": false, "triggerCharacters": []],
-                "executeCommandProvider": ["commands": .array(Command.allCases.map { .string($0.rawValue) })],
-                "codeActionProvider": ["codeActionKinds": ["refactor.rewrite"]],
-            ],
-            "serverInfo": ["name": .string(Server.name), "version": .string(Server.version)],
-        ]
+        return InitializeResult(capabilities: ServerCapabilities(positionEncoding: encoding),
+                                serverInfo: ServerInfo(name: Server.name, version: Server.version)).json
     }
 
-    func didChangeConfiguration(_ params: JSONValue?) throws {
-        let params = try LSPParams.object(params, "workspace/didChangeConfiguration")
-        guard let raw = params["settings"], !raw.isNull else { return }
+    func didChangeConfiguration(_ notification: DidChangeConfigurationNotification) throws {
+        guard let raw = notification.settings else { return }
         do {
-            try settings.merge(raw["gptls"] ?? raw)
+            try settings.merge(raw)
         } catch let error as ResponseError {
             showMessage(.error, "gptls: \(error.message)")
             throw error
@@ -45,12 +32,8 @@ extension Server {
         models.apply(settings)
     }
 
-    enum MessageType: Int {
-        case error = 1, warning, info, log
-    }
-
     /// Tells the user something through the editor (`window/showMessage`).
     func showMessage(_ type: MessageType, _ text: String) {
-        notify("window/showMessage", ["type": .int(type.rawValue), "message": .string(text)])
+        notify(ShowMessageNotification(type: type, message: text))
     }
 }

@@ -1,128 +1,87 @@
 import JSON
 import JSONRPC
+import Protocol
 import Tasks
-
-/// The commands of `workspace/executeCommand`, offered through code actions to clients without a gptls plugin.
-enum Command: String, CaseIterable {
-    case summarize = "gptls.summarize"
-    case classify = "gptls.classify"
-}
 
 extension Server {
     /// `gptls/summarize`: `{textDocument, range?}` or `{text}` -> `{summary, metrics}`.
-    func summarize(id: RequestID, params: JSONValue?, announce: Bool = false) {
-        run(id, "gptls/summarize") {
-            let params = try LSPParams.object(params, "gptls/summarize")
-            let text = try selectedText(params, "gptls/summarize")
+    func summarize(id: RequestID, _ request: SummarizeRequest, announce: Bool = false) {
+        run(id, SummarizeRequest.method) {
+            let text = try selectedText(request.target, SummarizeRequest.method)
             let backend = try models.backend()
-            let progress = params["workDoneToken"].flatMap { token in
-                token.string != nil || token.int != nil ? token : nil
-            }
-            if let progress { beginProgress(progress, title: "Summarizing") }
-            let handle = backend.summarize(SummaryTask(text: text, maxTokens: settings.summaryMaxTokens), progress: { [weak self] done, total in
+            let progress = request.workDoneToken
+            if let progress { notify(ProgressNotification(token: progress, value: .begin(title: "Summarizing", percentage: 0))) }
+            let task = SummaryTask(text: text, maxTokens: settings.summaryMaxTokens)
+            let handle = backend.summarize(task, progress: { [weak self] done, total in
                 guard let self, let progress else { return }
-                self.reportProgress(progress, done: done, total: total)
+                self.notify(ProgressNotification(token: progress, value: .part(done, of: total)))
             }) { [weak self] outcome in
                 guard let self else { return }
-                if let progress { self.endProgress(progress) }
+                if let progress { self.notify(ProgressNotification(token: progress, value: .end)) }
                 if announce, case .success(let summary) = outcome { self.showMessage(.info, "Summary: \(summary.text)") }
-                self.finish(id, outcome.map { ["summary": .string($0.text), "metrics": Server.json($0.metrics)] }
+                self.finish(id, outcome.map { SummarizeResult(summary: $0.text, metrics: Metrics($0.metrics)).json }
                     .mapError(Server.responseError))
             }
-            track(id, method: "gptls/summarize", cancel: handle.cancel)
+            track(id, method: SummarizeRequest.method, cancel: handle.cancel)
         }
     }
 
     /// `gptls/classify`: `{textDocument, range?}` or `{text}`, optional `labels` -> `{label, scores, metrics}`.
-    func classify(id: RequestID, params: JSONValue?, announce: Bool = false) {
-        run(id, "gptls/classify") {
-            let params = try LSPParams.object(params, "gptls/classify")
-            let text = try selectedText(params, "gptls/classify")
-            var labels: [String]?
-            if let raw = params["labels"], !raw.isNull {
-                guard let list = raw.array?.compactMap(\.string), list.count == raw.array?.count, !list.isEmpty,
-                      Set(list).count == list.count else {
-                    throw ResponseError(.invalidParams, "gptls/classify: labels must be a non-empty array of distinct strings")
-                }
-                labels = list
-            }
+    func classify(id: RequestID, _ request: ClassifyRequest, announce: Bool = false) {
+        run(id, ClassifyRequest.method) {
+            let text = try selectedText(request.target, ClassifyRequest.method)
             let backend = try models.backend()
-            let handle = backend.classify(ClassificationTask(text: text, labels: labels)) { [weak self] outcome in
+            let handle = backend.classify(ClassificationTask(text: text, labels: request.labels)) { [weak self] outcome in
                 guard let self else { return }
                 if announce, case .success(let result) = outcome {
                     let percent = Int((result.scores.first?.probability ?? 0) * 100)
                     self.showMessage(.info, "Classified as \(result.label) (\(percent)%)")
                 }
                 self.finish(id, outcome.map { result in
-                    [
-                        "label": .string(result.label),
-                        "scores": .array(result.scores.map {
-                            ["label": .string($0.label), "probability": .number($0.probability)]
-                        }),
-                        "metrics": Server.json(result.metrics),
-                    ]
+                    ClassifyResult(label: result.label,
+                                   scores: result.scores.map { LabelScore(label: $0.label, probability: $0.probability) },
+                                   metrics: Metrics(result.metrics)).json
                 }.mapError(Server.responseError))
             }
-            track(id, method: "gptls/classify", cancel: handle.cancel)
+            track(id, method: ClassifyRequest.method, cancel: handle.cancel)
         }
     }
 
     /// `workspace/executeCommand` for `gptls.summarize` and `gptls.classify`: the same as the requests, with the
     /// result also shown to the user (`window/showMessage`), since a client without a plugin shows nothing else.
-    func executeCommand(id: RequestID, params: JSONValue?) {
-        run(id, "workspace/executeCommand") {
-            let params = try LSPParams.object(params, "workspace/executeCommand")
-            let name = try LSPParams.string(params["command"], "workspace/executeCommand: command")
-            guard let command = Command(rawValue: name) else {
-                throw ResponseError(.invalidParams, "workspace/executeCommand: unknown command \(name); "
-                                    + "gptls offers \(Command.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let argument = params["arguments"]?[0] ?? .null
-            switch command {
-            case .summarize: summarize(id: id, params: argument, announce: true)
-            case .classify: classify(id: id, params: argument, announce: true)
-            }
+    func executeCommand(id: RequestID, _ request: ExecuteCommandRequest) {
+        switch request.invocation {
+        case .summarize(let summarize): self.summarize(id: id, summarize, announce: true)
+        case .classify(let classify): self.classify(id: id, classify, announce: true)
         }
     }
 
     /// `textDocument/codeAction`: "Summarize selection" and "Classify selection" for a non-empty selection.
-    func codeActions(_ params: JSONValue?) throws -> JSONValue {
-        let params = try LSPParams.object(params, "textDocument/codeAction")
-        let document = try document(params, "textDocument/codeAction")
-        let range = try LSPParams.range(params["range"], "textDocument/codeAction: range")
-        guard document.offset(of: range.start, encoding: encoding) < document.offset(of: range.end, encoding: encoding)
-        else { return [] }
-        let argument: JSONValue = ["textDocument": ["uri": .string(document.uri)], "range": LSPParams.json(range)]
-        return .array([("Summarize selection", Command.summarize), ("Classify selection", Command.classify)].map {
-            title, command in
-            ["title": .string(title),
-             "command": ["title": .string(title), "command": .string(command.rawValue), "arguments": [argument]]]
-        })
+    func codeActions(_ request: CodeActionRequest) -> [CodeAction] {
+        guard let document = documents[request.textDocument.uri],
+              document.offset(of: request.range.start, encoding: encoding)
+                < document.offset(of: request.range.end, encoding: encoding) else { return [] }
+        let target = TaskTarget.document(request.textDocument, range: request.range)
+        return ServerCommand.allCases.map { CodeAction($0, on: target) }
     }
 
-    /// `gptls/status`: engine and cache figures.
-    func status() -> JSONValue {
-        var result: JSONObject = [
-            "documents": .int(documents.count),
-            "pendingRequests": .int(pending.count),
-            "positionEncoding": .string(encoding.rawValue),
-        ]
-        result["models"] = models.statusJSON()
-        return .object(result)
+    /// `gptls/status`: documents, requests, and the backend's figures.
+    func status() -> StatusResult {
+        StatusResult(documents: documents.count, pendingRequests: pending.count, positionEncoding: encoding,
+                     models: models.statusJSON())
     }
 
     /// The text a task works on: `text`, or a document with an optional `range` (the whole document without one).
-    private func selectedText(_ params: JSONValue, _ method: String) throws -> String {
-        if let text = params["text"] {
-            guard let string = text.string else { throw ResponseError(.invalidParams, "\(method): text must be a string") }
-            return string
+    private func selectedText(_ target: TaskTarget, _ method: String) throws -> String {
+        switch target {
+        case .text(let text): return text
+        case .document(let identifier, let range):
+            let document = try document(identifier, method)
+            guard let range else { return document.text }
+            let start = document.offset(of: range.start, encoding: encoding)
+            let end = max(start, document.offset(of: range.end, encoding: encoding))
+            return String(decoding: document.bytes[start..<end], as: UTF8.self)
         }
-        let document = try document(params, method)
-        guard let raw = params["range"], !raw.isNull else { return document.text }
-        let range = try LSPParams.range(raw, "\(method): range")
-        let start = document.offset(of: range.start, encoding: encoding)
-        let end = max(start, document.offset(of: range.end, encoding: encoding))
-        return String(decoding: document.bytes[start..<end], as: UTF8.self)
     }
 
     /// Runs a handler that either tracks its request or throws the error to reply with.
@@ -134,22 +93,5 @@ extension Server {
         } catch {
             reply(id, .failure(ResponseError(.internalError, "\(method): \(error)")))
         }
-    }
-
-    // MARK: - Progress
-
-    private func beginProgress(_ token: JSONValue, title: String) {
-        notify("$/progress", ["token": token, "value": ["kind": "begin", "title": .string(title), "percentage": 0]])
-    }
-
-    private func reportProgress(_ token: JSONValue, done: Int, total: Int) {
-        notify("$/progress", ["token": token, "value": [
-            "kind": "report", "message": .string("part \(done) of \(total)"),
-            "percentage": .int(total == 0 ? 100 : done * 100 / total),
-        ]])
-    }
-
-    private func endProgress(_ token: JSONValue) {
-        notify("$/progress", ["token": token, "value": ["kind": "end"]])
     }
 }

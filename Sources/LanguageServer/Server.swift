@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import JSONRPC
 import Logging
+import Protocol
 
 /// The language server: LSP lifecycle, open documents, configuration, and the requests that become engine jobs.
 ///
@@ -40,7 +41,6 @@ public final class Server: @unchecked Sendable {
     var models: BackendProvider
     var pending: [RequestID: PendingRequest] = [:]
     private var parentWatch: DispatchSourceTimer?
-    private var serverInitiatedRequests: Int64 = 0
 
     /// A request that a job is still working on.
     struct PendingRequest {
@@ -88,47 +88,50 @@ public final class Server: @unchecked Sendable {
         case .notification(let method, let params):
             handleNotification(method: method, params: params)
         case .response(let id, let result):
-            // Answers to our own requests (window/workDoneProgress/create): nothing waits on them.
+            // The server sends no requests, so nothing waits on a response: an error one is only logged.
             if case .failure(let error) = result { logger.debug("client answered \(id.map(\.description) ?? "null") with \(error)") }
         }
     }
 
     private func handleRequest(id: RequestID, method: String, params: JSONValue?) {
+        // Lifecycle first, from the method name alone: a request out of order is refused whatever its params.
         switch (state, method) {
-        case (.waitingForInitialize, "initialize"):
-            reply(id, catching: { try initialize(params) })
+        case (.waitingForInitialize, InitializeRequest.method): break
         case (.waitingForInitialize, _):
-            reply(id, .failure(ResponseError(.serverNotInitialized,
-                                             "\(method): the server is not initialized yet; send initialize first")))
+            return reply(id, .failure(ResponseError(.serverNotInitialized,
+                                                    "\(method): the server is not initialized yet; send initialize first")))
         case (.shutDown, _):
-            reply(id, .failure(ResponseError(.invalidRequest, "\(method): the server has shut down; only exit is accepted")))
-        case (.running, "initialize"):
-            reply(id, .failure(ResponseError(.invalidRequest, "initialize: the server is already initialized")))
-        case (.running, "shutdown"):
+            return reply(id, .failure(ResponseError(.invalidRequest,
+                                                    "\(method): the server has shut down; only exit is accepted")))
+        case (.running, InitializeRequest.method):
+            return reply(id, .failure(ResponseError(.invalidRequest, "initialize: the server is already initialized")))
+        case (.running, _): break
+        }
+        let request: ClientRequest
+        do {
+            request = try ClientRequest(method: method, params: params, context: decodingContext)
+        } catch {
+            return reply(id, .failure(error))
+        }
+        switch request {
+        case .initialize(let request): reply(id, catching: { try initialize(request) })
+        case .shutdown:
             cancelAllPending(reason: "the server is shutting down")
             state = .shutDown
-            reply(id, .success(.null))
-        case (.running, _):
-            dispatchRunning(id: id, method: method, params: params)
-        }
-    }
-
-    private func dispatchRunning(id: RequestID, method: String, params: JSONValue?) {
-        switch method {
-        case "textDocument/inlineCompletion": inlineCompletion(id: id, params: params)
-        case "textDocument/completion": completion(id: id, params: params)
-        case "textDocument/codeAction": reply(id, catching: { try codeActions(params) })
-        case "gptls/summarize": summarize(id: id, params: params)
-        case "gptls/classify": classify(id: id, params: params)
-        case "workspace/executeCommand": executeCommand(id: id, params: params)
-        case "gptls/status": reply(id, catching: { status() })
-        default:
-            reply(id, .failure(ResponseError(.methodNotFound, "\(method): gptls does not implement this method")))
+            reply(id, .success(NullResult().json))
+        case .inlineCompletion(let request): inlineCompletion(id: id, request)
+        case .completion(let request): completion(id: id, request)
+        case .codeAction(let request): reply(id, .success(codeActions(request).json))
+        case .summarize(let request): summarize(id: id, request)
+        case .classify(let request): classify(id: id, request)
+        case .executeCommand(let request): executeCommand(id: id, request)
+        case .status: reply(id, .success(status().json))
+        case .unknown(let method): reply(id, .failure(ClientRequest.methodNotFound(method)))
         }
     }
 
     private func handleNotification(method: String, params: JSONValue?) {
-        if method == "exit" {
+        if method == ExitNotification.method {
             cancelAllPending(reason: "the server is exiting")
             onTermination(state == .shutDown ? .clean : .unexpected("exit before shutdown"))
             return
@@ -138,21 +141,24 @@ public final class Server: @unchecked Sendable {
             return
         }
         do {
-            switch method {
-            case "initialized": break
-            case "textDocument/didOpen": try didOpen(params)
-            case "textDocument/didChange": try didChange(params)
-            case "textDocument/didClose": try didClose(params)
-            case "textDocument/didSave": break
-            case "workspace/didChangeConfiguration": try didChangeConfiguration(params)
-            case "$/cancelRequest": try cancelRequest(params)
-            case "$/setTrace", "$/logTrace": break
-            default: logger.debug("ignoring unknown notification \(method)")
+            switch try ClientNotification(method: method, params: params, context: decodingContext) {
+            case .didOpen(let notification): didOpen(notification)
+            case .didChange(let notification): didChange(notification)
+            case .didClose(let notification): didClose(notification)
+            case .didChangeConfiguration(let notification): try didChangeConfiguration(notification)
+            case .cancelRequest(let notification): cancelRequest(notification)
+            case .initialized, .exit, .didSave, .setTrace, .logTrace: break
+            case .unknown(let method): logger.debug("ignoring unknown notification \(method)")
             }
         } catch {
             // A notification has no reply: a bad one is logged and the server keeps serving.
             logger.error("\(method): \(error)")
         }
+    }
+
+    /// What decoding needs to know of this session: which documents are open.
+    private var decodingContext: DecodingContext {
+        DecodingContext { [documents] in documents[$0] != nil }
     }
 
     // MARK: - Replies
@@ -185,10 +191,8 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    private func cancelRequest(_ params: JSONValue?) throws {
-        guard let raw = params?["id"], let id = RequestID(json: raw) else {
-            throw ResponseError(.invalidParams, "$/cancelRequest: params.id must be an integer or a string")
-        }
+    private func cancelRequest(_ notification: CancelRequestNotification) {
+        let id = notification.id
         guard let request = pending.removeValue(forKey: id) else { return }  // already answered: nothing to do
         request.cancel()
         reply(id, .failure(ResponseError(.requestCancelled, "\(request.method): cancelled by the client")))
@@ -203,14 +207,8 @@ public final class Server: @unchecked Sendable {
     }
 
     /// Sends a notification to the client (`window/showMessage`, `$/progress`). Any thread.
-    func notify(_ method: String, _ params: JSONValue) {
-        send(.notification(method: method, params: params))
-    }
-
-    /// Sends a request to the client whose answer nothing waits for.
-    func requestFromServer(_ method: String, _ params: JSONValue) {
-        serverInitiatedRequests += 1
-        send(.request(id: .string("gptls-\(serverInitiatedRequests)"), method: method, params: params))
+    func notify(_ notification: some ServerNotificationType) {
+        send(Message(notification))
     }
 
     // MARK: - Parent process

@@ -1,32 +1,4 @@
-/// A zero-based LSP position: a line and a character offset counted in the negotiated `PositionEncoding`.
-public struct Position: Equatable, Sendable {
-    public var line: Int
-    public var character: Int
-    public init(line: Int, character: Int) {
-        self.line = line
-        self.character = character
-    }
-}
-
-/// A half-open LSP range `[start, end)`.
-public struct Range: Equatable, Sendable {
-    public var start: Position
-    public var end: Position
-    public init(start: Position, end: Position) {
-        self.start = start
-        self.end = end
-    }
-}
-
-/// One entry of `didChange.contentChanges`: a range edit, or the whole new text when `range` is nil.
-public struct TextChange: Equatable, Sendable {
-    public var range: Range?
-    public var text: String
-    public init(range: Range?, text: String) {
-        self.range = range
-        self.text = text
-    }
-}
+import Protocol
 
 /// An open document: its text, version and language, with conversions between LSP positions and text offsets.
 ///
@@ -53,7 +25,7 @@ public struct TextDocument: Sendable {
     public var lineCount: Int { lineStarts.count }
 
     /// Applies the changes of one `didChange` notification in order, each against the result of the previous one.
-    public mutating func apply(_ changes: [TextChange], version: Int, encoding: PositionEncoding) {
+    public mutating func apply(_ changes: [TextDocumentContentChangeEvent], version: Int, encoding: PositionEncoding) {
         for change in changes {
             if let range = change.range {
                 let start = offset(of: range.start, encoding: encoding)

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import ServerClient
+import Protocol
 
 /// A `gptls serve` subprocess for one benchmark configuration, initialised the way an editor does.
 ///
@@ -34,18 +35,18 @@ final class ReplayServer {
         if let kvCacheMB { arguments += ["--kv-cache-mb", String(kvCacheMB)] }
         if let weights { arguments += ["--weights", weights] }
         process = try ServerProcess(executable: executable, arguments: arguments)
-        _ = try client.request("initialize", params: [
+        _ = try client.request(InitializeRequest.method, params: [
             "processId": .int(Int(getpid())), "capabilities": [:], "initializationOptions": settings,
         ], timeout: 60)
-        client.notify("initialized", params: [:])
+        client.notify(InitializedNotification.method, params: [:])
     }
 
     func configure(_ settings: JSONValue) {
-        client.notify("workspace/didChangeConfiguration", params: ["settings": ["gptls": settings]])
+        client.notify(DidChangeConfigurationNotification.method, params: ["settings": ["gptls": settings]])
     }
 
     func open(uri: String, text: String) {
-        client.notify("textDocument/didOpen", params: ["textDocument": [
+        client.notify(DidOpenTextDocumentNotification.method, params: ["textDocument": [
             "uri": .string(uri), "languageId": "python", "version": 1, "text": .string(text),
         ]])
     }
@@ -54,7 +55,7 @@ final class ReplayServer {
     func complete(uri: String, endOf text: String, timeout: Double = 300) throws -> CompletionSample {
         let cursor = TypingCursor(after: text)
         let started = DispatchTime.now().uptimeNanoseconds
-        let result = try client.request("textDocument/inlineCompletion", params: [
+        let result = try client.request(InlineCompletionRequest.method, params: [
             "textDocument": ["uri": .string(uri)],
             "position": ["line": .int(cursor.line), "character": .int(cursor.character)],
             "context": ["triggerKind": 1],
@@ -64,7 +65,7 @@ final class ReplayServer {
     }
 
     func counters() throws -> Counters {
-        let status = try client.request("gptls/status", timeout: 60)
+        let status = try client.request(StatusRequest.method, timeout: 60)
         let models = status["models"]
         return Counters(promptTokensComputed: models?["promptTokensComputed"]?.int ?? 0,
                         promptTokensReused: models?["promptTokensReused"]?.int ?? 0,
@@ -74,8 +75,8 @@ final class ReplayServer {
 
     /// `shutdown`, `exit`, and the exit code.
     func shutdown() {
-        _ = try? client.request("shutdown", timeout: 30)
-        client.notify("exit")
+        _ = try? client.request(ShutdownRequest.method, timeout: 30)
+        client.notify(ExitNotification.method)
         client.connection.flush()  // the queued "exit" must be written before stdin closes
         process.closeInput()
         process.waitForExit()

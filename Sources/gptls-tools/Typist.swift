@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import ServerClient
+import Protocol
 
 /// One simulated user typing into documents the way an editor reports it: each character is a `didChange`, followed
 /// at once by a `textDocument/inlineCompletion` that is not waited for; the previous request, if still unanswered,
@@ -44,7 +45,7 @@ final class Typist {
     private func openIfNeeded(_ index: Int) {
         guard !opened[index] else { return }
         opened[index] = true
-        client.notify("textDocument/didOpen", params: ["textDocument": [
+        client.notify(DidOpenTextDocumentNotification.method, params: ["textDocument": [
             "uri": .string(scripts[index].uri), "languageId": "python", "version": 1,
             "text": .string(scripts[index].opening),
         ]])
@@ -73,11 +74,11 @@ final class Typist {
             sleep(until: next)
 
             if let previous, recorder.isPending(previous.ticket) {
-                client.notify("$/cancelRequest", params: ["id": previous.id.json])
+                client.notify(CancelRequestNotification.method, params: ["id": previous.id.json])
             }
             let at = cursors[index]
             versions[index] += 1
-            client.notify("textDocument/didChange", params: [
+            client.notify(DidChangeTextDocumentNotification.method, params: [
                 "textDocument": ["uri": .string(scripts[index].uri), "version": .int(versions[index])],
                 "contentChanges": [[
                     "range": ["start": ["line": .int(at.line), "character": .int(at.character)],
@@ -92,7 +93,7 @@ final class Typist {
             let started = DispatchTime.now().uptimeNanoseconds
             let recorder = recorder
             let ticket = recorder.ticket()
-            let id = client.send("textDocument/inlineCompletion", params: [
+            let id = client.send(InlineCompletionRequest.method, params: [
                 "textDocument": ["uri": .string(scripts[index].uri)],
                 "position": ["line": .int(cursor.line), "character": .int(cursor.character)],
                 "context": ["triggerKind": 2],

@@ -1,6 +1,7 @@
 import JSON
 import JSONRPC
 import XCTest
+import Protocol
 @testable import LanguageServer
 
 final class LifecycleTests: XCTestCase {

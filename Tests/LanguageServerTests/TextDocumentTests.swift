@@ -1,4 +1,5 @@
 import XCTest
+import Protocol
 @testable import LanguageServer
 
 final class TextDocumentTests: XCTestCase {
@@ -47,11 +48,11 @@ final class TextDocumentTests: XCTestCase {
     func testIncrementalChangesApplyInOrder() {
         var doc = document("let x = 1\nprint(x)\n")
         doc.apply([
-            TextChange(range: Range(start: Position(line: 0, character: 4), end: Position(line: 0, character: 5)),
+            TextDocumentContentChangeEvent(range: Range(start: Position(line: 0, character: 4), end: Position(line: 0, character: 5)),
                        text: "value"),
-            TextChange(range: Range(start: Position(line: 1, character: 6), end: Position(line: 1, character: 7)),
+            TextDocumentContentChangeEvent(range: Range(start: Position(line: 1, character: 6), end: Position(line: 1, character: 7)),
                        text: "value"),
-            TextChange(range: Range(start: Position(line: 2, character: 0), end: Position(line: 2, character: 0)),
+            TextDocumentContentChangeEvent(range: Range(start: Position(line: 2, character: 0), end: Position(line: 2, character: 0)),
                        text: "// 😀 done\n"),
         ], version: 2, encoding: .utf16)
         XCTAssertEqual(doc.text, "let value = 1\nprint(value)\n// 😀 done\n")
@@ -61,14 +62,14 @@ final class TextDocumentTests: XCTestCase {
 
     func testDeletionAcrossLinesAndAfterEmoji() {
         var doc = document("😀ab\ncd\nef")
-        doc.apply([TextChange(range: Range(start: Position(line: 0, character: 3), end: Position(line: 2, character: 1)),
+        doc.apply([TextDocumentContentChangeEvent(range: Range(start: Position(line: 0, character: 3), end: Position(line: 2, character: 1)),
                               text: "")], version: 5, encoding: .utf16)
         XCTAssertEqual(doc.text, "😀af")
     }
 
     func testFullChangeReplacesTheText() {
         var doc = document("old")
-        doc.apply([TextChange(range: nil, text: "new\ntext")], version: 9, encoding: .utf16)
+        doc.apply([TextDocumentContentChangeEvent(range: nil, text: "new\ntext")], version: 9, encoding: .utf16)
         XCTAssertEqual(doc.text, "new\ntext")
         XCTAssertEqual(doc.lineCount, 2)
     }
