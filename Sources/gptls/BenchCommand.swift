@@ -76,7 +76,7 @@ struct BenchCommand: ParsableCommand {
         let config = gpt.config
         var rng = Sampler(.init(temperature: 1, seed: 1))
         func tokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(rng.nextUInt64() % UInt64(config.vocabSize)) } }
-        let pool = KVBlockPool(for: gpt, blockSize: 16, byteBudget: 1 << 30)
+        let pool = KVSessionPool(for: gpt, blockSize: 16, byteBudget: 1 << 30)
 
         var results: [String: Any] = ["load_seconds": loadSeconds, "weights": weights.rawValue,
                                       "simd": SIMDPath.active.name]

@@ -54,7 +54,7 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("\(model) is a classifier; generate needs a language model")
         }
         let limit = min(maxTokens, gpt.config.nPositions - ids.count)
-        let pool = KVBlockPool(for: gpt, blockSize: 16, capacityBlocks: gpt.config.nPositions / 16 + 1)
+        let pool = KVSessionPool(for: gpt, blockSize: 16, capacityBlocks: gpt.config.nPositions / 16 + 1)
         let session = GPTSession(model: gpt, pool: pool)
         var sampler = Sampler(.init(temperature: temperature, topK: topK, topP: topP, seed: seed))
         var logits = try session.append(ids)
