@@ -13,8 +13,12 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Model directory, or a .safetensors or .pth file (default: the bundled model).")
     var model: String?
 
+    @OptionGroup var threadOptions: ThreadsOption
+
     func run() throws {
-        let server = try ServerProcess(arguments: ["serve", "--log-level", "warning"] + (model.map { ["--model", $0] } ?? []))
+        try threadOptions.apply()
+        let server = try ServerProcess(arguments: ["serve", "--log-level", "warning"] + threadOptions.arguments
+            + (model.map { ["--model", $0] } ?? []))
         defer { server.stop() }
         let client = server.client
         let uri = "file:///demo/stats.py"

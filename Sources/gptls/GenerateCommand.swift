@@ -21,6 +21,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Option(help: "How to hold the matrices: f32, or bf16 (faster, logits differ slightly).") var weights: WeightFormat = .f32
     @Flag(help: "Print one JSON object: prompt_tokens, tokens, text, logprobs.") var json = false
+    @OptionGroup var threadOptions: ThreadsOption
 
     func promptIds(_ tokenizer: BPETokenizer) throws -> [Int] {
         if let promptTokens {
@@ -41,6 +42,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "gptls.generate", factory: { label in StreamLogHandler.standardError(label: label) })
+        try threadOptions.apply()
         // A manifest directory names the completion weights, its configuration and its tokenizer.
         let source = try ModelLoader.source(model, task: "completion")
         let tokenizer = try ModelLoader.tokenizer(for: source)

@@ -16,6 +16,8 @@ struct ReplayRun {
         var maxTokens: Int
         var deadlineMs: Int
         var decodeTokens: Int
+        /// `--threads` of the server, when given.
+        var threads: Int? = nil
     }
 
     var prefixCache: Bool
@@ -51,7 +53,7 @@ struct ReplayRun {
     mutating func run(_ options: Options, scripts: [TypingScript]) throws {
         let settings: JSONValue = ["maxTokens": .int(options.maxTokens), "deadlineMs": .int(options.deadlineMs)]
         let server = try ReplayServer(model: options.model, prefixCache: prefixCache, kvCacheMB: options.kvCacheMB,
-                                      weights: options.weights,
+                                      weights: options.weights, threads: options.threads,
                                       settings: settings)
         defer { server.shutdown() }
         let memory = ServerMemory(pid: server.pid)
