@@ -36,7 +36,10 @@ struct BenchServerCommand: ParsableCommand {
     var kvCacheMB: Int?
     @Option(help: "How the server holds the matrices: f32 or bf16 (default: the server's, f32).")
     var weights: WeightFormat?
-    @Option(help: "Directories (comma-separated) whose .py and .swift files are typed, in name order (default: this repository's Sources, from its root).")
+    @Option(help: """
+        Directories (comma-separated) whose .py and .swift files are typed, in name order; relative paths start \
+        at the current directory (the default is the repository's Sources, run from its root).
+        """)
     var sources = "Sources"
     @Option(name: .customLong("memory-minutes"), help: "Memory mode: type for this many minutes over --documents.")
     var memoryMinutes: Double?

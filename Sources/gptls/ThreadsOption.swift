@@ -3,7 +3,9 @@ import Kernels
 
 /// `--threads N`, for every command that runs a model: how many threads its kernels split each step over.
 struct ThreadsOption: ParsableArguments {
-    @Option(help: "Threads for the model's kernels (default: the CPUs this process may use, \(KernelThreads.machineDefault) here).")
+    @Option(help: """
+        Threads for the model's kernels (default: the CPUs this process may use, \(KernelThreads.machineDefault) here).
+        """)
     var threads: Int?
 
     /// Refuses a count the kernels cannot use (the parser calls it before the command runs).
