@@ -56,9 +56,9 @@ let package = Package(
         .target(name: "LanguageServer", dependencies: [
             "JSONRPC", "Protocol", "Tasks", .product(name: "Logging", package: "swift-log"),
         ]),
-        // What the commands of both executables share: argument types.
+        // What the commands of both executables share: argument types and options.
         .target(name: "CommandSupport", dependencies: [
-            "GPT", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GPT", "Kernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `gptls demo`'s driver: it starts the server as a subprocess and drives it like an editor.
         .target(name: "Demo", dependencies: ["ServerClient", "Protocol", "JSON"]),

@@ -18,6 +18,7 @@ import http.client
 import json
 import statistics
 import subprocess
+import sysconfig
 import threading
 import time
 from pathlib import Path
@@ -25,7 +26,8 @@ from pathlib import Path
 
 def sources(count, chars):
     """The first `chars` characters of `count` stdlib modules long enough to type on from there."""
-    files = sorted(p for p in Path("/usr/lib/python3.11").glob("*.py") if p.stat().st_size > 4 * chars)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in stdlib.glob("*.py") if p.stat().st_size > 4 * chars)
     return [p.read_text(encoding="utf-8", errors="replace")[:chars] for p in files[:count]]
 
 

@@ -2,7 +2,7 @@
 
 Sources:
   * the Python 3.11 standard library sources (PSF licence), without test/, tests/, idlelib/idle_test, site-packages;
-  * the Swift packages kept as bare git repositories under /opt/swift-packages/OWNER/NAME.git: their Swift sources,
+  * the Swift packages kept as bare git repositories OWNER/NAME.git in the folder $SWIFT_PACKAGES: their Swift sources,
     Markdown/DocC docs, C sources, shell scripts, JSON and YAML files, read from HEAD. A repository is used only when
     its top-level LICENSE file is a permissive licence (Apache-2.0, MIT, BSD, ISC); case-duplicate repositories and
     duplicate files are removed by git blob id.
@@ -14,11 +14,12 @@ import hashlib
 import json
 import os
 import re
+import sysconfig
 import subprocess
 import sys
 
-PY_ROOT = "/root/.pyenv/versions/3.11.7/lib/python3.11"
-SWIFT_ROOT = "/opt/swift-packages"
+PY_ROOT = sysconfig.get_paths()["stdlib"]  # the standard library of the Python running this script
+SWIFT_ROOT = os.environ.get("SWIFT_PACKAGES", "")
 MAX_FILE_BYTES = 400_000
 HELDOUT_PERCENT = 5
 SPLIT_SEED = "gptls-split-1"
@@ -78,6 +79,9 @@ def git(repo, *args, input=None):
 
 
 def swift_repos():
+    if not os.path.isdir(SWIFT_ROOT):
+        sys.exit(f"corpus: SWIFT_PACKAGES must name the folder of bare git repositories OWNER/NAME.git "
+                 f"(got {SWIFT_ROOT!r})")
     repos = []
     for owner in sorted(os.listdir(SWIFT_ROOT)):
         for name in sorted(os.listdir(os.path.join(SWIFT_ROOT, owner))):

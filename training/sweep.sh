@@ -6,7 +6,7 @@
 # training/out/sweep/NAME/ and prints one line per candidate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-/work/venv/bin/python}
+PY=${PYTHON:-python3}
 candidates=("4 256 4 2540" "6 256 4 2100" "8 256 4 1950" "4 320 5 2500")
 for c in "${candidates[@]}"; do
     read -r L C H S <<<"$c"

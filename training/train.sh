@@ -3,13 +3,14 @@
 # which only makes it faster): corpus -> tokenizer -> pretraining -> instruction finetune -> classification finetune
 # -> export -> evaluation. Seeded and deterministic for the same device and thread count. The defaults are the exact
 # settings of the shipped model.
-# Environment knobs: PYTHON (default /work/venv/bin/python), THREADS (2), LAYERS/WIDTH/HEADS (4/256/4),
+# Environment knobs: PYTHON (default python3), SWIFT_PACKAGES (the corpus step's folder of bare git repositories
+# OWNER/NAME.git; required unless SKIP_CORPUS=1), THREADS (2), LAYERS/WIDTH/HEADS (4/256/4),
 # PRETRAIN_STEPS (2540), SUMMARIZE_STEPS (1200), CLASSIFY_PER_LABEL (2000), CLASSIFY_EPOCHS (6),
 # SKIP_CORPUS=1 (reuse training/out/corpus), SKIP_TOKENIZER=1 (reuse the vocabulary in models/default),
 # SKIP_PRETRAIN=1 (reuse training/out/pretrain/model.pt). Scratch goes to training/out/ (gitignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-/work/venv/bin/python}
+PY=${PYTHON:-python3}
 THREADS=${THREADS:-2}
 LAYERS=${LAYERS:-4}
 WIDTH=${WIDTH:-256}

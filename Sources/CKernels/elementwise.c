@@ -1,4 +1,4 @@
-// GELU, softmax, layer norm and bias: one function per SIMD path, dispatched on gk_simd_active().
+// GELU, softmax and layer norm: one function per SIMD path, dispatched on gk_simd_active().
 #include <math.h>
 #include "CKernels.h"
 #include "simd.h"
@@ -225,33 +225,5 @@ void gk_layernorm(const float *x, size_t rows, size_t c, const float *gain, cons
 #endif
         (void)level;
         layernorm_row_portable(x + r * c, c, gain, bias, eps, y + r * c);
-    }
-}
-
-// ---- Bias and bf16 conversions (the compiler vectorises these loops) -------------------------------------------
-
-void gk_add_bias(float *y, size_t rows, size_t cols, size_t stride, const float *bias) {
-    for (size_t r = 0; r < rows; r++) {
-        float *yr = y + r * stride;
-        for (size_t j = 0; j < cols; j++) yr[j] += bias[j];
-    }
-}
-
-void gk_f32_to_bf16(const float *src, uint16_t *dst, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t bits;
-        __builtin_memcpy(&bits, src + i, 4);
-        if ((bits & 0x7fffffffu) > 0x7f800000u) {
-            dst[i] = (uint16_t)((bits >> 16) | 0x40);  // quiet NaN, sign kept
-        } else {
-            dst[i] = (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
-        }
-    }
-}
-
-void gk_bf16_to_f32(const uint16_t *src, float *dst, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t bits = (uint32_t)src[i] << 16;
-        __builtin_memcpy(dst + i, &bits, 4);
     }
 }

@@ -14,7 +14,7 @@
 #include "CKernels.h"
 #include "simd.h"
 
-#define MAX_HELPERS 63
+#define MAX_HELPERS (GK_MAX_THREADS - 1)
 #define SPIN_NS 200000  // how long a helper stays awake after a call: longer than the gaps inside a step
 
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;  // one call at a time
@@ -30,6 +30,12 @@ static _Atomic uint32_t job_parts;
 static _Atomic uint32_t job_helpers;  // helpers with an index below this take part in the current call
 static gk_task_fn _Atomic job_fn;
 static void *_Atomic job_context;
+
+static _Atomic size_t thread_count;  // 0: not set, the Swift side's default (the affinity count) applies
+
+size_t gk_thread_count(void) { return atomic_load_explicit(&thread_count, memory_order_relaxed); }
+
+void gk_set_thread_count(size_t threads) { atomic_store_explicit(&thread_count, threads, memory_order_relaxed); }
 
 static inline void relax(void) {
 #if GK_X86

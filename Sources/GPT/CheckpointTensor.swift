@@ -4,26 +4,26 @@
 /// The view is validated at load time: every element it reaches lies inside its storage. `floats()` copies the
 /// logical row-major contents out as fp32, which is how transposed (column-major) weights and q/k/v views into one
 /// shared storage come out right. Immutable; safe to share between threads (the map is read-only).
-public struct CheckpointTensor: @unchecked Sendable {
-    public let name: String
+struct CheckpointTensor: @unchecked Sendable {
+    let name: String
     /// Logical shape, outermost first.
-    public let shape: [Int]
+    let shape: [Int]
     /// Elements to step in the storage per step along each dimension.
-    public let strides: [Int]
+    let strides: [Int]
     /// Element index in the storage of the first element.
-    public let storageOffset: Int
-    public let dtype: StorageType
+    let storageOffset: Int
+    let dtype: StorageType
     /// The storage's key: the zip entry `<prefix>/data/<key>`. Tensors that share a storage share a key.
-    public let storageKey: String
+    let storageKey: String
     /// The storage's bytes, in place in the map; `file` keeps the map alive.
     let storage: UnsafeRawBufferPointer
     let file: MappedFile
 
     /// Number of logical elements (1 for a scalar).
-    public var elementCount: Int { shape.reduce(1, *) }
+    var elementCount: Int { shape.reduce(1, *) }
 
     /// True when the elements are stored row-major and densely, so the storage bytes can be used as they are.
-    public var isContiguous: Bool {
+    var isContiguous: Bool {
         var expected = 1
         for dimension in shape.indices.reversed() where shape[dimension] != 1 {
             guard strides[dimension] == expected else { return false }
@@ -35,7 +35,7 @@ public struct CheckpointTensor: @unchecked Sendable {
     /// The logical contents in row-major order, converted to fp32 (integers and bools as their values).
     ///
     /// Complexity: O(elementCount); contiguous fp32 is one copy.
-    public func floats() throws -> [Float] {
+    func floats() throws -> [Float] {
         try [Float](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
             if let base = buffer.baseAddress { try copyFloats(into: base) }
             initialized = elementCount

@@ -32,11 +32,13 @@ extension GPTModel {
     /// sequences are only read. Returns each row's last `outputCount` positions in row order
     /// ([sum of outputCount, width]) or, with `allPositions`, every new position in row order ([N, width]).
     /// A classifier pools at the row's last token (or its rightmost
-    /// non-pad token when the config has a pad token).
+    /// non-pad token when the config has a pad token). Each kernel splits its work over `KernelThreads.count`
+    /// threads, read once per call.
     public func forward(_ rows: [GPTBatchRow], cache: KVBlockPool, allPositions: Bool = false) throws -> GPTLogits {
         let c = config.nEmbd, f = config.nInner, h = config.nHead, d = config.headSize
         try validate(rows, cache: cache)
         let n = rows.reduce(0) { $0 + $1.tokens.count }
+        let threads = KernelThreads.count
         let x = UnsafeMutablePointer<Float>.allocate(capacity: n * c)        // [N, C] residual stream
         let normed = UnsafeMutablePointer<Float>.allocate(capacity: n * c)   // [N, C]
         let qkv = UnsafeMutablePointer<Float>.allocate(capacity: n * 3 * c)  // [N, 3C]
@@ -71,7 +73,7 @@ extension GPTModel {
         for (l, w) in layers.enumerated() {
             LayerNorm.apply(x, rows: n, channels: c, gain: w.ln1Gain, bias: w.ln1Bias,
                             epsilon: config.layerNormEpsilon, into: normed)
-            Matmul.linear(normed, rows: n, weight: w.qkvWeight, bias: w.qkvBias, into: qkv)
+            Matmul.linear(normed, rows: n, weight: w.qkvWeight, bias: w.qkvBias, into: qkv, threads: threads)
             let kv = cache.view(layer: l)
             var offset = 0
             for (r, row) in rows.enumerated() {
@@ -83,12 +85,15 @@ extension GPTModel {
                 offset += row.tokens.count
             }
             PagedAttention.attend(queries: qkv, queryStride: 3 * c, rows: attentionRows, heads: h, headSize: d,
-                                  cache: kv, into: attn, outStride: c, threads: Matmul.threads)
-            Matmul.linear(attn, rows: n, weight: w.projWeight, bias: w.projBias, into: x, accumulate: true)
+                                  cache: kv, into: attn, outStride: c, threads: threads)
+            Matmul.linear(attn, rows: n, weight: w.projWeight, bias: w.projBias, into: x, accumulate: true,
+                          threads: threads)
             LayerNorm.apply(x, rows: n, channels: c, gain: w.ln2Gain, bias: w.ln2Bias,
                             epsilon: config.layerNormEpsilon, into: normed)
-            Matmul.linear(normed, rows: n, weight: w.fcWeight, bias: w.fcBias, into: hidden, gelu: true)
-            Matmul.linear(hidden, rows: n, weight: w.outWeight, bias: w.outBias, into: x, accumulate: true)
+            Matmul.linear(normed, rows: n, weight: w.fcWeight, bias: w.fcBias, into: hidden, gelu: true,
+                          threads: threads)
+            Matmul.linear(hidden, rows: n, weight: w.outWeight, bias: w.outBias, into: x, accumulate: true,
+                          threads: threads)
         }
 
         // Pick the output positions, then final norm and head on those only.
@@ -115,7 +120,8 @@ extension GPTModel {
                         epsilon: config.layerNormEpsilon, into: normed)
         var out = [Float](repeating: 0, count: picked.count * width)
         out.withUnsafeMutableBufferPointer { buffer in
-            Matmul.linear(normed, rows: picked.count, weight: head, bias: headBias, into: buffer.baseAddress!)
+            Matmul.linear(normed, rows: picked.count, weight: head, bias: headBias, into: buffer.baseAddress!,
+                          threads: threads)
         }
         return GPTLogits(width: width, values: out)
     }

@@ -74,9 +74,8 @@ extension GPTModel {
         }
         // fp32 panels of a tied head hold wte exactly, so they serve the embedding lookups too and the model holds
         // wte (155 MB for GPT-2) once. bf16 panels are rounded: lookups then read an fp32 copy.
-        let tokenEmbedding = tied && !head.isBF16 ? head : LinearWeight(
-            f32: try storage.floats(names_.tokenEmbedding, shape: [config.vocabSize, c]),
-            outFeatures: config.vocabSize, inFeatures: c)
+        let tokenEmbedding: TokenEmbedding = tied && !head.isBF16 ? .tiedHead(head) : .table(
+            try storage.floats(names_.tokenEmbedding, shape: [config.vocabSize, c]), channels: c)
         let source = storage.source
         let parameters = source.tensorNames.filter { !names_.isBuffer($0) }
             .reduce(0) { $0 + (source.shape(of: $1) ?? []).reduce(1, *) }

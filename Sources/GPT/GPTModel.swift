@@ -1,17 +1,17 @@
 import Foundation
 import Kernels
 
-/// A loaded GPT-2-architecture model: configuration, weights laid out [out, in] (the matrices of linear layers in
-/// fp32 or bf16, everything else fp32), and its task.
-///
-/// Immutable after loading, so one model can serve any number of threads; the forward pass itself is synchronous
-/// and uses up to `Matmul.threads` threads plus OpenBLAS's.
 /// How the matrices of linear layers are held in memory: f32 (exact) or bf16 (half the bytes, see `GPTModel.load`).
 public enum WeightFormat: String, CaseIterable, Sendable {
     case f32
     case bf16
 }
 
+/// A loaded GPT-2-architecture model: configuration, weights laid out [out, in] (the matrices of linear layers in
+/// fp32 or bf16, everything else fp32), and its task.
+///
+/// Immutable after loading, so one model can serve any number of threads; the forward pass itself is synchronous
+/// and splits each kernel over `KernelThreads.count` threads.
 public final class GPTModel {
     public enum Task: Equatable, Sendable {
         case languageModel
@@ -54,8 +54,7 @@ public final class GPTModel {
     public let scheme: NamingScheme
     public let summary: FileSummary
     let storage: WeightStorage
-    /// [V, C]: the tied head itself when its panels are fp32 (one copy of wte), else fp32 rows.
-    let tokenEmbedding: LinearWeight
+    let tokenEmbedding: TokenEmbedding  // [V, C]
     let positionEmbedding: UnsafePointer<Float>  // [P, C]
     let layers: [Layer]
     let finalGain, finalBias: UnsafePointer<Float>  // [C]
@@ -79,7 +78,7 @@ public final class GPTModel {
     }
 
     init(config: GPTConfig, task: Task, scheme: NamingScheme, summary: FileSummary, storage: WeightStorage,
-         tokenEmbedding: LinearWeight, positionEmbedding: UnsafePointer<Float>, layers: [Layer],
+         tokenEmbedding: TokenEmbedding, positionEmbedding: UnsafePointer<Float>, layers: [Layer],
          finalGain: UnsafePointer<Float>, finalBias: UnsafePointer<Float>, head: LinearWeight,
          headBias: UnsafePointer<Float>?) {
         self.config = config; self.task = task; self.scheme = scheme; self.summary = summary; self.storage = storage

@@ -3,11 +3,11 @@
 /// Frees its blocks when released. Threading rule: like the pool, use from one thread.
 public final class GPTSession {
     public let model: GPTModel
-    public let pool: KVBlockPool
+    public let pool: KVSessionPool
     public private(set) var tokens: [Int] = []
     public private(set) var blockTable: [Int] = []
 
-    public init(model: GPTModel, pool: KVBlockPool) {
+    public init(model: GPTModel, pool: KVSessionPool) {
         self.model = model
         self.pool = pool
     }

@@ -5,10 +5,11 @@ import Kernels
 ///
 /// Block b holds `blockSize` token slots; its storage is [L][2 (K, V)][H][blockSize][D] elements (fp32, or bf16
 /// for models with bf16 weights: half the bytes, so twice the blocks per budget and half the bytes attention reads).
-/// A sequence keeps a block table (block index per `blockSize` positions). The pool knows nothing of sequences or
-/// sharing: reference counts and eviction belong to the caller, and the forward pass only writes the positions it
-/// computes. Threading rule: not thread-safe; use it from the one thread that runs the model.
-public final class KVBlockPool {
+/// A sequence keeps a block table (block index per `blockSize` positions). The pool is storage only: which block
+/// holds what is the caller's (the engine's BlockManager, with reference counts, a prefix index and eviction; or a
+/// `KVSessionPool` for `GPTSession`s), and the forward pass only writes the positions it computes.
+/// Threading rule: not thread-safe; use it from the one thread that runs the model.
+public class KVBlockPool {
     public let blockSize: Int
     public let capacity: Int
     public let layers: Int
@@ -16,12 +17,10 @@ public final class KVBlockPool {
     public let heads: Int
     public let element: PagedKV.Element
     let storage: UnsafeMutableRawPointer
-    private var freeList: [Int]
 
     /// Elements in one block (all layers, K and V).
-    public var blockElements: Int { layers * 2 * blockSize * channels }
+    var blockElements: Int { layers * 2 * blockSize * channels }
     public var blockBytes: Int { blockElements * element.byteCount }
-    public var freeCount: Int { freeList.count }
 
     public init(config: GPTConfig, blockSize: Int = 16, capacityBlocks: Int, element: PagedKV.Element = .f32) {
         precondition(blockSize > 0 && capacityBlocks > 0, "a KV pool needs a positive block size and capacity")
@@ -37,7 +36,6 @@ public final class KVBlockPool {
         // so the first write to a fresh block cost about 3 ms of a keystroke's latency. A 2 MiB page faults once.
         storage = .allocate(byteCount: bytes, alignment: Self.hugePage)
         _ = madvise(storage, bytes, MADV_HUGEPAGE)
-        freeList = Array((0..<capacityBlocks).reversed())
     }
 
     /// A pool whose blocks fit in `bytes` (at least one block).
@@ -62,15 +60,6 @@ public final class KVBlockPool {
     static func element(for model: GPTModel) -> PagedKV.Element { model.weightFormat == .bf16 ? .bf16 : .f32 }
 
     deinit { storage.deallocate() }
-
-    /// A free block, or nil when the pool is exhausted.
-    public func allocate() -> Int? { freeList.popLast() }
-
-    /// Returns a block to the pool; the caller guarantees nobody still uses it.
-    public func free(_ block: Int) {
-        precondition(block >= 0 && block < capacity, "block \(block) is not in this pool")
-        freeList.append(block)
-    }
 
     /// Blocks needed to hold `tokens` positions.
     public func blocksNeeded(forTokens tokens: Int) -> Int { (tokens + blockSize - 1) / blockSize }

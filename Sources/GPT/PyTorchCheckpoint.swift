@@ -6,15 +6,15 @@ import Foundation
 /// `model_state_dict` (next to `optimizer_state_dict`, whose tensors are ignored), `state_dict` or `model`.
 /// The file is memory-mapped and tensors stay views into it, with their storage offsets and strides; every view is
 /// checked against its storage at load time. Immutable after `load`; safe to share between threads.
-public struct PyTorchCheckpoint: Sendable {
-    public let url: URL
+struct PyTorchCheckpoint: Sendable {
+    let url: URL
     /// Tensor names in state-dict order.
-    public let names: [String]
-    public let tensors: [String: CheckpointTensor]
+    let names: [String]
+    let tensors: [String: CheckpointTensor]
     /// The key the state dict was found under (`model_state_dict`, ...), or nil when the file is the state dict.
-    public let stateDictKey: String?
+    let stateDictKey: String?
     /// Size of the file in bytes.
-    public let fileBytes: Int
+    let fileBytes: Int
 
     /// File extensions that name a PyTorch checkpoint (the book writes `.pth`; Hugging Face `pytorch_model.bin`).
     static let extensions: Set<String> = ["pth", "pt", "bin", "ckpt"]
@@ -25,7 +25,7 @@ public struct PyTorchCheckpoint: Sendable {
     /// Reads and validates `url`: zip structure, pickle, and every tensor's view.
     ///
     /// Complexity: O(pickle size + number of zip entries); tensor data is not touched until `floats()`.
-    public static func load(contentsOf url: URL) throws -> PyTorchCheckpoint {
+    static func load(contentsOf url: URL) throws -> PyTorchCheckpoint {
         let file = try MappedFile(url: url)
         let archive = try PyTorchArchive(file: file)
         let (pickleEntry, prefix) = try archive.pickleEntry()
@@ -52,7 +52,7 @@ public struct PyTorchCheckpoint: Sendable {
     }
 
     /// The tensor called `name`, or an error naming the file and the tensor (for a loader's required weights).
-    public func tensor(_ name: String) throws -> CheckpointTensor {
+    func tensor(_ name: String) throws -> CheckpointTensor {
         guard let tensor = tensors[name] else {
             throw CheckpointError.missingTensor(file: url.lastPathComponent, tensor: name)
         }

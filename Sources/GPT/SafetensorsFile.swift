@@ -5,28 +5,28 @@ import Foundation
 /// The header is validated completely before any tensor is touched (lengths, dtypes, offsets in range and
 /// disjoint), so a hostile file gives a `GPTError` rather than a crash. F32 tensors are used in place from the
 /// mapping; F16/BF16 are converted to fp32 on request. Immutable after init: safe to read from any thread.
-public final class SafetensorsFile {
-    public struct TensorInfo: Equatable {
-        public var name: String
-        public var dtype: String
-        public var shape: [Int]
-        public var begin: Int
-        public var end: Int
-        public var elementCount: Int { shape.reduce(1, *) }
+final class SafetensorsFile {
+    struct TensorInfo: Equatable {
+        var name: String
+        var dtype: String
+        var shape: [Int]
+        var begin: Int
+        var end: Int
+        var elementCount: Int { shape.reduce(1, *) }
     }
 
     /// Headers larger than this are refused: real ones are well under 1 MB.
-    public static let headerLimit = 100_000_000
+    static let headerLimit = 100_000_000
     static let dtypeSizes = ["F32": 4, "F16": 2, "BF16": 2]
 
-    public let url: URL
-    public let fileSize: Int
-    public let tensors: [String: TensorInfo]
+    let url: URL
+    let fileSize: Int
+    let tensors: [String: TensorInfo]
     let base: UnsafeMutableRawPointer?
     let dataStart: Int
     var fileName: String { url.lastPathComponent }
 
-    public init(url: URL) throws {
+    init(url: URL) throws {
         self.url = url
         let name = url.lastPathComponent
         let fd = open(url.path, O_RDONLY)

@@ -1,9 +1,9 @@
 /// The element type of a PyTorch storage, as named by the `torch.*Storage` global in a checkpoint's pickle.
-public enum StorageType: String, Sendable, CaseIterable {
+enum StorageType: String, Sendable, CaseIterable {
     case float32, float16, bfloat16, float64, int64, int32, int16, int8, uint8, bool
 
     /// Bytes per element in the storage entry.
-    public var byteSize: Int {
+    var byteSize: Int {
         switch self {
         case .float64, .int64: return 8
         case .float32, .int32: return 4

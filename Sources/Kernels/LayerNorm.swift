@@ -10,9 +10,9 @@ public enum LayerNorm {
     }
 
     /// The naive twin, in Double for the statistics.
-    public static func applyNaive(_ x: UnsafePointer<Float>, rows n: Int, channels c: Int,
-                                  gain: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
-                                  into y: UnsafeMutablePointer<Float>) {
+    static func applyNaive(_ x: UnsafePointer<Float>, rows n: Int, channels c: Int,
+                           gain: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
+                           into y: UnsafeMutablePointer<Float>) {
         for row in 0..<n {
             var mean = 0.0
             for i in 0..<c { mean += Double(x[row * c + i]) }

@@ -1,13 +1,11 @@
 import CKernels
 
-/// A linear layer's weight matrix [M, K] (out, in; the `nn.Linear` layout), stored as fp32 or bf16, row-major or
-/// packed in panels of 16 output columns (the layout of the model's own kernels).
+/// A linear layer's weight matrix [M, K] (out, in; the `nn.Linear` layout), packed in panels of 16 output columns
+/// (the layout of the model's own kernels), fp32 or bf16.
 ///
 /// Does not own its memory: the model's weight storage does, and outlives every use.
 public struct LinearWeight: @unchecked Sendable {
     public enum Storage {
-        /// Row-major [M, K]: the generic entry point (few rows: `gk_linear_f32`, many: sgemm).
-        case f32(UnsafePointer<Float>)
         /// Panels of 16 output columns, [M/16][K][16] (`gk_pack_panels_f32`, `f32PanelCount` floats): each weight
         /// read once per tile of up to 12 rows, for decode and prefill alike.
         case f32Panels(UnsafePointer<Float>)
@@ -26,10 +24,6 @@ public struct LinearWeight: @unchecked Sendable {
         self.storage = storage; self.outFeatures = outFeatures; self.inFeatures = inFeatures
     }
 
-    public init(f32 pointer: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int) {
-        self.init(.f32(pointer), outFeatures: outFeatures, inFeatures: inFeatures)
-    }
-
     /// Whether the weights are bf16 panels (half the bytes every decode step reads; products accumulate in fp32).
     public var isBF16: Bool {
         if case .bf16Panels = storage { return true }
@@ -41,7 +35,6 @@ public struct LinearWeight: @unchecked Sendable {
     public func copyRow(_ m: Int, into out: UnsafeMutablePointer<Float>) {
         precondition((0..<outFeatures).contains(m), "row \(m) of a matrix with \(outFeatures) rows")
         switch storage {
-        case .f32(let rows): out.update(from: rows + m * inFeatures, count: inFeatures)
         case .f32Panels(let panels): gk_panels_f32_row(panels, inFeatures, m, out)
         case .bf16Panels: preconditionFailure("bf16 panels hold rounded weights; read rows from an fp32 copy")
         }
@@ -50,7 +43,6 @@ public struct LinearWeight: @unchecked Sendable {
     /// Bytes of the matrix as stored (panels are padded to 16 columns, bf16 panels to an even K).
     public var byteCount: Int {
         switch storage {
-        case .f32: return 4 * outFeatures * inFeatures
         case .f32Panels: return 4 * Self.f32PanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
         case .bf16Panels: return 2 * Self.panelCount(outFeatures: outFeatures, inFeatures: inFeatures)
         }

@@ -17,11 +17,11 @@ public struct AttentionRow {
 
 /// Causal multi-head attention of new tokens against their sequences' paged KV cache.
 public enum PagedAttention {
-    /// q: [T, qStride] with head h at columns h*D..<(h+1)*D; out: [T, C]. Query t sits at position start + t and
-    /// sees positions 0...start+t, whose K/V must already be in the cache. Splits (token, head) pairs over threads.
-    public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
-                              heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
-                              into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = 2) {
+    /// One sequence: q [T, qStride] with head h at columns h*D..<(h+1)*D; out: [T, C]. Query t sits at position
+    /// start + t and sees positions 0...start+t, whose K/V must already be in the cache.
+    static func attend(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
+                       heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
+                       into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = KernelThreads.count) {
         attend(queries: q, queryStride: queryStride,
                rows: [AttentionRow(firstToken: 0, tokens: t, start: start, blockTable: blockTable)],
                heads: h, headSize: d, cache: cache, into: out, outStride: outStride, threads: threads)
@@ -32,7 +32,8 @@ public enum PagedAttention {
     /// appends — are split over `threads` threads in one parallel call.
     public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, rows: [AttentionRow],
                               heads h: Int, headSize d: Int, cache: PagedKV,
-                              into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = 2) {
+                              into out: UnsafeMutablePointer<Float>, outStride: Int,
+                              threads: Int = KernelThreads.count) {
         var short: [AttentionRow] = []
         var itemStarts: [Int] = []  // first item of each short row
         var items = 0, longest = 0
@@ -40,7 +41,7 @@ public enum PagedAttention {
             if row.tokens >= gemmTokenThreshold {
                 attendGEMM(queries: q + row.firstToken * queryStride, queryStride: queryStride, tokens: row.tokens,
                            start: row.start, heads: h, headSize: d, cache: cache, blockTable: row.blockTable,
-                           into: out + row.firstToken * outStride, outStride: outStride)
+                           into: out + row.firstToken * outStride, outStride: outStride, threads: threads)
             } else {
                 short.append(row)
                 itemStarts.append(items)
@@ -71,20 +72,25 @@ public enum PagedAttention {
         }
     }
 
-    /// Prompts at least this long go through `attendGEMM`.
-    public static var gemmTokenThreshold = 32
+    /// Rows of at least this many new tokens go through `attendGEMM`: below it, gathering K/V and two sgemm calls
+    /// cost more than the per-token kernel.
+    static let gemmTokenThreshold = 32
+
+    /// OpenBLAS runs single-threaded and we split products over our own threads: its idle workers spin in
+    /// sched_yield between calls and steal the cores our other kernels need (measured: prefill +50 % on 2 cores).
+    private static let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()
 
     /// Prefill path: per head, gathers that head's K/V into contiguous fp32 [n, D] matrices and uses two sgemm calls
     /// (scores = Q K^T, out = P V), masking the causal upper triangle before the row softmax.
-    public static func attendGEMM(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
-                                  heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
-                                  into out: UnsafeMutablePointer<Float>, outStride: Int) {
-        _ = Matmul.singleThreadedBLAS
+    static func attendGEMM(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
+                           heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
+                           into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = KernelThreads.count) {
+        _ = singleThreadedBLAS
         let n = start + t
         let scale = 1 / Float(d).squareRoot()
         // One part per head, claimed as threads free up.
-        let parts = Matmul.threads > 1 ? h : 1
-        Parallel.run(parts) { part in
+        let parts = threads > 1 ? h : 1
+        Parallel.run(parts, threads: threads) { part in
             let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
             let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
@@ -105,9 +111,9 @@ public enum PagedAttention {
     }
 
     /// The naive twin: gathers the sequence's K/V into plain fp32 arrays and computes in Double.
-    public static func attendNaive(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
-                                   heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
-                                   into out: UnsafeMutablePointer<Float>, outStride: Int) {
+    static func attendNaive(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
+                            heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
+                            into out: UnsafeMutablePointer<Float>, outStride: Int) {
         let total = start + t
         // [H][positions][D], widened from the cache's elements.
         var keys = [[Float]](repeating: [Float](repeating: 0, count: total * d), count: h)

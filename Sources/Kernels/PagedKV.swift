@@ -31,7 +31,7 @@ public struct PagedKV {
     }
 
     /// Elements from one head's slice of a block to the next head's.
-    public var headStride: Int { blockSize * headSize }
+    var headStride: Int { blockSize * headSize }
     var isBF16: Int32 { element == .bf16 ? 1 : 0 }
 
     /// Element offset of `position`'s slot (head 0) in the block its table names.
@@ -52,8 +52,8 @@ public struct PagedKV {
     func values(head: Int) -> UnsafeRawPointer { UnsafeRawPointer(values + head * headStride * element.byteCount) }
 
     /// Positions 0..<n of one head as fp32 [n, D] keys and values.
-    public func gather(head: Int, positions n: Int, table: UnsafePointer<Int32>, keys k: UnsafeMutablePointer<Float>,
-                       values v: UnsafeMutablePointer<Float>) {
+    func gather(head: Int, positions n: Int, table: UnsafePointer<Int32>, keys k: UnsafeMutablePointer<Float>,
+                values v: UnsafeMutablePointer<Float>) {
         gk_kv_gather(keys(head: head), isBF16, blockStride, blockSize, table, n, headSize, k)
         gk_kv_gather(values(head: head), isBF16, blockStride, blockSize, table, n, headSize, v)
     }

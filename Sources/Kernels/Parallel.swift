@@ -5,9 +5,9 @@ import CKernels
 /// The helpers spin for a fraction of a millisecond after each call before they sleep, so the many short parallel
 /// calls of one forward pass do not each pay for waking a thread. One call runs at a time; a call made while
 /// another runs (from another thread, or from inside a part) runs its parts one after another on its own thread.
-public enum Parallel {
+enum Parallel {
     /// Runs `body(part)` for every part in 0..<parts on up to `threads` threads and returns when all have finished.
-    public static func run(_ parts: Int, threads: Int = Matmul.threads, _ body: (Int) -> Void) {
+    static func run(_ parts: Int, threads: Int = KernelThreads.count, _ body: (Int) -> Void) {
         guard parts > 1 else {
             if parts == 1 { body(0) }
             return

@@ -10,7 +10,7 @@ import Logging
 /// `gptls-tools bench`: prefill and decode throughput of a model, and how close decode gets to the memory roofline.
 ///
 /// Each figure is the median of `--runs` runs. The roofline divides the fp32 weight bytes one decode step reads by
-/// a read bandwidth measured here with a 2-thread SIMD sum over a buffer much larger than the caches.
+/// a read bandwidth measured here with a SIMD sum on the kernels' threads over a buffer much larger than the caches.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure prefill/decode tokens per second and the decode roofline.")
@@ -25,6 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Cap the SIMD path of the C kernels: portable, avx2, avx512, avx512bf16.") var simd: String?
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Flag(help: "Print the figures as one JSON object.") var json = false
+    @OptionGroup var threadOptions: ThreadsOption
 
     static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
@@ -34,20 +35,21 @@ struct BenchCommand: ParsableCommand {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
-    /// Bytes per second of a 2-thread read of a 512 MiB buffer (best of 3).
-    static func readBandwidth() -> Double {
+    /// Bytes per second of a read of a 512 MiB buffer on `threads` threads (best of 3).
+    static func readBandwidth(threads: Int) -> Double {
         let floats = 128 << 20
+        let share = floats / threads / 32 * 32  // each thread's floats, whole 128-byte steps
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: floats)
         defer { buffer.deallocate() }
         buffer.initialize(repeating: 1, count: floats)
         var best = 0.0
         for _ in 0..<3 {
             let seconds = time {
-                DispatchQueue.concurrentPerform(iterations: 2) { part in
-                    let raw = UnsafeRawPointer(buffer + part * floats / 2)
+                DispatchQueue.concurrentPerform(iterations: threads) { part in
+                    let raw = UnsafeRawPointer(buffer + part * share)
                     var a = SIMD16<Float>(), b = SIMD16<Float>()
                     var i = 0
-                    while i < floats / 2 {
+                    while i < share {
                         a += raw.load(fromByteOffset: i * 4, as: SIMD16<Float>.self)
                         b += raw.load(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self)
                         i += 32
@@ -55,13 +57,14 @@ struct BenchCommand: ParsableCommand {
                     if (a + b).sum() == -1 { print("") }  // keeps the loop from being optimised away
                 }
             }
-            best = max(best, Double(floats * 4) / seconds)
+            best = max(best, Double(share * threads * 4) / seconds)
         }
         return best
     }
 
     func run() throws {
         let logger = Logger(label: "gptls.bench", factory: { label in StreamLogHandler.standardError(label: label) })
+        try threadOptions.apply()
         if let simd {
             guard let path = SIMDPath.named(simd) else { throw ValidationError("unknown SIMD path \(simd)") }
             SIMDPath.limit(to: path)
@@ -73,14 +76,14 @@ struct BenchCommand: ParsableCommand {
             gpt = try GPTModel.load(from: source.weights, config: fileConfig, heads: heads ?? source.heads,
                                     weights: weights)
         }
-        logger.info("loaded \(gpt.scheme.rawValue) in \(Int(loadSeconds * 1000)) ms")
+        logger.info("loaded \(gpt.scheme.rawValue) in \(Int(loadSeconds * 1000)) ms; \(KernelThreads.count) threads")
         let config = gpt.config
         var rng = Sampler(.init(temperature: 1, seed: 1))
         func tokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(rng.nextUInt64() % UInt64(config.vocabSize)) } }
-        let pool = KVBlockPool(for: gpt, blockSize: 16, byteBudget: 1 << 30)
+        let pool = KVSessionPool(for: gpt, blockSize: 16, byteBudget: 1 << 30)
 
         var results: [String: Any] = ["load_seconds": loadSeconds, "weights": weights.rawValue,
-                                      "simd": SIMDPath.active.name]
+                                      "simd": SIMDPath.active.name, "threads": KernelThreads.count]
         for n in prompts where n > 0 && n <= config.nPositions {
             let prompt = tokens(n)
             let times = try (0..<runs).map { _ in
@@ -108,7 +111,7 @@ struct BenchCommand: ParsableCommand {
             results["decode_batch_\(batch)_tok_s"] = Self.median(perRun)
             logger.info("decode batch \(batch): \(Int(Self.median(perRun))) tok/s")
         }
-        let bandwidth = Self.readBandwidth()
+        let bandwidth = Self.readBandwidth(threads: KernelThreads.count)
         let rooflineTokS = bandwidth / Double(gpt.weightBytesPerStep)
         results["read_bandwidth_gb_s"] = bandwidth / 1e9
         results["weight_bytes_per_step"] = gpt.weightBytesPerStep
@@ -120,6 +123,8 @@ struct BenchCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
         } else {
+            print("gptls bench: \(gpt.scheme.rawValue), \(weights.rawValue) weights, SIMD \(SIMDPath.active.name), "
+                  + "\(KernelThreads.count) threads")
             for key in results.keys.sorted() {
                 let v = results[key]!
                 print("\(key): " + ((v as? Double).map { String(format: "%.2f", $0) } ?? "\(v)"))

@@ -39,23 +39,29 @@ struct BenchServerCommand: ParsableCommand {
     var kvCacheMB: Int?
     @Option(help: "How the server holds the matrices: f32 or bf16 (default: the server's, f32).")
     var weights: WeightFormat?
-    @Option(help: "Directories (comma-separated) whose .py and .swift files are typed, in name order.")
-    var sources = "/root/.pyenv/versions/3.11.7/lib/python3.11,Sources"
+    @Option(help: """
+        Directories (comma-separated) whose .py and .swift files are typed, in name order; relative paths start \
+        at the current directory (the default is the repository's Sources, run from its root).
+        """)
+    var sources = "Sources"
     @Option(name: .customLong("memory-minutes"), help: "Memory mode: type for this many minutes over --documents.")
     var memoryMinutes: Double?
     @Option(help: "Memory mode: documents to cycle through.") var documents = 50
     @Option(help: "Which prefix-cache settings to run: both, on or off.") var cache = "both"
     @Flag(help: "Print the results as one JSON object.") var json = false
     @Option(name: .customLong("json-out"), help: "Also write the JSON results to this file.") var jsonOut: String?
+    @OptionGroup var threadOptions: ThreadsOption
 
     func run() throws {
+        try threadOptions.apply()
         let executable = try ServerExecutable.locate(server)
         let tokenizer = try BPETokenizer.gpt2()
-        let files = sourceFiles()
+        let files = try sourceFiles()
         let pace = Typist.Pace(characterMs: characterMs, pauseMs: pauseMs, pauseProbability: pauseProbability)
         let options = ReplayRun.Options(server: executable, model: model, kvCacheMB: kvCacheMB,
-                                        weights: weights?.rawValue, pace: pace, seconds: seconds, maxTokens: maxTokens, deadlineMs: deadlineMs,
-                                        decodeTokens: decodeTokens)
+                                        weights: weights?.rawValue, pace: pace, seconds: seconds, maxTokens: maxTokens,
+                                        deadlineMs: deadlineMs, decodeTokens: decodeTokens,
+                                        threads: threadOptions.threads)
         if let memoryMinutes {
             let scripts = try TypingScript.load(files: files, count: documents, promptTokens: promptTokens,
                                                 tokenizer: tokenizer)
@@ -91,9 +97,12 @@ struct BenchServerCommand: ParsableCommand {
     }
 
     /// Long-enough .py and .swift files of the `--sources` directories, in a stable order.
-    private func sourceFiles() -> [URL] {
-        sources.split(separator: ",").flatMap { directory -> [URL] in
+    private func sourceFiles() throws -> [URL] {
+        try sources.split(separator: ",").flatMap { directory -> [URL] in
             let url = URL(fileURLWithPath: String(directory), isDirectory: true)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue
+            else { throw BenchServerError.noSourceFolder(url.path) }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
             let found = names.sorted().filter { ($0.hasSuffix(".py") && !$0.hasPrefix("_")) || $0.hasSuffix(".swift") }
                 .map { url.appendingPathComponent($0) }

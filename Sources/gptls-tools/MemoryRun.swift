@@ -33,7 +33,7 @@ struct MemoryRun {
         modelBytes = Self.fileBytes(options.model)
         budgetBytes = (options.kvCacheMB ?? 256) << 20
         let server = try ReplayServer(executable: options.server, model: options.model, prefixCache: true,
-                                      kvCacheMB: options.kvCacheMB, weights: options.weights,
+                                      kvCacheMB: options.kvCacheMB, weights: options.weights, threads: options.threads,
                                       settings: ["maxTokens": .int(options.maxTokens),
                                                  "deadlineMs": .int(options.deadlineMs)])
         defer { server.shutdown() }

@@ -18,6 +18,8 @@ struct ReplayRun {
         var maxTokens: Int
         var deadlineMs: Int
         var decodeTokens: Int
+        /// `--threads` of the server, when given.
+        var threads: Int? = nil
     }
 
     var prefixCache: Bool
@@ -53,7 +55,7 @@ struct ReplayRun {
     mutating func run(_ options: Options, scripts: [TypingScript]) throws {
         let settings: JSONValue = ["maxTokens": .int(options.maxTokens), "deadlineMs": .int(options.deadlineMs)]
         let server = try ReplayServer(executable: options.server, model: options.model, prefixCache: prefixCache,
-                                      kvCacheMB: options.kvCacheMB, weights: options.weights,
+                                      kvCacheMB: options.kvCacheMB, weights: options.weights, threads: options.threads,
                                       settings: settings)
         defer { server.shutdown() }
         let memory = ServerMemory(pid: server.pid)

@@ -28,9 +28,10 @@ final class ReplayServer {
     var client: JSONRPCClient { process.client }
     var pid: Int32 { process.process.processIdentifier }
 
-    init(executable: URL, model: String, prefixCache: Bool, kvCacheMB: Int?, weights: String?,
+    init(executable: URL, model: String, prefixCache: Bool, kvCacheMB: Int?, weights: String?, threads: Int? = nil,
          settings: JSONValue) throws {
         var arguments = ["serve", "--model", model, "--log-level", "error"]
+        if let threads { arguments += ["--threads", String(threads)] }
         if !prefixCache { arguments.append("--no-prefix-cache") }
         if let kvCacheMB { arguments += ["--kv-cache-mb", String(kvCacheMB)] }
         if let weights { arguments += ["--weights", weights] }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Demo
 
 /// `gptls demo`: starts the server as a subprocess and drives it the way an editor would, printing what happens.
@@ -11,7 +12,9 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Model directory, or a .safetensors or .pth file (default: the bundled model).")
     var model: String?
 
+    @OptionGroup var threadOptions: ThreadsOption
+
     func run() throws {
-        try DemoDriver(model: model).run()
+        try DemoDriver(model: model, serverArguments: threadOptions.arguments).run()
     }
 }

@@ -22,6 +22,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Option(help: "How to hold the matrices: f32, or bf16 (faster, logits differ slightly).") var weights: WeightFormat = .f32
     @Flag(help: "Print one JSON object: prompt_tokens, tokens, text, logprobs.") var json = false
+    @OptionGroup var threadOptions: ThreadsOption
 
     func promptIds(_ tokenizer: BPETokenizer) throws -> [Int] {
         if let promptTokens {
@@ -42,6 +43,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "gptls.generate", factory: { label in StreamLogHandler.standardError(label: label) })
+        try threadOptions.apply()
         // A manifest directory names the completion weights, its configuration and its tokenizer.
         let source = try ModelLoader.source(model, task: "completion")
         let tokenizer = try ModelLoader.tokenizer(for: source)
@@ -55,7 +57,7 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("\(model) is a classifier; generate needs a language model")
         }
         let limit = min(maxTokens, gpt.config.nPositions - ids.count)
-        let pool = KVBlockPool(for: gpt, blockSize: 16, capacityBlocks: gpt.config.nPositions / 16 + 1)
+        let pool = KVSessionPool(for: gpt, blockSize: 16, capacityBlocks: gpt.config.nPositions / 16 + 1)
         let session = GPTSession(model: gpt, pool: pool)
         var sampler = Sampler(.init(temperature: temperature, topK: topK, topP: topP, seed: seed))
         var logits = try session.append(ids)

@@ -35,8 +35,11 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @OptionGroup var threadOptions: ThreadsOption
+
     func run() throws {
         configureLogging(level: logLevel)
+        try threadOptions.apply()
         var settings = Settings()
         settings.model = model
         if let kvCacheMB { settings.cacheBudgetMB = kvCacheMB }

@@ -7,13 +7,13 @@ final class BatchedForwardTests: XCTestCase {
     let ref = Reference.model("hf-lm-b")
 
     func fullRecompute(_ model: GPTModel, _ tokens: [Int]) throws -> [Float] {
-        let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 16)
+        let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 16)
         return try GPTSession(model: model, pool: pool).append(tokens)
     }
 
     func testBatchedRowsWithDifferentStartPositionsEqualOneRowAtATime() throws {
         let model = try Reference.load(ref)
-        let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 64)
+        let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 64)
         let a = GPTSession(model: model, pool: pool), b = GPTSession(model: model, pool: pool)
         let c = GPTSession(model: model, pool: pool)
         let long = ref.prompts[3], mid = ref.prompts[2], short = ref.prompts[1]
@@ -30,7 +30,7 @@ final class BatchedForwardTests: XCTestCase {
 
     func testAllPositionsEqualsEachPrefixsLastPosition() throws {
         let model = try Reference.load(ref)
-        let pool = KVBlockPool(config: model.config, blockSize: 4, capacityBlocks: 64)
+        let pool = KVSessionPool(config: model.config, blockSize: 4, capacityBlocks: 64)
         let s = GPTSession(model: model, pool: pool)
         let prompt = ref.prompts[2]
         _ = try s.append(Array(prompt[0..<5]))
@@ -44,7 +44,7 @@ final class BatchedForwardTests: XCTestCase {
 
     func testPrefillThenDecodeEqualsFullRecompute() throws {
         let model = try Reference.load(ref)
-        let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 16)
+        let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 16)
         let s = GPTSession(model: model, pool: pool)
         let prompt = ref.prompts[2]
         _ = try s.append(Array(prompt[0..<10]))
@@ -55,7 +55,7 @@ final class BatchedForwardTests: XCTestCase {
 
     func testSharedPrefixBlockIsReadButNeverWritten() throws {
         let model = try Reference.load(ref)
-        let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 8)
+        let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 8)
         let prompt = ref.prompts[3]
         let owner = GPTSession(model: model, pool: pool)
         let expected = try owner.append(Array(prompt[0..<20]))
@@ -76,7 +76,7 @@ final class BatchedForwardTests: XCTestCase {
         let prompt = ref.prompts[3]
         XCTAssertGreaterThanOrEqual(prompt.count, 24)
         for element in [PagedKV.Element.f32, .bf16] {
-            let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 8, element: element)
+            let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 8, element: element)
             let owner = GPTSession(model: model, pool: pool)
             _ = try owner.append(Array(prompt[0..<20]))  // block 0 full, block 1 holds positions 16..<20
             let own = pool.allocate()!
@@ -84,17 +84,19 @@ final class BatchedForwardTests: XCTestCase {
             let row = GPTBatchRow(tokens: Array(prompt[19..<24]), startPosition: 19,
                                   blockTable: [owner.blockTable[0], own])
             let out = try model.forward([row], cache: pool)
-            let expectedPool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 8, element: element)
+            let expectedPool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 8, element: element)
             let expected = try GPTSession(model: model, pool: expectedPool).append(Array(prompt[0..<24]))
             XCTAssertLessThanOrEqual(Reference.maxAbsDiff(out[0], expected), 1e-5, "\(element)")
         }
     }
 
-    func testPoolHandsOutEachBlockOnceAndTakesItBack() {
-        let pool = KVBlockPool(config: GPTConfig(nEmbd: 8, nHead: 2, nLayer: 1, nPositions: 8, vocabSize: 4),
-                               blockSize: 4, capacityBlocks: 3)
+    func testSessionPoolHandsOutEachBlockOnceAndTakesItBack() {
+        let pool = KVSessionPool(config: GPTConfig(nEmbd: 8, nHead: 2, nLayer: 1, nPositions: 8, vocabSize: 4),
+                                 blockSize: 4, capacityBlocks: 3)
+        XCTAssertEqual(pool.freeCount, 3)
         let blocks = (0..<3).compactMap { _ in pool.allocate() }
-        XCTAssertEqual(Set(blocks).count, 3)
+        XCTAssertEqual(blocks, [0, 1, 2])
+        XCTAssertEqual(pool.freeCount, 0)
         XCTAssertNil(pool.allocate())
         pool.free(blocks[1])
         XCTAssertEqual(pool.allocate(), blocks[1])

@@ -6,7 +6,7 @@ final class ForwardReferenceTests: XCTestCase {
     func checkLogits(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let ref = Reference.model(name)
         let model = try Reference.load(ref)
-        let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 64)
+        let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 64)
         for (prompt, expected) in zip(ref.prompts, ref.logits) {
             let session = GPTSession(model: model, pool: pool)
             let logits = try session.append(prompt)
@@ -18,7 +18,7 @@ final class ForwardReferenceTests: XCTestCase {
     func checkGreedy(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let ref = Reference.model(name)
         let model = try Reference.load(ref)
-        let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: 64)
+        let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 64)
         let session = GPTSession(model: model, pool: pool)
         var logits = try session.append(ref.greedyPrompt!)
         var tokens: [Int] = []

@@ -14,7 +14,7 @@ final class PyTorchModelTests: XCTestCase {
 
     private func assertLogitsMatch(_ stem: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let (model, reference) = try load(stem)
-        let pool = KVBlockPool(config: model.config, blockSize: 4, capacityBlocks: 16)
+        let pool = KVSessionPool(config: model.config, blockSize: 4, capacityBlocks: 16)
         for (prompt, expected) in zip(reference.prompts, reference.logits) {
             let session = GPTSession(model: model, pool: pool)
             let row = try session.row(appending: prompt)
@@ -31,7 +31,7 @@ final class PyTorchModelTests: XCTestCase {
     private func assertGreedyMatches(_ stem: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let (model, reference) = try load(stem)
         let expected = try XCTUnwrap(reference.greedy, file: file, line: line)
-        let pool = KVBlockPool(config: model.config, blockSize: 4, capacityBlocks: 16)
+        let pool = KVSessionPool(config: model.config, blockSize: 4, capacityBlocks: 16)
         for (prompt, continuation) in zip(reference.prompts, expected) {
             let session = GPTSession(model: model, pool: pool)
             var logits = try session.append(prompt)
@@ -82,7 +82,7 @@ final class PyTorchModelTests: XCTestCase {
         let (model, reference) = try load("classifier")
         let classification = try XCTUnwrap(reference.classification)
         for test in classification.cases {
-            let pool = KVBlockPool(config: model.config, blockSize: 4, capacityBlocks: 16)
+            let pool = KVSessionPool(config: model.config, blockSize: 4, capacityBlocks: 16)
             let logits = try GPTSession(model: model, pool: pool).append(test.padded)
             XCTAssertLessThanOrEqual(Reference.maxAbsDiff(logits, test.logits), 1e-4, test.text)
             XCTAssertEqual(argmax(logits), test.label, test.text)

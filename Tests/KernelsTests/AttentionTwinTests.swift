@@ -19,9 +19,7 @@ final class AttentionTwinTests: XCTestCase {
             let bytes = UnsafeMutableRawPointer.allocate(byteCount: elements * element.byteCount, alignment: 64)
             let values = (0..<elements).map { _ in Float.random(in: -1...1) }
             if element == .bf16 {
-                values.withUnsafeBufferPointer {
-                    BF16.round($0.baseAddress!, into: bytes.assumingMemoryBound(to: UInt16.self), count: elements)
-                }
+                bytes.copyMemory(from: values.map(BF16.roundNaive), byteCount: elements * 2)
             } else {
                 bytes.copyMemory(from: values, byteCount: elements * 4)
             }

@@ -19,30 +19,13 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
-    func checkLinear(rows n: Int, k: Int, m: Int, accumulate: Bool, path: SIMDPath) {
-        let x = random(n * k), w = random(m * k), b = random(m), start = random(n * m)
-        var fast = start, naive = start
-        Matmul.linear(x, rows: n, inFeatures: k, weight: w, bias: b, outFeatures: m, into: &fast,
-                      accumulate: accumulate)
-        Matmul.linearNaive(x, rows: n, inFeatures: k, weight: w, bias: b, outFeatures: m, into: &naive,
-                           accumulate: accumulate)
-        XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-4, "\(path.name): rows \(n), k \(k), m \(m)")
-    }
-
-    func testLinearMatchesNaiveForSmallAndLargeRowCountsOnEveryPath() {
-        forEachPath { path in
-            for n in [1, 2, 3, 4, 5, 7, 8, 9, 16, 33] {
-                checkLinear(rows: n, k: 70, m: 300, accumulate: false, path: path)
-                checkLinear(rows: n, k: 64, m: 37, accumulate: true, path: path)
-            }
-        }
-    }
-
-    func testSmallKernelMatchesNaiveWithoutBias() {
+    func testF32PanelsMatchNaiveWithoutBias() {
         forEachPath { path in
             let x = random(3 * 50), w = random(260 * 50)
             var fast = [Float](repeating: 0, count: 3 * 260), naive = fast
-            Matmul.linear(x, rows: 3, inFeatures: 50, weight: w, bias: nil, outFeatures: 260, into: &fast)
+            withF32Panels(w, m: 260, k: 50) { weight in
+                Matmul.linear(x, rows: 3, weight: weight, bias: nil, into: &fast)
+            }
             Matmul.linearNaive(x, rows: 3, inFeatures: 50, weight: w, bias: nil, outFeatures: 260, into: &naive)
             XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-4, path.name)
         }
@@ -144,11 +127,6 @@ final class KernelTwinTests: XCTestCase {
                 XCTAssertEqual(row, Array(w[j * k..<(j + 1) * k]), "row \(j)")
             }
         }
-        w.withUnsafeBufferPointer { rows in
-            var row = [Float](repeating: .nan, count: k)
-            LinearWeight(f32: rows.baseAddress!, outFeatures: m, inFeatures: k).copyRow(m - 1, into: &row)
-            XCTAssertEqual(row, Array(w[(m - 1) * k..<m * k]))
-        }
     }
 
     /// A Conv1D weight ([in, out]) packs to the same panels as its transpose does.
@@ -168,7 +146,7 @@ final class KernelTwinTests: XCTestCase {
 
     func testF32PanelsMatchNaiveOnEveryPath() {
         forEachPath { path in
-            for n in [1, 2, 5, 6, 7, 8, 12, 13, 25] {
+            for n in [1, 2, 3, 5, 6, 7, 8, 9, 12, 13, 25, 33] {
                 for (k, m, accumulate, gelu) in [(70, 300, false, false), (64, 37, true, false), (33, 80, false, true)] {
                     let x = random(n * k), w = random(m * k), b = random(m), start = random(n * m)
                     var fast = start, naive = start
@@ -215,8 +193,9 @@ final class KernelTwinTests: XCTestCase {
                 let k = 40, m = 96
                 let x = random(n * k), w = random(m * k), b = random(m)
                 var fast = [Float](repeating: 0, count: n * m), naive = fast
-                Matmul.linear(x, rows: n, weight: LinearWeight(f32: w, outFeatures: m, inFeatures: k), bias: b,
-                              into: &fast, gelu: true)
+                withF32Panels(w, m: m, k: k) { weight in
+                    Matmul.linear(x, rows: n, weight: weight, bias: b, into: &fast, gelu: true)
+                }
                 Matmul.linearNaive(x, rows: n, inFeatures: k, weight: w, bias: b, outFeatures: m, into: &naive)
                 GELU.applyNaive(&naive, count: naive.count)
                 XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-4, "\(path.name): rows \(n)")
@@ -224,22 +203,25 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
-    func testBF16RoundingMatchesNaiveTwinIncludingTiesAndSpecials() {
+    /// Packing rounds each weight as the naive twin does, ties to even and NaN, infinities and extremes included.
+    func testBF16PanelRoundingMatchesNaiveTwinIncludingTiesAndSpecials() {
         var values: [Float] = random(1000, scale: 1e3) + [0, -0, 1, -1, .infinity, -.infinity, .nan,
                                                             .greatestFiniteMagnitude, .leastNonzeroMagnitude]
         // Exact ties: the low 16 bits are 0x8000, with even and odd upper halves.
         values += [Float(bitPattern: 0x3f80_8000), Float(bitPattern: 0x3f81_8000), Float(bitPattern: 0xbf80_8000)]
-        var fast = [UInt16](repeating: 0, count: values.count)
-        BF16.round(values, into: &fast, count: values.count)
-        for (v, f) in zip(values, fast) {
-            XCTAssertEqual(f, BF16.roundNaive(v), "\(v)")
-            if v.isNaN { XCTAssertTrue(BF16.widenNaive(f).isNaN) }
+        // One input feature: W[j][0] sits at element 2j of the panels (input pairs interleaved, the pair's second
+        // element zero padding).
+        let m = values.count
+        var panels = [UInt16](repeating: 0xffff, count: LinearWeight.panelCount(outFeatures: m, inFeatures: 1))
+        LinearWeight.packPanels(values, outFeatures: m, inFeatures: 1, into: &panels)
+        for (j, v) in values.enumerated() {
+            XCTAssertEqual(panels[2 * j], BF16.roundNaive(v), "\(v)")
+            XCTAssertEqual(panels[2 * j + 1], 0, "padding after \(v)")
+            if v.isNaN { XCTAssertTrue(BF16.widenNaive(panels[2 * j]).isNaN) }
         }
         XCTAssertEqual(BF16.roundNaive(Float(bitPattern: 0x3f80_8000)), 0x3f80)  // tie to even: stays
         XCTAssertEqual(BF16.roundNaive(Float(bitPattern: 0x3f81_8000)), 0x3f82)  // tie to even: up
-        var back = [Float](repeating: 0, count: fast.count)
-        BF16.widen(fast, into: &back, count: fast.count)
-        XCTAssertEqual(back.map(\.bitPattern), fast.map { BF16.widenNaive($0).bitPattern })
+        XCTAssertEqual(BF16.widenNaive(0x3f82).bitPattern, 0x3f82_0000)
     }
 
     func testLayerNormMatchesNaive() {

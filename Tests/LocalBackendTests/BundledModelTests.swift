@@ -42,7 +42,7 @@ final class BundledModelTests: XCTestCase {
             let ids = try XCTUnwrap(test["prompt_ids"] as? [Int])
             let continuation = try XCTUnwrap(test["continuation_ids"] as? [Int])
             XCTAssertEqual(tokenizer.encode(prompt), ids, "case \(index): tokenizer")
-            let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: model.config.nPositions / 16 + 1)
+            let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: model.config.nPositions / 16 + 1)
             let session = GPTSession(model: model, pool: pool)
             var logits = try session.append(ids)
             var generated: [Int] = []
@@ -65,7 +65,7 @@ final class BundledModelTests: XCTestCase {
         for (index, test) in cases.enumerated() {
             let ids = try XCTUnwrap(test["ids"] as? [Int])
             let expectedLogits = try XCTUnwrap(test["logits"] as? [Double])
-            let pool = KVBlockPool(config: model.config, blockSize: 16, capacityBlocks: model.config.nPositions / 16 + 1)
+            let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: model.config.nPositions / 16 + 1)
             let logits = try GPTSession(model: model, pool: pool).append(ids)
             for (a, b) in zip(logits, expectedLogits) { XCTAssertEqual(Double(a), b, accuracy: 1e-3, "case \(index)") }
             let predicted = labels[Sampler.argmax(logits)]

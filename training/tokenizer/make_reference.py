@@ -3,7 +3,7 @@
 
 Run from the repository root:
 
-    /work/venv/bin/python training/tokenizer/make_reference.py
+    python3 training/tokenizer/make_reference.py
 
 tiktoken cannot download its gpt2 files here, so the reference Encoding is built offline from the vocabulary the
 project ships (Sources/Tokenizer/Resources/gpt2/{encoder.json,vocab.bpe}) with tiktoken's own data-gym loader, the gpt2
@@ -25,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 
 import regex
 import tiktoken
@@ -38,8 +39,8 @@ FIXTURES = os.path.join(ROOT, "Tests/TokenizerTests/Fixtures")
 # 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+).
 GPT2_PATTERN = tiktoken_ext.openai_public.r50k_pat_str
 BLOCK = 4096
-PYLIB = "/root/.pyenv/versions/3.11.7/lib/python3.11"
-SWIFT_REPO = "/opt/swift-packages/apple/swift-collections.git"
+PYLIB = sysconfig.get_paths()["stdlib"]  # the standard library of the Python running this script
+SWIFT_REPO = os.path.join(os.environ.get("SWIFT_PACKAGES", ""), "apple/swift-collections.git")
 SWIFT_COMMIT = "b9f4b3586ced378bbddc36a676d2aca082492ed9"
 
 

@@ -2,7 +2,7 @@
 """Writes Tests/TokenizerTests/Fixtures/torture.txt: hand-written text meant to break tokenizers.
 
 Invisible and odd characters are written as escapes here so the source stays readable; the committed torture.txt is
-the output. Run from the repository root: /work/venv/bin/python training/tokenizer/make_torture.py
+the output. Run from the repository root: python3 training/tokenizer/make_torture.py
 """
 import os
 

@@ -7,7 +7,7 @@ Unicode 16.0 (general categories from the `unicodedata2==16.0.0` package, White_
 does not change with the toolchain; EveryScalarTests checks it against tiktoken's ids on every code point. (Probing
 showed that 14.0, 15.0 and 15.1 tables all differ from tiktoken; 16.0 gives identical ids.)
 
-Run from the repository root: /work/venv/bin/python training/tokenizer/make_unicode_table.py
+Run from the repository root: python3 training/tokenizer/make_unicode_table.py
 """
 import os
 

@@ -4,7 +4,7 @@
 // bf16 dot products); the widest the CPU and OS support is used unless gk_limit_simd lowers it (tests compare
 // every path with the naive twins in Swift). Nothing here allocates except gk_linear_panels when it is not given
 // the bf16 activations it needs. Thread-safe: no shared mutable state apart from the SIMD level, which is set once,
-// and the helper threads of gk_parallel.
+// the thread count (atomic) and the helper threads of gk_parallel.
 #ifndef GPTLS_CKERNELS_H
 #define GPTLS_CKERNELS_H
 
@@ -20,7 +20,18 @@ typedef void (*gk_task_fn)(void *context, size_t part);
 /// Runs fn(context, p) for p in 0..<parts on the calling thread and up to threads - 1 helper threads (started on
 /// first use; parts are claimed in order as threads free up), and returns when all are done. Helpers spin briefly
 /// between calls and then sleep. A call made while another is running runs all its parts on the calling thread.
+/// `threads` is the caller's choice (the kernels' thread count); helpers beyond GK_MAX_THREADS - 1 are not started.
 void gk_parallel(size_t parts, size_t threads, gk_task_fn fn, void *context);
+/// The most threads one parallel call uses: a bound against a mistaken count, far above any CPU count we serve.
+enum { GK_MAX_THREADS = 1024 };
+
+/// CPUs this process may run on: the size of its affinity mask (sched_getaffinity), or 0 where the system has no
+/// affinity mask (macOS) or the call fails; the caller then falls back to the processor count.
+int gk_affinity_cpu_count(void);
+/// The thread count the kernels use, 0 until set (then the caller's default applies). Atomic.
+size_t gk_thread_count(void);
+/// Sets the thread count the kernels use (0: back to the caller's default). Atomic: takes effect at the next call.
+void gk_set_thread_count(size_t threads);
 
 /// SIMD paths, from narrowest to widest.
 enum { GK_SIMD_PORTABLE = 0, GK_SIMD_AVX2 = 1, GK_SIMD_AVX512 = 2, GK_SIMD_AVX512_BF16 = 3 };
@@ -40,21 +51,9 @@ void gk_softmax(float *x, size_t n);
 /// y[r] = (x[r] - mean) / sqrt(var + eps) * gain + bias over rows of c channels; y may equal x.
 void gk_layernorm(const float *x, size_t rows, size_t c, const float *gain, const float *bias, float eps,
                   float *y);
-/// y[r * stride + j] += bias[j] for r < rows, j < cols: the bias of a linear layer on a block of columns.
-void gk_add_bias(float *y, size_t rows, size_t cols, size_t stride, const float *bias);
 /// In place e^x with the kernels' polynomial (inputs clamped to [-87.3, 88.3]; relative error about 2e-7).
 void gk_exp(float *x, size_t n);
 
-/// fp32 to bf16 with round-to-nearest-even (NaN stays NaN).
-void gk_f32_to_bf16(const float *src, uint16_t *dst, size_t n);
-/// bf16 to fp32 (exact).
-void gk_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
-
-/// Few-row linear layer over output columns [lo, hi), fp32 weights: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
-///   + sum_i x[r, i] w[j, i], for r < n; x: [n, k], w: [m, k] fp32 (nn.Linear layout), y: [n, m], bias may be NULL.
-/// Each block of weight rows is read from memory once for all n rows.
-void gk_linear_f32(const float *x, size_t n, size_t k, const float *w, const float *bias, size_t m, size_t lo,
-                   size_t hi, float *y, int accumulate);
 /// bf16 weights in panels of 16 output columns (see panels.c): the number of uint16 elements for W [m, k].
 size_t gk_panels_size(size_t m, size_t k);
 /// Rounds fp32 W [m, k] (nn.Linear layout) to bf16 panels; `packed` holds gk_panels_size(m, k) elements.
