@@ -50,7 +50,7 @@ let package = Package(
         // The backend seam: what the language server asks of a model (no engine, no HTTP, no wire)...
         .target(name: "Tasks"),
         // ...and the backend that runs the models in this process: prompts, token healing, model loading.
-        .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Tokenizer"]),
+        .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Kernels", "Tokenizer"]),
 
         // The product.
         .target(name: "LanguageServer", dependencies: [

@@ -8,7 +8,8 @@ extension BackendConfiguration {
     init(_ settings: Settings) {
         self.init(completion: settings.modelPath(for: "completion"), summarize: settings.modelPath(for: "summarize"),
                   classify: settings.modelPath(for: "classify"), cacheBudgetMB: settings.cacheBudgetMB,
-                  prefixCaching: settings.prefixCache, weights: settings.weights)
+                  prefixCaching: settings.prefixCache, weights: settings.weights,
+                  threads: settings.threads)
     }
 }
 

@@ -20,6 +20,8 @@ public struct Settings: Equatable, Sendable {
     public var prefixCache = true
     /// How the models' matrices are held: f32, or bf16 (half the memory traffic, faster; logits differ slightly).
     public var weights = WeightPrecision.f32
+    /// Threads for the model's kernels; nil for the CPUs this process may use.
+    public var threads: Int?
 
     public init() {}
 
@@ -61,6 +63,8 @@ public struct Settings: Equatable, Sendable {
                     throw Settings.bad(key, "\"f32\" or \"bf16\"", value)
                 }
                 next.weights = format
+            case "threads":
+                next.threads = value.isNull ? nil : try Settings.integer(value, key, 1...1024)
             case "prefixCache":
                 guard let flag = value.bool else { throw Settings.bad(key, "true or false", value) }
                 next.prefixCache = flag

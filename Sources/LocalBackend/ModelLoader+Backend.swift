@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import GPT
+import Kernels
 import Tasks
 import Tokenizer
 
@@ -9,7 +10,9 @@ extension ModelLoader {
     ///
     /// `heads` is the head count for weights whose width is not a standard GPT-2 size and whose manifest does not
     /// say.
+    /// The kernels' thread count is one per process: a backend sets it as its configuration says.
     public static func backend(_ configuration: BackendConfiguration, heads: Int? = nil) throws -> InProcessBackend {
+        KernelThreads.count = min(configuration.threads ?? KernelThreads.machineDefault, KernelThreads.maximum)
         let completion = try source(configuration.completion, task: "completion")
         let summarize = try source(configuration.summarize, task: "summarize")
         let classify = try source(configuration.classify, task: "classify")

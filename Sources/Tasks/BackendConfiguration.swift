@@ -14,15 +14,19 @@ public struct BackendConfiguration: Equatable, Sendable {
     public var prefixCaching: Bool
     /// How the models' matrices are held.
     public var weights: WeightPrecision
+    /// Threads each step of a model may use; nil for the CPUs this process may use. One count per process.
+    public var threads: Int?
 
     public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
-                cacheBudgetMB: Int = 256, prefixCaching: Bool = true, weights: WeightPrecision = .f32) {
+                cacheBudgetMB: Int = 256, prefixCaching: Bool = true, weights: WeightPrecision = .f32,
+                threads: Int? = nil) {
         self.completion = completion
         self.summarize = summarize
         self.classify = classify
         self.cacheBudgetMB = cacheBudgetMB
         self.prefixCaching = prefixCaching
         self.weights = weights
+        self.threads = threads
     }
 }
 

@@ -39,12 +39,12 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         configureLogging(level: logLevel)
-        try threadOptions.apply()
         var settings = Settings()
         settings.model = model
         if let kvCacheMB { settings.cacheBudgetMB = kvCacheMB }
         settings.prefixCache = !noPrefixCache
         if let weights { settings.weights = weights }
+        settings.threads = threadOptions.threads
         let connection = Connection.standardIO()
         let heads = heads
         let server = Server(settings: settings,

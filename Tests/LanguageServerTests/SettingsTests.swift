@@ -4,7 +4,7 @@ import Tasks
 import XCTest
 @testable import LanguageServer
 
-/// The `weights` setting selects how models hold their matrices, and reaches the model selection.
+/// The `weights` and `threads` settings reach the backend configuration; bad values change nothing.
 final class SettingsTests: XCTestCase {
     func testWeightsSettingAcceptsF32AndBF16AndReachesTheModelSelection() throws {
         var settings = Settings()
@@ -25,5 +25,17 @@ final class SettingsTests: XCTestCase {
             XCTAssertTrue(response?.message.contains("settings.weights") ?? false, response?.message ?? "")
         }
         XCTAssertEqual(settings, Settings())
+    }
+
+    func testThreadsSettingTakesACountOrNullAndReachesTheBackendConfiguration() throws {
+        var settings = Settings()
+        XCTAssertNil(BackendConfiguration(settings).threads, "by default the backend uses the CPUs it may use")
+        try settings.merge(["threads": 1])
+        XCTAssertEqual(BackendConfiguration(settings).threads, 1)
+        try settings.merge(["threads": .null])
+        XCTAssertNil(settings.threads)
+        for bad: JSONValue in [0, -2, 5000, "two"] {
+            XCTAssertThrowsError(try settings.merge(["threads": bad]), "\(bad.jsonText)")
+        }
     }
 }

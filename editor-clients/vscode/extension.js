@@ -26,7 +26,7 @@ function readSettings() {
   const config = vscode.workspace.getConfiguration('gptls');
   const settings = {};
   for (const key of ['model', 'maxTokens', 'summaryMaxTokens', 'temperature', 'completionMode', 'deadlineMs',
-    'cacheBudgetMB', 'weights']) {
+    'cacheBudgetMB', 'weights', 'threads']) {
     const value = config.get(key);
     if (value !== undefined && value !== null && value !== '') settings[key] = value;
   }
