@@ -30,8 +30,9 @@ let package = Package(
         // The wire side.
         .target(name: "JSON", dependencies: ["CJansson"]),
         .target(name: "JSONRPC", dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
-        // Typed LSP and gptls messages: one type per request or notification, decoded once at the edge.
-        .target(name: "Protocol", dependencies: ["JSON", "JSONRPC"]),
+        // Typed LSP and gptls messages: one type per request or notification, decoded once at the edge. Task
+        // results carry the seam's metrics as they are.
+        .target(name: "Protocol", dependencies: ["JSON", "JSONRPC", "Tasks"]),
         // The client end of the wire: it drives a server subprocess for `gptls demo`, the tools and end-to-end tests.
         .target(name: "ServerClient", dependencies: [
             "JSONRPC", "JSON", .product(name: "Logging", package: "swift-log"),
@@ -85,7 +86,7 @@ let package = Package(
             "JSONRPC", "JSON", "JSONRPCTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ServerClientTests", dependencies: ["ServerClient", "JSONRPC", "JSON", "JSONRPCTestSupport"]),
-        .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "JSONRPC", "JSON"]),
+        .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Tasks", "JSONRPC", "JSON"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),

@@ -22,7 +22,7 @@ extension Server {
     /// Shared by both completion methods: prompt from the text before the cursor, stop rules from the text around it.
     private func generateCompletion<Request: TextDocumentPositionRequest>(
         id: RequestID, _ request: Request,
-        result: @escaping @Sendable (_ text: String?, _ cursor: Position, Metrics) -> JSONValue
+        result: @escaping @Sendable (_ text: String?, _ cursor: Position, TaskMetrics) -> JSONValue
     ) {
         run(id, Request.method) {
             let document = try document(request.textDocument, Request.method)
@@ -42,7 +42,7 @@ extension Server {
                 stop: { rules.cut($0) != nil })
             let handle = backend.complete(task) { [weak self] outcome in
                 self?.finish(id, outcome.map { completion in
-                    result(rules.finish(completion.text), cursor, Metrics(completion.metrics))
+                    result(rules.finish(completion.text), cursor, completion.metrics)
                 }.mapError(Server.responseError))
             }
             track(id, method: Request.method, cancel: handle.cancel)
@@ -62,15 +62,6 @@ extension Server {
                                  data: ["reason": "cache", "blocksNeeded": .int(needed), "capacity": .int(capacity)])
         case .failed: return ResponseError(.requestFailed, error.description)
         }
-    }
-}
-
-extension Metrics {
-    /// The wire form of a backend's figures.
-    init(_ metrics: TaskMetrics) {
-        self.init(promptTokens: metrics.promptTokens, reusedTokens: metrics.reusedTokens,
-                  computedTokens: metrics.computedTokens, generatedTokens: metrics.generatedTokens,
-                  queuedMs: metrics.queuedMs, firstTokenMs: metrics.firstTokenMs, totalMs: metrics.totalMs)
     }
 }
 

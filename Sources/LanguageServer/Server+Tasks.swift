@@ -19,7 +19,7 @@ extension Server {
                 guard let self else { return }
                 if let progress { self.notify(ProgressNotification(token: progress, value: .end)) }
                 if announce, case .success(let summary) = outcome { self.showMessage(.info, "Summary: \(summary.text)") }
-                self.finish(id, outcome.map { SummarizeResult(summary: $0.text, metrics: Metrics($0.metrics)).json }
+                self.finish(id, outcome.map { SummarizeResult(summary: $0.text, metrics: $0.metrics).json }
                     .mapError(Server.responseError))
             }
             track(id, method: SummarizeRequest.method, cancel: handle.cancel)
@@ -40,7 +40,7 @@ extension Server {
                 self.finish(id, outcome.map { result in
                     ClassifyResult(label: result.label,
                                    scores: result.scores.map { LabelScore(label: $0.label, probability: $0.probability) },
-                                   metrics: Metrics(result.metrics)).json
+                                   metrics: result.metrics).json
                 }.mapError(Server.responseError))
             }
             track(id, method: ClassifyRequest.method, cancel: handle.cancel)

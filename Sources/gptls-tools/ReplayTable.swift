@@ -1,7 +1,7 @@
 import Foundation
 import JSON
 
-/// The keystroke replay's results as a text table (with the ratios issue 5 asks for) or as JSON.
+/// The keystroke replay's results as a text table (with the cache-on / cache-off ratios) or as JSON.
 enum ReplayTable {
     static let header = "cache clients  keys  done cancel supersede fail | 1st p50  1st p95 | e2e p50  e2e p95 | "
         + "rtt p50 | computed/key computed/done | replay tok/s decode tok/s | cold 1st | max RSS"

@@ -3,7 +3,7 @@ import XCTest
 @testable import GPT
 
 /// After loading, the weights live in the model's own buffers and the mapped file's pages are released, so the
-/// weights are resident once: issue 5's memory bound (model + cache budget + 100 MB) counts on it.
+/// weights are resident once: the server's memory bound (model + cache budget + 100 MB) counts on it.
 final class ResidentMemoryTests: XCTestCase {
     func testNoPartOfTheModelFileStaysResidentAfterLoadingAndAForwardPass() throws {
         let directory = FileManager.default.temporaryDirectory

@@ -1,11 +1,12 @@
 import JSON
+import Tasks
 import JSONRPC
 import Protocol
 import XCTest
 
 /// Results encode to the exact replies the server has always sent: members, order and number forms.
 final class ResultEncodingTests: XCTestCase {
-    private let metrics = Metrics(promptTokens: 212, reusedTokens: 209, computedTokens: 3, generatedTokens: 9,
+    private let metrics = TaskMetrics(promptTokens: 212, reusedTokens: 209, computedTokens: 3, generatedTokens: 9,
                                   queuedMs: 0.304, firstTokenMs: 14.2449, totalMs: 61)
     private let metricsText = #"{"promptTokens":212,"reusedTokens":209,"computedTokens":3,"generatedTokens":9,"#
         + #""queuedMs":0.29999999999999999,"firstTokenMs":14.24,"totalMs":61.0}"#
@@ -14,9 +15,9 @@ final class ResultEncodingTests: XCTestCase {
 
     func testMetricsRoundTimesToHundredthsAndKeepCounts() {
         XCTAssertEqual(metrics.json.jsonText, metricsText)
-        XCTAssertEqual(Metrics(queuedMs: 0.005, firstTokenMs: 1.234, totalMs: 2.999).json["queuedMs"], .number(0.01))
-        XCTAssertEqual(Metrics(firstTokenMs: 1.234).json["firstTokenMs"], .number(1.23))
-        XCTAssertEqual(Metrics(totalMs: 2.999).json["totalMs"], .number(3))
+        XCTAssertEqual(TaskMetrics(queuedMs: 0.005, firstTokenMs: 1.234, totalMs: 2.999).json["queuedMs"], .number(0.01))
+        XCTAssertEqual(TaskMetrics(firstTokenMs: 1.234).json["firstTokenMs"], .number(1.23))
+        XCTAssertEqual(TaskMetrics(totalMs: 2.999).json["totalMs"], .number(3))
     }
 
     func testInitializeResultAdvertisesWhatGptlsDoes() {

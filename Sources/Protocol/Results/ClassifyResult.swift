@@ -1,4 +1,5 @@
 import JSON
+import Tasks
 
 /// The result of `gptls/classify`: `{label, scores: [{label, probability}], metrics}`.
 public struct ClassifyResult: Equatable, Sendable, JSONEncodable {
@@ -6,9 +7,9 @@ public struct ClassifyResult: Equatable, Sendable, JSONEncodable {
     public var label: String
     /// Every label, most probable first.
     public var scores: [LabelScore]
-    public var metrics: Metrics
+    public var metrics: TaskMetrics
 
-    public init(label: String, scores: [LabelScore], metrics: Metrics) {
+    public init(label: String, scores: [LabelScore], metrics: TaskMetrics) {
         self.label = label
         self.scores = scores
         self.metrics = metrics

@@ -1,4 +1,5 @@
 import JSON
+import Tasks
 
 /// One item of a `CompletionList`: a label to show and a `TextEdit` to apply.
 public struct CompletionItem: Equatable, Sendable, JSONEncodable {
@@ -23,7 +24,7 @@ public struct CompletionItem: Equatable, Sendable, JSONEncodable {
 
     /// The generated `text` inserted at `position`, labelled with its first line without leading whitespace, with
     /// `data: {metrics}`.
-    public init(text: String, at position: Position, metrics: Metrics) {
+    public init(text: String, at position: Position, metrics: TaskMetrics) {
         let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
         self.init(label: String(firstLine.drop { $0.isWhitespace }),
                   textEdit: TextEdit(range: Range(at: position), newText: text),

@@ -1,4 +1,5 @@
 import JSON
+import Tasks
 
 /// The result of `textDocument/completion`: `{isIncomplete, items}`.
 ///
@@ -14,7 +15,7 @@ public struct CompletionList: Equatable, Sendable, JSONEncodable {
 
     /// The completion `text` as one item inserted at `position`, or no item when `text` is nil. The metrics travel
     /// in the item's `data`, since a completion list has no place for them.
-    public init(text: String?, at position: Position, metrics: Metrics) {
+    public init(text: String?, at position: Position, metrics: TaskMetrics) {
         self.init(items: text.map { [CompletionItem(text: $0, at: position, metrics: metrics)] } ?? [])
     }
 

@@ -1,18 +1,19 @@
 import JSON
+import Tasks
 
 /// The result of `textDocument/inlineCompletion`: `{items: [{insertText, range}], metrics}`.
 public struct InlineCompletionList: Equatable, Sendable, JSONEncodable {
     /// Empty when the model had nothing useful to offer.
     public var items: [InlineCompletionItem]
-    public var metrics: Metrics
+    public var metrics: TaskMetrics
 
-    public init(items: [InlineCompletionItem], metrics: Metrics) {
+    public init(items: [InlineCompletionItem], metrics: TaskMetrics) {
         self.items = items
         self.metrics = metrics
     }
 
     /// The completion `text` inserted at `position`, or no item when `text` is nil.
-    public init(text: String?, at position: Position, metrics: Metrics) {
+    public init(text: String?, at position: Position, metrics: TaskMetrics) {
         self.init(items: text.map { [InlineCompletionItem(insertText: $0, range: Range(at: position))] } ?? [],
                   metrics: metrics)
     }

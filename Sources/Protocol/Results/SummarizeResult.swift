@@ -1,11 +1,12 @@
 import JSON
+import Tasks
 
 /// The result of `gptls/summarize`: `{summary, metrics}`.
 public struct SummarizeResult: Equatable, Sendable, JSONEncodable {
     public var summary: String
-    public var metrics: Metrics
+    public var metrics: TaskMetrics
 
-    public init(summary: String, metrics: Metrics) {
+    public init(summary: String, metrics: TaskMetrics) {
         self.summary = summary
         self.metrics = metrics
     }

@@ -1,0 +1,22 @@
+import JSON
+import Tasks
+
+/// The `metrics` object every task result carries (protocol/schema/metrics.schema.json): a backend's figures, times
+/// rounded to hundredths of a millisecond.
+extension TaskMetrics: JSONEncodable {
+    public var json: JSONValue {
+        [
+            "promptTokens": .int(promptTokens),
+            "reusedTokens": .int(reusedTokens),
+            "computedTokens": .int(computedTokens),
+            "generatedTokens": .int(generatedTokens),
+            "queuedMs": .number(Self.hundredths(queuedMs)),
+            "firstTokenMs": .number(Self.hundredths(firstTokenMs)),
+            "totalMs": .number(Self.hundredths(totalMs)),
+        ]
+    }
+
+    private static func hundredths(_ milliseconds: Double) -> Double {
+        (milliseconds * 100).rounded() / 100
+    }
+}
