@@ -1,7 +1,7 @@
 import Foundation
 import JSON
-import ServerClient
 import Protocol
+import ServerClient
 
 /// `gptls demo`'s driver: starts the server as a subprocess and drives it the way an editor would, printing what
 /// happens (typing with inline completions, a summary and classifications, with timings).

@@ -1,5 +1,5 @@
-import GPT
 import Dispatch
+import GPT
 
 extension Engine {
     /// Takes a submitted job into the running set: supersedes its predecessor, then reuses its longest cached prefix.

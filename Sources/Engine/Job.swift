@@ -1,5 +1,5 @@
-import GPT
 import Dispatch
+import GPT
 
 /// A unit of work for the engine: compute a prompt, then optionally generate.
 public struct Job: Sendable {

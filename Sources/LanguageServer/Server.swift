@@ -1,10 +1,10 @@
 import Dispatch
-import Tasks
 import Foundation
 import JSON
 import JSONRPC
 import Logging
 import Protocol
+import Tasks
 
 /// The language server: LSP lifecycle, open documents, configuration, and the requests that become engine jobs.
 ///

@@ -1,10 +1,10 @@
 import ArgumentParser
 import CommandSupport
 import Dispatch
-import LocalBackend
 import Foundation
 import GPT
 import Kernels
+import LocalBackend
 import Logging
 
 /// `gptls-tools bench`: prefill and decode throughput of a model, and how close decode gets to the memory roofline.

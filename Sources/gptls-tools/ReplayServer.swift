@@ -1,8 +1,8 @@
 import Foundation
 import JSON
 import JSONRPC
-import ServerClient
 import Protocol
+import ServerClient
 
 /// A `gptls serve` subprocess for one benchmark configuration, initialised the way an editor does.
 ///

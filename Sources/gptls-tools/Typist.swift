@@ -1,8 +1,8 @@
 import Foundation
 import JSON
 import JSONRPC
-import ServerClient
 import Protocol
+import ServerClient
 
 /// One simulated user typing into documents the way an editor reports it: each character is a `didChange`, followed
 /// at once by a `textDocument/inlineCompletion` that is not waited for; the previous request, if still unanswered,

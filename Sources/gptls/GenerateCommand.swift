@@ -1,8 +1,8 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
-import LocalBackend
 import GPT
+import LocalBackend
 import Logging
 import Tokenizer
 

@@ -1,7 +1,7 @@
 import ArgumentParser
-import LocalBackend
 import Foundation
 import GPT
+import LocalBackend
 
 /// `gptls inspect`: what a model file is and what it holds.
 struct InspectCommand: ParsableCommand {

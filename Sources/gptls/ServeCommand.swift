@@ -4,8 +4,8 @@ import Foundation
 import JSONRPC
 import LanguageServer
 import LocalBackend
-import Tasks
 import Logging
+import Tasks
 
 /// `gptls serve` (also the default): the language server on stdin/stdout.
 struct ServeCommand: ParsableCommand {
