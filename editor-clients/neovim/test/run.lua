@@ -206,6 +206,18 @@ H.test('accept word takes one word and keeps the rest; dismiss clears it and lea
   H.sleep(50)
 end)
 
+H.test('the server counts each shown suggestion and what became of it (gptls/status)', function()
+  -- The two tests above: a suggestion accepted whole with Tab, one taken a word and then dismissed.
+  local counts = direct('gptls/status', vim.empty_dict(), api.nvim_get_current_buf()).completionFeedback
+  local model, count = next(counts)
+  H.ok(model and next(counts, model) == nil, 'one model counted: ' .. vim.inspect(counts))
+  H.ok(count.shown >= 2, 'at least two suggestions shown: ' .. vim.inspect(count))
+  H.ok(count.accepted >= 1, 'the Tab accept counted: ' .. vim.inspect(count))
+  H.ok(count.partiallyAccepted >= 1, 'the word taken before dismissing counted: ' .. vim.inspect(count))
+  H.ok(count.acceptedCharacters >= 2, 'accepted characters counted: ' .. vim.inspect(count))
+  H.ok(count.acceptanceRate > 0 and count.acceptanceRate <= 1, 'a rate: ' .. vim.inspect(count))
+end)
+
 H.test('typing the ghost text keeps the rest; a newer change cancels the request in flight', function()
   local bufnr = open_python('through.py', { 'def mul(a, b):', '    return a * b', '', '' })
   local c = client()
@@ -232,9 +244,11 @@ H.test('typing the ghost text keeps the rest; a newer change cancels the request
   -- A request in flight, then a change in the same moment: the plugin sends $/cancelRequest for it.
   local cancelled = {}
   local original = c.cancel_request
-  c.cancel_request = function(id)
-    table.insert(cancelled, id)
-    return original(id)
+  -- Neovim 0.10+ clients are objects (client:cancel_request(id)); 0.7's take the id alone.
+  local method_style = getmetatable(c) and type(getmetatable(c).__index) == 'table' and getmetatable(c).__index.request
+  c.cancel_request = function(a, b)
+    table.insert(cancelled, method_style and b or a)
+    return original(a, b)
   end
   gptls.request(1)
   local pending = gptls.state(bufnr).pending

@@ -78,6 +78,13 @@ local function client_request_sync(client, method, params, timeout_ms, bufnr)
   return client.request_sync(method, params, timeout_ms, bufnr)
 end
 
+local function client_notify(client, method, params)
+  if method_style(client) then
+    return client:notify(method, params)
+  end
+  return client.notify(method, params)
+end
+
 local function client_cancel(client, id)
   if method_style(client) then
     return client:cancel_request(id)
@@ -181,8 +188,37 @@ local function supports_inline(bufnr)
   return inline_virt_text
 end
 
-local function clear_ghost(bufnr)
+-- Accept telemetry: each suggestion shown gets "shown", then one outcome (accepted: all of it was inserted;
+-- partiallyAccepted: some of it, by word or line, before the rest went away; dismissed: none of it), reported with
+-- gptls/completionFeedback. The server only counts them, for gptls/status; nothing leaves the machine.
+local function feedback(event, characters)
+  local client = M.client()
+  if client then
+    client_notify(client, 'gptls/completionFeedback', { event = event, acceptedCharacters = characters })
+  end
+end
+
+--- Reports the outcome of the suggestion shown in `bufnr` that goes away now without being accepted whole.
+local function finish_shown(bufnr)
   local state = buf_state(bufnr)
+  local shown = state.shown
+  if not shown then
+    return
+  end
+  state.shown = nil
+  if shown.taken > 0 then
+    feedback('partiallyAccepted', shown.taken)
+  else
+    feedback('dismissed')
+  end
+end
+
+--- Removes the ghost text; `keep_shown` when what is left of an accepted suggestion is shown again.
+local function clear_ghost(bufnr, keep_shown)
+  local state = buf_state(bufnr)
+  if not keep_shown then
+    finish_shown(bufnr)
+  end
   state.ghost = nil
   if api.nvim_buf_is_valid(bufnr) then
     api.nvim_buf_clear_namespace(bufnr, ns, 0, -1)
@@ -279,7 +315,10 @@ function M.request(trigger_kind)
     end
     local item = result and result.items and result.items[1]
     if item and item.insertText and item.insertText ~= '' then
+      finish_shown(bufnr)
       show_ghost(bufnr, row, col, item.insertText)
+      state.shown = { taken = 0 }
+      feedback('shown')
     end
   end, bufnr)
   if ok then
@@ -386,7 +425,16 @@ local function accept(part)
   end
   local taken = part and part(ghost.text) or ghost.text
   local rest = ghost.text:sub(#taken + 1)
-  clear_ghost(bufnr)
+  local state = buf_state(bufnr)
+  local shown = state.shown
+  if shown then
+    shown.taken = shown.taken + vim.fn.strchars(taken)
+    if rest == '' then
+      state.shown = nil
+      feedback('accepted', shown.taken)
+    end
+  end
+  clear_ghost(bufnr, true)
   cancel_pending(bufnr)
   insert_at_cursor(bufnr, taken)
   if rest ~= '' then
