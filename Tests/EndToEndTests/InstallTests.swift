@@ -28,13 +28,9 @@ final class InstallTests: XCTestCase {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read both pipes to their end concurrently, so neither fills while the other is read.
-        nonisolated(unsafe) var stderr = Data()
-        let errRead = Thread { stderr = err.fileHandleForReading.readDataToEndOfFile() }
-        let done = DispatchSemaphore(value: 0)
-        Thread { errRead.main(); done.signal() }.start()
+        // The commands here write little to stderr, so reading stdout to its end first cannot block the child.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        done.wait()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
@@ -90,7 +86,15 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(completion.code, 0, completion.stderr)
         XCTAssertTrue(completion.stdout.contains("gptls"), completion.stdout)
 
-        // Running it again upgrades in place: the same files, none twice.
+        // Running it again upgrades in place: the same files, none twice, and a file that an earlier version
+        // installed and this one no longer ships is removed.
+        let stale = prefix.appendingPathComponent("share/gptls/editor-clients/retired.el")
+        try Data("old".utf8).write(to: stale)
+        let manifest = prefix.appendingPathComponent("share/gptls/install-manifest.txt")
+        let handle = try FileHandle(forWritingTo: manifest)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("file share/gptls/editor-clients/retired.el\n".utf8))
+        try handle.close()
         let again = try shell("clone/scripts/install --prefix prefix --from-build \"\(buildDirectory)\"", in: work)
         XCTAssertEqual(again.code, 0, again.stderr)
         XCTAssertEqual(files(under: prefix), listed)
