@@ -100,7 +100,9 @@ possibly before Emacs has read its last words."
     (while (and pipe (process-live-p pipe) (< (float-time) deadline))
       (accept-process-output pipe 0.05))
     (when (buffer-live-p buffer)
-      (let ((lines (with-current-buffer buffer (split-string (buffer-string) "\n" t "[ \t]+"))))
+      ;; Emacs appends "Process NAME stderr finished" when the pipe closes: that line is not the server's.
+      (let ((lines (cl-remove-if (lambda (line) (string-match-p "\\`Process .* stderr finished\\'" line))
+                                 (with-current-buffer buffer (split-string (buffer-string) "\n" t "[ \t]+")))))
         (and lines (string-join (last lines 3) " | "))))))
 
 (defun gptls--exit-reason (process)
