@@ -4,6 +4,7 @@ import Protocol
 
 extension Server {
     public static let name = "gptls"
+    /// The package version (the executable adds the build's commit).
     public static let version = "0.1.0"
 
     /// `initialize`: negotiates the position encoding, applies `initializationOptions`, watches the parent process,
@@ -18,7 +19,7 @@ extension Server {
         models.apply(settings)
         logger.info("initialized: position encoding \(encoding.rawValue)")
         return InitializeResult(capabilities: ServerCapabilities(positionEncoding: encoding),
-                                serverInfo: ServerInfo(name: Server.name, version: Server.version)).json
+                                serverInfo: ServerInfo(name: Server.name, version: version)).json
     }
 
     func didChangeConfiguration(_ notification: DidChangeConfigurationNotification) throws {

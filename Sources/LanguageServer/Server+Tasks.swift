@@ -68,7 +68,7 @@ extension Server {
     /// `gptls/status`: documents, requests, and the backend's figures.
     func status() -> StatusResult {
         StatusResult(documents: documents.count, pendingRequests: pending.count, positionEncoding: encoding,
-                     models: models.statusJSON())
+                     models: models.statusJSON(), completionFeedback: completionFeedback)
     }
 
     /// The text a task works on: `text`, or a document with an optional `range` (the whole document without one).

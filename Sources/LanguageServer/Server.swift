@@ -38,8 +38,14 @@ public final class Server: @unchecked Sendable {
     var encoding = PositionEncoding.utf16
     var documents: [String: TextDocument] = [:]
     var settings: Settings
+    /// `serverInfo.version`: the package version, with the build's commit where the executable knows it.
+    let version: String
     var models: BackendProvider
     var pending: [RequestID: PendingRequest] = [:]
+    /// What the clients reported about inline completions, per model; see `Server+Feedback.swift`.
+    var completionFeedback: [String: CompletionFeedbackCounts] = [:]
+    /// The model that served the latest completion: feedback that names no model counts for it.
+    var lastCompletionModel: String?
     private var parentWatch: DispatchSourceTimer?
 
     /// A request that a job is still working on.
@@ -49,11 +55,12 @@ public final class Server: @unchecked Sendable {
     }
 
     /// A server that writes its messages with `send` and reports how it ended with `onTermination`.
-    public init(settings: Settings = Settings(), models: BackendProvider,
+    public init(settings: Settings = Settings(), version: String = Server.version, models: BackendProvider,
                 logger: Logger = Logger(label: "gptls.server"),
                 send: @escaping @Sendable (Message) -> Void,
                 onTermination: @escaping @Sendable (Termination) -> Void) {
         self.settings = settings
+        self.version = version
         self.models = models
         self.logger = logger
         self.send = send
@@ -147,6 +154,7 @@ public final class Server: @unchecked Sendable {
             case .didClose(let notification): didClose(notification)
             case .didChangeConfiguration(let notification): try didChangeConfiguration(notification)
             case .cancelRequest(let notification): cancelRequest(notification)
+            case .completionFeedback(let notification): recordFeedback(notification)
             case .initialized, .exit, .didSave, .setTrace, .logTrace: break
             case .unknown(let method): logger.debug("ignoring unknown notification \(method)")
             }

@@ -59,25 +59,46 @@ public enum ModelLoader {
         return try BPETokenizer(directory: directory)
     }
 
-    /// The bundled model: `GPTLS_MODEL_DIR`, else `models/default` in the current directory or above the
-    /// executable (a checkout running .build/<config>/gptls), else the install location.
+    /// The bundled model: the first of `bundledCandidates` that holds a manifest.
     public static func bundledDirectory() throws -> URL {
-        var candidates: [URL] = []
-        if let explicit = ProcessInfo.processInfo.environment["GPTLS_MODEL_DIR"] {
-            candidates.append(URL(fileURLWithPath: explicit))
-        }
-        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            .appendingPathComponent("models/default"))
-        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(directory.appendingPathComponent("models/default"))
-            directory = directory.deletingLastPathComponent()
-        }
-        candidates.append(URL(fileURLWithPath: "/usr/local/share/gptls/models/default"))
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let candidates = bundledCandidates(environment: ProcessInfo.processInfo.environment, executable: executable)
         for candidate in candidates
         where FileManager.default.fileExists(atPath: candidate.appendingPathComponent(ModelManifest.fileName).path) {
             return candidate
         }
         throw ModelLoadingError.noBundledModel(searched: candidates.map(\.path))
+    }
+
+    /// Where the bundled model may be, in order: `GPTLS_MODEL_DIR`; `../share/gptls/models/default` from the
+    /// executable's directory (where scripts/install puts it, whatever the prefix); `models/default` in a directory
+    /// above the executable (a checkout running `.build/<config>/gptls`); then the XDG data directories,
+    /// `$XDG_DATA_HOME` (default `~/.local/share`) and `$XDG_DATA_DIRS` (default `/usr/local/share:/usr/share`),
+    /// each followed by `gptls/models/default`.
+    ///
+    /// `executable` is the binary with symlinks resolved, so a link on `PATH` still finds the files of its install.
+    public static func bundledCandidates(environment: [String: String], executable: URL) -> [URL] {
+        var candidates: [URL] = []
+        if let explicit = environment["GPTLS_MODEL_DIR"], !explicit.isEmpty {
+            candidates.append(URL(fileURLWithPath: (explicit as NSString).expandingTildeInPath))
+        }
+        let binDirectory = executable.deletingLastPathComponent()
+        candidates.append(binDirectory.deletingLastPathComponent().appendingPathComponent("share/gptls/models/default"))
+        var directory = binDirectory
+        for _ in 0..<5 {
+            candidates.append(directory.appendingPathComponent("models/default"))
+            directory = directory.deletingLastPathComponent()
+        }
+        let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : nil }
+            ?? home?.appendingPathComponent(".local/share")
+        var dataDirectories = dataHome.map { [$0] } ?? []
+        // The XDG base directory specification: relative entries are invalid and ignored; unset or empty means the default.
+        let dirs = (environment["XDG_DATA_DIRS"] ?? "").split(separator: ":").map(String.init).filter { $0.hasPrefix("/") }
+        dataDirectories += (dirs.isEmpty ? ["/usr/local/share", "/usr/share"] : dirs).map { URL(fileURLWithPath: $0) }
+        candidates += dataDirectories.map { $0.appendingPathComponent("gptls/models/default") }
+        // One directory reached two ways is looked at once.
+        var seen = Set<String>()
+        return candidates.filter { seen.insert($0.standardizedFileURL.path).inserted }.map(\.standardizedFileURL)
     }
 }

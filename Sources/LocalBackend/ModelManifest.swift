@@ -111,7 +111,8 @@ public enum ModelLoadingError: Error, CustomStringConvertible, Equatable {
         case .badManifest(let path, let reason): return "\(path): \(reason)"
         case .noBundledModel(let searched):
             return "the bundled model was not found (looked in \(searched.joined(separator: ", "))); "
-                + "pass --model PATH or set GPTLS_MODEL_DIR"
+                + "pass --model PATH, set GPTLS_MODEL_DIR to a model directory, or install gptls with scripts/install "
+                + "(it puts the model in share/gptls/models/default beside the binary's bin/)"
         }
     }
 }

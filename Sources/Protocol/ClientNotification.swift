@@ -16,6 +16,7 @@ public enum ClientNotification: Equatable, Sendable {
     case cancelRequest(CancelRequestNotification)
     case setTrace(SetTraceNotification)
     case logTrace(LogTraceNotification)
+    case completionFeedback(CompletionFeedbackNotification)
     /// A notification gptls does not know; its params are not read.
     case unknown(method: String)
 
@@ -37,6 +38,8 @@ public enum ClientNotification: Equatable, Sendable {
         case CancelRequestNotification.method: self = .cancelRequest(try decode(CancelRequestNotification.self))
         case SetTraceNotification.method: self = .setTrace(try decode(SetTraceNotification.self))
         case LogTraceNotification.method: self = .logTrace(try decode(LogTraceNotification.self))
+        case CompletionFeedbackNotification.method:
+            self = .completionFeedback(try decode(CompletionFeedbackNotification.self))
         default: self = .unknown(method: method)
         }
     }
@@ -54,6 +57,7 @@ public enum ClientNotification: Equatable, Sendable {
         case .cancelRequest: return CancelRequestNotification.method
         case .setTrace: return SetTraceNotification.method
         case .logTrace: return LogTraceNotification.method
+        case .completionFeedback: return CompletionFeedbackNotification.method
         case .unknown(let method): return method
         }
     }

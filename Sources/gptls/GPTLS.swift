@@ -10,6 +10,7 @@ struct GPTLS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
+        version: BuildVersion.current,
         subcommands: [ServeCommand.self, DemoCommand.self, GenerateCommand.self, TokenizeCommand.self,
                       InspectCommand.self],
         defaultSubcommand: ServeCommand.self

@@ -47,7 +47,7 @@ struct ServeCommand: ParsableCommand {
         settings.threads = threadOptions.threads
         let connection = Connection.standardIO()
         let heads = heads
-        let server = Server(settings: settings,
+        let server = Server(settings: settings, version: BuildVersion.current,
                             models: BackendProvider { try ModelLoader.backend($0, heads: heads) },
                             send: { connection.send($0) },
                             onTermination: { termination in

@@ -32,6 +32,25 @@ final class ClientNotificationTests: XCTestCase {
         XCTAssertEqual(try decode("$/logTrace", ["message": "hello"]), .logTrace(.init(message: "hello")))
     }
 
+    func testCompletionFeedbackDecodesItsEventCharactersAndModelAndRefusesBadOnes() throws {
+        XCTAssertEqual(try decode("gptls/completionFeedback", ["event": "partiallyAccepted", "acceptedCharacters": 3,
+                                                              "model": "/m"]),
+                       .completionFeedback(.init(event: .partiallyAccepted, acceptedCharacters: 3, model: "/m")))
+        XCTAssertEqual(try decode("gptls/completionFeedback", ["event": "shown", "model": .null]),
+                       .completionFeedback(.init(event: .shown)))
+        let bad: [(JSONValue, String)] = [
+            (["event": "kept"], "completionFeedback.event must be one of shown, accepted, partiallyAccepted, dismissed"),
+            ([:], "completionFeedback.event must be a string, not missing"),
+            (["event": "accepted", "acceptedCharacters": -2], "must not be negative"),
+            (["event": "accepted", "model": 3], "completionFeedback.model must be a string, not 3"),
+        ]
+        for (params, message) in bad {
+            XCTAssertThrowsError(try decode("gptls/completionFeedback", params)) { error in
+                XCTAssertTrue((error as? ResponseError)?.message.contains(message) == true, "\(error)")
+            }
+        }
+    }
+
     func testAnUnknownNotificationIsNotAnError() throws {
         let decoded = try decode("no/such/notification", "anything")
         XCTAssertEqual(decoded, .unknown(method: "no/such/notification"))

@@ -101,6 +101,18 @@ final class ResultEncodingTests: XCTestCase {
     func testStatusCarriesTheBackendsFiguresAsTheyAre() {
         let status = StatusResult(documents: 1, pendingRequests: 0, positionEncoding: .utf16, models: ["loaded": false])
         XCTAssertEqual(status.json.jsonText,
-                       #"{"documents":1,"pendingRequests":0,"positionEncoding":"utf-16","models":{"loaded":false}}"#)
+                       #"{"documents":1,"pendingRequests":0,"positionEncoding":"utf-16","models":{"loaded":false},"#
+                        + #""completionFeedback":{}}"#)
+    }
+
+    func testFeedbackCountsGiveTheShareOfShownCompletionsThatWereKept() {
+        var counts = CompletionFeedbackCounts()
+        XCTAssertEqual(counts.json["acceptanceRate"], .null)
+        for event in [CompletionFeedbackNotification.Event.shown, .shown, .shown, .accepted] {
+            counts.record(CompletionFeedbackNotification(event: event, acceptedCharacters: 4))
+        }
+        counts.record(CompletionFeedbackNotification(event: .dismissed, acceptedCharacters: 7))
+        XCTAssertEqual(counts.json, ["shown": 3, "accepted": 1, "partiallyAccepted": 0, "dismissed": 1,
+                                     "acceptedCharacters": 4, "acceptanceRate": .number(0.3333)])
     }
 }

@@ -100,7 +100,9 @@ possibly before Emacs has read its last words."
     (while (and pipe (process-live-p pipe) (< (float-time) deadline))
       (accept-process-output pipe 0.05))
     (when (buffer-live-p buffer)
-      (let ((lines (with-current-buffer buffer (split-string (buffer-string) "\n" t "[ \t]+"))))
+      ;; Emacs appends "Process NAME stderr finished" when the pipe closes: that line is not the server's.
+      (let ((lines (cl-remove-if (lambda (line) (string-match-p "\\`Process .* stderr finished\\'" line))
+                                 (with-current-buffer buffer (split-string (buffer-string) "\n" t "[ \t]+")))))
         (and lines (string-join (last lines 3) " | "))))))
 
 (defun gptls--exit-reason (process)
@@ -166,6 +168,29 @@ Returns the server, or nil after telling the user why not."
 (defvar-local gptls--last-result nil "The latest inline completion reply (a plist), for status and tests.")
 (defvar-local gptls--last-result-tick nil "`buffer-chars-modified-tick' when `gptls--last-result' was asked.")
 (defvar-local gptls--tick nil "`buffer-chars-modified-tick' after the previous command.")
+
+(defvar-local gptls--shown nil
+  "Characters taken so far from the suggestion shown now (by word or line), or nil when none is shown.")
+
+;; Accept telemetry: each suggestion shown gets "shown", then one outcome (accepted: all of it was inserted;
+;; partiallyAccepted: some of it before the rest went away; dismissed: none of it), sent as
+;; gptls/completionFeedback. The server only counts them, for gptls/status; nothing leaves the machine.
+(defun gptls--feedback (event &optional characters)
+  "Tell the server EVENT happened to the suggestion, with CHARACTERS accepted."
+  (let ((server (gptls--server)))
+    (when (and server (jsonrpc-running-p server))
+      (jsonrpc-notify server :gptls/completionFeedback
+                      (append (list :event event)
+                              (and characters (list :acceptedCharacters characters)))))))
+
+(defun gptls--finish-shown ()
+  "Report the outcome of the suggestion shown now, which goes away without being accepted whole."
+  (when gptls--shown
+    (let ((taken gptls--shown))
+      (setq gptls--shown nil)
+      (if (> taken 0)
+          (gptls--feedback "partiallyAccepted" taken)
+        (gptls--feedback "dismissed")))))
 
 (defun gptls-ghost-text ()
   "The ghost text shown now, or nil."
@@ -248,7 +273,10 @@ Returns the server, or nil after telling the user why not."
                    (= tick (buffer-chars-modified-tick))
                    (= position (point))
                    (eq buffer (window-buffer (selected-window))))
-          (gptls--show position text))))))
+          (gptls--finish-shown)
+          (gptls--show position text)
+          (setq gptls--shown 0)
+          (gptls--feedback "shown"))))))
 
 (defun gptls--on-error (buffer id error)
   "Note ERROR for request ID of BUFFER; cancellations are expected and quiet."
@@ -294,10 +322,12 @@ Returns the server, or nil after telling the user why not."
           (gptls--cancel)
           (gptls--show (point) (substring (cdr gptls--ghost) (- (point) (car gptls--ghost)))))
          (changed
+          (gptls--finish-shown)
           (gptls--clear)
           (gptls--cancel)
           (gptls--schedule))
          ((and gptls--ghost (/= (point) (car gptls--ghost)))
+          (gptls--finish-shown)
           (gptls--clear)))))
     (setq gptls--tick (buffer-chars-modified-tick))))
 
@@ -322,6 +352,11 @@ Returns the server, or nil after telling the user why not."
     (let* ((text (cdr gptls--ghost))
            (taken (if part (funcall part text) text))
            (rest (substring text (length taken))))
+      (when gptls--shown
+        (setq gptls--shown (+ gptls--shown (length taken)))
+        (when (string-empty-p rest)
+          (gptls--feedback "accepted" gptls--shown)
+          (setq gptls--shown nil)))
       (gptls--cancel)
       (gptls--clear)
       (insert taken)
@@ -347,6 +382,7 @@ Returns the server, or nil after telling the user why not."
 (defun gptls-dismiss ()
   "Remove the ghost text."
   (interactive)
+  (gptls--finish-shown)
   (gptls--cancel)
   (gptls--clear))
 
@@ -458,6 +494,7 @@ Starts (or joins) an eglot session with the gptls server for this buffer."
       (add-hook 'post-command-hook #'gptls--post-command nil t)))
    (t
     (remove-hook 'post-command-hook #'gptls--post-command t)
+    (gptls--finish-shown)
     (gptls--cancel)
     (gptls--clear))))
 

@@ -6,7 +6,7 @@
 
 const vscode = require('vscode');
 const { GptlsServer } = require('./lib/server');
-const { InlineCompletionProvider } = require('./lib/provider');
+const { InlineCompletionProvider, ACCEPTED_COMMAND } = require('./lib/provider');
 
 const COMMENT_PREFIX = { python: '#', shellscript: '#', ruby: '#', perl: '#', r: '#', yaml: '#', toml: '#',
   makefile: '#', dockerfile: '#', lua: '--', sql: '--', haskell: '--', lisp: ';;', clojure: ';;', scheme: ';;',
@@ -66,6 +66,7 @@ class Extension {
       vscode.commands.registerCommand('gptls.summarizeSelection', () => this.summarizeSelection()),
       vscode.commands.registerCommand('gptls.classifySelection', (labels) => this.classifySelection(labels)),
       vscode.commands.registerCommand('gptls.showStatus', () => this.showStatus()),
+      vscode.commands.registerCommand(ACCEPTED_COMMAND, (characters) => this.provider.accepted(characters)),
       vscode.commands.registerCommand('gptls.restart', () => this.restart()),
       vscode.commands.registerCommand('gptls.showLog', () => this.output.show()));
   }

@@ -140,6 +140,32 @@ With WANTED, a predicate, keep typing until the ghost text satisfies it."
         (should-not gptls-ghost-mode)
         (should (equal text (buffer-string)))))))
 
+(defun gptls-test--feedback-counts ()
+  "The server's completionFeedback counts of its one model (a plist), or nil before any."
+  (let ((counts (plist-get (gptls-test--direct :gptls/status nil) :completionFeedback)))
+    (cadr counts)))
+
+(ert-deftest gptls-reports-what-became-of-each-suggestion ()
+  (with-current-buffer (gptls-test--open "feedback.py" "def add(a, b):\n    return a + b\n\n\n")
+    (goto-char (point-max))
+    (let* ((before (or (gptls-test--feedback-counts) '(:shown 0 :accepted 0 :partiallyAccepted 0 :dismissed 0
+                                                          :acceptedCharacters 0)))
+           (ghost (gptls-test--type-until-ghost "def SPC sub(a, SPC b): RET SPC SPC SPC SPC" '("r" "e" "t" "u" "r" "n")
+                                                (lambda (g) (< (length (gptls-next-word g)) (length g)))))
+           (word (gptls-next-word ghost)))
+      (gptls-test--type "M-f")
+      (gptls-test--type "C-g")
+      (let ((after (gptls-test--wait "the counts to move"
+                                     (lambda ()
+                                       (let ((c (gptls-test--feedback-counts)))
+                                         (and c (> (plist-get c :partiallyAccepted)
+                                                   (plist-get before :partiallyAccepted))
+                                              c))))))
+        (should (>= (- (plist-get after :shown) (plist-get before :shown)) 1))
+        (should (= (- (plist-get after :partiallyAccepted) (plist-get before :partiallyAccepted)) 1))
+        (should (= (- (plist-get after :acceptedCharacters) (plist-get before :acceptedCharacters)) (length word)))
+        (should (numberp (plist-get after :acceptanceRate)))))))
+
 (ert-deftest gptls-typing-the-ghost-text-keeps-the-rest-and-a-change-cancels-the-request ()
   (with-current-buffer (gptls-test--open "through.py" "def mul(a, b):\n    return a * b\n\n\n")
     (goto-char (point-max))

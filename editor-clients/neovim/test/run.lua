@@ -206,6 +206,18 @@ H.test('accept word takes one word and keeps the rest; dismiss clears it and lea
   H.sleep(50)
 end)
 
+H.test('the server counts each shown suggestion and what became of it (gptls/status)', function()
+  -- The two tests above: a suggestion accepted whole with Tab, one taken a word and then dismissed.
+  local counts = direct('gptls/status', vim.empty_dict(), api.nvim_get_current_buf()).completionFeedback
+  local model, count = next(counts)
+  H.ok(model and next(counts, model) == nil, 'one model counted: ' .. vim.inspect(counts))
+  H.ok(count.shown >= 2, 'at least two suggestions shown: ' .. vim.inspect(count))
+  H.ok(count.accepted >= 1, 'the Tab accept counted: ' .. vim.inspect(count))
+  H.ok(count.partiallyAccepted >= 1, 'the word taken before dismissing counted: ' .. vim.inspect(count))
+  H.ok(count.acceptedCharacters >= 2, 'accepted characters counted: ' .. vim.inspect(count))
+  H.ok(count.acceptanceRate > 0 and count.acceptanceRate <= 1, 'a rate: ' .. vim.inspect(count))
+end)
+
 H.test('typing the ghost text keeps the rest; a newer change cancels the request in flight', function()
   local bufnr = open_python('through.py', { 'def mul(a, b):', '    return a * b', '', '' })
   local c = client()
@@ -232,9 +244,11 @@ H.test('typing the ghost text keeps the rest; a newer change cancels the request
   -- A request in flight, then a change in the same moment: the plugin sends $/cancelRequest for it.
   local cancelled = {}
   local original = c.cancel_request
-  c.cancel_request = function(id)
-    table.insert(cancelled, id)
-    return original(id)
+  -- Neovim 0.10+ clients are objects (client:cancel_request(id)); 0.7's take the id alone.
+  local method_style = getmetatable(c) and type(getmetatable(c).__index) == 'table' and getmetatable(c).__index.request
+  c.cancel_request = function(a, b)
+    table.insert(cancelled, method_style and b or a)
+    return original(a, b)
   end
   gptls.request(1)
   local pending = gptls.state(bufnr).pending
@@ -345,5 +359,63 @@ H.test('a server that crashes at start is reported once, with its exit code', fu
   H.eq(1, #errors, 'one report: ' .. vim.inspect(notes))
   H.ok(errors[1].message:find('exited unexpectedly %(exit code [1-9]'), errors[1].message)
 end)
+
+-- Ghost text inside a line: drawn inline where Neovim can (0.10+, found by trying), after the line's end on 0.7.
+H.test('ghost text in the middle of a line is drawn inside the line where Neovim can', function()
+  gptls.setup({ cmd = cmd, settings = settings, debounce_ms = 30 })
+  local bufnr = open_python('inline.py', { 'def area(width, height):', '    return width * ()', '' })
+  client()
+  api.nvim_win_set_cursor(0, { 2, 19 })
+  -- Entering insert mode changes nothing: the first typed character asks.
+  H.type('a')
+  local ghost
+  for _, more in ipairs({ 'h', 'e', 'i', 'g', 'h' }) do
+    H.type(more)
+    wait_for_reply(bufnr)
+    ghost = gptls.ghost_text(bufnr)
+    if ghost then
+      break
+    end
+  end
+  H.ok(ghost, 'ghost text appeared inside the line; last reply: ' .. vim.inspect(gptls.state(bufnr).last_result))
+  local marks = ghost_marks(bufnr)
+  H.eq(1, #marks, 'one ghost extmark')
+  local row, col = unpack(api.nvim_win_get_cursor(0))
+  H.ok(col < #api.nvim_buf_get_lines(bufnr, row - 1, row, false)[1], 'the cursor is inside the line')
+  local inline = vim.fn.has('nvim-0.10') == 1
+  H.eq(inline and 'inline' or 'eol', marks[1][4].virt_text_pos, 'where the ghost text is drawn')
+  H.eq(vim.split(ghost, '\n', true)[1], marks[1][4].virt_text[1][1], 'the served text is drawn')
+  H.type('<Esc>')
+  H.sleep(50)
+end)
+
+if vim.lsp.config and vim.lsp.enable then
+  H.test('Neovim 0.11+: vim.lsp.enable starts the server from lsp/gptls.lua and the ghost text works through it', function()
+    gptls.stop()
+    H.sleep(100)
+    gptls.setup({ cmd = cmd, settings = settings, debounce_ms = 30, lsp_enable = true })
+    local bufnr = open_python('enabled.py', { 'def mean(values):', '    return sum(values) / len(values)', '', '' })
+    local c = client()
+    H.eq('gptls', c.name, 'the client')
+    H.ok(vim.lsp.buf_is_attached(bufnr, c.id), 'vim.lsp.enable attached the buffer')
+    H.eq(cmd, c.config.cmd, 'the command from setup reached vim.lsp.config')
+    api.nvim_win_set_cursor(0, { 4, 0 })
+    H.type('idef median(values):<CR>    ')
+    local ghost
+    for _, more in ipairs({ '', 'r', 'e', 't', 'u', 'r', 'n', ' ' }) do
+      if more ~= '' then
+        H.type(more)
+      end
+      wait_for_reply(bufnr)
+      ghost = gptls.ghost_text(bufnr)
+      if ghost then
+        break
+      end
+    end
+    H.ok(ghost, 'ghost text appeared through the enabled client')
+    H.type('<Esc>')
+    H.sleep(50)
+  end)
+end
 
 H.run()

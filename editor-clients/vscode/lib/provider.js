@@ -11,6 +11,12 @@ function lspTriggerKind(vscode, kind) {
   return kind === vscode.InlineCompletionTriggerKind.Invoke ? 1 : 2;
 }
 
+// Accept telemetry (gptls/completionFeedback; the server only counts, for gptls/status, and nothing leaves the
+// machine). VS Code's stable API shows what was accepted: the item's command runs on a full accept, and
+// handleDidPartiallyAcceptCompletionItem on a word or line accept. It does not say when a suggestion is dismissed,
+// so this client sends no "dismissed", and "shown" means offered: a non-empty list returned to VS Code.
+const ACCEPTED_COMMAND = 'gptls.completionAccepted';
+
 class InlineCompletionProvider {
   /** getServer: () => GptlsServer or null; options: {debounceMs, ensureOpen(document)}. */
   constructor(vscode, getServer, options = {}) {
@@ -52,9 +58,16 @@ class InlineCompletionProvider {
       const result = await pending;
       this.lastResult = result;
       this.onResult(result);
-      const items = (result.items || []).map((item) => new this.vscode.InlineCompletionItem(item.insertText,
-        new this.vscode.Range(item.range.start.line, item.range.start.character,
-          item.range.end.line, item.range.end.character)));
+      const items = (result.items || []).map((item) => {
+        const shown = new this.vscode.InlineCompletionItem(item.insertText,
+          new this.vscode.Range(item.range.start.line, item.range.start.character,
+            item.range.end.line, item.range.end.character));
+        // VS Code runs an item's command when the user accepts all of it.
+        shown.command = { command: ACCEPTED_COMMAND, title: 'gptls: suggestion accepted',
+          arguments: [item.insertText.length] };
+        return shown;
+      });
+      if (items.some((item) => item.insertText !== '')) this.feedback('shown');
       return new this.vscode.InlineCompletionList(items);
     } catch (error) {
       if (error.code === ErrorCodes.RequestCancelled || error.code === ErrorCodes.ServerCancelled ||
@@ -67,6 +80,27 @@ class InlineCompletionProvider {
       if (subscription && subscription.dispose) subscription.dispose();
     }
   }
+
+  /** The run of an item's command: the user accepted all of its `characters`. */
+  accepted(characters) {
+    this.feedback('accepted', characters);
+  }
+
+  /** VS Code: the user accepted a part of `item` (info: the accepted length, or {acceptedLength}); one report per item. */
+  handleDidPartiallyAcceptCompletionItem(item, info) {
+    if (item.gptlsPartiallyAccepted) return;
+    item.gptlsPartiallyAccepted = true;
+    const characters = typeof info === 'number' ? info : info && info.acceptedLength;
+    this.feedback('partiallyAccepted', Number.isInteger(characters) && characters >= 0 ? characters : undefined);
+  }
+
+  feedback(event, characters) {
+    const server = this.getServer();
+    if (!server || server.state !== 'ready') return;
+    const params = { event };
+    if (characters !== undefined) params.acceptedCharacters = characters;
+    server.connection.notify('gptls/completionFeedback', params);
+  }
 }
 
-module.exports = { InlineCompletionProvider, lspTriggerKind };
+module.exports = { InlineCompletionProvider, lspTriggerKind, ACCEPTED_COMMAND };

@@ -65,6 +65,18 @@ test('ghost text: typing, asking, accepting; stale requests; summarize and class
   document.replace(list.items[0].range, list.items[0].insertText);
   assert.equal(document.getText(), before.slice(0, offset) + served.insertText + before.slice(offset));
 
+  // What VS Code does on that accept (the item's command) and on a word accept reaches the server's counts.
+  const { command } = list.items[0];
+  await fake.commands.executeCommand(command.command, ...command.arguments);
+  provider.handleDidPartiallyAcceptCompletionItem(list.items[0], { acceptedLength: 2 });
+  provider.handleDidPartiallyAcceptCompletionItem(list.items[0], { acceptedLength: 4 });
+  const counts = Object.values((await ext.server.request('gptls/status')).completionFeedback);
+  assert.equal(counts.length, 1, 'one model counted');
+  assert.ok(counts[0].shown >= 1, `shown counted: ${JSON.stringify(counts[0])}`);
+  assert.equal(counts[0].accepted, 1);
+  assert.equal(counts[0].partiallyAccepted, 1, 'one partial accept per item');
+  assert.equal(counts[0].acceptedCharacters, served.insertText.length + 2);
+
   // The server's copy followed every keystroke: the same completion as a fresh document with the final text.
   const copy = fake.workspace.openTextDocument('file:///t/copy.py', 'python', document.getText());
   const end = document.positionAt(document.text.length);

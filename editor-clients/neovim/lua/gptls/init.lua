@@ -25,6 +25,10 @@ M.config = {
     trigger = '<M-\\>',
   },
   highlight = 'Comment',
+  -- Neovim 0.11+: start the server through vim.lsp.config / vim.lsp.enable (lsp/gptls.lua) instead of the plugin.
+  lsp_enable = false,
+  -- false: no ghost text from the plugin (Neovim 0.12's vim.lsp.inline_completion draws it instead).
+  ghost_text = true,
 }
 
 M.buffers = {}
@@ -78,6 +82,13 @@ local function client_request_sync(client, method, params, timeout_ms, bufnr)
   return client.request_sync(method, params, timeout_ms, bufnr)
 end
 
+local function client_notify(client, method, params)
+  if method_style(client) then
+    return client:notify(method, params)
+  end
+  return client.notify(method, params)
+end
+
 local function client_cancel(client, id)
   if method_style(client) then
     return client:cancel_request(id)
@@ -85,8 +96,12 @@ local function client_cancel(client, id)
   return client.cancel_request(id)
 end
 
---- The running gptls client, or nil.
+--- The running gptls client, or nil: the one this plugin started, or (Neovim 0.11+) one vim.lsp.enable started.
 function M.client()
+  if not M.client_id and vim.lsp.get_clients then
+    local found = vim.lsp.get_clients({ name = 'gptls' })[1]
+    M.client_id = found and found.id
+  end
   if not M.client_id then
     return nil
   end
@@ -104,6 +119,9 @@ local function client_config()
     root_dir = vim.loop.cwd(),
     init_options = M.config.settings,
     flags = { debounce_text_changes = 20 },
+    on_init = function(client)
+      M.client_id = client.id
+    end,
     handlers = {
       -- The server reports summaries and classifications of code actions this way too.
       ['window/showMessage'] = function(_, result)
@@ -128,6 +146,15 @@ local function client_config()
       end)
     end,
   }
+end
+
+--- The client configuration for Neovim 0.11+'s vim.lsp.config (lsp/gptls.lua returns it): the one the plugin
+--- starts itself, plus the filetypes of `setup`'s `filetypes` (nil: every filetype).
+function M.lsp_config()
+  local config = client_config()
+  config.filetypes = M.config.filetypes
+  config.root_dir = nil
+  return config
 end
 
 --- Starts the server if needed and attaches it to `bufnr`.
@@ -181,8 +208,37 @@ local function supports_inline(bufnr)
   return inline_virt_text
 end
 
-local function clear_ghost(bufnr)
+-- Accept telemetry: each suggestion shown gets "shown", then one outcome (accepted: all of it was inserted;
+-- partiallyAccepted: some of it, by word or line, before the rest went away; dismissed: none of it), reported with
+-- gptls/completionFeedback. The server only counts them, for gptls/status; nothing leaves the machine.
+local function feedback(event, characters)
+  local client = M.client()
+  if client then
+    client_notify(client, 'gptls/completionFeedback', { event = event, acceptedCharacters = characters })
+  end
+end
+
+--- Reports the outcome of the suggestion shown in `bufnr` that goes away now without being accepted whole.
+local function finish_shown(bufnr)
   local state = buf_state(bufnr)
+  local shown = state.shown
+  if not shown then
+    return
+  end
+  state.shown = nil
+  if shown.taken > 0 then
+    feedback('partiallyAccepted', shown.taken)
+  else
+    feedback('dismissed')
+  end
+end
+
+--- Removes the ghost text; `keep_shown` when what is left of an accepted suggestion is shown again.
+local function clear_ghost(bufnr, keep_shown)
+  local state = buf_state(bufnr)
+  if not keep_shown then
+    finish_shown(bufnr)
+  end
   state.ghost = nil
   if api.nvim_buf_is_valid(bufnr) then
     api.nvim_buf_clear_namespace(bufnr, ns, 0, -1)
@@ -279,7 +335,10 @@ function M.request(trigger_kind)
     end
     local item = result and result.items and result.items[1]
     if item and item.insertText and item.insertText ~= '' then
+      finish_shown(bufnr)
       show_ghost(bufnr, row, col, item.insertText)
+      state.shown = { taken = 0 }
+      feedback('shown')
     end
   end, bufnr)
   if ok then
@@ -386,7 +445,16 @@ local function accept(part)
   end
   local taken = part and part(ghost.text) or ghost.text
   local rest = ghost.text:sub(#taken + 1)
-  clear_ghost(bufnr)
+  local state = buf_state(bufnr)
+  local shown = state.shown
+  if shown then
+    shown.taken = shown.taken + vim.fn.strchars(taken)
+    if rest == '' then
+      state.shown = nil
+      feedback('accepted', shown.taken)
+    end
+  end
+  clear_ghost(bufnr, true)
   cancel_pending(bufnr)
   insert_at_cursor(bufnr, taken)
   if rest ~= '' then
@@ -595,11 +663,30 @@ local function wanted(bufnr)
   return vim.tbl_contains(filetypes, vim.bo[bufnr].filetype)
 end
 
+--- Sets the plugin up. `lsp_enable = true` (Neovim 0.11+) starts the server with vim.lsp.config / vim.lsp.enable
+--- instead of the plugin's own autocommand; `ghost_text = false` leaves inline completion to Neovim 0.12's
+--- vim.lsp.inline_completion and keeps the commands (summarise, classify, status).
 function M.setup(opts)
   M.config = vim.tbl_deep_extend('force', M.config, opts or {})
   M.failure_reported = false
-  map_keys()
   local group = api.nvim_create_augroup('gptls', { clear = true })
+  if M.config.ghost_text ~= false then
+    map_keys()
+    api.nvim_create_autocmd('TextChangedI', { group = group, callback = on_text_changed })
+    api.nvim_create_autocmd('CursorMovedI', { group = group, callback = on_cursor_moved })
+    api.nvim_create_autocmd({ 'InsertLeave', 'BufLeave' }, { group = group, callback = on_insert_leave })
+  end
+  api.nvim_create_autocmd('VimLeavePre', {
+    group = group,
+    callback = function()
+      M.stopping = true
+    end,
+  })
+  if M.config.lsp_enable and vim.lsp.enable then
+    vim.lsp.config('gptls', M.lsp_config())
+    vim.lsp.enable('gptls')
+    return
+  end
   api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile', 'FileType' }, {
     group = group,
     callback = function(args)
@@ -609,15 +696,6 @@ function M.setup(opts)
           M.attach(args.buf)
         end
       end)
-    end,
-  })
-  api.nvim_create_autocmd('TextChangedI', { group = group, callback = on_text_changed })
-  api.nvim_create_autocmd('CursorMovedI', { group = group, callback = on_cursor_moved })
-  api.nvim_create_autocmd({ 'InsertLeave', 'BufLeave' }, { group = group, callback = on_insert_leave })
-  api.nvim_create_autocmd('VimLeavePre', {
-    group = group,
-    callback = function()
-      M.stopping = true
     end,
   })
 end
