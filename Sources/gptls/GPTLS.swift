@@ -11,7 +11,7 @@ struct GPTLS: ParsableCommand {
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
         subcommands: [ServeCommand.self, DemoCommand.self, GenerateCommand.self, TokenizeCommand.self,
-                      InspectCommand.self],
+                      InspectCommand.self, ExportCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
