@@ -1,0 +1,14 @@
+/// A serving engine's OpenAI-compatible API as the configuration names it: a base URL, a model name, and the
+/// environment variable that holds its API key (the key itself never sits in a settings or manifest file).
+public struct EndpointConfiguration: Equatable, Hashable, Sendable {
+    /// `http://host:port/v1`.
+    public var url: String
+    public var model: String
+    public var apiKeyVariable: String?
+
+    public init(url: String, model: String, apiKeyVariable: String? = nil) {
+        self.url = url
+        self.model = model
+        self.apiKeyVariable = apiKeyVariable
+    }
+}
