@@ -95,6 +95,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
         .testTarget(name: "RemoteBackendTests", dependencies: ["RemoteBackend", "Tasks", "JSON"]),
+        // The remote backend against a real engine (llama-cpp-python, from scripts/install-engine) on loopback.
+        .testTarget(name: "RemoteEngineTests", dependencies: ["RemoteBackend", "LocalBackend", "Tasks", "GPT", "Tokenizer"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Protocol", "Tasks", "LocalBackend", "GPT"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ServerClient", "JSONRPC", "JSON"]),
     ],

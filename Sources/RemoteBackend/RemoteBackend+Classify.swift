@@ -1,18 +1,17 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import JSON
 import Tasks
 
 extension RemoteBackend {
     /// Labels `task.text` zero-shot: each label is scored as the response to an instruction prompt by the total
-    /// log-probability the engine gives its tokens (`echo` + `logprobs`). An engine that does not return prompt
-    /// log-probabilities fails the task with an error that names the missing capability; it is asked once.
+    /// log-probability of its tokens, as locally. How the engine gives prompt log-probabilities is probed once
+    /// (`PromptScoring`); an engine that gives none fails the task with an error naming the missing capability.
     public func classify(_ task: ClassificationTask,
                          onFinish: @escaping @Sendable (Result<Classification, TaskError>) -> Void) -> any Cancellable {
         guard let call = makeCall(onFinish: onFinish) else { return Finished() }
-        if case .failure(let error) = promptLogprobsSupport {
-            call.finish(.failure(error))
-            return call
-        }
         let labels = task.labels ?? PromptFormat.defaultLabels
         guard !labels.isEmpty, !labels.contains(where: \.isEmpty) else {
             call.finish(.failure(.failed("zero-shot classification needs at least one label, and no empty label")))
@@ -21,37 +20,63 @@ extension RemoteBackend {
         let text = String(task.text.suffix(options.inputCharacters))
         let prompt = PromptFormat.alpaca(instruction: PromptFormat.zeroShotInstruction(labels: labels), input: text)
         let started = DispatchTime.now()
-        let scores = ScoreBoard(count: labels.count)
-        for (index, label) in labels.enumerated() {
-            let body: JSONValue = .object(JSONObject([
-                ("model", .string(endpoint.model)), ("prompt", .string(prompt + label)), ("max_tokens", .int(1)),
-                ("temperature", .number(0)), ("echo", true), ("logprobs", .int(1)),
-            ]))
-            var reply = Data()
-            let exchange = client.send(post("completions", body), onData: { reply.append($0) }) { [self] outcome in
-                switch outcome {
-                case .failure(let error): return call.finish(.failure(failure("\(error)")))
-                case .success:
-                    switch Self.labelLogprob(reply, promptCharacters: prompt.unicodeScalars.count,
-                                              labelCharacters: label.unicodeScalars.count) {
-                    case .failure(let problem):
-                        let error = failure(problem.description)
-                        if case .missingCapability = problem { promptLogprobsSupport = .failure(error) }
-                        call.finish(.failure(error))
+        promptScoring(call: call) { [self] scoring in
+            let board = ScoreBoard(count: labels.count)
+            for (index, label) in labels.enumerated() {
+                let scored: @Sendable (Result<(Double, Int), TaskError>) -> Void = { outcome in
+                    switch outcome {
+                    case .failure(let error): call.finish(.failure(error))
                     case .success(let (logprob, tokens)):
-                        record(error: nil)
-                        guard let all = scores.set(index, logprob, tokens: tokens) else { return }
-                        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+                        guard let all = board.set(index, logprob, tokens: tokens) else { return }
+                        let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
                         call.finish(.success(Classification(
                             labels: labels, logits: all.logprobs,
                             metrics: TaskMetrics(promptTokens: all.tokens, computedTokens: all.tokens,
-                                                 firstTokenMs: milliseconds, totalMs: milliseconds))))
+                                                 firstTokenMs: ms, totalMs: ms))))
                     }
                 }
+                switch scoring {
+                case .echo: scoreEchoed(prompt: prompt, label: label, call: call, done: scored)
+                case .forced: scoreForced(prompt: prompt, label: label, call: call, done: scored)
+                }
             }
-            call.attach(exchange)
         }
         return call
+    }
+
+    /// One label's log-probability from its echoed prompt: a single request.
+    private func scoreEchoed(prompt: String, label: String, call: RemoteCall<Classification>,
+                             done: @escaping @Sendable (Result<(Double, Int), TaskError>) -> Void) {
+        let body: JSONValue = .object(JSONObject([
+            ("model", .string(endpoint.model)), ("prompt", .string(prompt + label)), ("max_tokens", .int(1)),
+            ("temperature", .number(0)), ("echo", true), ("logprobs", .int(1)),
+        ]))
+        requestJSON(post("completions", body), call: call) { [self] outcome in
+            done(outcome.flatMap { reply in
+                Self.labelLogprob(reply, promptCharacters: prompt.unicodeScalars.count,
+                                  labelCharacters: label.unicodeScalars.count)
+                    .mapError { failure($0.description) }
+            })
+        }
+    }
+
+    /// Sends `request` for `call` and parses the reply as JSON.
+    func requestJSON<Value>(_ request: URLRequest, call: RemoteCall<Value>,
+                            done: @escaping @Sendable (Result<JSONValue, TaskError>) -> Void) {
+        let reply = ReplyBuffer()
+        let exchange = client.send(request, onData: { reply.append($0) }) { [self] outcome in
+            switch outcome {
+            case .failure(let error): done(.failure(failure("\(error)")))
+            case .success:
+                guard let json = try? JSONValue.parse(reply.data) else {
+                    return done(.failure(failure(
+                        "the reply is not JSON: \(String(decoding: reply.data.prefix(120), as: UTF8.self))")))
+                }
+                record(error: nil)
+                done(.success(json))
+            }
+        }
+        call.attach(exchange)
     }
 
     /// Why a reply cannot score a label.
@@ -61,25 +86,25 @@ extension RemoteBackend {
 
         var description: String {
             switch self {
-            case .missingCapability(let detail):
-                return "the server does not return prompt log-probabilities (\"echo\": true with \"logprobs\"), "
-                    + "which zero-shot classification needs (\(detail)); use a local classify model or an engine "
-                    + "that supports them (llama-cpp-python, vLLM)"
+            case .missingCapability(let detail): return RemoteBackend.missingLogprobs(detail)
             case .malformed(let detail): return "the reply is not a completion with log-probabilities: \(detail)"
             }
         }
     }
 
+    static func missingLogprobs(_ detail: String) -> String {
+        "the server does not return prompt log-probabilities (\"echo\": true with \"logprobs\"), which zero-shot "
+            + "classification needs (\(detail)); use a local classify model or an engine that supports them "
+            + "(vLLM, llama.cpp's server, llama-cpp-python)"
+    }
+
     /// The total log-probability of the label's tokens in an echoed reply, and the count of echoed tokens.
     ///
-    /// The label's tokens are those whose text offset falls in [prompt end, label end): offsets count Unicode scalars
-    /// of the echoed text (Python's string indices); the generated token after the label is not counted. The first token of a prompt has no
-    /// log-probability (null).
-    static func labelLogprob(_ reply: Data, promptCharacters: Int,
+    /// The label's tokens are those whose text offset falls in [prompt end, label end): offsets count Unicode
+    /// scalars of the echoed text (Python's string indices); the generated token after the label is not counted.
+    /// The first token of a prompt has no log-probability (null).
+    static func labelLogprob(_ json: JSONValue, promptCharacters: Int,
                              labelCharacters: Int) -> Result<(Double, Int), ScoreProblem> {
-        guard let json = try? JSONValue.parse(reply) else {
-            return .failure(.malformed("not JSON: \(String(decoding: reply.prefix(120), as: UTF8.self))"))
-        }
         guard let choice = json["choices"]?[0] else { return .failure(.malformed("no choices[0]")) }
         guard let logprobs = choice["logprobs"], let offsets = logprobs["text_offset"]?.array,
               let values = logprobs["token_logprobs"]?.array, offsets.count == values.count, !values.isEmpty else {
@@ -102,6 +127,24 @@ extension RemoteBackend {
             return .failure(.missingCapability("the prompt was not echoed with its tokens"))
         }
         return .success((total, echoed))
+    }
+}
+
+/// Bytes of one reply as they arrive (on the HTTP client's queue).
+final class ReplyBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+
+    func append(_ data: Data) {
+        lock.lock()
+        bytes.append(data)
+        lock.unlock()
+    }
+
+    var data: Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return bytes
     }
 }
 

@@ -42,8 +42,7 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
     private var inFlight: [ObjectIdentifier: any Cancellable] = [:]
     private var health: EndpointStatus
     private var isShutDown = false
-    /// Whether the engine returns prompt log-probabilities; nil until the first zero-shot classification asks.
-    var promptLogprobsSupport: Result<Bool, TaskError>?
+    private var probedScoring: Result<PromptScoring, TaskError>?
 
     public init(endpoint: RemoteEndpoint, options: Options = Options()) {
         self.endpoint = endpoint
@@ -66,6 +65,20 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
         lock.unlock()
         calls.forEach { $0.cancel() }
         client.close()
+    }
+
+    /// How the engine scores prompts (see `PromptScoring`); nil until the first zero-shot classification probes it.
+    var scoring: Result<PromptScoring, TaskError>? {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return probedScoring
+        }
+        set {
+            lock.lock()
+            probedScoring = newValue
+            lock.unlock()
+        }
     }
 
     // MARK: Bookkeeping shared by the tasks

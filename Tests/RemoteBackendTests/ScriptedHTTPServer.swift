@@ -56,7 +56,14 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     private let script: @Sendable (Exchange) -> Void
     private let lock = NSLock()
     private var open: [Int32] = []
-    private(set) var requests: [String] = []
+    private var received: [String] = []
+
+    /// Every request so far, in arrival order.
+    var requests: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return received
+    }
 
     init(script: @escaping @Sendable (Exchange) -> Void) throws {
         self.script = script
@@ -111,7 +118,7 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         }
         let request = String(decoding: data, as: UTF8.self)
         lock.lock()
-        requests.append(request)
+        received.append(request)
         lock.unlock()
         script(Exchange(descriptor: client, request: request))
         close(client)

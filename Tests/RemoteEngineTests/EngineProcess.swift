@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+
+/// llama-cpp-python's OpenAI-compatible server, started on loopback for a test and stopped after it.
+///
+/// The Python comes from `GPTLS_ENGINE_PYTHON`, else the repository's `.venv-engine` (scripts/install-engine makes
+/// it); a test skips, saying how to install the engine, when neither has `llama_cpp`.
+final class EngineProcess {
+    let process = Process()
+    let url: String
+    let model: String
+    private let log: URL
+
+    static func python() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let candidates = [ProcessInfo.processInfo.environment["GPTLS_ENGINE_PYTHON"],
+                          root.appendingPathComponent(".venv-engine/bin/python").path].compactMap { $0 }
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: candidate)
+            probe.arguments = ["-c", "import llama_cpp.server"]
+            probe.standardError = FileHandle.nullDevice
+            try probe.run()
+            probe.waitUntilExit()
+            if probe.terminationStatus == 0 { return candidate }
+        }
+        throw XCTSkip("llama-cpp-python is not installed: run scripts/install-engine (or set GPTLS_ENGINE_PYTHON to a "
+            + "Python that has llama-cpp-python[server]) to run the tests against a real engine")
+    }
+
+    /// Starts the server on `gguf` and waits until it lists its model (at most `timeout` seconds).
+    init(gguf: URL, contextLength: Int, model: String = "exported", timeout: Double = 120) throws {
+        let python = try Self.python()
+        let port = try Self.freePort()
+        url = "http://127.0.0.1:\(port)/v1"
+        self.model = model
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-engine-\(port).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-m", "llama_cpp.server", "--model", gguf.path, "--model_alias", model,
+                             "--host", "127.0.0.1", "--port", String(port), "--n_ctx", String(contextLength),
+                             "--n_threads", "2", "--n_batch", String(contextLength)]
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !process.isRunning {
+                throw EngineError("llama-cpp-python's server exited: \(logTail())")
+            }
+            if let data = try? Data(contentsOf: URL(string: "\(url)/models")!),
+               String(decoding: data, as: UTF8.self).contains(model) { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        stop()
+        throw EngineError("llama-cpp-python's server did not answer within \(Int(timeout)) s: \(logTail())")
+    }
+
+    func logTail() -> String {
+        String((try? String(contentsOf: log, encoding: .utf8))?.suffix(2000) ?? "")
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: log)
+    }
+
+    /// A loopback port nothing listens on now.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard ok else { throw EngineError("no free loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+struct EngineError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
