@@ -96,9 +96,12 @@ let package = Package(
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
         .testTarget(name: "RemoteBackendTests", dependencies: ["RemoteBackend", "Tasks", "JSON"]),
         // The remote backend against a real engine (llama-cpp-python, from scripts/install-engine) on loopback.
-        .testTarget(name: "RemoteEngineTests", dependencies: ["RemoteBackend", "LocalBackend", "Tasks", "GPT", "Tokenizer"]),
+        .target(name: "EngineTestSupport", path: "Tests/EngineTestSupport"),
+        .testTarget(name: "RemoteEngineTests", dependencies: [
+            "RemoteBackend", "LocalBackend", "Tasks", "GPT", "Tokenizer", "EngineTestSupport",
+        ]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Protocol", "Tasks", "LocalBackend", "GPT"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ServerClient", "JSONRPC", "JSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ServerClient", "JSONRPC", "JSON", "EngineTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

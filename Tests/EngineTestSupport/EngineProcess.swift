@@ -5,13 +5,13 @@ import XCTest
 ///
 /// The Python comes from `GPTLS_ENGINE_PYTHON`, else the repository's `.venv-engine` (scripts/install-engine makes
 /// it); a test skips, saying how to install the engine, when neither has `llama_cpp`.
-final class EngineProcess {
-    let process = Process()
-    let url: String
-    let model: String
+public final class EngineProcess {
+    public let process = Process()
+    public let url: String
+    public let model: String
     private let log: URL
 
-    static func python() throws -> String {
+    public static func python() throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let candidates = [ProcessInfo.processInfo.environment["GPTLS_ENGINE_PYTHON"],
@@ -30,7 +30,7 @@ final class EngineProcess {
     }
 
     /// Starts the server on `gguf` and waits until it lists its model (at most `timeout` seconds).
-    init(gguf: URL, contextLength: Int, model: String = "exported", timeout: Double = 120) throws {
+    public init(gguf: URL, contextLength: Int, model: String = "exported", timeout: Double = 120) throws {
         let python = try Self.python()
         let port = try Self.freePort()
         url = "http://127.0.0.1:\(port)/v1"
@@ -57,11 +57,11 @@ final class EngineProcess {
         throw EngineError("llama-cpp-python's server did not answer within \(Int(timeout)) s: \(logTail())")
     }
 
-    func logTail() -> String {
+    public func logTail() -> String {
         String((try? String(contentsOf: log, encoding: .utf8))?.suffix(2000) ?? "")
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
@@ -70,7 +70,7 @@ final class EngineProcess {
     }
 
     /// A loopback port nothing listens on now.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -87,7 +87,7 @@ final class EngineProcess {
     }
 }
 
-struct EngineError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct EngineError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
