@@ -66,7 +66,8 @@ public enum ModelLoader {
         let manifest = try ModelManifest.load(from: url)
         let entry = manifest.tasks[task] ?? manifest.tasks["completion"]!
         guard let endpoint = entry.endpoint, let model = entry.model else { return nil }
-        return EndpointConfiguration(url: endpoint, model: model, apiKeyVariable: entry.apiKeyEnv)
+        return EndpointConfiguration(url: endpoint, model: model, apiKeyVariable: entry.apiKeyEnv,
+                                     instruction: entry.instruction)
     }
 
     /// `<|endoftext|>` of GPT-2's vocabulary: the book's padding token.

@@ -61,11 +61,16 @@ extension RemoteBackend {
     }
 
     /// Sends `request` for `call` and parses the reply as JSON.
-    func requestJSON<Value>(_ request: URLRequest, call: RemoteCall<Value>,
+    ///
+    /// These requests only read (scores, tokens), so one that fails before any reply (a pooled connection the
+    /// server had closed) is sent once more; streamed completions are never resent.
+    func requestJSON<Value>(_ request: URLRequest, call: RemoteCall<Value>, retry: Bool = true,
                             done: @escaping @Sendable (Result<JSONValue, TaskError>) -> Void) {
         let reply = ReplyBuffer()
         let exchange = client.send(request, onData: { reply.append($0) }) { [self] outcome in
             switch outcome {
+            case .failure(.transport) where retry && reply.data.isEmpty && !call.isFinished:
+                requestJSON(request, call: call, retry: false, done: done)
             case .failure(let error): done(.failure(failure("\(error)")))
             case .success:
                 guard let json = try? JSONValue.parse(reply.data) else {

@@ -5,10 +5,13 @@ public struct EndpointConfiguration: Equatable, Hashable, Sendable {
     public var url: String
     public var model: String
     public var apiKeyVariable: String?
+    /// The instruction of summary prompts, where the manifest's task entry gives one.
+    public var instruction: String?
 
-    public init(url: String, model: String, apiKeyVariable: String? = nil) {
+    public init(url: String, model: String, apiKeyVariable: String? = nil, instruction: String? = nil) {
         self.url = url
         self.model = model
         self.apiKeyVariable = apiKeyVariable
+        self.instruction = instruction
     }
 }

@@ -17,7 +17,9 @@ enum BackendFactory {
         // One remote backend per distinct endpoint, and the local one only when a task needs it.
         var remote: [EndpointConfiguration: RemoteBackend] = [:]
         for endpoint in endpoints.compactMap({ $0 }) where remote[endpoint] == nil {
-            remote[endpoint] = try RemoteBackend(endpoint: resolve(endpoint))
+            var options = RemoteBackend.Options()
+            if let instruction = endpoint.instruction { options.summaryInstruction = instruction }
+            remote[endpoint] = try RemoteBackend(endpoint: resolve(endpoint), options: options)
         }
         let local: (any TaskBackend)? = endpoints.contains(nil) ? try ModelLoader.backend(configuration, heads: heads) : nil
         let backends = endpoints.map { endpoint -> any TaskBackend in endpoint.flatMap { remote[$0] } ?? local! }

@@ -211,4 +211,49 @@ final class RemoteFaultTests: XCTestCase {
         backend.shutdown()
         guard case .failure(.cancelled) = complete(backend) else { return XCTFail("expected cancelled") }
     }
+
+    func testAReadOnlyRequestCutBeforeAnyReplyIsSentOnceMoreAndAnAlignedEchoScoresTheLabels() throws {
+        let labels = ["code", "prose"]
+        let prompt = PromptFormat.alpaca(instruction: PromptFormat.zeroShotInstruction(labels: labels), input: "x = 1")
+        let cuts = CutCounter()
+        let backend = try backend { exchange in
+            // The first completion request's connection closes without a reply.
+            if cuts.first() { return }
+            if exchange.request.contains("quick brown fox") {
+                // The probe: the last echoed position lists the distribution that predicted it, not the next token.
+                let text = "The quick brown fox jumps over the lazy dog. The cat"
+                return exchange.reply(status: 200, #"{"choices":[{"text":"\#(text)","logprobs":{"text_offset":[0,44],"#
+                    + #""token_logprobs":[null,-2.0],"top_logprobs":[null,{" The":-1.0}]}}]}"#)
+            }
+            let logprob = exchange.request.contains("prose\"") ? -1.0 : -3.0
+            let end = prompt.unicodeScalars.count
+            exchange.reply(status: 200, #"{"choices":[{"text":"ignored","logprobs":{"text_offset":[0,\#(end - 1),\#(end)],"#
+                + #""token_logprobs":[null,-0.5,\#(logprob)]}}]}"#)
+        }
+        let done = expectation(description: "classified")
+        nonisolated(unsafe) var outcome: Result<Classification, TaskError>?
+        _ = backend.classify(ClassificationTask(text: "x = 1", labels: labels)) {
+            outcome = $0
+            done.fulfill()
+        }
+        wait(for: [done], timeout: 10)
+        let classification = try XCTUnwrap(outcome).get()
+        XCTAssertEqual(classification.label, "prose")
+        XCTAssertEqual(classification.scores[0].probability, 1 / (1 + exp(-2.0)), accuracy: 1e-12)
+        guard case .success(.echo) = backend.scoring else { return XCTFail("\(String(describing: backend.scoring))") }
+    }
+}
+
+/// True exactly once: for the first completion request a script sees.
+final class CutCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cut = false
+
+    func first() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if cut { return false }
+        cut = true
+        return true
+    }
 }
