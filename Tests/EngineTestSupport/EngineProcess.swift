@@ -1,17 +1,23 @@
 import Foundation
 import XCTest
 
-/// llama-cpp-python's OpenAI-compatible server, started on loopback for a test and stopped after it.
+/// A serving engine's OpenAI-compatible server, started on loopback for a test and stopped after it: llama-cpp-python's
+/// server, or llama.cpp's own llama-server (in the prebuilt `xllamacpp` package).
 ///
 /// The Python comes from `GPTLS_ENGINE_PYTHON`, else the repository's `.venv-engine` (scripts/install-engine makes
-/// it); a test skips, saying how to install the engine, when neither has `llama_cpp`.
+/// it); a test skips, saying how to install the engine, when neither has the engine's package.
 public final class EngineProcess {
+    public enum Kind: String, Sendable {
+        case llamaCppPython = "llama_cpp.server"
+        case llamaServer = "xllamacpp"
+    }
+
     public let process = Process()
     public let url: String
     public let model: String
     private let log: URL
 
-    public static func python() throws -> String {
+    public static func python(for kind: Kind = .llamaCppPython) throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let candidates = [ProcessInfo.processInfo.environment["GPTLS_ENGINE_PYTHON"],
@@ -19,28 +25,42 @@ public final class EngineProcess {
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
             let probe = Process()
             probe.executableURL = URL(fileURLWithPath: candidate)
-            probe.arguments = ["-c", "import llama_cpp.server"]
+            probe.arguments = ["-c", "import \(kind.rawValue)"]
             probe.standardError = FileHandle.nullDevice
             try probe.run()
             probe.waitUntilExit()
             if probe.terminationStatus == 0 { return candidate }
         }
-        throw XCTSkip("llama-cpp-python is not installed: run scripts/install-engine (or set GPTLS_ENGINE_PYTHON to a "
-            + "Python that has llama-cpp-python[server]) to run the tests against a real engine")
+        throw XCTSkip("\(kind.rawValue) is not installed: run scripts/install-engine (or set GPTLS_ENGINE_PYTHON to a "
+            + "Python that has llama-cpp-python[server] and xllamacpp) to run the tests against a real engine")
     }
 
     /// Starts the server on `gguf` and waits until it lists its model (at most `timeout` seconds).
-    public init(gguf: URL, contextLength: Int, model: String = "exported", timeout: Double = 120) throws {
-        let python = try Self.python()
+    public init(gguf: URL, contextLength: Int, kind: Kind = .llamaCppPython, model: String = "exported",
+                timeout: Double = 120) throws {
+        let python = try Self.python(for: kind)
         let port = try Self.freePort()
         url = "http://127.0.0.1:\(port)/v1"
         self.model = model
         log = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-engine-\(port).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-m", "llama_cpp.server", "--model", gguf.path, "--model_alias", model,
-                             "--host", "127.0.0.1", "--port", String(port), "--n_ctx", String(contextLength),
-                             "--n_threads", "2", "--n_batch", String(contextLength)]
+        switch kind {
+        case .llamaCppPython:
+            process.arguments = ["-m", "llama_cpp.server", "--model", gguf.path, "--model_alias", model,
+                                 "--host", "127.0.0.1", "--port", String(port), "--n_ctx", String(contextLength),
+                                 "--n_threads", "2", "--n_batch", String(contextLength)]
+        case .llamaServer:
+            // xllamacpp runs llama-server in the Python process; it serves until the process ends.
+            process.arguments = ["-c", """
+                import sys, threading, xllamacpp
+                p = xllamacpp.CommonParams()
+                p.model.path = sys.argv[1]; p.n_ctx = int(sys.argv[2]); p.port = int(sys.argv[3])
+                p.cpuparams.n_threads = 2
+                server = xllamacpp.Server(p)
+                threading.Event().wait()
+                """, gguf.path, String(contextLength), String(port)]
+        }
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
@@ -50,7 +70,7 @@ public final class EngineProcess {
                 throw EngineError("llama-cpp-python's server exited: \(logTail())")
             }
             if let data = try? Data(contentsOf: URL(string: "\(url)/models")!),
-               String(decoding: data, as: UTF8.self).contains(model) { return }
+               String(decoding: data, as: UTF8.self).contains(kind == .llamaServer ? "models" : model) { return }
             Thread.sleep(forTimeInterval: 0.2)
         }
         stop()
