@@ -22,7 +22,7 @@ extension RemoteBackend {
                   stop: @escaping @Sendable (String) -> Bool, call: RemoteCall<TextResult>,
                   shape: @escaping @Sendable (String) -> String,
                   deliver: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) {
-        let stream = StreamState(started: .now())
+        let stream = StreamState(started: .now(), promptCharacters: prompt.count)
         let end: @Sendable (Result<TextResult, TaskError>) -> Void = { if stream.claim() { deliver($0) } }
         if let deadline { call.schedule(at: deadline) { end(.success(stream.result(shape))) } }
         let body: JSONValue = .object(JSONObject([
@@ -101,7 +101,12 @@ final class StreamState: @unchecked Sendable {
 
     private var claimed = false
 
-    init(started: DispatchTime) { self.started = started }
+    private let promptCharacters: Int
+
+    init(started: DispatchTime, promptCharacters: Int) {
+        self.started = started
+        self.promptCharacters = promptCharacters
+    }
 
     /// True for the first caller only: the one that delivers the stream's outcome.
     func claim() -> Bool {
@@ -128,14 +133,16 @@ final class StreamState: @unchecked Sendable {
     }
 
     /// The text so far with figures: each streamed piece counts as one generated token (the engines send one per
-    /// token).
+    /// token); the prompt is counted in characters, as the engine's tokenizer is not known here.
     func result(_ shape: (String) -> String) -> TextResult {
         lock.lock()
         defer { lock.unlock() }
         func ms(_ time: DispatchTime) -> Double { Double(time.uptimeNanoseconds - started.uptimeNanoseconds) / 1e6 }
         let now = DispatchTime.now()
-        return TextResult(text: shape(text), metrics: TaskMetrics(
-            generatedTokens: pieces, firstTokenMs: ms(firstPiece ?? now), totalMs: ms(now)))
+        var metrics = TaskMetrics(promptTokens: promptCharacters, computedTokens: promptCharacters,
+                                  generatedTokens: pieces, firstTokenMs: ms(firstPiece ?? now), totalMs: ms(now))
+        metrics.promptUnit = .characters
+        return TextResult(text: shape(text), metrics: metrics)
     }
 }
 

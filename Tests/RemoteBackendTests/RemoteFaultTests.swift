@@ -62,6 +62,8 @@ final class RemoteFaultTests: XCTestCase {
         let result = try XCTUnwrap(complete(backend)).get()
         XCTAssertEqual(result.text, "(x):\n")
         XCTAssertEqual(result.metrics.generatedTokens, 3)
+        XCTAssertEqual(result.metrics.promptTokens, "def f".count)
+        XCTAssertEqual(result.metrics.promptUnit, .characters, "the engine tokenized the prompt")
         let request = try XCTUnwrap(server?.requests.first { $0.hasPrefix("POST /v1/completions") })
         XCTAssertTrue(request.contains(#""stream":true"#), request)
     }
