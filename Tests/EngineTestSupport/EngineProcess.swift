@@ -43,7 +43,7 @@ public final class EngineProcess {
         url = "http://127.0.0.1:\(port)/v1"
         self.model = model
         log = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-engine-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: python)
         switch kind {
         case .llamaCppPython:

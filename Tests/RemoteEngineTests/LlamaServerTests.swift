@@ -64,7 +64,7 @@ final class LlamaServerTests: XCTestCase {
         }
         XCTAssertEqual(try XCTUnwrap(remote).get().text, tokenizer.decode(tokens))
 
-        let classified = wait { backend.classify(ClassificationTask(text: "x = 1", labels: ["code", "prose"]), onFinish: $0) }
+        let classified = wait { _ = backend.classify(ClassificationTask(text: "x = 1", labels: ["code", "prose"]), onFinish: $0) }
         guard case .failure(.endpoint(_, let cause)) = classified else {
             return XCTFail("expected an endpoint error, got \(String(describing: classified))")
         }

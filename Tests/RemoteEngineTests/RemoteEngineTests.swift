@@ -100,8 +100,8 @@ final class RemoteEngineTests: XCTestCase {
         for (text, labels) in [("let total = values.reduce(0, +)", ["code", "prose", "poetry"]),
                                ("The weather was fine all week.", ["positive", "negative"])] {
             let task = ClassificationTask(text: text, labels: labels)
-            let remote = try wait { fixture.remote.classify(task, onFinish: $0) }
-            let local = try wait { fixture.local.classify(task, onFinish: $0) }
+            let remote = try wait { _ = fixture.remote.classify(task, onFinish: $0) }
+            let local = try wait { _ = fixture.local.classify(task, onFinish: $0) }
             let remoteScores = Dictionary(uniqueKeysWithValues: remote.scores.map { ($0.label, $0.probability) })
             for score in local.scores {
                 let other = try XCTUnwrap(remoteScores[score.label])
@@ -133,8 +133,8 @@ final class RemoteEngineTests: XCTestCase {
     func testASummaryThroughTheEngineUsesTheSamePromptAndEqualsTheLocalOne() throws {
         let fixture = try fixture()
         let task = SummaryTask(text: "func add(a: Int, b: Int) -> Int { a + b }", maxTokens: 10)
-        let remote = try wait { fixture.remote.summarize(task, progress: { _, _ in }, onFinish: $0) }
-        let local = try wait { fixture.local.summarize(task, progress: { _, _ in }, onFinish: $0) }
+        let remote = try wait { _ = fixture.remote.summarize(task, progress: { _, _ in }, onFinish: $0) }
+        let local = try wait { _ = fixture.local.summarize(task, progress: { _, _ in }, onFinish: $0) }
         XCTAssertEqual(remote.text, local.text)
     }
 }
