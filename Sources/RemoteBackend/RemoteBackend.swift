@@ -48,8 +48,9 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
         self.endpoint = endpoint
         self.options = options
         client = HTTPClient(idleTimeout: options.idleTimeout)
+        // Health comes from the tasks' own requests: a background probe would compete with them, and
+        // llama-cpp-python's server interrupts a streaming completion when any other request arrives.
         health = EndpointStatus(url: endpoint.displayURL, model: endpoint.model)
-        checkModel()
     }
 
     public var status: BackendStatus {
@@ -144,27 +145,5 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
             health.healthy = true
         }
         lock.unlock()
-    }
-
-    /// Asks `/models` once whether the engine serves the configured model, so `gptls/status` says so before the
-    /// first task fails.
-    private func checkModel() {
-        var request = URLRequest(url: endpoint.url("models"))
-        if let key = endpoint.apiKey { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        var body = Data()
-        _ = client.send(request, onData: { body.append($0) }) { [weak self] outcome in
-            guard let self else { return }
-            switch outcome {
-            case .failure(let error): self.record(error: "\(error)")
-            case .success:
-                let ids = (try? JSONValue.parse(body))?["data"]?.array?.compactMap { $0["id"]?.string } ?? []
-                // llama-cpp-python answers any name for a single model; only a list without it is a mismatch.
-                if !ids.isEmpty, !ids.contains(endpoint.model), ids.count > 1 {
-                    self.record(error: "the server does not serve model \(endpoint.model) (it serves \(ids.joined(separator: ", ")))")
-                } else {
-                    self.record(error: nil)
-                }
-            }
-        }
     }
 }

@@ -49,7 +49,9 @@ public final class EngineProcess {
         case .llamaCppPython:
             process.arguments = ["-m", "llama_cpp.server", "--model", gguf.path, "--model_alias", model,
                                  "--host", "127.0.0.1", "--port", String(port), "--n_ctx", String(contextLength),
-                                 "--n_threads", "2", "--n_batch", String(contextLength)]
+                                 "--n_threads", "2", "--n_batch", String(contextLength),
+                                 // By default a new request cuts the streaming one short; gptls decides that itself.
+                                 "--interrupt_requests", "False"]
         case .llamaServer:
             // xllamacpp runs llama-server in the Python process; it serves until the process ends.
             process.arguments = ["-c", """
