@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "Tasks"),
         // ...and the backend that runs the models in this process: prompts, token healing, model loading.
         .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Kernels", "Tokenizer"]),
+        // ...and the backend that sends them to a serving engine's OpenAI-compatible HTTP API.
+        .target(name: "RemoteBackend", dependencies: ["Tasks", "JSON"]),
 
         // The product.
         .target(name: "LanguageServer", dependencies: [
@@ -59,12 +61,12 @@ let package = Package(
         ]),
         // What the commands of both executables share: argument types and options.
         .target(name: "CommandSupport", dependencies: [
-            "GPT", "Kernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GPT", "Kernels", "Tasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `gptls demo`'s driver: it starts the server as a subprocess and drives it like an editor.
         .target(name: "Demo", dependencies: ["ServerClient", "Protocol", "JSON"]),
         .executableTarget(name: "gptls", dependencies: [
-            "LanguageServer", "LocalBackend", "Tasks", "GPT", "Tokenizer", "CommandSupport", "Demo",
+            "LanguageServer", "LocalBackend", "RemoteBackend", "Tasks", "GPT", "Tokenizer", "CommandSupport", "Demo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -92,8 +94,14 @@ let package = Package(
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
+        .testTarget(name: "RemoteBackendTests", dependencies: ["RemoteBackend", "Tasks", "JSON"]),
+        // The remote backend against a real engine (llama-cpp-python, from scripts/install-engine) on loopback.
+        .target(name: "EngineTestSupport", path: "Tests/EngineTestSupport"),
+        .testTarget(name: "RemoteEngineTests", dependencies: [
+            "RemoteBackend", "LocalBackend", "Tasks", "GPT", "Tokenizer", "EngineTestSupport",
+        ]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Protocol", "Tasks", "LocalBackend", "GPT"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ServerClient", "JSONRPC", "JSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ServerClient", "JSONRPC", "JSON", "EngineTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -9,7 +9,7 @@ extension BackendConfiguration {
         self.init(completion: settings.modelPath(for: "completion"), summarize: settings.modelPath(for: "summarize"),
                   classify: settings.modelPath(for: "classify"), cacheBudgetMB: settings.cacheBudgetMB,
                   prefixCaching: settings.prefixCache, weights: settings.weights,
-                  threads: settings.threads)
+                  threads: settings.threads, endpoint: settings.endpoint)
     }
 }
 
@@ -85,6 +85,16 @@ public final class BackendProvider {
                     "bytesUsed": .int(cache.bytesUsed),
                     "hitRate": .number(cache.hitRate.rounded(toPlaces: 4)),
                     "evictions": .int(cache.evictions),
+                ]
+            }),
+            "endpoints": .array(status.endpoints.map { endpoint in
+                [
+                    "url": .string(endpoint.url),
+                    "model": .string(endpoint.model),
+                    "healthy": .bool(endpoint.healthy),
+                    "requests": .int(endpoint.requests),
+                    "failures": .int(endpoint.failures),
+                    "lastError": endpoint.lastError.map { .string($0) } ?? .null,
                 ]
             }),
         ]

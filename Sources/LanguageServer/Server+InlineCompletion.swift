@@ -61,6 +61,9 @@ extension Server {
         case .tooLargeForCache(let needed, let capacity):
             return ResponseError(.requestFailed, error.description,
                                  data: ["reason": "cache", "blocksNeeded": .int(needed), "capacity": .int(capacity)])
+        case .endpoint(let endpoint, let cause):
+            return ResponseError(.requestFailed, error.description,
+                                 data: ["reason": "endpoint", "endpoint": .string(endpoint), "cause": .string(cause)])
         case .failed: return ResponseError(.requestFailed, error.description)
         }
     }

@@ -22,6 +22,8 @@ public struct Settings: Equatable, Sendable {
     public var weights = WeightPrecision.f32
     /// Threads for the model's kernels; nil for the CPUs this process may use.
     public var threads: Int?
+    /// A serving engine for every task (`endpoint`, `endpointModel`, `endpointApiKeyEnv`); nil runs models here.
+    public var endpoint: EndpointConfiguration?
 
     public init() {}
 
@@ -68,8 +70,24 @@ public struct Settings: Equatable, Sendable {
             case "prefixCache":
                 guard let flag = value.bool else { throw Settings.bad(key, "true or false", value) }
                 next.prefixCache = flag
+            case "endpoint":
+                if let url = try Settings.string(value, key) {
+                    next.endpoint = EndpointConfiguration(url: url, model: next.endpoint?.model ?? "",
+                                                          apiKeyVariable: next.endpoint?.apiKeyVariable)
+                } else {
+                    next.endpoint = nil
+                }
+            case "endpointModel", "endpointApiKeyEnv": continue  // applied below, whatever the key order
             default: continue  // Unknown keys belong to clients (e.g. their debounce delay).
             }
+        }
+        if let model = object["endpointModel"] { next.endpoint?.model = try Settings.string(model, "endpointModel") ?? "" }
+        if let variable = object["endpointApiKeyEnv"] {
+            next.endpoint?.apiKeyVariable = try Settings.string(variable, "endpointApiKeyEnv")
+        }
+        if let endpoint = next.endpoint, endpoint.model.isEmpty {
+            throw ResponseError(.invalidParams, "settings.endpoint \(endpoint.url) needs settings.endpointModel, "
+                + "the model name the server serves")
         }
         self = next
     }

@@ -12,7 +12,7 @@ extension InProcessBackend {
         if let own = classifyModel.labels, task.labels == nil || task.labels == own {
             classifyWithHead(task.text, labels: own, group: group, onFinish: onFinish)
         } else {
-            classifyZeroShot(task.text, labels: task.labels ?? ["code", "prose"], group: group, onFinish: onFinish)
+            classifyZeroShot(task.text, labels: task.labels ?? PromptFormat.defaultLabels, group: group, onFinish: onFinish)
         }
         return group
     }
@@ -37,7 +37,7 @@ extension InProcessBackend {
                                   onFinish: @escaping @Sendable (Result<Classification, TaskError>) -> Void) {
         let model = completionModel
         let tokenizer = model.tokenizer
-        let instruction = "Classify the following text as one of: \(labels.joined(separator: ", "))."
+        let instruction = PromptFormat.zeroShotInstruction(labels: labels)
         let continuations = labels.map { tokenizer.encode($0) }
         let longest = continuations.map(\.count).max() ?? 1
         // A label must leave room for at least one prompt token before it.

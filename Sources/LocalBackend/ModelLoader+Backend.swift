@@ -13,9 +13,13 @@ extension ModelLoader {
     /// The kernels' thread count is one per process: a backend sets it as its configuration says.
     public static func backend(_ configuration: BackendConfiguration, heads: Int? = nil) throws -> InProcessBackend {
         KernelThreads.count = min(configuration.threads ?? KernelThreads.machineDefault, KernelThreads.maximum)
-        let completion = try source(configuration.completion, task: "completion")
-        let summarize = try source(configuration.summarize, task: "summarize")
-        let classify = try source(configuration.classify, task: "classify")
+        // A task a serving engine runs borrows a local task's model, so the backend stays complete; the router in
+        // front of it never sends it that task.
+        let paths = [("completion", configuration.completion), ("summarize", configuration.summarize),
+                     ("classify", configuration.classify)]
+        let local = try paths.map { task, path in try endpoint(path, task: task) == nil ? source(path, task: task) : nil }
+        guard let fallback = local.compactMap({ $0 }).first else { throw ModelLoadingError.noLocalTask }
+        let completion = local[0] ?? fallback, summarize = local[1] ?? fallback, classify = local[2] ?? fallback
 
         // Load each distinct weights file once: an engine model per file.
         var files: [URL] = []

@@ -1,5 +1,6 @@
 import Foundation
 import GPT
+import Tasks
 import Tokenizer
 
 /// Turns model paths into a ready `InProcessBackend`: loads each distinct weights file once, finds its tokenizer, and
@@ -39,8 +40,12 @@ public enum ModelLoader {
             let manifest = try ModelManifest.load(from: url)
             // A task the manifest does not name falls back to the completion model.
             let entry = manifest.tasks[task] ?? manifest.tasks["completion"]!
-            let weights = entry.weights.hasPrefix("/")
-                ? URL(fileURLWithPath: entry.weights) : url.appendingPathComponent(entry.weights)
+            guard let path = entry.weights else {
+                throw ModelLoadingError.badManifest(
+                    path: url.appendingPathComponent(ModelManifest.fileName).path,
+                    reason: "the \(task) task is served by \(entry.endpoint ?? "an endpoint"), not by local weights")
+            }
+            let weights = path.hasPrefix("/") ? URL(fileURLWithPath: path) : url.appendingPathComponent(path)
             var input = ClassifierInput(maxTokens: entry.maxTokens)
             if entry.padToMaxTokens == true { input.padTokenId = entry.padTokenId ?? gpt2EndOfText }
             return TaskSource(weights: weights, tokenizerDirectory: manifest.tokenizer == nil ? nil : url,
@@ -49,6 +54,20 @@ public enum ModelLoader {
                               heads: entry.heads ?? manifest.heads, classifierInput: input)
         }
         return TaskSource(weights: url, tokenizerDirectory: BPETokenizer.hasVocabulary(in: url) ? url : nil)
+    }
+
+    /// The serving engine a manifest names for `task` (or for completion, which the task falls back to), or nil
+    /// when the task runs locally.
+    public static func endpoint(_ path: String?, task: String) throws -> EndpointConfiguration? {
+        let url = try path.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? bundledDirectory()
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent(ModelManifest.fileName).path) else {
+            return nil
+        }
+        let manifest = try ModelManifest.load(from: url)
+        let entry = manifest.tasks[task] ?? manifest.tasks["completion"]!
+        guard let endpoint = entry.endpoint, let model = entry.model else { return nil }
+        return EndpointConfiguration(url: endpoint, model: model, apiKeyVariable: entry.apiKeyEnv,
+                                     instruction: entry.instruction)
     }
 
     /// `<|endoftext|>` of GPT-2's vocabulary: the book's padding token.

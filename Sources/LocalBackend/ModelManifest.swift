@@ -23,7 +23,12 @@ public struct ModelManifest: Decodable, Sendable {
     }
 
     public struct Task: Decodable, Sendable {
-        public var weights: String
+        /// Local weights; nil when a serving engine runs the task (`endpoint` + `model`).
+        public var weights: String?
+        public var endpoint: String?
+        public var model: String?
+        /// The environment variable that holds the endpoint's API key.
+        public var apiKeyEnv: String?
         public var promptFormat: String?
         public var instruction: String?
         public var labels: [String]?
@@ -33,7 +38,8 @@ public struct ModelManifest: Decodable, Sendable {
         public var heads: Int?
 
         enum CodingKeys: String, CodingKey {
-            case weights, labels, instruction, heads
+            case weights, labels, instruction, heads, endpoint, model
+            case apiKeyEnv = "api_key_env"
             case promptFormat = "prompt_format"
             case maxTokens = "max_tokens"
             case padToMaxTokens = "pad_to_max_tokens"
@@ -80,6 +86,14 @@ public struct ModelManifest: Decodable, Sendable {
             throw ModelLoadingError.badManifest(path: url.path, reason: "heads is \(heads), expected a positive integer")
         }
         for (name, task) in manifest.tasks.sorted(by: { $0.key < $1.key }) {
+            if (task.weights == nil) == (task.endpoint == nil) {
+                throw ModelLoadingError.badManifest(
+                    path: url.path, reason: "tasks.\(name) needs either \"weights\" or \"endpoint\" (with \"model\")")
+            }
+            if task.endpoint != nil, task.model?.isEmpty ?? true {
+                throw ModelLoadingError.badManifest(
+                    path: url.path, reason: "tasks.\(name).endpoint needs \"model\", the name the server serves")
+            }
             if let heads = task.heads, heads <= 0 {
                 throw ModelLoadingError.badManifest(
                     path: url.path, reason: "tasks.\(name).heads is \(heads), expected a positive integer")
@@ -103,6 +117,8 @@ public enum ModelLoadingError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case badManifest(path: String, reason: String)
     case noBundledModel(searched: [String])
+    /// Every task is served by an endpoint: there is nothing to load here.
+    case noLocalTask
 
     public var description: String {
         switch self {
@@ -113,6 +129,7 @@ public enum ModelLoadingError: Error, CustomStringConvertible, Equatable {
             return "the bundled model was not found (looked in \(searched.joined(separator: ", "))); "
                 + "pass --model PATH, set GPTLS_MODEL_DIR to a model directory, or install gptls with scripts/install "
                 + "(it puts the model in share/gptls/models/default beside the binary's bin/)"
+        case .noLocalTask: return "every task is served by an endpoint; no local model is configured"
         }
     }
 }

@@ -16,10 +16,13 @@ public struct BackendConfiguration: Equatable, Sendable {
     public var weights: WeightPrecision
     /// Threads each step of a model may use; nil for the CPUs this process may use. One count per process.
     public var threads: Int?
+    /// A serving engine for every task instead of models in this process (manifest task entries may also name
+    /// one per task).
+    public var endpoint: EndpointConfiguration?
 
     public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
                 cacheBudgetMB: Int = 256, prefixCaching: Bool = true, weights: WeightPrecision = .f32,
-                threads: Int? = nil) {
+                threads: Int? = nil, endpoint: EndpointConfiguration? = nil) {
         self.completion = completion
         self.summarize = summarize
         self.classify = classify
@@ -27,6 +30,7 @@ public struct BackendConfiguration: Equatable, Sendable {
         self.prefixCaching = prefixCaching
         self.weights = weights
         self.threads = threads
+        self.endpoint = endpoint
     }
 }
 

@@ -11,9 +11,12 @@ public struct BackendStatus: Equatable, Sendable {
     public var tokensGenerated: Int
     /// One entry per model with a KV cache.
     public var caches: [CacheStatus]
+    /// One entry per serving engine the tasks are sent to.
+    public var endpoints: [EndpointStatus]
 
     public init(steps: Int = 0, jobsFinished: Int = 0, activeSequences: Int = 0, promptTokensComputed: Int = 0,
-                promptTokensReused: Int = 0, tokensGenerated: Int = 0, caches: [CacheStatus] = []) {
+                promptTokensReused: Int = 0, tokensGenerated: Int = 0, caches: [CacheStatus] = [],
+                endpoints: [EndpointStatus] = []) {
         self.steps = steps
         self.jobsFinished = jobsFinished
         self.activeSequences = activeSequences
@@ -21,6 +24,28 @@ public struct BackendStatus: Equatable, Sendable {
         self.promptTokensReused = promptTokensReused
         self.tokensGenerated = tokensGenerated
         self.caches = caches
+        self.endpoints = endpoints
+    }
+}
+
+/// A serving engine as the remote backend has seen it: healthy until a request fails, again after one succeeds.
+public struct EndpointStatus: Equatable, Sendable {
+    public var url: String
+    public var model: String
+    public var healthy: Bool
+    public var requests: Int
+    public var failures: Int
+    /// Why the last failed request failed, as a sentence.
+    public var lastError: String?
+
+    public init(url: String, model: String, healthy: Bool = true, requests: Int = 0, failures: Int = 0,
+                lastError: String? = nil) {
+        self.url = url
+        self.model = model
+        self.healthy = healthy
+        self.requests = requests
+        self.failures = failures
+        self.lastError = lastError
     }
 }
 

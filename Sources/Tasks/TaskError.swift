@@ -8,6 +8,8 @@ public enum TaskError: Error, Equatable, Sendable, CustomStringConvertible {
     case busy(queued: Int, limit: Int)
     /// The task can never fit the backend's KV cache as configured.
     case tooLargeForCache(blocksNeeded: Int, capacity: Int)
+    /// A serving engine the task was sent to failed it: `endpoint` is its URL, `cause` a sentence.
+    case endpoint(String, cause: String)
     /// Anything else that went wrong, as a sentence.
     case failed(String)
 
@@ -20,6 +22,7 @@ public enum TaskError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooLargeForCache(let needed, let capacity):
             return "the request needs \(needed) KV cache blocks but the cache has \(capacity); "
                 + "raise cacheBudgetMB or ask for fewer tokens"
+        case .endpoint(let endpoint, let cause): return "the model server at \(endpoint) failed: \(cause)"
         case .failed(let message): return message
         }
     }

@@ -2,6 +2,13 @@ import Foundation
 
 /// Figures of one task, the same for every backend: counts in tokens, times in milliseconds since submission.
 public struct TaskMetrics: Equatable, Sendable {
+    /// What the prompt counts count: tokens, or characters where a serving engine tokenized the prompt and did not
+    /// say how many tokens it made.
+    public enum PromptUnit: String, Sendable {
+        case tokens
+        case characters
+    }
+
     public var promptTokens: Int
     /// Prompt tokens whose keys and values came from a cache.
     public var reusedTokens: Int
@@ -13,6 +20,7 @@ public struct TaskMetrics: Equatable, Sendable {
     /// Until the first generated token (or the end of the prompt when nothing is generated).
     public var firstTokenMs: Double
     public var totalMs: Double
+    public var promptUnit = PromptUnit.tokens
 
     public init(promptTokens: Int = 0, reusedTokens: Int = 0, computedTokens: Int = 0, generatedTokens: Int = 0,
                 queuedMs: Double = 0, firstTokenMs: Double = 0, totalMs: Double = 0) {

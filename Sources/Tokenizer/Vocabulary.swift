@@ -19,6 +19,8 @@ struct Vocabulary: Sendable {
     let merger: BytePairMerger
     /// Pre-token bytes -> id, for pieces whose merging gives that single token.
     let shortcut: ByteSequenceMap
+    /// The merges that apply, by rank: what a merges file lists, for writing the vocabulary out again.
+    let mergeOrder: [(left: Int, right: Int)]
 
     var size: Int { offsets.count - 1 }
 
@@ -42,12 +44,17 @@ struct Vocabulary: Sendable {
         }
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(merges.count)
+        var order: [(rank: Int, left: Int, right: Int)] = []
         for merge in merges {
             guard let left = tokens[merge.left], let right = tokens[merge.right],
                   let merged = index.value(for: left + right) else { continue }  // checked by the loaders
             let key = UInt64(merge.left) << 32 | UInt64(merge.right)
-            if table[key] == nil { table[key] = UInt64(merge.rank) << 32 | UInt64(merged) }
+            if table[key] == nil {
+                table[key] = UInt64(merge.rank) << 32 | UInt64(merged)
+                order.append((merge.rank, merge.left, merge.right))
+            }
         }
+        mergeOrder = order.sorted { $0.rank < $1.rank }.map { ($0.left, $0.right) }
         let merger = BytePairMerger(merges: PairTable(table), byteTokens: byteTokens)
         self.merger = merger
 

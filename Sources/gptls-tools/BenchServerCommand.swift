@@ -51,6 +51,7 @@ struct BenchServerCommand: ParsableCommand {
     @Flag(help: "Print the results as one JSON object.") var json = false
     @Option(name: .customLong("json-out"), help: "Also write the JSON results to this file.") var jsonOut: String?
     @OptionGroup var threadOptions: ThreadsOption
+    @OptionGroup var endpointOptions: EndpointOption
 
     func run() throws {
         try threadOptions.apply()
@@ -61,7 +62,7 @@ struct BenchServerCommand: ParsableCommand {
         let options = ReplayRun.Options(server: executable, model: model, kvCacheMB: kvCacheMB,
                                         weights: weights?.rawValue, pace: pace, seconds: seconds, maxTokens: maxTokens,
                                         deadlineMs: deadlineMs, decodeTokens: decodeTokens,
-                                        threads: threadOptions.threads)
+                                        threads: threadOptions.threads, serverArguments: endpointOptions.arguments)
         if let memoryMinutes {
             let scripts = try TypingScript.load(files: files, count: documents, promptTokens: promptTokens,
                                                 tokenizer: tokenizer)

@@ -34,7 +34,7 @@ struct MemoryRun {
         budgetBytes = (options.kvCacheMB ?? 256) << 20
         let server = try ReplayServer(executable: options.server, model: options.model, prefixCache: true,
                                       kvCacheMB: options.kvCacheMB, weights: options.weights, threads: options.threads,
-                                      settings: ["maxTokens": .int(options.maxTokens),
+                                      extraArguments: options.serverArguments, settings: ["maxTokens": .int(options.maxTokens),
                                                  "deadlineMs": .int(options.deadlineMs)])
         defer { server.shutdown() }
         let memory = ServerMemory(pid: server.pid)

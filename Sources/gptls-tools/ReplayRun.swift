@@ -20,6 +20,8 @@ struct ReplayRun {
         var decodeTokens: Int
         /// `--threads` of the server, when given.
         var threads: Int? = nil
+        /// Further arguments of the server (`--endpoint ...`).
+        var serverArguments: [String] = []
     }
 
     var prefixCache: Bool
@@ -56,7 +58,7 @@ struct ReplayRun {
         let settings: JSONValue = ["maxTokens": .int(options.maxTokens), "deadlineMs": .int(options.deadlineMs)]
         let server = try ReplayServer(executable: options.server, model: options.model, prefixCache: prefixCache,
                                       kvCacheMB: options.kvCacheMB, weights: options.weights, threads: options.threads,
-                                      settings: settings)
+                                      extraArguments: options.serverArguments, settings: settings)
         defer { server.shutdown() }
         let memory = ServerMemory(pid: server.pid)
         memory.start(interval: 0.25)

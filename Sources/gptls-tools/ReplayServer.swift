@@ -29,8 +29,8 @@ final class ReplayServer {
     var pid: Int32 { process.process.processIdentifier }
 
     init(executable: URL, model: String, prefixCache: Bool, kvCacheMB: Int?, weights: String?, threads: Int? = nil,
-         settings: JSONValue) throws {
-        var arguments = ["serve", "--model", model, "--log-level", "error"]
+         extraArguments: [String] = [], settings: JSONValue) throws {
+        var arguments = ["serve", "--model", model, "--log-level", "error"] + extraArguments
         if let threads { arguments += ["--threads", String(threads)] }
         if !prefixCache { arguments.append("--no-prefix-cache") }
         if let kvCacheMB { arguments += ["--kv-cache-mb", String(kvCacheMB)] }

@@ -13,8 +13,9 @@ struct DemoCommand: ParsableCommand {
     var model: String?
 
     @OptionGroup var threadOptions: ThreadsOption
+    @OptionGroup var endpointOptions: EndpointOption
 
     func run() throws {
-        try DemoDriver(model: model, serverArguments: threadOptions.arguments).run()
+        try DemoDriver(model: model, serverArguments: threadOptions.arguments + endpointOptions.arguments).run()
     }
 }

@@ -12,7 +12,7 @@ struct GPTLS: ParsableCommand {
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
         version: BuildVersion.current,
         subcommands: [ServeCommand.self, DemoCommand.self, GenerateCommand.self, TokenizeCommand.self,
-                      InspectCommand.self],
+                      InspectCommand.self, ExportCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -11,7 +11,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Generate a continuation of a prompt with a local model.")
 
-    @Option(help: "A .safetensors or .pth file, a Hugging Face model directory, or a directory with manifest.json (its completion model).") var model: String
+    @Option(help: "A .safetensors or .pth file, a Hugging Face model directory, or a directory with manifest.json (its completion model).") var model: String?
     @Option(help: "Prompt text.") var prompt: String?
     @Option(help: "Prompt as comma-separated token ids, e.g. 1,2,3.") var promptTokens: String?
     @Option(help: "Tokens to generate.") var maxTokens = 32
@@ -23,6 +23,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "How to hold the matrices: f32, or bf16 (faster, logits differ slightly).") var weights: WeightFormat = .f32
     @Flag(help: "Print one JSON object: prompt_tokens, tokens, text, logprobs.") var json = false
     @OptionGroup var threadOptions: ThreadsOption
+    @OptionGroup var endpointOptions: EndpointOption
 
     func promptIds(_ tokenizer: BPETokenizer) throws -> [Int] {
         if let promptTokens {
@@ -42,6 +43,11 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let endpoint = endpointOptions.configuration {
+            return try RemoteGeneration(endpoint: endpoint, prompt: prompt, maxTokens: maxTokens,
+                                        temperature: Double(temperature), json: json).run()
+        }
+        guard let model else { throw ValidationError("give --model PATH, or --endpoint URL --endpoint-model NAME") }
         let logger = Logger(label: "gptls.generate", factory: { label in StreamLogHandler.standardError(label: label) })
         try threadOptions.apply()
         // A manifest directory names the completion weights, its configuration and its tokenizer.

@@ -36,6 +36,7 @@ struct ServeCommand: ParsableCommand {
     var logLevel: String = "info"
 
     @OptionGroup var threadOptions: ThreadsOption
+    @OptionGroup var endpointOptions: EndpointOption
 
     func run() throws {
         configureLogging(level: logLevel)
@@ -45,10 +46,11 @@ struct ServeCommand: ParsableCommand {
         settings.prefixCache = !noPrefixCache
         if let weights { settings.weights = weights }
         settings.threads = threadOptions.threads
+        settings.endpoint = endpointOptions.configuration
         let connection = Connection.standardIO()
         let heads = heads
         let server = Server(settings: settings, version: BuildVersion.current,
-                            models: BackendProvider { try ModelLoader.backend($0, heads: heads) },
+                            models: BackendProvider { try BackendFactory.backend($0, heads: heads) },
                             send: { connection.send($0) },
                             onTermination: { termination in
                                 connection.flush()

@@ -38,4 +38,24 @@ final class SettingsTests: XCTestCase {
             XCTAssertThrowsError(try settings.merge(["threads": bad]), "\(bad.jsonText)")
         }
     }
+
+    func testEndpointSettingsInAnyOrderReachTheBackendConfigurationAndNullClearsThem() throws {
+        var settings = Settings()
+        XCTAssertNil(BackendConfiguration(settings).endpoint)
+        try settings.merge(["endpointModel": "sft", "endpoint": "http://gpu:8000/v1", "endpointApiKeyEnv": "KEY"])
+        XCTAssertEqual(BackendConfiguration(settings).endpoint,
+                       EndpointConfiguration(url: "http://gpu:8000/v1", model: "sft", apiKeyVariable: "KEY"))
+        try settings.merge(["endpoint": .null])
+        XCTAssertNil(BackendConfiguration(settings).endpoint)
+    }
+
+    func testAnEndpointWithoutAModelIsRejectedAndChangesNothing() {
+        var settings = Settings()
+        XCTAssertThrowsError(try settings.merge(["endpoint": "http://gpu:8000/v1"])) { error in
+            let response = error as? ResponseError
+            XCTAssertEqual(response?.code, .invalidParams)
+            XCTAssertTrue(response?.message.contains("endpointModel") ?? false, response?.message ?? "")
+        }
+        XCTAssertEqual(settings, Settings())
+    }
 }

@@ -20,6 +20,14 @@ final class ResultEncodingTests: XCTestCase {
         XCTAssertEqual(TaskMetrics(totalMs: 2.999).json["totalMs"], .number(3))
     }
 
+    func testMetricsCountedInCharactersSaySoAndTokenCountsKeepTheirShape() {
+        var characters = metrics
+        characters.promptUnit = .characters
+        XCTAssertEqual(characters.json["promptUnit"], "characters")
+        XCTAssertEqual(characters.json.jsonText, String(metricsText.dropLast()) + #","promptUnit":"characters"}"#)
+        XCTAssertNil(metrics.json["promptUnit"])
+    }
+
     func testInitializeResultAdvertisesWhatGptlsDoes() {
         let result = InitializeResult(capabilities: ServerCapabilities(positionEncoding: .utf16),
                                       serverInfo: ServerInfo(name: "gptls", version: "0.1.0"))

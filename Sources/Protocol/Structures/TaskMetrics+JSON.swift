@@ -5,7 +5,7 @@ import Tasks
 /// rounded to hundredths of a millisecond.
 extension TaskMetrics: JSONEncodable {
     public var json: JSONValue {
-        [
+        var json: JSONValue = [
             "promptTokens": .int(promptTokens),
             "reusedTokens": .int(reusedTokens),
             "computedTokens": .int(computedTokens),
@@ -14,6 +14,12 @@ extension TaskMetrics: JSONEncodable {
             "firstTokenMs": .number(Self.hundredths(firstTokenMs)),
             "totalMs": .number(Self.hundredths(totalMs)),
         ]
+        // Only a count in another unit says so, so results of local models keep their shape.
+        if promptUnit != .tokens, case .object(var object) = json {
+            object["promptUnit"] = .string(promptUnit.rawValue)
+            json = .object(object)
+        }
+        return json
     }
 
     private static func hundredths(_ milliseconds: Double) -> Double {

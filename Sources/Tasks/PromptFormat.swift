@@ -1,7 +1,15 @@
 import Foundation
 
-/// Prompt formats of the finetuned models.
+/// Prompt formats of the finetuned models, shared by every backend so a task reads the same locally and remotely.
 public enum PromptFormat {
+    /// The instruction of zero-shot classification prompts: the labels are scored as the response.
+    public static func zeroShotInstruction(labels: [String]) -> String {
+        "Classify the following text as one of: \(labels.joined(separator: ", "))."
+    }
+
+    /// Labels of a zero-shot classification that names none.
+    public static let defaultLabels = ["code", "prose"]
+
     /// The book's instruction format (Alpaca style), as its `format_input` writes it, followed by the response
     /// header the model continues after.
     public static func alpaca(instruction: String, input: String) -> String {

@@ -1,0 +1,158 @@
+import Dispatch
+import Foundation
+import JSON
+import Tasks
+
+extension RemoteBackend {
+    /// Continues `task.prefix` on the engine, streamed: the stop rule is asked as text arrives, and the request is
+    /// closed as soon as it fires, when the deadline passes (keeping what arrived), on cancel or on supersede.
+    public func complete(_ task: CompletionTask,
+                         onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
+        guard let call = makeCall(documentKey: task.documentKey, onFinish: onFinish) else { return Finished() }
+        var prompt = String(Self.recentText(task.prefix, characters: options.completionCharacters))
+        if prompt.isEmpty { prompt = "<|endoftext|>" }
+        generate(prompt: prompt, maxTokens: task.maxTokens, temperature: task.temperature, deadline: task.deadline,
+                 stop: task.stop, call: call, shape: { $0 }, deliver: { call.finish($0) })
+        return call
+    }
+
+    /// Streams a completion of `prompt`; `deliver` gets `shape(generated text)` once: at the end of the reply, when
+    /// `stop` fires, or at `deadline`. The exchange is attached to `call`, so ending the call closes it.
+    func generate(prompt: String, maxTokens: Int, temperature: Double, deadline: DispatchTime?,
+                  stop: @escaping @Sendable (String) -> Bool, call: RemoteCall<TextResult>,
+                  shape: @escaping @Sendable (String) -> String,
+                  deliver: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) {
+        let stream = StreamState(started: .now(), promptCharacters: prompt.count)
+        let end: @Sendable (Result<TextResult, TaskError>) -> Void = { if stream.claim() { deliver($0) } }
+        if let deadline { call.schedule(at: deadline) { end(.success(stream.result(shape))) } }
+        let body: JSONValue = .object(JSONObject([
+            ("model", .string(endpoint.model)), ("prompt", .string(prompt)), ("max_tokens", .int(maxTokens)),
+            ("temperature", .number(temperature)), ("stream", true),
+            // Greedy means the model's own argmax: no repetition penalty (llama.cpp's servers default to one).
+            ("repeat_penalty", .number(1.0)),
+        ]))
+        let exchange = client.send(post("completions", body), onData: { [self] data in
+            for event in stream.events.feed(data) {
+                guard !stream.isClaimed, !call.isFinished else { return }
+                if event == "[DONE]" {
+                    record(error: nil)
+                    return end(.success(stream.result(shape)))
+                }
+                switch Self.streamedText(event) {
+                case .failure(let problem): return end(.failure(failure(problem.cause)))
+                case .success(let (text, done)):
+                    stream.append(text)
+                    if done {
+                        record(error: nil)
+                        return end(.success(stream.result(shape)))
+                    }
+                    if stop(stream.text) { return end(.success(stream.result(shape))) }
+                }
+            }
+        }, onFinish: { [self] outcome in
+            guard !stream.isClaimed else { return }
+            switch outcome {
+            case .failure(let error): end(.failure(failure("\(error)")))
+            case .success:
+                // The body ended without the end of the reply: a cut stream, not a result.
+                end(.failure(failure("the stream ended before the reply was complete")))
+            }
+        })
+        call.attach(exchange)
+    }
+
+    /// The text of one streamed event, and whether it ends the reply (a finish reason); or why it is unusable.
+    static func streamedText(_ event: String) -> Result<(String, Bool), StreamProblem> {
+        guard let json = try? JSONValue.parse(event) else {
+            return .failure(StreamProblem("the stream holds an event that is not JSON: \(event.prefix(120))"))
+        }
+        if let error = json["error"] {
+            return .failure(StreamProblem("the server reported an error: \(error["message"]?.string ?? error.jsonText)"))
+        }
+        guard let choice = json["choices"]?[0], let text = choice["text"]?.string else {
+            return .failure(StreamProblem("the stream holds an event without choices[0].text: \(event.prefix(120))"))
+        }
+        let done = choice["finish_reason"].map { !$0.isNull } ?? false
+        return .success((text, done))
+    }
+
+    /// The end of a long text, at most `characters` long, starting at a line start where one is near, so
+    /// consecutive keystrokes send the same beginning (the engine's prefix cache then reuses it).
+    static func recentText(_ text: String, characters: Int) -> Substring {
+        guard text.count > characters else { return text[...] }
+        let step = max(1, characters / 4)
+        let excess = text.count - characters
+        let cut = (excess + step - 1) / step * step
+        var index = text.index(text.startIndex, offsetBy: cut)
+        if let newline = text[index...].prefix(step).firstIndex(of: "\n") { index = text.index(after: newline) }
+        return text[index...]
+    }
+}
+
+/// What a streamed completion has produced so far. Touched only on the HTTP client's queue and, once, by the call
+/// that finishes it; the lock keeps a deadline's read consistent.
+final class StreamState: @unchecked Sendable {
+    private let lock = NSLock()
+    var events = ServerSentEvents()
+    private(set) var text = ""
+    private var pieces = 0
+    private let started: DispatchTime
+    private var firstPiece: DispatchTime?
+
+    private var claimed = false
+
+    private let promptCharacters: Int
+
+    init(started: DispatchTime, promptCharacters: Int) {
+        self.started = started
+        self.promptCharacters = promptCharacters
+    }
+
+    /// True for the first caller only: the one that delivers the stream's outcome.
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if claimed { return false }
+        claimed = true
+        return true
+    }
+
+    var isClaimed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return claimed
+    }
+
+    func append(_ piece: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !piece.isEmpty else { return }
+        if firstPiece == nil { firstPiece = .now() }
+        text += piece
+        pieces += 1
+    }
+
+    /// The text so far with figures: each streamed piece counts as one generated token (the engines send one per
+    /// token); the prompt is counted in characters, as the engine's tokenizer is not known here.
+    func result(_ shape: (String) -> String) -> TextResult {
+        lock.lock()
+        defer { lock.unlock() }
+        func ms(_ time: DispatchTime) -> Double { Double(time.uptimeNanoseconds - started.uptimeNanoseconds) / 1e6 }
+        let now = DispatchTime.now()
+        var metrics = TaskMetrics(promptTokens: promptCharacters, computedTokens: promptCharacters,
+                                  generatedTokens: pieces, firstTokenMs: ms(firstPiece ?? now), totalMs: ms(now))
+        metrics.promptUnit = .characters
+        return TextResult(text: shape(text), metrics: metrics)
+    }
+}
+
+/// What a task returns when it was refused before it started (the backend had shut down).
+final class Finished: Cancellable {
+    func cancel() {}
+}
+
+/// Why a streamed event is unusable, as a sentence.
+struct StreamProblem: Error {
+    let cause: String
+    init(_ cause: String) { self.cause = cause }
+}

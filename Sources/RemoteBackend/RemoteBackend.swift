@@ -1,0 +1,149 @@
+import Dispatch
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import JSON
+import Tasks
+
+/// The backend that sends tasks to a serving engine (vLLM, SGLang, llama.cpp's server, llama-cpp-python) over its
+/// OpenAI-compatible `/v1/completions` API.
+///
+/// gptls keeps the editor's side: prompts in the same formats as locally, stop rules applied as text streams in,
+/// supersede and cancel (each closes the request's connection, so the engine stops), deadlines, metrics. The engine
+/// does the model work. Prompts are text: windows are measured in characters, as the engine's tokenizer is not
+/// known here.
+///
+/// Threading: methods may be called from any thread and return at once; callbacks run on the HTTP client's queue
+/// or a timer thread and must return quickly.
+public final class RemoteBackend: TaskBackend, @unchecked Sendable {
+    /// Limits and prompt settings.
+    public struct Options: Sendable {
+        /// Seconds a request may take in all before it fails (a completion's own deadline usually ends it sooner).
+        public var requestTimeout: TimeInterval = 60
+        /// Seconds without a byte from the engine after which a request fails.
+        public var idleTimeout: TimeInterval = 20
+        /// Characters of text before the cursor sent as a completion prompt (the end of the document).
+        public var completionCharacters = 3000
+        /// Characters of a summary's or classification's input per request; longer text is split (summaries) or
+        /// cut to its end (classification).
+        public var inputCharacters = 2400
+        /// The instruction of summary prompts.
+        public var summaryInstruction = "Summarize the following code."
+
+        public init() {}
+    }
+
+    public let endpoint: RemoteEndpoint
+    public let options: Options
+    let client: HTTPClient
+    private let lock = NSLock()
+    private var supersedable: [String: RemoteCall<TextResult>] = [:]
+    private var inFlight: [ObjectIdentifier: any Cancellable] = [:]
+    private var health: EndpointStatus
+    private var isShutDown = false
+    private var probedScoring: Result<PromptScoring, TaskError>?
+
+    public init(endpoint: RemoteEndpoint, options: Options = Options()) {
+        self.endpoint = endpoint
+        self.options = options
+        client = HTTPClient(idleTimeout: options.idleTimeout)
+        // Health comes from the tasks' own requests: a background probe would compete with them, and
+        // llama-cpp-python's server interrupts a streaming completion when any other request arrives.
+        health = EndpointStatus(url: endpoint.displayURL, model: endpoint.model)
+    }
+
+    public var status: BackendStatus {
+        lock.lock()
+        defer { lock.unlock() }
+        return BackendStatus(activeSequences: inFlight.count, endpoints: [health])
+    }
+
+    public func shutdown() {
+        lock.lock()
+        isShutDown = true
+        let calls = Array(inFlight.values)
+        lock.unlock()
+        calls.forEach { $0.cancel() }
+        client.close()
+    }
+
+    /// How the engine scores prompts (see `PromptScoring`); nil until the first zero-shot classification probes it.
+    var scoring: Result<PromptScoring, TaskError>? {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return probedScoring
+        }
+        set {
+            lock.lock()
+            probedScoring = newValue
+            lock.unlock()
+        }
+    }
+
+    // MARK: Bookkeeping shared by the tasks
+
+    /// A call registered for shutdown (and for supersede when `documentKey` is given); nil after shutdown.
+    func makeCall<Value>(documentKey: String? = nil,
+                         onFinish: @escaping @Sendable (Result<Value, TaskError>) -> Void) -> RemoteCall<Value>? {
+        let call = RemoteCall<Value>(onFinish: onFinish, onEnd: { [weak self] identifier in
+            guard let self else { return }
+            self.lock.lock()
+            self.inFlight.removeValue(forKey: identifier)
+            if let documentKey, let current = self.supersedable[documentKey], ObjectIdentifier(current) == identifier {
+                self.supersedable.removeValue(forKey: documentKey)
+            }
+            self.lock.unlock()
+        })
+        lock.lock()
+        guard !isShutDown else {
+            lock.unlock()
+            onFinish(.failure(.cancelled))
+            return nil
+        }
+        inFlight[ObjectIdentifier(call)] = call
+        var replaced: RemoteCall<TextResult>?
+        if let documentKey, let textCall = call as? RemoteCall<TextResult> {
+            replaced = supersedable[documentKey]
+            supersedable[documentKey] = textCall
+        }
+        lock.unlock()
+        replaced?.finish(.failure(.superseded))
+        call.schedule(at: .now() + options.requestTimeout) { [endpoint, options] in
+            call.finish(.failure(.endpoint(endpoint.displayURL,
+                                           cause: "no complete reply within \(Int(options.requestTimeout)) s")))
+        }
+        return call
+    }
+
+    /// A POST of `body` as JSON to `path` under the base URL.
+    func post(_ path: String, _ body: JSONValue) -> URLRequest {
+        var request = URLRequest(url: endpoint.url(path))
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.serialize())
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let key = endpoint.apiKey { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        return request
+    }
+
+    /// The task error of a failed exchange, and a note in the endpoint's health.
+    func failure(_ cause: String) -> TaskError {
+        record(error: cause)
+        return .endpoint(endpoint.displayURL, cause: cause)
+    }
+
+    /// Notes the outcome of a request in the endpoint's health.
+    func record(error: String?) {
+        lock.lock()
+        health.requests += 1
+        if let error {
+            health.failures += 1
+            health.healthy = false
+            health.lastError = error
+        } else {
+            health.healthy = true
+        }
+        lock.unlock()
+    }
+}

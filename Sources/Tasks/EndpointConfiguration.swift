@@ -1,0 +1,17 @@
+/// A serving engine's OpenAI-compatible API as the configuration names it: a base URL, a model name, and the
+/// environment variable that holds its API key (the key itself never sits in a settings or manifest file).
+public struct EndpointConfiguration: Equatable, Hashable, Sendable {
+    /// `http://host:port/v1`.
+    public var url: String
+    public var model: String
+    public var apiKeyVariable: String?
+    /// The instruction of summary prompts, where the manifest's task entry gives one.
+    public var instruction: String?
+
+    public init(url: String, model: String, apiKeyVariable: String? = nil, instruction: String? = nil) {
+        self.url = url
+        self.model = model
+        self.apiKeyVariable = apiKeyVariable
+        self.instruction = instruction
+    }
+}

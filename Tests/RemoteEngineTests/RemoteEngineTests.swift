@@ -1,0 +1,140 @@
+import Dispatch
+import EngineTestSupport
+import Foundation
+import GPT
+import LocalBackend
+import Tasks
+import Tokenizer
+import XCTest
+@testable import RemoteBackend
+
+/// gptls against a real engine: llama-cpp-python's server on loopback serves a GGUF that `GGUFExport` wrote from a
+/// seeded random model, and the remote backend's results equal the local ones on the same weights.
+final class RemoteEngineTests: XCTestCase {
+    /// The model, its GGUF, the running engine and both backends, made once for the class.
+    final class Fixture {
+        let directory: URL
+        let engine: EngineProcess
+        let remote: RemoteBackend
+        let local: InProcessBackend
+        let model: GPTModel
+        let tokenizer: BPETokenizer
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-engine-\(UUID().uuidString)")
+            let config = RandomModel.tiny
+            try RandomModel.write(config: config, seed: 3, to: directory)
+            tokenizer = try BPETokenizer.gpt2()
+            let listing = tokenizer.listing()
+            let gguf = directory.appendingPathComponent("model.gguf")
+            try GGUFExport.write(try ExportedModel.read(from: directory), tokens: listing.tokens,
+                                 isSpecial: listing.isSpecial, merges: listing.merges, name: "random", to: gguf)
+            engine = try EngineProcess(gguf: gguf, contextLength: config.nPositions)
+            remote = RemoteBackend(endpoint: try RemoteEndpoint(url: engine.url, model: engine.model))
+            local = try ModelLoader.backend(BackendConfiguration(
+                completion: directory.path, summarize: directory.path, classify: directory.path, cacheBudgetMB: 16))
+            model = try GPTModel.load(from: directory)
+        }
+
+        deinit {
+            remote.shutdown()
+            local.shutdown()
+            engine.stop()
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    nonisolated(unsafe) private static var shared: Result<Fixture, Error>?
+
+    private func fixture() throws -> Fixture {
+        if Self.shared == nil { Self.shared = Result { try Fixture() } }
+        return try Self.shared!.get()
+    }
+
+    override class func tearDown() {
+        shared = nil
+        super.tearDown()
+    }
+
+    /// Greedy continuation with gptls's own forward pass: what `gptls generate` prints.
+    private func localGreedy(_ fixture: Fixture, prompt: String, maxTokens: Int) throws -> String {
+        let pool = KVSessionPool(for: fixture.model, blockSize: 16, capacityBlocks: 32)
+        let session = GPTSession(model: fixture.model, pool: pool)
+        var logits = try session.append(fixture.tokenizer.encode(prompt))
+        var tokens: [Int] = []
+        for _ in 0..<maxTokens {
+            let token = logits.indices.max { logits[$0] < logits[$1] }! - logits.startIndex
+            if token == fixture.tokenizer.endOfText { break }
+            tokens.append(token)
+            logits = try session.append([token])
+        }
+        return fixture.tokenizer.decode(tokens)
+    }
+
+    private func wait<T>(_ start: (@escaping @Sendable (Result<T, TaskError>) -> Void) -> Void) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<T, TaskError>?
+        start { result in
+            outcome = result
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success, "the task did not finish within 60 s")
+        return try XCTUnwrap(outcome).get()
+    }
+
+    func testGreedyCompletionThroughTheEngineEqualsLocalGreedyOnTheExportedWeights() throws {
+        let fixture = try fixture()
+        for prompt in ["def mean(values):", "The quick brown fox jumps over", "import numpy as np\n\nx = np."] {
+            let expected = try localGreedy(fixture, prompt: prompt, maxTokens: 12)
+            let remote = try wait { finish in
+                _ = fixture.remote.complete(CompletionTask(documentKey: prompt, prefix: prompt, maxTokens: 12),
+                                            onFinish: finish)
+            }
+            XCTAssertEqual(remote.text, expected, "greedy continuation of \(prompt.debugDescription)")
+            XCTAssertGreaterThan(remote.metrics.generatedTokens, 0)
+        }
+    }
+
+    func testZeroShotProbabilitiesThroughTheEngineEqualLocalOnesWithin1e3() throws {
+        let fixture = try fixture()
+        for (text, labels) in [("let total = values.reduce(0, +)", ["code", "prose", "poetry"]),
+                               ("The weather was fine all week.", ["positive", "negative"])] {
+            let task = ClassificationTask(text: text, labels: labels)
+            let remote = try wait { _ = fixture.remote.classify(task, onFinish: $0) }
+            let local = try wait { _ = fixture.local.classify(task, onFinish: $0) }
+            let remoteScores = Dictionary(uniqueKeysWithValues: remote.scores.map { ($0.label, $0.probability) })
+            for score in local.scores {
+                let other = try XCTUnwrap(remoteScores[score.label])
+                XCTAssertEqual(other, score.probability, accuracy: 1e-3, "\(score.label) for \(text.debugDescription)")
+            }
+            XCTAssertEqual(remote.label, local.label)
+        }
+        // llama-cpp-python scores each echoed token with the distribution after it; the probe must notice.
+        guard case .success(.forced) = fixture.remote.scoring else {
+            return XCTFail("the probe did not find llama-cpp-python's shifted echo: \(String(describing: fixture.remote.scoring))")
+        }
+    }
+
+    func testAStopRuleEndsTheCompletionEarlyAndStatusShowsTheEndpointHealthy() throws {
+        let fixture = try fixture()
+        let full = try localGreedy(fixture, prompt: "The quick brown fox", maxTokens: 12)
+        let firstWord = try XCTUnwrap(full.dropFirst().firstIndex(of: " ").map { String(full[..<$0]) })
+        let result = try wait { finish in
+            _ = fixture.remote.complete(CompletionTask(documentKey: "stop", prefix: "The quick brown fox", maxTokens: 12,
+                                                       stop: { $0.dropFirst().contains(" ") }), onFinish: finish)
+        }
+        XCTAssertTrue(result.text.hasPrefix(firstWord), "\(result.text.debugDescription) vs \(full.debugDescription)")
+        XCTAssertLessThan(result.text.count, full.count, "the rule ended it before max tokens")
+        let endpoint = try XCTUnwrap(fixture.remote.status.endpoints.first)
+        XCTAssertTrue(endpoint.healthy, "\(endpoint)")
+        XCTAssertEqual(endpoint.url, fixture.engine.url)
+    }
+
+    func testASummaryThroughTheEngineUsesTheSamePromptAndEqualsTheLocalOne() throws {
+        let fixture = try fixture()
+        let task = SummaryTask(text: "func add(a: Int, b: Int) -> Int { a + b }", maxTokens: 10)
+        let remote = try wait { _ = fixture.remote.summarize(task, progress: { _, _ in }, onFinish: $0) }
+        let local = try wait { _ = fixture.local.summarize(task, progress: { _, _ in }, onFinish: $0) }
+        XCTAssertEqual(remote.text, local.text)
+    }
+}
