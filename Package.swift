@@ -53,7 +53,7 @@ let package = Package(
         // ...and the backend that runs the models in this process: prompts, token healing, model loading.
         .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Kernels", "Tokenizer"]),
         // ...and the backend that sends them to a serving engine's OpenAI-compatible HTTP API.
-        .target(name: "RemoteBackend", dependencies: ["Tasks", "JSON"]),
+        .target(name: "RemoteBackend", dependencies: ["Tasks", "JSON", "Tokenizer"]),
 
         // The product.
         .target(name: "LanguageServer", dependencies: [
@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
-        .testTarget(name: "RemoteBackendTests", dependencies: ["RemoteBackend", "Tasks", "JSON"]),
+        .testTarget(name: "RemoteBackendTests", dependencies: ["RemoteBackend", "Tasks", "JSON", "Tokenizer"]),
         // The remote backend against a real engine (llama-cpp-python, from scripts/install-engine) on loopback.
         .target(name: "EngineTestSupport", path: "Tests/EngineTestSupport"),
         .testTarget(name: "RemoteEngineTests", dependencies: [

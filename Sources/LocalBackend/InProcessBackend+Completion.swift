@@ -9,7 +9,7 @@ extension InProcessBackend {
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
         let group = JobGroup(engine: engine)
         let model = completionModel
-        var tokens = model.tokenizer.encode(String(Self.recentText(task.prefix, contextLength: model.contextLength)))
+        var tokens = model.tokenizer.encode(String(PromptWindow.recentText(task.prefix, contextLength: model.contextLength)))
         if tokens.isEmpty, let start = model.tokenizer.endOfText { tokens = [start] }
         let maxTokens = min(task.maxTokens, model.contextLength / 2)
         let capacity = model.contextLength - maxTokens
@@ -30,24 +30,5 @@ extension InProcessBackend {
                 .mapError(TaskError.init))
         }
         return group
-    }
-
-    /// The end of a long text, enough to fill the context, so a keystroke does not re-tokenize a whole document.
-    ///
-    /// The cut moves in steps of a quarter of the kept length and lands on a line start, so consecutive keystrokes
-    /// see the same beginning (and so the same tokens and cached blocks) until the next step.
-    static func recentText(_ text: String, contextLength: Int) -> Substring {
-        let keep = contextLength * 8  // bytes: comfortably more than a context of code or prose
-        let bytes = text.utf8
-        guard bytes.count > keep else { return text[...] }
-        let step = keep / 4
-        let cut = (bytes.count - keep + step - 1) / step * step
-        var index = bytes.index(bytes.startIndex, offsetBy: cut)
-        // Start after the next line break (or at least on a character boundary).
-        if let newline = bytes[index...].prefix(step).firstIndex(of: UInt8(ascii: "\n")) {
-            index = bytes.index(after: newline)
-        }
-        while index < bytes.endIndex, UTF8.isContinuation(bytes[index]) { index = bytes.index(after: index) }
-        return text[index...]
     }
 }

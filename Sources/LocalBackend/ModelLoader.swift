@@ -67,7 +67,9 @@ public enum ModelLoader {
         let entry = manifest.tasks[task] ?? manifest.tasks["completion"]!
         guard let endpoint = entry.endpoint, let model = entry.model else { return nil }
         return EndpointConfiguration(url: endpoint, model: model, apiKeyVariable: entry.apiKeyEnv,
-                                     instruction: entry.instruction)
+                                     instruction: entry.instruction,
+                                     tokenizerDirectory: manifest.tokenizer == nil ? nil : url.path,
+                                     contextTokens: entry.contextTokens)
     }
 
     /// `<|endoftext|>` of GPT-2's vocabulary: the book's padding token.

@@ -15,7 +15,9 @@ import Foundation
 /// `heads` (top level, or per task) gives the attention head count of weights whose width is not a standard GPT-2
 /// size. A classifier's `max_tokens` keeps the first that many tokens; `pad_to_max_tokens` pads shorter inputs to
 /// `max_tokens` with `pad_token_id` (default `<|endoftext|>`) and reads the last position, as the book's chapter 6
-/// spam classifier expects (`"max_tokens": 120, "pad_to_max_tokens": true`).
+/// spam classifier expects (`"max_tokens": 120, "pad_to_max_tokens": true`). A task served by an engine
+/// (`endpoint` + `model`) in a manifest that gives the tokenizer has its prompts windowed in tokens, filling
+/// `context_tokens` (default 1024); without the tokenizer, in characters.
 public struct ModelManifest: Decodable, Sendable {
     public struct Tokenizer: Decodable, Sendable {
         public var vocab: String
@@ -36,10 +38,14 @@ public struct ModelManifest: Decodable, Sendable {
         public var padToMaxTokens: Bool?
         public var padTokenId: Int?
         public var heads: Int?
+        /// The context in tokens of an endpoint's model, which prompt windows fill when the manifest gives the
+        /// tokenizer (default 1024, GPT-2's).
+        public var contextTokens: Int?
 
         enum CodingKeys: String, CodingKey {
             case weights, labels, instruction, heads, endpoint, model
             case apiKeyEnv = "api_key_env"
+            case contextTokens = "context_tokens"
             case promptFormat = "prompt_format"
             case maxTokens = "max_tokens"
             case padToMaxTokens = "pad_to_max_tokens"
@@ -101,6 +107,10 @@ public struct ModelManifest: Decodable, Sendable {
             if let maxTokens = task.maxTokens, maxTokens <= 0 {
                 throw ModelLoadingError.badManifest(
                     path: url.path, reason: "tasks.\(name).max_tokens is \(maxTokens), expected a positive integer")
+            }
+            if let context = task.contextTokens, context < 2 {
+                throw ModelLoadingError.badManifest(
+                    path: url.path, reason: "tasks.\(name).context_tokens is \(context), expected at least 2")
             }
             if task.padToMaxTokens == true, task.maxTokens == nil {
                 throw ModelLoadingError.badManifest(

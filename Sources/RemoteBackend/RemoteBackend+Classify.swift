@@ -17,8 +17,8 @@ extension RemoteBackend {
             call.finish(.failure(.failed("zero-shot classification needs at least one label, and no empty label")))
             return call
         }
-        let text = String(task.text.suffix(options.inputCharacters))
-        let prompt = PromptFormat.alpaca(instruction: PromptFormat.zeroShotInstruction(labels: labels), input: text)
+        let prompt = classificationPrompt(task.text, instruction: PromptFormat.zeroShotInstruction(labels: labels),
+                                          labels: labels)
         let started = DispatchTime.now()
         promptScoring(call: call) { [self] scoring in
             let board = ScoreBoard(count: labels.count)

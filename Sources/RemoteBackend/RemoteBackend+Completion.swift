@@ -9,24 +9,23 @@ extension RemoteBackend {
     public func complete(_ task: CompletionTask,
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
         guard let call = makeCall(documentKey: task.documentKey, onFinish: onFinish) else { return Finished() }
-        var prompt = String(Self.recentText(task.prefix, characters: options.completionCharacters))
-        if prompt.isEmpty { prompt = "<|endoftext|>" }
-        generate(prompt: prompt, maxTokens: task.maxTokens, temperature: task.temperature, deadline: task.deadline,
+        let (prompt, maxTokens) = completionPrompt(task.prefix, maxTokens: task.maxTokens)
+        generate(prompt: prompt, maxTokens: maxTokens, temperature: task.temperature, deadline: task.deadline,
                  stop: task.stop, call: call, shape: { $0 }, deliver: { call.finish($0) })
         return call
     }
 
     /// Streams a completion of `prompt`; `deliver` gets `shape(generated text)` once: at the end of the reply, when
     /// `stop` fires, or at `deadline`. The exchange is attached to `call`, so ending the call closes it.
-    func generate(prompt: String, maxTokens: Int, temperature: Double, deadline: DispatchTime?,
+    func generate(prompt: SizedPrompt, maxTokens: Int, temperature: Double, deadline: DispatchTime?,
                   stop: @escaping @Sendable (String) -> Bool, call: RemoteCall<TextResult>,
                   shape: @escaping @Sendable (String) -> String,
                   deliver: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) {
-        let stream = StreamState(started: .now(), promptCharacters: prompt.count)
+        let stream = StreamState(started: .now(), prompt: prompt)
         let end: @Sendable (Result<TextResult, TaskError>) -> Void = { if stream.claim() { deliver($0) } }
         if let deadline { call.schedule(at: deadline) { end(.success(stream.result(shape))) } }
         let body: JSONValue = .object(JSONObject([
-            ("model", .string(endpoint.model)), ("prompt", .string(prompt)), ("max_tokens", .int(maxTokens)),
+            ("model", .string(endpoint.model)), ("prompt", .string(prompt.text)), ("max_tokens", .int(maxTokens)),
             ("temperature", .number(temperature)), ("stream", true),
             // Greedy means the model's own argmax: no repetition penalty (llama.cpp's servers default to one).
             ("repeat_penalty", .number(1.0)),
@@ -101,11 +100,13 @@ final class StreamState: @unchecked Sendable {
 
     private var claimed = false
 
-    private let promptCharacters: Int
+    private let promptCount: Int
+    private let promptUnit: TaskMetrics.PromptUnit
 
-    init(started: DispatchTime, promptCharacters: Int) {
+    init(started: DispatchTime, prompt: SizedPrompt) {
         self.started = started
-        self.promptCharacters = promptCharacters
+        promptCount = prompt.count
+        promptUnit = prompt.unit
     }
 
     /// True for the first caller only: the one that delivers the stream's outcome.
@@ -133,15 +134,15 @@ final class StreamState: @unchecked Sendable {
     }
 
     /// The text so far with figures: each streamed piece counts as one generated token (the engines send one per
-    /// token); the prompt is counted in characters, as the engine's tokenizer is not known here.
+    /// token); the prompt is counted in the unit of its `SizedPrompt`.
     func result(_ shape: (String) -> String) -> TextResult {
         lock.lock()
         defer { lock.unlock() }
         func ms(_ time: DispatchTime) -> Double { Double(time.uptimeNanoseconds - started.uptimeNanoseconds) / 1e6 }
         let now = DispatchTime.now()
-        var metrics = TaskMetrics(promptTokens: promptCharacters, computedTokens: promptCharacters,
+        var metrics = TaskMetrics(promptTokens: promptCount, computedTokens: promptCount,
                                   generatedTokens: pieces, firstTokenMs: ms(firstPiece ?? now), totalMs: ms(now))
-        metrics.promptUnit = .characters
+        metrics.promptUnit = promptUnit
         return TextResult(text: shape(text), metrics: metrics)
     }
 }

@@ -2,13 +2,17 @@ import Foundation
 import Tasks
 
 extension RemoteBackend {
-    /// Summarises `task.text` in the book's prompt format, streamed. Text longer than `options.inputCharacters` is
-    /// split at line breaks, each piece summarised in turn (`progress(done, total)`), and the summaries joined.
+    /// Summarises `task.text` in the book's prompt format, streamed. Text longer than the context (in tokens where
+    /// the tokenizer is known, else `options.inputCharacters`) is split at line breaks, each piece summarised in turn
+    /// (`progress(done, total)`), and the summaries joined.
     public func summarize(_ task: SummaryTask, progress: @escaping @Sendable (Int, Int) -> Void,
                           onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
         guard let call = makeCall(onFinish: onFinish) else { return Finished() }
-        let pieces = Self.split(task.text, characters: options.inputCharacters)
-        summarizePieces(pieces, index: 0, summaries: [], metrics: TaskMetrics(), maxTokens: task.maxTokens,
+        let (pieces, maxTokens) = summaryPieces(task.text, maxTokens: task.maxTokens)
+        // The sum keeps the first term's unit: the unit of every piece's prompt.
+        var metrics = TaskMetrics()
+        metrics.promptUnit = tokenizer == nil ? .characters : .tokens
+        summarizePieces(pieces, index: 0, summaries: [], metrics: metrics, maxTokens: maxTokens,
                         call: call, progress: progress)
         return call
     }
@@ -20,7 +24,7 @@ extension RemoteBackend {
             return call.finish(.success(TextResult(text: summaries.joined(separator: " "), metrics: metrics)))
         }
         let prompt = PromptFormat.alpaca(instruction: options.summaryInstruction, input: pieces[index])
-        generate(prompt: prompt, maxTokens: maxTokens, temperature: 0, deadline: nil,
+        generate(prompt: sized(prompt), maxTokens: maxTokens, temperature: 0, deadline: nil,
                  stop: { $0.contains("\n\n") || $0.contains("###") || TextLoop.start(in: $0) != nil },
                  call: call, shape: { text in
                      let end = TextLoop.start(in: text) ?? text.endIndex

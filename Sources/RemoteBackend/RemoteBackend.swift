@@ -5,14 +5,15 @@ import FoundationNetworking
 #endif
 import JSON
 import Tasks
+import Tokenizer
 
 /// The backend that sends tasks to a serving engine (vLLM, SGLang, llama.cpp's server, llama-cpp-python) over its
 /// OpenAI-compatible `/v1/completions` API.
 ///
 /// gptls keeps the editor's side: prompts in the same formats as locally, stop rules applied as text streams in,
 /// supersede and cancel (each closes the request's connection, so the engine stops), deadlines, metrics. The engine
-/// does the model work. Prompts are text: windows are measured in characters, as the engine's tokenizer is not
-/// known here.
+/// does the model work. Prompts are sent as text (every engine accepts it). Where the model's tokenizer is given,
+/// windows and metrics are in its tokens, as locally; otherwise in characters, and the metrics say so.
 ///
 /// Threading: methods may be called from any thread and return at once; callbacks run on the HTTP client's queue
 /// or a timer thread and must return quickly.
@@ -28,6 +29,8 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
         /// Characters of a summary's or classification's input per request; longer text is split (summaries) or
         /// cut to its end (classification).
         public var inputCharacters = 2400
+        /// The model's context in tokens, which windows fill where the backend has the tokenizer (GPT-2's 1024).
+        public var contextTokens = 1024
         /// The instruction of summary prompts.
         public var summaryInstruction = "Summarize the following code."
 
@@ -36,6 +39,8 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
 
     public let endpoint: RemoteEndpoint
     public let options: Options
+    /// The model's tokenizer, where the configuration names it; nil measures prompts in characters.
+    public let tokenizer: BPETokenizer?
     let client: HTTPClient
     private let lock = NSLock()
     private var supersedable: [String: RemoteCall<TextResult>] = [:]
@@ -44,9 +49,10 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
     private var isShutDown = false
     private var probedScoring: Result<PromptScoring, TaskError>?
 
-    public init(endpoint: RemoteEndpoint, options: Options = Options()) {
+    public init(endpoint: RemoteEndpoint, options: Options = Options(), tokenizer: BPETokenizer? = nil) {
         self.endpoint = endpoint
         self.options = options
+        self.tokenizer = tokenizer
         client = HTTPClient(idleTimeout: options.idleTimeout)
         // Health comes from the tasks' own requests: a background probe would compete with them, and
         // llama-cpp-python's server interrupts a streaming completion when any other request arrives.

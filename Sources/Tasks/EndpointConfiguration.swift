@@ -7,11 +7,19 @@ public struct EndpointConfiguration: Equatable, Hashable, Sendable {
     public var apiKeyVariable: String?
     /// The instruction of summary prompts, where the manifest's task entry gives one.
     public var instruction: String?
+    /// The directory of the model's tokenizer (vocab.json, merges.txt), where a manifest names one: prompt windows
+    /// and metrics are then in tokens; without it they are in characters.
+    public var tokenizerDirectory: String?
+    /// The model's context in tokens, where the manifest's task entry gives it (`context_tokens`).
+    public var contextTokens: Int?
 
-    public init(url: String, model: String, apiKeyVariable: String? = nil, instruction: String? = nil) {
+    public init(url: String, model: String, apiKeyVariable: String? = nil, instruction: String? = nil,
+                tokenizerDirectory: String? = nil, contextTokens: Int? = nil) {
         self.url = url
         self.model = model
         self.apiKeyVariable = apiKeyVariable
         self.instruction = instruction
+        self.tokenizerDirectory = tokenizerDirectory
+        self.contextTokens = contextTokens
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LocalBackend
 import RemoteBackend
 import Tasks
+import Tokenizer
 
 /// Makes the backend a configuration asks for: models in this process, a serving engine, or both, task by task.
 ///
@@ -19,7 +20,10 @@ enum BackendFactory {
         for endpoint in endpoints.compactMap({ $0 }) where remote[endpoint] == nil {
             var options = RemoteBackend.Options()
             if let instruction = endpoint.instruction { options.summaryInstruction = instruction }
-            remote[endpoint] = try RemoteBackend(endpoint: resolve(endpoint), options: options)
+            if let context = endpoint.contextTokens { options.contextTokens = context }
+            // The manifest's tokenizer, loaded as for local weights; `--endpoint` alone has none (characters).
+            let tokenizer = try endpoint.tokenizerDirectory.map { try BPETokenizer(directory: URL(fileURLWithPath: $0)) }
+            remote[endpoint] = try RemoteBackend(endpoint: resolve(endpoint), options: options, tokenizer: tokenizer)
         }
         let local: (any TaskBackend)? = endpoints.contains(nil) ? try ModelLoader.backend(configuration, heads: heads) : nil
         let backends = endpoints.map { endpoint -> any TaskBackend in endpoint.flatMap { remote[$0] } ?? local! }

@@ -1,3 +1,4 @@
+import Tasks
 import XCTest
 @testable import LocalBackend
 
@@ -22,18 +23,18 @@ final class PromptWindowTests: XCTestCase {
 
 final class RecentTextTests: XCTestCase {
     func testShortTextIsKeptWhole() {
-        XCTAssertEqual(InProcessBackend.recentText("abc\ndef", contextLength: 16), "abc\ndef")
+        XCTAssertEqual(PromptWindow.recentText("abc\ndef", contextLength: 16), "abc\ndef")
     }
 
     func testLongTextKeepsAStableTailThatStartsAtALine() {
         let lines = (0..<400).map { "line \($0) é\n" }.joined()
-        let tail = InProcessBackend.recentText(lines, contextLength: 64)
+        let tail = PromptWindow.recentText(lines, contextLength: 64)
         XCTAssertTrue(tail.hasPrefix("line "), String(tail.prefix(20)))
         XCTAssertTrue(lines.hasSuffix(tail))
         XCTAssertGreaterThanOrEqual(tail.utf8.count, 64 * 8 - 64 * 2)
         // Typing a few more characters keeps the same start.
         let typed = lines + "abc"
-        let next = InProcessBackend.recentText(typed, contextLength: 64)
+        let next = PromptWindow.recentText(typed, contextLength: 64)
         XCTAssertEqual(typed.utf8.count - next.utf8.count, lines.utf8.count - tail.utf8.count)
     }
 }

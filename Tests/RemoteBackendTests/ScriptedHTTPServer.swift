@@ -57,6 +57,7 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var open: [Int32] = []
     private var received: [String] = []
+    private var stopped = false
 
     /// Every request so far, in arrival order.
     var requests: [String] {
@@ -93,8 +94,16 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     private func acceptLoop() {
         while true {
             let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
             lock.lock()
+            // The loop closes the listener itself, once it no longer accepts: closed in `stop`, its descriptor
+            // could be reused by the next test's server while this loop is between two accepts, and the loop
+            // would then take that server's connections.
+            guard client >= 0, !stopped else {
+                lock.unlock()
+                if client >= 0 { close(client) }
+                close(listener)
+                return
+            }
             open.append(client)
             lock.unlock()
             Thread.detachNewThread { [self] in serve(client) }
@@ -125,7 +134,10 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     }
 
     func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+        // Wakes the accept loop, which closes the listener.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }

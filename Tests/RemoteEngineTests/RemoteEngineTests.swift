@@ -16,6 +16,8 @@ final class RemoteEngineTests: XCTestCase {
         let directory: URL
         let engine: EngineProcess
         let remote: RemoteBackend
+        /// The same endpoint with the model's tokenizer: prompts windowed in tokens, as locally.
+        let tokenRemote: RemoteBackend
         let local: InProcessBackend
         let model: GPTModel
         let tokenizer: BPETokenizer
@@ -31,6 +33,10 @@ final class RemoteEngineTests: XCTestCase {
                                  isSpecial: listing.isSpecial, merges: listing.merges, name: "random", to: gguf)
             engine = try EngineProcess(gguf: gguf, contextLength: config.nPositions)
             remote = RemoteBackend(endpoint: try RemoteEndpoint(url: engine.url, model: engine.model))
+            var options = RemoteBackend.Options()
+            options.contextTokens = config.nPositions
+            tokenRemote = RemoteBackend(endpoint: try RemoteEndpoint(url: engine.url, model: engine.model),
+                                        options: options, tokenizer: tokenizer)
             local = try ModelLoader.backend(BackendConfiguration(
                 completion: directory.path, summarize: directory.path, classify: directory.path, cacheBudgetMB: 16))
             model = try GPTModel.load(from: directory)
@@ -38,6 +44,7 @@ final class RemoteEngineTests: XCTestCase {
 
         deinit {
             remote.shutdown()
+            tokenRemote.shutdown()
             local.shutdown()
             engine.stop()
             try? FileManager.default.removeItem(at: directory)
@@ -93,6 +100,24 @@ final class RemoteEngineTests: XCTestCase {
             XCTAssertEqual(remote.text, expected, "greedy continuation of \(prompt.debugDescription)")
             XCTAssertGreaterThan(remote.metrics.generatedTokens, 0)
         }
+    }
+
+    func testWithTheTokenizerADocumentLongerThanTheContextCompletesAsLocallyThroughTheEngine() throws {
+        let fixture = try fixture()
+        // About 1,500 tokens, where the engine's context holds 256: the window must be cut in tokens.
+        let document = (0..<120).map { "x\($0) = values[\($0)] * 2\n" }.joined() + "def mean(values):"
+        let remote = try wait { finish in
+            _ = fixture.tokenRemote.complete(CompletionTask(documentKey: "long", prefix: document, maxTokens: 12),
+                                             onFinish: finish)
+        }
+        let local = try wait { finish in
+            _ = fixture.local.complete(CompletionTask(documentKey: "long", prefix: document, maxTokens: 12),
+                                       onFinish: finish)
+        }
+        XCTAssertEqual(remote.text, local.text)
+        XCTAssertEqual(remote.metrics.promptTokens, local.metrics.promptTokens)
+        XCTAssertEqual(remote.metrics.promptUnit, .tokens)
+        XCTAssertLessThanOrEqual(remote.metrics.promptTokens, 256 - 12)
     }
 
     func testZeroShotProbabilitiesThroughTheEngineEqualLocalOnesWithin1e3() throws {
