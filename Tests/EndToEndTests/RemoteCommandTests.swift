@@ -58,8 +58,9 @@ final class RemoteCommandTests: XCTestCase {
         }
     }
 
-    private func start(manifest tasks: String) throws -> ServerProcess {
-        let manifest = #"{"format": "gptls-manifest-1", "config": "config.json", "tasks": \#(tasks)}"#
+    private func start(manifest tasks: String, tokenizer: Bool = false) throws -> ServerProcess {
+        let files = tokenizer ? #""tokenizer": {"vocab": "vocab.json", "merges": "merges.txt"}, "# : ""
+        let manifest = #"{"format": "gptls-manifest-1", "config": "config.json", \#(files)"tasks": \#(tasks)}"#
         try Data(manifest.utf8).write(to: model.appendingPathComponent("manifest.json"))
         let server = try ServerProcess(executable: try Binary.gptls,
                                        arguments: ["serve", "--model", model.path, "--log-level", "warning"])
@@ -95,6 +96,37 @@ final class RemoteCommandTests: XCTestCase {
         let endpoint = try XCTUnwrap(status["models"]?["endpoints"]?[0])
         XCTAssertEqual(endpoint["url"]?.string, engine.url)
         XCTAssertEqual(endpoint["healthy"], true)
+    }
+
+    func testAManifestWithTheTokenizerWindowsALongDocumentInTokensForTheEngine() throws {
+        let engine = try engine()
+        defer { engine.stop() }
+        // The tokenizer files beside the weights, as `export --to hf` writes them.
+        let hf = directory.appendingPathComponent("hf")
+        let export = try Binary.run(["export", model.path, "--to", "hf", hf.path])
+        XCTAssertEqual(export.code, 0, export.stderr)
+        for file in ["vocab.json", "merges.txt"] {
+            try FileManager.default.copyItem(at: hf.appendingPathComponent(file), to: model.appendingPathComponent(file))
+        }
+        let server = try start(manifest: #"""
+            {"completion": {"endpoint": "\#(engine.url)", "model": "\#(engine.model)", "context_tokens": 256}}
+            """#, tokenizer: true)
+        defer { server.stop() }
+        // About 1,500 tokens: in characters the prompt would overflow the engine's 256-token context.
+        let lines = (0..<120).map { "x\($0) = values[\($0)] * 2" } + ["def mean(values):"]
+        server.client.notify("textDocument/didOpen", params: ["textDocument": [
+            "uri": "file:///long.py", "languageId": "python", "version": 1, "text": .string(lines.joined(separator: "\n")),
+        ]])
+        let result = try server.client.request("textDocument/inlineCompletion", params: [
+            "textDocument": ["uri": "file:///long.py"],
+            "position": ["line": .int(lines.count - 1), "character": .int(lines.last!.count)],
+            "context": ["triggerKind": 1],
+        ], timeout: 60)
+        let metrics = try XCTUnwrap(result["metrics"])
+        XCTAssertNil(metrics["promptUnit"], "counts are tokens: \(metrics)")
+        let promptTokens = try XCTUnwrap(metrics["promptTokens"]?.int)
+        XCTAssertGreaterThan(promptTokens, 100)
+        XCTAssertLessThanOrEqual(promptTokens, 256)
     }
 
     func testADeadEndpointIsAnErrorNamingItAndTheServerKeepsServing() throws {
