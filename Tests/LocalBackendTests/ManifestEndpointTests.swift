@@ -45,6 +45,24 @@ final class ManifestEndpointTests: XCTestCase {
         try assertBadManifest(#"{"completion": {"labels": ["a"]}}"#, mentions: "either \"weights\" or \"endpoint\"")
     }
 
+    func testAnEndpointInAManifestWithATokenizerGetsItsDirectoryAndContext() throws {
+        try Data(#"""
+            {"format": "gptls-manifest-1", "tokenizer": {"vocab": "vocab.json", "merges": "merges.txt"},
+             "tasks": {"completion": {"endpoint": "http://gpu:8000/v1", "model": "sft", "context_tokens": 2048}}}
+            """#.utf8).write(to: directory.appendingPathComponent("manifest.json"))
+        let endpoint = try XCTUnwrap(try ModelLoader.endpoint(directory.path, task: "completion"))
+        XCTAssertEqual(endpoint.tokenizerDirectory, directory.path)
+        XCTAssertEqual(endpoint.contextTokens, 2048)
+        try write(#"{"completion": {"endpoint": "http://gpu:8000/v1", "model": "sft"}}"#)
+        XCTAssertNil(try ModelLoader.endpoint(directory.path, task: "completion")?.tokenizerDirectory,
+                     "without a tokenizer the prompts are windowed in characters")
+    }
+
+    func testAContextOfFewerThanTwoTokensIsRefused() throws {
+        try assertBadManifest(#"{"completion": {"endpoint": "http://x/v1", "model": "m", "context_tokens": 1}}"#,
+                              mentions: "context_tokens is 1")
+    }
+
     func testAnEndpointWithoutAModelNameIsRefused() throws {
         try assertBadManifest(#"{"completion": {"endpoint": "http://x/v1"}}"#, mentions: "needs \"model\"")
     }
