@@ -48,22 +48,6 @@ extension InProcessBackend {
     /// Splits text at line breaks into pieces whose prompts fit `budget` tokens (a single over-long line is cut).
     func split(_ text: String, toFit budget: Int, tokenizer: BPETokenizer) -> [String] {
         let overhead = tokenizer.encode(PromptFormat.alpaca(instruction: summaryInstruction, input: "")).count
-        let room = max(16, budget - overhead)
-        var pieces: [String] = []
-        var current: [Int] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var lineTokens = tokenizer.encode(String(line) + "\n")
-            if current.count + lineTokens.count > room, !current.isEmpty {
-                pieces.append(tokenizer.decode(current))
-                current = []
-            }
-            while lineTokens.count > room {
-                pieces.append(tokenizer.decode(Array(lineTokens.prefix(room))))
-                lineTokens.removeFirst(room)
-            }
-            current += lineTokens
-        }
-        if !current.isEmpty || pieces.isEmpty { pieces.append(tokenizer.decode(current)) }
-        return pieces.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }
+        return tokenizer.pieces(of: text, maxTokens: max(16, budget - overhead))
     }
 }

@@ -47,7 +47,7 @@ extension RemoteBackend {
         guard let tokenizer else { return (Self.split(text, characters: options.inputCharacters), maxTokens) }
         let cap = min(maxTokens, contextTokens / 4)
         let overhead = tokenizer.encode(PromptFormat.alpaca(instruction: options.summaryInstruction, input: "")).count
-        return (Self.split(text, tokens: max(16, contextTokens - cap - overhead), tokenizer: tokenizer), cap)
+        return (tokenizer.pieces(of: text, maxTokens: max(16, contextTokens - cap - overhead)), cap)
     }
 
     /// The zero-shot prompt for `text`: where a tokenizer is known, its last tokens that leave room for the longest
@@ -62,27 +62,6 @@ extension RemoteBackend {
         let room = max(1, contextTokens - longest)
         // Keep the end: the instruction's response header must stay right before the label.
         return tokens.count <= room ? prompt : Self.text(of: Array(tokens.suffix(room)), tokenizer)
-    }
-
-    /// Splits text at line breaks into pieces of at most `room` tokens (a single over-long line is cut), as local
-    /// summaries do.
-    static func split(_ text: String, tokens room: Int, tokenizer: BPETokenizer) -> [String] {
-        var pieces: [String] = []
-        var current: [Int] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var lineTokens = tokenizer.encode(String(line) + "\n")
-            if current.count + lineTokens.count > room, !current.isEmpty {
-                pieces.append(tokenizer.decode(current))
-                current = []
-            }
-            while lineTokens.count > room {
-                pieces.append(tokenizer.decode(Array(lineTokens.prefix(room))))
-                lineTokens.removeFirst(room)
-            }
-            current += lineTokens
-        }
-        if !current.isEmpty || pieces.isEmpty { pieces.append(tokenizer.decode(current)) }
-        return pieces.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }
     }
 
     /// The text of a token window. A window cut inside a character starts with the bytes after the cut, which are
