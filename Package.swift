@@ -64,7 +64,8 @@ let package = Package(
         // `gptls demo`'s driver: it starts the server as a subprocess and drives it like an editor.
         .target(name: "Demo", dependencies: ["ServerClient", "Protocol", "JSON"]),
         .executableTarget(name: "gptls", dependencies: [
-            "LanguageServer", "LocalBackend", "Tasks", "GPT", "Tokenizer", "CommandSupport", "Demo",
+            "LanguageServer", "LocalBackend", "Tasks", "GPT", "Tokenizer", "CommandSupport", "Demo", "ServerClient", "JSONRPC",
+            "JSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

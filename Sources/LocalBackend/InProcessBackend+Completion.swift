@@ -7,7 +7,7 @@ extension InProcessBackend {
     /// `PromptWindow`), so consecutive keystrokes share their cached prefix.
     public func complete(_ task: CompletionTask,
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        let group = JobGroup(engine: engine)
+        let group = JobGroup(engine: engine, owner: task.client)
         let model = completionModel
         var tokens = model.tokenizer.encode(String(Self.recentText(task.prefix, contextLength: model.contextLength)))
         if tokens.isEmpty, let start = model.tokenizer.endOfText { tokens = [start] }
@@ -24,12 +24,18 @@ extension InProcessBackend {
                       maxTokens: maxTokens, sampler: Sampler(.init(temperature: Float(task.temperature))),
                       stopTokens: Set([tokenizer.endOfText].compactMap { $0 }),
                       decode: decode, stopText: task.stop, deadline: task.deadline,
-                      supersedeKey: task.documentKey, firstTokens: healed.firstTokens)
+                      supersedeKey: Self.supersedeKey(task), firstTokens: healed.firstTokens)
         group.submit(job) { outcome in
             onFinish(outcome.map { TextResult(text: decode($0.tokens), metrics: TaskMetrics($0.metrics)) }
                 .mapError(TaskError.init))
         }
         return group
+    }
+
+    /// One key per client and document: the same file open in two editors keeps one ghost text in each (they still
+    /// share cached prefixes, which the engine finds by tokens).
+    static func supersedeKey(_ task: CompletionTask) -> String {
+        task.client.isEmpty ? task.documentKey : "\(task.client)\u{1}\(task.documentKey)"
     }
 
     /// The end of a long text, enough to fill the context, so a keystroke does not re-tokenize a whole document.

@@ -2,8 +2,11 @@ import Dispatch
 
 /// An inline completion, as the language server hands it to a backend.
 public struct CompletionTask: Sendable {
-    /// Identifies the document: a newer completion for the same key supersedes an unfinished one.
+    /// Identifies the document: a newer completion for the same key and client supersedes an unfinished one.
     public var documentKey: String
+    /// Who asks (one client connection): completions of two clients never supersede each other, and a backend
+    /// shares its work fairly between clients.
+    public var client: String
     /// The text before the cursor.
     public var prefix: String
     public var maxTokens: Int
@@ -14,8 +17,10 @@ public struct CompletionTask: Sendable {
     public var stop: @Sendable (String) -> Bool
 
     public init(documentKey: String, prefix: String, maxTokens: Int, temperature: Double = 0,
-                deadline: DispatchTime? = nil, stop: @escaping @Sendable (String) -> Bool = { _ in false }) {
+                deadline: DispatchTime? = nil, stop: @escaping @Sendable (String) -> Bool = { _ in false },
+                client: String = "") {
         self.documentKey = documentKey
+        self.client = client
         self.prefix = prefix
         self.maxTokens = maxTokens
         self.temperature = temperature
@@ -29,10 +34,13 @@ public struct SummaryTask: Sendable {
     public var text: String
     /// Tokens per summary (of each part, when the text is split).
     public var maxTokens: Int
+    /// Who asks (one client connection), for a fair share between clients.
+    public var client: String
 
-    public init(text: String, maxTokens: Int) {
+    public init(text: String, maxTokens: Int, client: String = "") {
         self.text = text
         self.maxTokens = maxTokens
+        self.client = client
     }
 }
 
@@ -41,9 +49,12 @@ public struct ClassificationTask: Sendable {
     public var text: String
     /// Candidate labels; nil asks for the backend's own classifier (or its default labels).
     public var labels: [String]?
+    /// Who asks (one client connection), for a fair share between clients.
+    public var client: String
 
-    public init(text: String, labels: [String]? = nil) {
+    public init(text: String, labels: [String]? = nil, client: String = "") {
         self.text = text
         self.labels = labels
+        self.client = client
     }
 }

@@ -10,7 +10,7 @@ struct GPTLS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
-        subcommands: [ServeCommand.self, DemoCommand.self, GenerateCommand.self, TokenizeCommand.self,
+        subcommands: [ServeCommand.self, ConnectCommand.self, StatusCommand.self, DemoCommand.self, GenerateCommand.self, TokenizeCommand.self,
                       InspectCommand.self],
         defaultSubcommand: ServeCommand.self
     )

@@ -101,6 +101,17 @@ final class ResultEncodingTests: XCTestCase {
     func testStatusCarriesTheBackendsFiguresAsTheyAre() {
         let status = StatusResult(documents: 1, pendingRequests: 0, positionEncoding: .utf16, models: ["loaded": false])
         XCTAssertEqual(status.json.jsonText,
-                       #"{"documents":1,"pendingRequests":0,"positionEncoding":"utf-16","models":{"loaded":false}}"#)
+                       #"{"documents":1,"pendingRequests":0,"positionEncoding":"utf-16","models":{"loaded":false},"#
+                        + #""connections":[],"memory":{"residentBytes":0},"backendsLoaded":0}"#)
+    }
+
+    func testStatusListsConnectionsWithTheirClientNames() {
+        let status = StatusResult(documents: 0, pendingRequests: 0, positionEncoding: .utf8, models: ["loaded": false],
+                                  connections: [ConnectionStatus(id: "2", clientName: nil, documents: 3, pendingRequests: 1,
+                                                                 current: true)],
+                                  residentBytes: 4096, backendsLoaded: 1)
+        XCTAssertEqual(status.json["connections"]?.jsonText,
+                       #"[{"id":"2","clientName":null,"documents":3,"pendingRequests":1,"current":true}]"#)
+        XCTAssertEqual(status.json["memory"]?["residentBytes"], .int(4096))
     }
 }
