@@ -58,6 +58,12 @@ public final class BackendPool: @unchecked Sendable {
         entry.backend.shutdown()
     }
 
+    /// Loads the models of `settings` and keeps them for the life of the process, whether or not a session
+    /// selects them: a shared process keeps its cache warm between one editor closing and the next connecting.
+    public func preload(_ settings: Settings) throws {
+        _ = try acquire(BackendConfiguration(settings))
+    }
+
     /// Configurations loaded now.
     public var loadedCount: Int {
         lock.lock()

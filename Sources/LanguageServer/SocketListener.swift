@@ -57,7 +57,9 @@ public final class SocketListener: @unchecked Sendable {
                 logger.notice("replacing the stale socket \(path) (nothing listened on it)")
                 unlink(path)
             } catch let error as UnixSocket.SocketError where error.isMissing {}
-            return try UnixSocket.listen(path)
+            let fd = try UnixSocket.listen(path)
+            unlink(path + ".starting")  // `gptls connect`'s note that a start is under way
+            return fd
         }
         var info = stat()
         stat(path, &info)

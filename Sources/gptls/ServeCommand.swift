@@ -85,6 +85,15 @@ struct ServeCommand: ParsableCommand {
             Logger(label: "gptls").notice("exiting")
             Foundation.exit(code)
         })
+        // Models load at start, after the socket answers: the first requests wait for them (in the pool) instead of
+        // the editors' connections being refused meanwhile.
+        DispatchQueue.global().async {
+            do {
+                try pool.preload(settings)
+            } catch {
+                Logger(label: "gptls").error("gptls could not load the model: \(error)")
+            }
+        }
         dispatchMain()
     }
 }
