@@ -36,9 +36,12 @@ struct ConnectCommand: ParsableCommand {
     @Option(name: .long, help: "When starting the shared process: its model for every task (default: the bundled model).")
     var model: String?
 
+    @Option(name: .long, help: "When starting the shared process: its log level (trace, debug, info, notice, warning, error).")
+    var logLevel: String = "info"
+
     func run() throws {
         let path = socket ?? SocketDirectory.defaultSocketPath()
-        let fd = try SharedProcessStarter(socketPath: path, idleExit: idleExit, model: model,
+        let fd = try SharedProcessStarter(socketPath: path, idleExit: idleExit, model: model, logLevel: logLevel,
                                           startTimeout: startTimeout).connect()
         SocketRelay(socket: fd).run()
     }

@@ -14,6 +14,7 @@ struct SharedProcessStarter {
     let socketPath: String
     let idleExit: Double
     let model: String?
+    let logLevel: String
     let startTimeout: Double
 
     /// Why no connection came about.
@@ -74,7 +75,8 @@ struct SharedProcessStarter {
     private func spawn(log: String) throws -> pid_t {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
-        var arguments = [executable, "serve", "--socket", socketPath, "--idle-exit", String(idleExit)]
+        var arguments = [executable, "serve", "--socket", socketPath, "--idle-exit", String(idleExit),
+                         "--log-level", logLevel]
         if let model { arguments += ["--model", model] }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
