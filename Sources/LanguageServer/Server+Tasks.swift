@@ -31,7 +31,8 @@ extension Server {
         run(id, ClassifyRequest.method) {
             let text = try selectedText(request.target, ClassifyRequest.method)
             let backend = try models.backend()
-            let handle = backend.classify(ClassificationTask(text: text, labels: request.labels, client: sessionID)) { [weak self] outcome in
+            let task = ClassificationTask(text: text, labels: request.labels, client: sessionID)
+            let handle = backend.classify(task) { [weak self] outcome in
                 guard let self else { return }
                 if announce, case .success(let result) = outcome {
                     let percent = Int((result.scores.first?.probability ?? 0) * 100)

@@ -107,7 +107,8 @@ public final class SocketListener: @unchecked Sendable {
                 return  // the listening socket was shut down: stopping
             }
             guard let uid = UnixSocket.peerUID(client), uid == getuid() else {
-                logger.warning("refused a connection from another user (uid \(UnixSocket.peerUID(client).map(String.init) ?? "unknown"))")
+                let peer = UnixSocket.peerUID(client).map(String.init) ?? "unknown"
+                logger.warning("refused a connection from another user (uid \(peer))")
                 close(client)
                 continue
             }

@@ -21,8 +21,8 @@ struct ConnectCommand: ParsableCommand {
             $XDG_STATE_HOME/gptls/server.log (or ~/.local/state/gptls/server.log).
             """)
 
-    @Option(help: ArgumentHelp("The shared process's socket (default: $XDG_RUNTIME_DIR/gptls/gptls.sock, else a private directory in the temporary folder).",
-                               valueName: "path"))
+    @Option(help: ArgumentHelp("The shared process's socket (default: $XDG_RUNTIME_DIR/gptls/gptls.sock, else a "
+                                   + "private directory in the temporary folder).", valueName: "path"))
     var socket: String?
 
     @Option(name: .customLong("idle-exit"),
