@@ -67,6 +67,7 @@ let package = Package(
         .target(name: "Demo", dependencies: ["ServerClient", "Protocol", "JSON"]),
         .executableTarget(name: "gptls", dependencies: [
             "LanguageServer", "LocalBackend", "RemoteBackend", "Tasks", "GPT", "Tokenizer", "CommandSupport", "Demo",
+            "ServerClient", "JSONRPC", "JSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -35,7 +35,7 @@ extension Engine {
         expireDeadlines()
         let candidates = sequences.values.map {
             StepPlanner.Candidate(id: $0.id.rawValue, priority: $0.job.priority, arrivalStep: $0.arrivalStep,
-                                  pendingPromptTokens: $0.pendingPromptTokens)
+                                  pendingPromptTokens: $0.pendingPromptTokens, owner: $0.job.owner)
         }
         let planned = options.planner.plan(candidates, step: stepNumber)
         var rowsByModel: [Int: [(SequenceState, StepRow)]] = [:]

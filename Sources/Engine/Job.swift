@@ -26,11 +26,14 @@ public struct Job: Sendable {
     public var supersedeKey: String?
     /// When set, the first generated token is chosen among these only (token healing, see `TokenHealing`).
     public var firstTokens: [Int]?
+    /// Who asked (one client connection): within a priority, steps take turns between owners, so one owner's
+    /// flood of jobs cannot starve another's single keystroke.
+    public var owner: String
 
     public init(model: Int = 0, priority: Priority, prompt: [Int], maxTokens: Int = 0, scoreLast: Int = 0,
                 sampler: Sampler = Sampler(), stopTokens: Set<Int> = [], decode: (@Sendable ([Int]) -> String)? = nil,
                 stopText: (@Sendable (String) -> Bool)? = nil, deadline: DispatchTime? = nil,
-                supersedeKey: String? = nil, firstTokens: [Int]? = nil) {
+                supersedeKey: String? = nil, firstTokens: [Int]? = nil, owner: String = "") {
         self.model = model
         self.priority = priority
         self.prompt = prompt
@@ -43,6 +46,7 @@ public struct Job: Sendable {
         self.deadline = deadline
         self.supersedeKey = supersedeKey
         self.firstTokens = firstTokens
+        self.owner = owner
     }
 }
 

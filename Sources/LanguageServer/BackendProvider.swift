@@ -13,15 +13,15 @@ extension BackendConfiguration {
     }
 }
 
-/// Makes the backend the settings ask for and keeps it until they ask for another.
+/// One session's view of the shared `BackendPool`: the backend its settings ask for, held until they ask for another.
 ///
-/// Making one is lazy: the first request after a change loads (a small model in milliseconds, GPT-2 124M in under
-/// a second), so `initialize` answers at once. A backend that fails to load is reported to the user once, and
-/// requests get a -32803 error that says why until the settings change.
+/// Making one is lazy: the first request after a change acquires it (loading it if no other session holds it: a
+/// small model in milliseconds, GPT-2 124M in under a second), so `initialize` answers at once. A backend that fails
+/// to load is reported to the user once, and requests get a -32803 error that says why until the settings change.
 ///
 /// Threading: used on the server's queue only.
 public final class BackendProvider {
-    private let loader: BackendLoader
+    let pool: BackendPool
     private let logger: Logger
     private var configuration: BackendConfiguration?
     private var loaded: (configuration: BackendConfiguration, backend: any TaskBackend)?
@@ -29,17 +29,39 @@ public final class BackendProvider {
     /// Called once per failed configuration, to tell the user.
     var onFailure: ((String) -> Void)?
 
-    public init(logger: Logger = Logger(label: "gptls.models"), loader: @escaping BackendLoader) {
-        self.loader = loader
+    /// A session of its own pool: the process serves one session (stdio).
+    public convenience init(logger: Logger = Logger(label: "gptls.models"), loader: @escaping BackendLoader) {
+        self.init(pool: BackendPool(logger: logger, loader: loader), logger: logger)
+    }
+
+    /// A session that shares `pool` with the process's other sessions.
+    public init(pool: BackendPool, logger: Logger = Logger(label: "gptls.models")) {
+        self.pool = pool
         self.logger = logger
     }
 
-    /// Takes the model choice of new settings; nothing is loaded until it is needed.
+    deinit { close() }
+
+    /// Takes the model choice of new settings; nothing is loaded until it is needed, and a backend that the new
+    /// settings no longer select is given back at once (shut down if no other session holds it).
     func apply(_ settings: Settings) {
-        configuration = BackendConfiguration(settings)
+        let wanted = BackendConfiguration(settings)
+        configuration = wanted
+        if let loaded, loaded.configuration != wanted {
+            self.loaded = nil
+            pool.release(loaded.configuration)
+        }
     }
 
-    /// The backend for the current settings, loading it if needed.
+    /// Gives the backend back: the session ended.
+    func close() {
+        if let loaded {
+            self.loaded = nil
+            pool.release(loaded.configuration)
+        }
+    }
+
+    /// The backend for the current settings, acquiring it if needed.
     func backend() throws -> any TaskBackend {
         let wanted = configuration ?? BackendConfiguration(Settings())
         if let loaded, loaded.configuration == wanted { return loaded.backend }
@@ -47,11 +69,10 @@ public final class BackendProvider {
             throw ResponseError(.requestFailed, failure.message, data: ["reason": "model"])
         }
         do {
-            let backend = try loader(wanted)
-            loaded?.backend.shutdown()
+            let backend = try pool.acquire(wanted)
+            close()
             loaded = (wanted, backend)
             failure = nil
-            logger.info("models loaded")
             return backend
         } catch {
             let message = "gptls could not load the model: \(error)"

@@ -40,7 +40,7 @@ extension Server {
                 documentKey: document.uri, prefix: String(decoding: bytes[..<offset], as: UTF8.self),
                 maxTokens: settings.maxTokens, temperature: settings.temperature,
                 deadline: .now() + .milliseconds(settings.deadlineMs),
-                stop: { rules.cut($0) != nil })
+                stop: { rules.cut($0) != nil }, client: sessionID)
             let handle = backend.complete(task) { [weak self] outcome in
                 self?.finish(id, outcome.map { completion in
                     result(rules.finish(completion.text), cursor, completion.metrics)

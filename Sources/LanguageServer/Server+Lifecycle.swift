@@ -12,6 +12,7 @@ extension Server {
     func initialize(_ request: InitializeRequest) throws -> JSONValue {
         if let options = request.settings { try settings.merge(options) }
         encoding = PositionEncoding.negotiate(clientOffers: request.positionEncodings)
+        clientName = request.clientName
         if let pid = request.processId, pid > 0, let pid32 = Int32(exactly: pid) {
             watchParent(pid32)
         }

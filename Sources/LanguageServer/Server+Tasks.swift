@@ -11,7 +11,7 @@ extension Server {
             let backend = try models.backend()
             let progress = request.workDoneToken
             if let progress { notify(ProgressNotification(token: progress, value: .begin(title: "Summarizing", percentage: 0))) }
-            let task = SummaryTask(text: text, maxTokens: settings.summaryMaxTokens)
+            let task = SummaryTask(text: text, maxTokens: settings.summaryMaxTokens, client: sessionID)
             let handle = backend.summarize(task, progress: { [weak self] done, total in
                 guard let self, let progress else { return }
                 self.notify(ProgressNotification(token: progress, value: .part(done, of: total)))
@@ -31,7 +31,8 @@ extension Server {
         run(id, ClassifyRequest.method) {
             let text = try selectedText(request.target, ClassifyRequest.method)
             let backend = try models.backend()
-            let handle = backend.classify(ClassificationTask(text: text, labels: request.labels)) { [weak self] outcome in
+            let task = ClassificationTask(text: text, labels: request.labels, client: sessionID)
+            let handle = backend.classify(task) { [weak self] outcome in
                 guard let self else { return }
                 if announce, case .success(let result) = outcome {
                     let percent = Int((result.scores.first?.probability ?? 0) * 100)
@@ -65,10 +66,17 @@ extension Server {
         return ServerCommand.allCases.map { CodeAction($0, on: target) }
     }
 
-    /// `gptls/status`: documents, requests, and the backend's figures.
+    /// `gptls/status`: this session's documents, requests and backend figures; the process's connections and memory.
     func status() -> StatusResult {
-        StatusResult(documents: documents.count, pendingRequests: pending.count, positionEncoding: encoding,
-                     models: models.statusJSON(), completionFeedback: completionFeedback)
+        publish()
+        return StatusResult(documents: documents.count, pendingRequests: pending.count, positionEncoding: encoding,
+                            models: models.statusJSON(), completionFeedback: completionFeedback,
+                            connections: sessions.all.map { connection in
+                                var connection = connection
+                                connection.current = connection.id == sessionID
+                                return connection
+                            },
+                            residentBytes: ProcessMemory.residentBytes(), backendsLoaded: models.pool.loadedCount)
     }
 
     /// The text a task works on: `text`, or a document with an optional `range` (the whole document without one).

@@ -30,6 +30,9 @@ public final class Server: @unchecked Sendable {
 
     let queue = DispatchQueue(label: "gptls.server")
     let logger: Logger
+    /// This session's identity among the process's sessions; also the `client` of its backend tasks.
+    let sessionID: String
+    let sessions: SessionRegistry
     private let send: @Sendable (Message) -> Void
     private let onTermination: @Sendable (Termination) -> Void
 
@@ -46,7 +49,9 @@ public final class Server: @unchecked Sendable {
     var completionFeedback: [String: CompletionFeedbackCounts] = [:]
     /// The model that served the latest completion: feedback that names no model counts for it.
     var lastCompletionModel: String?
+    var clientName: String?
     private var parentWatch: DispatchSourceTimer?
+    private var ended = false
 
     /// A request that a job is still working on.
     struct PendingRequest {
@@ -55,13 +60,21 @@ public final class Server: @unchecked Sendable {
     }
 
     /// A server that writes its messages with `send` and reports how it ended with `onTermination`.
+    ///
+    /// `sessions` lists the other sessions of the process (a shared process serves one per connection); without
+    /// one, this server is the process's only session.
     public init(settings: Settings = Settings(), version: String = Server.version, models: BackendProvider,
+                sessions: SessionRegistry = SessionRegistry(),
                 logger: Logger = Logger(label: "gptls.server"),
                 send: @escaping @Sendable (Message) -> Void,
                 onTermination: @escaping @Sendable (Termination) -> Void) {
         self.settings = settings
         self.version = version
         self.models = models
+        self.sessions = sessions
+        self.sessionID = sessions.register()
+        var logger = logger
+        logger[metadataKey: "session"] = .string(sessionID)
         self.logger = logger
         self.send = send
         self.onTermination = onTermination
@@ -75,15 +88,37 @@ public final class Server: @unchecked Sendable {
 
     /// Hands an incoming message to the server. Any thread; returns at once.
     public func receive(_ message: Message) {
-        queue.async { self.handle(message) }
+        queue.async {
+            self.handle(message)
+            self.publish()
+        }
     }
 
     /// The input ended: the client is gone.
     public func inputClosed() {
         queue.async {
             self.cancelAllPending(reason: "the input ended")
-            self.onTermination(self.state == .shutDown ? .clean : .unexpected("the input ended before exit"))
+            self.end(self.state == .shutDown ? .clean : .unexpected("the input ended before exit"))
         }
+    }
+
+    /// Ends the session once: frees its backend and its place in the registry, then reports how it ended.
+    private func end(_ termination: Termination) {
+        guard !ended else { return }
+        ended = true
+        parentWatch?.cancel()
+        parentWatch = nil
+        documents.removeAll()
+        models.close()
+        sessions.remove(sessionID)
+        onTermination(termination)
+    }
+
+    /// Tells the registry how this session stands (for `gptls/status` of any session).
+    func publish() {
+        guard !ended else { return }
+        sessions.publish(ConnectionStatus(id: sessionID, clientName: clientName, documents: documents.count,
+                                          pendingRequests: pending.count))
     }
 
     // MARK: - Dispatch
@@ -140,7 +175,7 @@ public final class Server: @unchecked Sendable {
     private func handleNotification(method: String, params: JSONValue?) {
         if method == ExitNotification.method {
             cancelAllPending(reason: "the server is exiting")
-            onTermination(state == .shutDown ? .clean : .unexpected("exit before shutdown"))
+            end(state == .shutDown ? .clean : .unexpected("exit before shutdown"))
             return
         }
         guard state == .running else {
@@ -196,6 +231,7 @@ public final class Server: @unchecked Sendable {
         queue.async {
             guard self.pending.removeValue(forKey: id) != nil else { return }
             self.reply(id, result)
+            self.publish()
         }
     }
 
@@ -228,10 +264,9 @@ public final class Server: @unchecked Sendable {
         timer.setEventHandler { [weak self] in
             guard let self else { return }
             if kill(pid, 0) != 0 && errno == ESRCH {
-                self.logger.warning("the parent process \(pid) is gone; exiting")
-                self.parentWatch?.cancel()
+                self.logger.warning("the parent process \(pid) is gone; ending the session")
                 self.cancelAllPending(reason: "the parent process is gone")
-                self.onTermination(.unexpected("parent process \(pid) is gone"))
+                self.end(.unexpected("parent process \(pid) is gone"))
             }
         }
         timer.resume()

@@ -8,7 +8,7 @@ extension InProcessBackend {
     /// its total log-probability, all labels sharing the cached prompt.
     public func classify(_ task: ClassificationTask,
                          onFinish: @escaping @Sendable (Result<Classification, TaskError>) -> Void) -> any Cancellable {
-        let group = JobGroup(engine: engine)
+        let group = JobGroup(engine: engine, owner: task.client)
         if let own = classifyModel.labels, task.labels == nil || task.labels == own {
             classifyWithHead(task.text, labels: own, group: group, onFinish: onFinish)
         } else {

@@ -7,7 +7,7 @@ extension InProcessBackend {
     /// `PromptWindow`), so consecutive keystrokes share their cached prefix.
     public func complete(_ task: CompletionTask,
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        let group = JobGroup(engine: engine)
+        let group = JobGroup(engine: engine, owner: task.client)
         let model = completionModel
         var tokens = model.tokenizer.encode(String(PromptWindow.recentText(task.prefix, contextLength: model.contextLength)))
         if tokens.isEmpty, let start = model.tokenizer.endOfText { tokens = [start] }
@@ -24,7 +24,7 @@ extension InProcessBackend {
                       maxTokens: maxTokens, sampler: Sampler(.init(temperature: Float(task.temperature))),
                       stopTokens: Set([tokenizer.endOfText].compactMap { $0 }),
                       decode: decode, stopText: task.stop, deadline: task.deadline,
-                      supersedeKey: task.documentKey, firstTokens: healed.firstTokens)
+                      supersedeKey: task.supersedeKey, firstTokens: healed.firstTokens)
         group.submit(job) { outcome in
             onFinish(outcome.map { TextResult(text: decode($0.tokens), metrics: TaskMetrics($0.metrics)) }
                 .mapError(TaskError.init))

@@ -8,7 +8,7 @@ extension InProcessBackend {
     /// pieces' summaries joined.
     public func summarize(_ task: SummaryTask, progress: @escaping @Sendable (Int, Int) -> Void,
                           onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        let group = JobGroup(engine: engine)
+        let group = JobGroup(engine: engine, owner: task.client)
         let model = summarizeModel
         let maxTokens = min(task.maxTokens, model.contextLength / 4)
         let pieces = split(task.text, toFit: model.contextLength - maxTokens, tokenizer: model.tokenizer)

@@ -7,12 +7,15 @@ import Tasks
 /// Threading: any thread. Once cancelled, jobs submitted through it later are refused with `.cancelled`.
 final class JobGroup: Cancellable, @unchecked Sendable {
     private let engine: Engine
+    /// The client every job of the task is run for (the engine's fair share between owners).
+    private let owner: String
     private let lock = NSLock()
     private var jobs: Set<JobID> = []
     private var cancelled = false
 
-    init(engine: Engine) {
+    init(engine: Engine, owner: String) {
         self.engine = engine
+        self.owner = owner
     }
 
     /// Cancels every running job of the task; their callbacks report `.cancelled`.
@@ -26,6 +29,8 @@ final class JobGroup: Cancellable, @unchecked Sendable {
 
     /// Submits a job on behalf of the task; failures to submit are reported through `onFinish`.
     func submit(_ job: Job, onFinish: @escaping Engine.Completion) {
+        var job = job
+        job.owner = owner
         lock.lock()
         guard !cancelled else {
             lock.unlock()

@@ -8,7 +8,7 @@ extension RemoteBackend {
     /// closed as soon as it fires, when the deadline passes (keeping what arrived), on cancel or on supersede.
     public func complete(_ task: CompletionTask,
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        guard let call = makeCall(documentKey: task.documentKey, onFinish: onFinish) else { return Finished() }
+        guard let call = makeCall(documentKey: task.supersedeKey, onFinish: onFinish) else { return Finished() }
         let (prompt, maxTokens) = completionPrompt(task.prefix, maxTokens: task.maxTokens)
         generate(prompt: prompt, maxTokens: maxTokens, temperature: task.temperature, deadline: task.deadline,
                  stop: task.stop, call: call, shape: { $0 }, deliver: { call.finish($0) })

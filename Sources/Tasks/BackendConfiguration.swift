@@ -2,7 +2,7 @@
 ///
 /// Two configurations that compare equal are served by the same backend, so a settings change that leaves this
 /// unchanged keeps the loaded models and their caches.
-public struct BackendConfiguration: Equatable, Sendable {
+public struct BackendConfiguration: Hashable, Sendable {
     /// Model per task: a model directory (a manifest, a Hugging Face directory) or a weights file; nil for the
     /// bundled model.
     public var completion: String?

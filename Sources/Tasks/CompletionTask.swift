@@ -2,8 +2,11 @@ import Dispatch
 
 /// An inline completion, as the language server hands it to a backend.
 public struct CompletionTask: Sendable {
-    /// Identifies the document: a newer completion for the same key supersedes an unfinished one.
+    /// Identifies the document: a newer completion for the same key and client supersedes an unfinished one.
     public var documentKey: String
+    /// Who asks (one client connection): completions of two clients never supersede each other, and a backend
+    /// shares its work fairly between clients.
+    public var client: String
     /// The text before the cursor.
     public var prefix: String
     public var maxTokens: Int
@@ -14,8 +17,10 @@ public struct CompletionTask: Sendable {
     public var stop: @Sendable (String) -> Bool
 
     public init(documentKey: String, prefix: String, maxTokens: Int, temperature: Double = 0,
-                deadline: DispatchTime? = nil, stop: @escaping @Sendable (String) -> Bool = { _ in false }) {
+                deadline: DispatchTime? = nil, stop: @escaping @Sendable (String) -> Bool = { _ in false },
+                client: String = "") {
         self.documentKey = documentKey
+        self.client = client
         self.prefix = prefix
         self.maxTokens = maxTokens
         self.temperature = temperature
@@ -24,15 +29,26 @@ public struct CompletionTask: Sendable {
     }
 }
 
+extension CompletionTask {
+    /// One key per client and document: a newer completion with the same key supersedes an older one, so the same
+    /// file open in two editors keeps one ghost text in each (they still share cached prefixes, found by tokens).
+    public var supersedeKey: String {
+        client.isEmpty ? documentKey : "\(client)\u{1}\(documentKey)"
+    }
+}
+
 /// A text to summarise.
 public struct SummaryTask: Sendable {
     public var text: String
     /// Tokens per summary (of each part, when the text is split).
     public var maxTokens: Int
+    /// Who asks (one client connection), for a fair share between clients.
+    public var client: String
 
-    public init(text: String, maxTokens: Int) {
+    public init(text: String, maxTokens: Int, client: String = "") {
         self.text = text
         self.maxTokens = maxTokens
+        self.client = client
     }
 }
 
@@ -41,9 +57,12 @@ public struct ClassificationTask: Sendable {
     public var text: String
     /// Candidate labels; nil asks for the backend's own classifier (or its default labels).
     public var labels: [String]?
+    /// Who asks (one client connection), for a fair share between clients.
+    public var client: String
 
-    public init(text: String, labels: [String]? = nil) {
+    public init(text: String, labels: [String]? = nil, client: String = "") {
         self.text = text
         self.labels = labels
+        self.client = client
     }
 }

@@ -11,8 +11,8 @@ struct GPTLS: ParsableCommand {
         commandName: "gptls",
         abstract: "A language server that puts a local GPT-2-architecture model into any LSP editor.",
         version: BuildVersion.current,
-        subcommands: [ServeCommand.self, DemoCommand.self, GenerateCommand.self, TokenizeCommand.self,
-                      InspectCommand.self, ExportCommand.self],
+        subcommands: [ServeCommand.self, ConnectCommand.self, StatusCommand.self, DemoCommand.self,
+                      GenerateCommand.self, TokenizeCommand.self, InspectCommand.self, ExportCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -38,6 +38,19 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var threadOptions: ThreadsOption
     @OptionGroup var endpointOptions: EndpointOption
 
+    @Option(help: ArgumentHelp("Serve every editor of this user on one Unix socket at this path instead of stdio.",
+                               valueName: "path"))
+    var socket: String?
+
+    @Option(name: .customLong("idle-exit"),
+            help: ArgumentHelp("With --socket: exit after this many seconds without connections.", valueName: "seconds"))
+    var idleExit: Double?
+
+    func validate() throws {
+        if idleExit != nil && socket == nil { throw ValidationError("--idle-exit needs --socket") }
+        if let idleExit, !(idleExit > 0) { throw ValidationError("--idle-exit must be a positive number of seconds") }
+    }
+
     func run() throws {
         configureLogging(level: logLevel)
         var settings = Settings()
@@ -47,8 +60,9 @@ struct ServeCommand: ParsableCommand {
         if let weights { settings.weights = weights }
         settings.threads = threadOptions.threads
         settings.endpoint = endpointOptions.configuration
-        let connection = Connection.standardIO()
         let heads = heads
+        if let socket { return try serveSocket(socket, settings: settings, heads: heads) }
+        let connection = Connection.standardIO()
         let server = Server(settings: settings, version: BuildVersion.current,
                             models: BackendProvider { try BackendFactory.backend($0, heads: heads) },
                             send: { connection.send($0) },
@@ -62,6 +76,27 @@ struct ServeCommand: ParsableCommand {
                                 }
                             })
         connection.start(onMessage: { server.receive($0) }, onClose: { server.inputClosed() })
+        dispatchMain()
+    }
+
+    /// The shared process: every connection to `path` is its own session over one pool of models.
+    private func serveSocket(_ path: String, settings: Settings, heads: Int?) throws {
+        let pool = BackendPool { try BackendFactory.backend($0, heads: heads) }
+        let listener = SocketListener(path: path, settings: settings, version: BuildVersion.current, pool: pool,
+                                      idleExit: idleExit)
+        try listener.start(onExit: { code in
+            Logger(label: "gptls").notice("exiting")
+            Foundation.exit(code)
+        })
+        // Models load at start, after the socket answers: the first requests wait for them (in the pool) instead of
+        // the editors' connections being refused meanwhile.
+        DispatchQueue.global().async {
+            do {
+                try pool.preload(settings)
+            } catch {
+                Logger(label: "gptls").error("gptls could not load the model: \(error)")
+            }
+        }
         dispatchMain()
     }
 }

@@ -240,4 +240,29 @@ final class EngineTests: XCTestCase {
         let first = try run(engine, healed).tokens[0]
         XCTAssertTrue(allowed.contains(first), "first token \(first) is outside \(allowed)")
     }
+
+    func testAFloodingOwnerCannotStarveAnotherOwnersKeystroke() throws {
+        let (engine, model) = TestEngine.make(blocks: 200, planner: StepPlanner(tokenBudget: 64))
+        let hold = StepHold()
+        let outcomes = Outcomes()
+        var first = holder(hold)
+        first.owner = "flood"
+        try engine.submit(first, onFinish: outcomes.callback(100))
+        hold.waitUntilHeld()
+        for i in 1...30 {
+            var job = generate(Array((i * 40)..<(i * 40 + 30)), tokens: 4)
+            job.owner = "flood"
+            try engine.submit(job, onFinish: outcomes.callback(i))
+        }
+        let keystroke = Array(3000..<3030)
+        var job = generate(keystroke, tokens: 4)
+        job.owner = "typist"
+        try engine.submit(job, onFinish: outcomes.callback(0))
+        hold.release()
+        XCTAssertEqual(try XCTUnwrap(outcomes.wait(0)).get().tokens, model.greedy(keystroke, tokens: 4))
+        for i in 1...30 { _ = outcomes.wait(i) }
+        let order = outcomes.finishOrder.filter { $0 != 100 }
+        let floodBefore = try XCTUnwrap(order.firstIndex(of: 0))
+        XCTAssertLessThanOrEqual(floodBefore, 2, "the keystroke waited behind \(floodBefore) of the flood's jobs: \(order)")
+    }
 }

@@ -56,4 +56,12 @@ final class StepPlannerTests: XCTestCase {
         XCTAssertEqual(planner.effectiveLevel(of: summary, at: 10), 1)
         XCTAssertEqual(planner.effectiveLevel(of: summary, at: 25), 0)
     }
+
+    func testOwnersTakeTurnsWithinAPriority() {
+        let planner = StepPlanner(tokenBudget: 20)
+        let flood = (1...5).map { Candidate(id: $0, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 10,
+                                            owner: "flood") }
+        let keystroke = Candidate(id: 9, priority: .interactive, arrivalStep: 3, pendingPromptTokens: 10, owner: "typist")
+        XCTAssertEqual(planner.plan(flood + [keystroke], step: 3).map(\.id), [1, 9])
+    }
 }

@@ -43,12 +43,14 @@ final class Outcomes: @unchecked Sendable {
     private let lock = NSCondition()
     private var results: [Int: Result<JobResult, EngineError>] = [:]
     private var calls: [Int: Int] = [:]
+    private var order: [Int] = []
 
     func callback(_ key: Int) -> Engine.Completion {
         { outcome in
             self.lock.lock()
             self.results[key] = outcome
             self.calls[key, default: 0] += 1
+            self.order.append(key)
             self.lock.broadcast()
             self.lock.unlock()
         }
@@ -60,6 +62,13 @@ final class Outcomes: @unchecked Sendable {
         defer { lock.unlock() }
         while results[key] == nil && lock.wait(until: deadline) {}
         return results[key]
+    }
+
+    /// Keys in the order their callbacks came.
+    var finishOrder: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return order
     }
 
     func callCount(_ key: Int) -> Int {

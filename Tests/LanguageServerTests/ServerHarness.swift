@@ -12,8 +12,17 @@ final class ServerHarness: @unchecked Sendable {
     private(set) var server: Server!
     private var nextID: Int64 = 0
 
-    init(loader: @escaping BackendLoader = { _ in throw HarnessError.noModel }) {
-        server = Server(models: BackendProvider(loader: loader), send: { [weak self] message in
+    convenience init(loader: @escaping BackendLoader = { _ in throw HarnessError.noModel }) {
+        self.init(models: BackendProvider(loader: loader), sessions: SessionRegistry())
+    }
+
+    /// One session of a process whose sessions share `pool` and `sessions`.
+    convenience init(pool: BackendPool, sessions: SessionRegistry) {
+        self.init(models: BackendProvider(pool: pool), sessions: sessions)
+    }
+
+    private init(models: BackendProvider, sessions: SessionRegistry) {
+        server = Server(models: models, sessions: sessions, send: { [weak self] message in
             guard let self else { return }
             self.lock.lock()
             self.sent.append(message)

@@ -110,7 +110,7 @@ final class ResultEncodingTests: XCTestCase {
         let status = StatusResult(documents: 1, pendingRequests: 0, positionEncoding: .utf16, models: ["loaded": false])
         XCTAssertEqual(status.json.jsonText,
                        #"{"documents":1,"pendingRequests":0,"positionEncoding":"utf-16","models":{"loaded":false},"#
-                        + #""completionFeedback":{}}"#)
+                        + #""completionFeedback":{},"connections":[],"memory":{"residentBytes":0},"backendsLoaded":0}"#)
     }
 
     func testFeedbackCountsGiveTheShareOfShownCompletionsThatWereKept() {
@@ -122,5 +122,15 @@ final class ResultEncodingTests: XCTestCase {
         counts.record(CompletionFeedbackNotification(event: .dismissed, acceptedCharacters: 7))
         XCTAssertEqual(counts.json, ["shown": 3, "accepted": 1, "partiallyAccepted": 0, "dismissed": 1,
                                      "acceptedCharacters": 4, "acceptanceRate": .number(0.3333)])
+
+    }
+    func testStatusListsConnectionsWithTheirClientNames() {
+        let status = StatusResult(documents: 0, pendingRequests: 0, positionEncoding: .utf8, models: ["loaded": false],
+                                  connections: [ConnectionStatus(id: "2", clientName: nil, documents: 3, pendingRequests: 1,
+                                                                 current: true)],
+                                  residentBytes: 4096, backendsLoaded: 1)
+        XCTAssertEqual(status.json["connections"]?.jsonText,
+                       #"[{"id":"2","clientName":null,"documents":3,"pendingRequests":1,"current":true}]"#)
+        XCTAssertEqual(status.json["memory"]?["residentBytes"], .int(4096))
     }
 }

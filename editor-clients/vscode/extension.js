@@ -30,7 +30,8 @@ function readSettings() {
     const value = config.get(key);
     if (value !== undefined && value !== null && value !== '') settings[key] = value;
   }
-  return { path: config.get('path') || 'gptls', debounceMs: config.get('debounceMs'), settings };
+  return { path: config.get('path') || 'gptls', debounceMs: config.get('debounceMs'), settings,
+    shared: config.get('sharedProcess') === true };
 }
 
 function formatScores(result) {
@@ -80,8 +81,9 @@ class Extension {
   }
 
   async start() {
-    const { path, settings } = readSettings();
-    this.server = new GptlsServer({ command: path, args: ['serve'], initializationOptions: settings,
+    const { path, settings, shared } = readSettings();
+    // `connect` shares one gptls process (one model, one cache) with the user's other editors.
+    this.server = new GptlsServer({ command: path, args: [shared ? 'connect' : 'serve'], initializationOptions: settings,
       clientName: 'gptls-vscode' });
     this.server.on('state', (state) => this.setStatus(state));
     this.server.on('log', (line) => this.output.appendLine(line));

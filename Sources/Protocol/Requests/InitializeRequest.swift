@@ -15,18 +15,25 @@ public struct InitializeRequest: RequestType, Equatable {
     public var positionEncodings: [String]?
     /// `initializationOptions`, undecoded; nil when absent or `null`.
     public var initializationOptions: JSONValue?
+    /// `clientInfo.name` (with its version when given), shown in `gptls/status`; nil when the client says nothing.
+    public var clientName: String?
 
-    public init(processId: Int? = nil, positionEncodings: [String]? = nil, initializationOptions: JSONValue? = nil) {
+    public init(processId: Int? = nil, positionEncodings: [String]? = nil, initializationOptions: JSONValue? = nil,
+                clientName: String? = nil) {
         self.processId = processId
         self.positionEncodings = positionEncodings
         self.initializationOptions = initializationOptions
+        self.clientName = clientName
     }
 
     public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
         self.init(processId: params["processId"]?.int,
                   positionEncodings: params["capabilities"]?["general"]?["positionEncodings"]?.array?.compactMap(\.string),
-                  initializationOptions: Params.present(params["initializationOptions"]))
+                  initializationOptions: Params.present(params["initializationOptions"]),
+                  clientName: params["clientInfo"]?["name"]?.string.map { name in
+                      params["clientInfo"]?["version"]?.string.map { "\(name) \($0)" } ?? name
+                  })
     }
 
     /// The settings to merge: the `gptls` member of `initializationOptions` when it has one, else the options

@@ -1,6 +1,7 @@
 import JSON
 
-/// The result of `gptls/status`: `{documents, pendingRequests, positionEncoding, models, completionFeedback}`.
+/// The result of `gptls/status`: `{documents, pendingRequests, positionEncoding, models, completionFeedback,
+/// connections, memory, backendsLoaded}`; the first five are the asking connection's, the rest the whole process's.
 ///
 /// `models` is whatever the backend reports (engine steps and caches for the local one, `{loaded: false}` before a
 /// model is loaded, `{error}` when loading failed), so it stays a JSON value that the backend's owner shapes;
@@ -12,14 +13,24 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
     public var positionEncoding: PositionEncoding
     public var models: JSONValue
     public var completionFeedback: [String: CompletionFeedbackCounts]
+    /// Every client connection of this process (one for stdio), this one included.
+    public var connections: [ConnectionStatus]
+    /// Resident memory of the whole process, in bytes (0 where the system does not say).
+    public var residentBytes: Int
+    /// Distinct model configurations loaded for all connections together.
+    public var backendsLoaded: Int
 
     public init(documents: Int, pendingRequests: Int, positionEncoding: PositionEncoding, models: JSONValue,
-                completionFeedback: [String: CompletionFeedbackCounts] = [:]) {
+                completionFeedback: [String: CompletionFeedbackCounts] = [:], connections: [ConnectionStatus] = [],
+                residentBytes: Int = 0, backendsLoaded: Int = 0) {
         self.documents = documents
         self.pendingRequests = pendingRequests
         self.positionEncoding = positionEncoding
         self.models = models
         self.completionFeedback = completionFeedback
+        self.connections = connections
+        self.residentBytes = residentBytes
+        self.backendsLoaded = backendsLoaded
     }
 
     public var json: JSONValue {
@@ -28,7 +39,40 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
             "pendingRequests": .int(pendingRequests),
             "positionEncoding": .string(positionEncoding.rawValue),
             "models": models,
-            "completionFeedback": .object(JSONObject(completionFeedback.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) })),
+            "completionFeedback": .object(JSONObject(completionFeedback.sorted { $0.key < $1.key }
+                .map { ($0.key, $0.value.json) })),
+            "connections": .array(connections.map(\.json)),
+            "memory": ["residentBytes": .int(residentBytes)],
+            "backendsLoaded": .int(backendsLoaded),
+        ]
+    }
+}
+
+/// One client connection in `gptls/status`.
+public struct ConnectionStatus: Equatable, Sendable, JSONEncodable {
+    /// Unique within the process; the connection asking is marked by `current`.
+    public var id: String
+    /// From `clientInfo`; nil when the client did not say.
+    public var clientName: String?
+    public var documents: Int
+    public var pendingRequests: Int
+    public var current: Bool
+
+    public init(id: String, clientName: String?, documents: Int, pendingRequests: Int, current: Bool = false) {
+        self.id = id
+        self.clientName = clientName
+        self.documents = documents
+        self.pendingRequests = pendingRequests
+        self.current = current
+    }
+
+    public var json: JSONValue {
+        [
+            "id": .string(id),
+            "clientName": clientName.map(JSONValue.string) ?? .null,
+            "documents": .int(documents),
+            "pendingRequests": .int(pendingRequests),
+            "current": .bool(current),
         ]
     }
 }

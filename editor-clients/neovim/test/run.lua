@@ -22,6 +22,15 @@ if model and model ~= '' then
   table.insert(cmd, vim.fn.fnamemodify(model, ':p'))
 end
 
+-- GPTLS_SHARED=1: the plugin runs `gptls connect` on the socket GPTLS_SOCKET (several editors at once share it).
+local shared = os.getenv('GPTLS_SHARED') == '1'
+if shared then
+  -- info: the shared process's log shows each connection (scripts/test-editors checks that both editors shared it).
+  for _, word in ipairs({ '--socket', os.getenv('GPTLS_SOCKET'), '--idle-exit', '5', '--log-level', 'info' }) do
+    table.insert(cmd, word)
+  end
+end
+
 local settings = { temperature = 0, maxTokens = 12, summaryMaxTokens = 24, deadlineMs = 20000 }
 
 -- Notifications are recorded so tests can check what the user was told.
@@ -83,7 +92,7 @@ local function direct(method, params, bufnr)
   return response.result
 end
 
-gptls.setup({ cmd = cmd, settings = settings, debounce_ms = 30 })
+gptls.setup({ cmd = cmd, settings = settings, debounce_ms = 30, shared = shared })
 
 H.test('the server starts for a file buffer and negotiates positions', function()
   local bufnr = open_python('start.py', { 'x = 1' })

@@ -12,6 +12,9 @@ local ns = api.nvim_create_namespace('gptls')
 
 M.config = {
   cmd = { 'gptls', 'serve' },
+  -- true: run `gptls connect` instead of `serve` (cmd's 'serve' is replaced), so every editor of this user shares
+  -- one gptls process, one model in memory and one prompt cache.
+  shared = false,
   -- Sent as initializationOptions (see protocol/README.md, Configuration).
   settings = {},
   debounce_ms = 150,
@@ -112,10 +115,25 @@ function M.client()
   return nil
 end
 
+--- The server command: `cmd`, with 'serve' replaced by 'connect' when `shared` is set.
+function M.command()
+  if not M.config.shared then
+    return M.config.cmd
+  end
+  local cmd = {}
+  for i, word in ipairs(M.config.cmd) do
+    cmd[i] = (i == 2 and word == 'serve') and 'connect' or word
+  end
+  if cmd[2] ~= 'connect' then
+    table.insert(cmd, 2, 'connect')
+  end
+  return cmd
+end
+
 local function client_config()
   return {
     name = 'gptls',
-    cmd = M.config.cmd,
+    cmd = M.command(),
     root_dir = vim.loop.cwd(),
     init_options = M.config.settings,
     flags = { debounce_text_changes = 20 },

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import JSON
+import JSONRPC
+import ServerClient
+
+/// `gptls status`: asks the shared process for `gptls/status` and prints it, from a shell.
+///
+/// It opens a session of its own (initialize, the request, shutdown, exit), so the listing includes it, marked
+/// `current`. It never starts a process.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Print the shared gptls process's status: connections, models, memory and cache figures (JSON).")
+
+    @Option(help: ArgumentHelp("The shared process's socket (default: as `gptls connect`).", valueName: "path"))
+    var socket: String?
+
+    func run() throws {
+        let path = socket ?? SocketDirectory.defaultSocketPath()
+        let fd = try connect(path)
+        let client = JSONRPCClient(input: fd, output: fd)
+        _ = try client.request("initialize", params: ["processId": .null, "capabilities": [:],
+                                                      "clientInfo": ["name": "gptls status"]], timeout: 10)
+        client.notify("initialized", params: [:])
+        let status = try client.request("gptls/status", timeout: 10)
+        _ = try? client.request("shutdown", timeout: 10)
+        client.notify("exit")
+        client.connection.flush()
+        print(status.jsonText)
+    }
+
+    private func connect(_ path: String) throws -> Int32 {
+        let result = Result { () throws(UnixSocket.SocketError) -> Int32 in try UnixSocket.connect(path) }
+        switch result {
+        case .success(let fd): return fd
+        case .failure(let error) where error.isMissing || error.isStale:
+            throw ValidationError("no shared gptls answers on \(path); editors start one with `gptls connect`")
+        case .failure(let error): throw error
+        }
+    }
+}

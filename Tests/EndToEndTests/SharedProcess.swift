@@ -1,0 +1,127 @@
+import Foundation
+import JSON
+import JSONRPC
+import ServerClient
+import XCTest
+
+/// A temporary socket directory, the `gptls connect` editors started on it and the shared process they start.
+///
+/// Each editor is a real `gptls connect` process driven over its stdin/stdout; the shared process is the real
+/// `gptls serve --socket` that the first of them starts. Everything started here is ended by process id.
+final class SharedProcess {
+    let directory: URL
+    let socket: String
+    private(set) var editors: [ServerProcess] = []
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-shared-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        socket = directory.appendingPathComponent("run/gptls.sock").path
+    }
+
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_STATE_HOME"] = directory.appendingPathComponent("state").path
+        return environment
+    }
+
+    /// The shared process's log (written by the process `connect` started).
+    var log: String {
+        (try? String(contentsOfFile: directory.appendingPathComponent("state/gptls/server.log").path, encoding: .utf8)) ?? ""
+    }
+
+    /// Starts a `gptls connect` editor (not yet initialized).
+    func connect(idleExit: Double = 30) throws -> ServerProcess {
+        let editor = try ServerProcess(executable: try Binary.gptls,
+                                       arguments: ["connect", "--socket", socket, "--model", Binary.model,
+                                                   "--idle-exit", String(idleExit)],
+                                       captureStandardError: true, environment: environment)
+        editors.append(editor)
+        return editor
+    }
+
+    /// Starts an editor and initializes its session as `name`.
+    func editor(_ name: String, idleExit: Double = 30) throws -> ServerProcess {
+        let editor = try connect(idleExit: idleExit)
+        try Self.initialize(editor, name: name)
+        return editor
+    }
+
+    static func initialize(_ editor: ServerProcess, name: String) throws {
+        _ = try editor.client.request("initialize", params: [
+            "processId": .null, "capabilities": [:], "clientInfo": ["name": .string(name)],
+            "initializationOptions": ["deadlineMs": 60000],
+        ], timeout: 120)
+        editor.client.notify("initialized", params: [:])
+    }
+
+    /// Ids of the running `gptls serve --socket` processes of this directory.
+    var serverPIDs: [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.contains("serve") && arguments.contains(socket)
+        }
+    }
+
+    /// Waits until `condition` holds or `seconds` pass; returns whether it held.
+    @discardableResult
+    static func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return condition()
+    }
+
+    /// Waits (up to `seconds`) for an editor to end and returns its exit code (128 + signal when killed), or nil.
+    ///
+    /// Reaps with waitpid itself: Foundation's `Process.waitUntilExit` did not return for these editors (whose
+    /// child, the shared process, outlives them in a session of its own).
+    static func reap(_ editor: ServerProcess, seconds: Double = 10) -> Int32? {
+        let pid = editor.process.processIdentifier
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                let signal = status & 0x7f
+                return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+            }
+            if result < 0 { return editor.process.isRunning ? nil : editor.process.terminationStatus }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return nil
+    }
+
+    /// Ends every editor and server started here, by id, and removes the directory.
+    func tearDown() {
+        // By id, without Process.waitUntilExit: an editor that its test already killed must not hang the teardown.
+        for editor in editors {
+            kill(editor.process.processIdentifier, SIGKILL)
+            _ = Self.reap(editor)
+        }
+        for (index, editor) in editors.enumerated() where !editor.standardError.isEmpty {
+            print("editor \(index) stderr: \(editor.standardError)")
+        }
+        for pid in serverPIDs { kill(pid, SIGKILL) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static func open(_ editor: ServerProcess, uri: String, text: String) {
+        editor.client.notify("textDocument/didOpen", params: [
+            "textDocument": ["uri": .string(uri), "languageId": "python", "version": 1, "text": .string(text)],
+        ])
+    }
+
+    static func completionParams(uri: String, line: Int, character: Int) -> JSONValue {
+        ["textDocument": ["uri": .string(uri)], "position": ["line": .int(line), "character": .int(character)],
+         "context": ["triggerKind": 2]]
+    }
+
+    static func status(_ editor: ServerProcess) throws -> JSONValue {
+        try editor.client.request("gptls/status", timeout: 60)
+    }
+}
