@@ -67,6 +67,7 @@ final class SharedSessionTests: XCTestCase {
     func testStatusListsEverySessionAndMarksTheAsker() throws {
         let first = try session(), second = try session()
         second.open("file:///b.py", "x = 1\n")
+        second.server.waitUntilIdle()  // the open is handled on the second session's own queue
         let connections = try XCTUnwrap(first.result(of: first.request("gptls/status"))["connections"]?.array)
         XCTAssertEqual(connections.map { $0["documents"] }, [1, 2])
         XCTAssertEqual(connections.map { $0["current"] }, [true, false])
