@@ -24,10 +24,7 @@ final class BackendSeamTests: XCTestCase {
     }
 
     private func complete(_ harness: ServerHarness) -> RequestID {
-        harness.request("textDocument/inlineCompletion", [
-            "textDocument": ["uri": "file:///a.py"], "position": ["line": 1, "character": 4],
-            "context": ["triggerKind": 2],
-        ])
+        harness.inlineCompletion()
     }
 
     func testACompletionCarriesTheDocumentTheCursorTextAndTheBackendsMetrics() throws {

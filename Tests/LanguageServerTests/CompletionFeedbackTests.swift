@@ -19,10 +19,7 @@ final class CompletionFeedbackTests: XCTestCase {
     }
 
     private func complete(_ harness: ServerHarness) throws {
-        _ = try harness.result(of: harness.request("textDocument/inlineCompletion", [
-            "textDocument": ["uri": "file:///a.py"], "position": ["line": 1, "character": 4],
-            "context": ["triggerKind": 2],
-        ]))
+        _ = try harness.result(of: harness.inlineCompletion())
     }
 
     private func feedback(_ harness: ServerHarness) throws -> JSONValue {

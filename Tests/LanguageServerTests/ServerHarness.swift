@@ -126,6 +126,14 @@ final class ServerHarness: @unchecked Sendable {
         return result
     }
 
+    /// Asks for ghost text in `uri` (by default where the scripted tests open their file: after `    ` on line 1).
+    func inlineCompletion(_ uri: String = "file:///a.py", line: Int = 1, character: Int = 4) -> RequestID {
+        request("textDocument/inlineCompletion", [
+            "textDocument": ["uri": .string(uri)], "position": ["line": .int(line), "character": .int(character)],
+            "context": ["triggerKind": 2],
+        ])
+    }
+
     func open(_ uri: String, _ text: String, language: String = "python") {
         notify("textDocument/didOpen", ["textDocument": [
             "uri": .string(uri), "languageId": .string(language), "version": 1, "text": .string(text),

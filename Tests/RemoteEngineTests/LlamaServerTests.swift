@@ -35,14 +35,7 @@ final class LlamaServerTests: XCTestCase {
     }
 
     private func wait<T>(_ start: (@escaping @Sendable (Result<T, TaskError>) -> Void) -> Void) -> Result<T, TaskError>? {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome: Result<T, TaskError>?
-        start { result in
-            outcome = result
-            done.signal()
-        }
-        XCTAssertEqual(done.wait(timeout: .now() + 60), .success, "the task did not finish within 60 s")
-        return outcome
+        waitForTask(start)
     }
 
     func testGreedyCompletionEqualsLocalAndClassificationNamesTheMissingCapability() throws {

@@ -79,14 +79,7 @@ final class RemoteEngineTests: XCTestCase {
     }
 
     private func wait<T>(_ start: (@escaping @Sendable (Result<T, TaskError>) -> Void) -> Void) throws -> T {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome: Result<T, TaskError>?
-        start { result in
-            outcome = result
-            done.signal()
-        }
-        XCTAssertEqual(done.wait(timeout: .now() + 60), .success, "the task did not finish within 60 s")
-        return try XCTUnwrap(outcome).get()
+        try XCTUnwrap(waitForTask(start)).get()
     }
 
     func testGreedyCompletionThroughTheEngineEqualsLocalGreedyOnTheExportedWeights() throws {

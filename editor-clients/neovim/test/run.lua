@@ -72,6 +72,22 @@ local function wait_for_reply(bufnr)
   end, 60000)
 end
 
+-- Types a new function header at the cursor and keeps typing the body's first word until the model offers ghost
+-- text; returns it (nil when it never did).
+local function type_until_ghost(bufnr)
+  H.type('idef median(values):<CR>    ')
+  for _, more in ipairs({ '', 'r', 'e', 't', 'u', 'r', 'n', ' ' }) do
+    if more ~= '' then
+      H.type(more)
+    end
+    wait_for_reply(bufnr)
+    local ghost = gptls.ghost_text(bufnr)
+    if ghost then
+      return ghost
+    end
+  end
+end
+
 local function client()
   return H.wait_for('the gptls client to initialize', function()
     local c = gptls.client()
@@ -107,18 +123,7 @@ H.test('typing shows the server ghost text; Tab inserts exactly that text', func
   client()
   api.nvim_win_set_cursor(0, { 4, 0 })
   -- Type a new function header; keep typing until the model offers something.
-  H.type('idef median(values):<CR>    ')
-  local ghost
-  for _, more in ipairs({ '', 'r', 'e', 't', 'u', 'r', 'n', ' ' }) do
-    if more ~= '' then
-      H.type(more)
-    end
-    wait_for_reply(bufnr)
-    ghost = gptls.ghost_text(bufnr)
-    if ghost then
-      break
-    end
-  end
+  local ghost = type_until_ghost(bufnr)
   H.ok(ghost, 'ghost text appeared for one of the prompts; last reply: '
     .. vim.inspect(gptls.state(bufnr).last_result))
   H.eq('i', api.nvim_get_mode().mode, 'still in insert mode')
@@ -409,18 +414,7 @@ if vim.lsp.config and vim.lsp.enable then
     H.ok(vim.lsp.buf_is_attached(bufnr, c.id), 'vim.lsp.enable attached the buffer')
     H.eq(cmd, c.config.cmd, 'the command from setup reached vim.lsp.config')
     api.nvim_win_set_cursor(0, { 4, 0 })
-    H.type('idef median(values):<CR>    ')
-    local ghost
-    for _, more in ipairs({ '', 'r', 'e', 't', 'u', 'r', 'n', ' ' }) do
-      if more ~= '' then
-        H.type(more)
-      end
-      wait_for_reply(bufnr)
-      ghost = gptls.ghost_text(bufnr)
-      if ghost then
-        break
-      end
-    end
+    local ghost = type_until_ghost(bufnr)
     H.ok(ghost, 'ghost text appeared through the enabled client')
     H.type('<Esc>')
     H.sleep(50)
