@@ -207,7 +207,11 @@ public final class Server: @unchecked Sendable {
     // MARK: - Replies
 
     /// Sends the reply of a request that is answered right away.
+    ///
+    /// The session's figures are published first, so a client that has its answer (to `initialize`, say) sees itself
+    /// in another connection's `gptls/status`.
     func reply(_ id: RequestID, _ result: Result<JSONValue, ResponseError>) {
+        publish()
         send(.response(id: id, result: result))
     }
 
