@@ -23,12 +23,14 @@ enum BuildVersion {
         return git(["-C", checkout.path, "rev-parse", "--short=12", "HEAD"])
     }
 
-    /// The directory above the `.build` directory that holds `binary`, if it has a `.git` (a directory, or a file
-    /// in a worktree).
+    /// The directory above the build folder (`.build`, `.build-*`, `.build_*`) that holds `binary`, if it has a
+    /// `.git` (a directory, or a file in a worktree).
     private static func checkout(containing binary: URL) -> URL? {
         var directory = binary.deletingLastPathComponent()
         while directory.path != "/" {
-            if directory.lastPathComponent == ".build" {
+            let name = directory.lastPathComponent
+            // SwiftPM's build folder, or a second one named by --scratch-path (.build-asan, .build_release).
+            if name == ".build" || name.hasPrefix(".build-") || name.hasPrefix(".build_") {
                 let checkout = directory.deletingLastPathComponent()
                 let hasGit = FileManager.default.fileExists(atPath: checkout.appendingPathComponent(".git").path)
                 return hasGit ? checkout : nil
