@@ -66,16 +66,22 @@ public final class JSONRPCClient: @unchecked Sendable {
         })
     }
 
+    /// A new request id, with `waiter` waiting for its response; `isClosed` when the connection has closed (then
+    /// nothing waits).
+    private func register(_ waiter: Waiter) -> (id: RequestID, isClosed: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        let id = RequestID.int(nextID)
+        nextID += 1
+        if !closed { waiting[id] = waiter }
+        return (id, closed)
+    }
+
     /// Sends a request and waits for its response: the result, or the server's error thrown as `ResponseError`.
     /// Throws `ClientError` when the connection closes first or `timeout` (seconds) passes.
     public func request(_ method: String, params: JSONValue? = nil, timeout: Double? = nil) throws -> JSONValue {
         let waiter = Waiter()
-        lock.lock()
-        let id = RequestID.int(nextID)
-        nextID += 1
-        let isClosed = closed
-        if !isClosed { waiting[id] = waiter }
-        lock.unlock()
+        let (id, isClosed) = register(waiter)
         guard !isClosed else { throw ClientError.connectionClosed(method: method) }
 
         connection.send(.request(id: id, method: method, params: params))
@@ -106,12 +112,7 @@ public final class JSONRPCClient: @unchecked Sendable {
                      onResponse: @escaping @Sendable (Result<JSONValue, ResponseError>?) -> Void) -> RequestID {
         let waiter = Waiter()
         waiter.onResponse = onResponse
-        lock.lock()
-        let id = RequestID.int(nextID)
-        nextID += 1
-        let isClosed = closed
-        if !isClosed { waiting[id] = waiter }
-        lock.unlock()
+        let (id, isClosed) = register(waiter)
         if isClosed {
             onResponse(nil)
         } else {

@@ -47,19 +47,13 @@ struct MemoryRun {
 
         let recorder = ReplayRecorder()
         let end = DispatchTime.now().uptimeNanoseconds + UInt64(minutes * 60e9)
-        let group = DispatchGroup()
-        for client in 0..<clients {
-            // Client c types documents c, c + clients, c + 2 clients, ...
-            let own = stride(from: client, to: scripts.count, by: clients).map { scripts[$0] }
-            guard !own.isEmpty else { continue }
-            let typist = Typist(client: server.client, scripts: own, pace: options.pace, recorder: recorder)
-            group.enter()
-            Thread {
-                typist.run(until: end)
-                group.leave()
-            }.start()
+        // Client c types documents c, c + clients, c + 2 clients, ...
+        let typists = (0..<clients).map { client in
+            stride(from: client, to: scripts.count, by: clients).map { scripts[$0] }
+        }.filter { !$0.isEmpty }.map { own in
+            Typist(client: server.client, scripts: own, pace: options.pace, recorder: recorder)
         }
-        group.wait()
+        Typist.typeConcurrently(typists, until: end)
         if !recorder.waitForAnswers(seconds: 60) { failures.append("some requests got no answer within 60 s") }
         keystrokes = recorder.keystrokes
         samples = recorder.samples

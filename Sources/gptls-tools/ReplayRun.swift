@@ -93,16 +93,10 @@ struct ReplayRun {
         let recorder = ReplayRecorder()
         let start = DispatchTime.now().uptimeNanoseconds
         let end = start + UInt64(options.seconds * 1e9)
-        for index in 0..<clients {
-            let typist = Typist(client: server.client, scripts: [scripts[index]], pace: options.pace,
-                                recorder: recorder)
-            group.enter()
-            Thread {
-                typist.run(until: end)
-                group.leave()
-            }.start()
+        let typists = (0..<clients).map { index in
+            Typist(client: server.client, scripts: [scripts[index]], pace: options.pace, recorder: recorder)
         }
-        group.wait()
+        Typist.typeConcurrently(typists, until: end)
         if !recorder.waitForAnswers(seconds: 60) { failures.append("some requests got no answer within 60 s") }
         typingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         counters = try server.counters() - before

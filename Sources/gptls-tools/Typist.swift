@@ -51,6 +51,19 @@ final class Typist {
         ]])
     }
 
+    /// Runs each typist on a thread of its own until `end` (uptime nanoseconds) and returns when all have stopped.
+    static func typeConcurrently(_ typists: [Typist], until end: UInt64) {
+        let group = DispatchGroup()
+        for typist in typists {
+            group.enter()
+            Thread {
+                typist.run(until: end)
+                group.leave()
+            }.start()
+        }
+        group.wait()
+    }
+
     /// Types until `end` (uptime nanoseconds), then waits for nothing: the caller waits for the last answers.
     func run(until end: UInt64) {
         var previous: (ticket: Int, id: RequestID)?

@@ -101,7 +101,7 @@ final class JSONRPCClientTests: XCTestCase {
         let server = EchoServer()
         let client = server.client()
         let lock = NSLock()
-        var answers: [Int: Result<JSONValue, ResponseError>?] = [:]
+        nonisolated(unsafe) var answers: [Int: Result<JSONValue, ResponseError>?] = [:]  // guarded by `lock`
         let done = DispatchSemaphore(value: 0)
         var ids: [RequestID] = []
         for index in 0..<5 {
