@@ -18,6 +18,13 @@ public enum Priority: Int, Comparable, Sendable, CaseIterable {
 /// take turns: each owner's oldest sequence, then each owner's second oldest, and so on, so an owner with a hundred
 /// queued jobs gets no more of the budget than one with a single keystroke.
 ///
+/// Cold prompts (more than `coldChunk` tokens still to compute: a document just opened, a jump to a far place) share
+/// the interactive class with keystrokes, so they are kept apart in two ways: warm prompts go before cold ones, and
+/// cold ones go shortest remaining first; and while other interactive work is in flight (a sequence decoding or a
+/// warm prompt), all cold prefill together takes at most `coldChunk` tokens of a step. A keystroke then waits for
+/// at most one step whose cost is bounded by that chunk, not for every open document's whole prompt; a cold prompt
+/// alone still gets the whole budget.
+///
 /// Pure and deterministic: it sees only the figures below, which is what makes scheduling testable without a model.
 public struct StepPlanner: Sendable {
     public struct Candidate: Equatable, Sendable {
@@ -50,12 +57,22 @@ public struct StepPlanner: Sendable {
     /// Largest prefill chunk of background work while interactive work is waiting.
     public var backgroundChunkWhileInteractive: Int
     public var agingSteps: Int
+    /// Most tokens of cold interactive prefill in one step while other interactive work is in flight; a prompt with
+    /// more tokens than this still to compute is cold.
+    public var coldChunk: Int
 
-    public init(tokenBudget: Int = 256, backgroundChunkWhileInteractive: Int = 16, agingSteps: Int = 64) {
-        precondition(tokenBudget > 0 && backgroundChunkWhileInteractive > 0 && agingSteps > 0)
+    public init(tokenBudget: Int = 256, backgroundChunkWhileInteractive: Int = 16, agingSteps: Int = 64,
+                coldChunk: Int = 32) {
+        precondition(tokenBudget > 0 && backgroundChunkWhileInteractive > 0 && agingSteps > 0 && coldChunk > 0)
         self.tokenBudget = tokenBudget
         self.backgroundChunkWhileInteractive = backgroundChunkWhileInteractive
         self.agingSteps = agingSteps
+        self.coldChunk = coldChunk
+    }
+
+    /// Whether a candidate is an interactive prompt with more than one cold chunk still to compute.
+    func isCold(_ candidate: Candidate) -> Bool {
+        candidate.priority == .interactive && candidate.pendingPromptTokens > coldChunk
     }
 
     /// The priority a candidate has at `step` after aging: the raw level minus one per `agingSteps` waited.
@@ -64,26 +81,49 @@ public struct StepPlanner: Sendable {
     }
 
     /// The rows of step number `step`, in order of effective priority, then turn (round-robin between owners),
-    /// then arrival, then id. O(n log n) in the candidates.
+    /// then arrival, then id; within a level, cold prompts after the others, shortest remaining first.
+    /// O(n log n) in the candidates.
     public func plan(_ candidates: [Candidate], step: Int) -> [Row] {
         let ordered = fairOrder(candidates, step: step)
         let interactiveWaiting = candidates.contains { $0.priority == .interactive }
+        let warmInteractive = candidates.contains { $0.priority == .interactive && !isCold($0) }
         var budget = tokenBudget
+        var coldBudget = warmInteractive ? coldChunk : tokenBudget
         var rows: [Row] = []
         // Decoding sequences first: one token each is cheap and keeps every stream moving.
         for candidate in ordered where candidate.pendingPromptTokens == 0 && budget > 0 {
             rows.append(Row(id: candidate.id, tokens: 1))
             budget -= 1
         }
-        for candidate in ordered where candidate.pendingPromptTokens > 0 && budget > 0 {
+        for candidate in prefillOrder(ordered, step: step) where budget > 0 {
             var chunk = min(candidate.pendingPromptTokens, budget)
             if interactiveWaiting && candidate.priority != .interactive {
                 chunk = min(chunk, backgroundChunkWhileInteractive)
+            }
+            if isCold(candidate) {
+                chunk = min(chunk, coldBudget)
+                guard chunk > 0 else { continue }
+                coldBudget -= chunk
             }
             rows.append(Row(id: candidate.id, tokens: chunk))
             budget -= chunk
         }
         return rows
+    }
+
+    /// The prompts of `ordered` (already in fair order) with each level's cold prompts moved after its warm ones and
+    /// sorted by tokens remaining, fewest first (ties keep the fair order).
+    func prefillOrder(_ ordered: [Candidate], step: Int) -> [Candidate] {
+        ordered.enumerated().filter { $0.element.pendingPromptTokens > 0 }.sorted { a, b in
+            let (la, lb) = (effectiveLevel(of: a.element, at: step), effectiveLevel(of: b.element, at: step))
+            if la != lb { return la < lb }
+            let (ca, cb) = (isCold(a.element), isCold(b.element))
+            if ca != cb { return !ca }
+            if ca && a.element.pendingPromptTokens != b.element.pendingPromptTokens {
+                return a.element.pendingPromptTokens < b.element.pendingPromptTokens
+            }
+            return a.offset < b.offset
+        }.map(\.element)
     }
 
     /// Candidates by effective level; within a level, the k-th oldest sequence of every owner comes before any

@@ -64,4 +64,50 @@ final class StepPlannerTests: XCTestCase {
         let keystroke = Candidate(id: 9, priority: .interactive, arrivalStep: 3, pendingPromptTokens: 10, owner: "typist")
         XCTAssertEqual(planner.plan(flood + [keystroke], step: 3).map(\.id), [1, 9])
     }
+
+    func testAKeystrokeGoesBeforeColdPromptsAndColdPrefillIsCappedWhileOthersType() {
+        let planner = StepPlanner(tokenBudget: 256, coldChunk: 32)
+        let cold = (1...8).map { Candidate(id: $0, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 256,
+                                           owner: "editor\($0)") }
+        let keystroke = Candidate(id: 20, priority: .interactive, arrivalStep: 3, pendingPromptTokens: 2, owner: "editor9")
+        let decoding = Candidate(id: 21, priority: .interactive, arrivalStep: 1, pendingPromptTokens: 0, owner: "editor9")
+        let rows = planner.plan(cold + [keystroke, decoding], step: 3)
+        XCTAssertEqual(rows, [.init(id: 21, tokens: 1), .init(id: 20, tokens: 2), .init(id: 1, tokens: 32)])
+    }
+
+    func testColdPromptsGoShortestRemainingFirst() {
+        let planner = StepPlanner(tokenBudget: 256, coldChunk: 32)
+        let rows = planner.plan([
+            Candidate(id: 1, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 200, owner: "a"),
+            Candidate(id: 2, priority: .interactive, arrivalStep: 1, pendingPromptTokens: 100, owner: "b"),
+        ], step: 2)
+        XCTAssertEqual(rows, [.init(id: 2, tokens: 100), .init(id: 1, tokens: 156)])
+    }
+
+    func testAColdPromptAloneGetsTheWholeBudget() {
+        let planner = StepPlanner(tokenBudget: 256, coldChunk: 32)
+        let rows = planner.plan([Candidate(id: 1, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 300)],
+                                step: 0)
+        XCTAssertEqual(rows, [.init(id: 1, tokens: 256)])
+    }
+
+    func testWhileEightColdDocumentsWarmUpEveryStepCarriesAtMostOneColdChunk() {
+        // Eight documents opened at once and a keystroke every step: no step may carry more than the keystroke, one
+        // cold chunk and the last chunk of a prompt that just got warm; and every document still gets warm.
+        let planner = StepPlanner(tokenBudget: 256, coldChunk: 32)
+        var pending = Array(repeating: 256, count: 8)
+        var step = 0
+        while pending.contains(where: { $0 > 0 }) && step < 200 {
+            let candidates = (0..<8).map { Candidate(id: $0, priority: .interactive, arrivalStep: 0,
+                                                     pendingPromptTokens: pending[$0], owner: "editor\($0)") }
+                + [Candidate(id: 100 + step, priority: .interactive, arrivalStep: step, pendingPromptTokens: 1,
+                             owner: "typist")]
+            let rows = planner.plan(candidates, step: step)
+            XCTAssertTrue(rows.contains(.init(id: 100 + step, tokens: 1)), "step \(step) left the keystroke out")
+            XCTAssertLessThanOrEqual(rows.reduce(0) { $0 + $1.tokens }, 1 + 32 + 32, "step \(step): \(rows)")
+            for row in rows where row.id < 8 { pending[row.id] -= row.tokens }
+            step += 1
+        }
+        XCTAssertEqual(pending, Array(repeating: 0, count: 8), "cold documents starved")
+    }
 }
