@@ -15,9 +15,10 @@ extension BackendConfiguration {
 
 /// One session's view of the shared `BackendPool`: the backend its settings ask for, held until they ask for another.
 ///
-/// Making one is lazy: the first request after a change acquires it (loading it if no other session holds it: a
-/// small model in milliseconds, GPT-2 124M in under a second), so `initialize` answers at once. A backend that fails
-/// to load is reported to the user once, and requests get a -32803 error that says why until the settings change.
+/// The first request after a change acquires it: the models the command line names are usually loaded by then
+/// (`BackendPool.startPreload`); otherwise, or when the settings ask for other models, that request waits for the
+/// load. `initialize` answers at once either way. A backend that fails to load is reported to the user once, and
+/// requests get a -32803 error that says why until the settings change.
 ///
 /// Threading: used on the server's queue only.
 public final class BackendProvider {
@@ -47,6 +48,7 @@ public final class BackendProvider {
     func apply(_ settings: Settings) {
         let wanted = BackendConfiguration(settings)
         configuration = wanted
+        pool.settlePreload(unless: wanted)
         if let loaded, loaded.configuration != wanted {
             self.loaded = nil
             pool.release(loaded.configuration)
@@ -73,6 +75,7 @@ public final class BackendProvider {
             close()
             loaded = (wanted, backend)
             failure = nil
+            pool.settlePreload()
             return backend
         } catch {
             let message = "gptls could not load the model: \(error)"
@@ -86,10 +89,14 @@ public final class BackendProvider {
     /// Backend figures for `gptls/status`, or why there is no model.
     func statusJSON() -> JSONValue {
         if let failure { return ["error": .string(failure.message)] }
-        guard let loaded else { return ["loaded": false] }
-        let status = loaded.backend.status
+        let wanted = configuration ?? BackendConfiguration(Settings())
+        guard let backend = loaded?.backend ?? pool.loaded(wanted) else {
+            return ["loaded": false, "loading": .bool(pool.isLoading(wanted))]
+        }
+        let status = backend.status
         return [
             "loaded": true,
+            "loading": false,
             "steps": .int(status.steps),
             "jobsFinished": .int(status.jobsFinished),
             "activeSequences": .int(status.activeSequences),

@@ -48,6 +48,9 @@ struct BenchServerCommand: ParsableCommand {
     var memoryMinutes: Double?
     @Option(help: "Memory mode: documents to cycle through.") var documents = 50
     @Option(help: "Which prefix-cache settings to run: both, on or off.") var cache = "both"
+    @Flag(name: .customLong("cold-open"),
+          help: "Open every typist's document at once and start typing without completing it first (cold prompts).")
+    var coldOpen = false
     @Flag(help: "Print the results as one JSON object.") var json = false
     @Option(name: .customLong("json-out"), help: "Also write the JSON results to this file.") var jsonOut: String?
     @OptionGroup var threadOptions: ThreadsOption
@@ -62,7 +65,8 @@ struct BenchServerCommand: ParsableCommand {
         let options = ReplayRun.Options(server: executable, model: model, kvCacheMB: kvCacheMB,
                                         weights: weights?.rawValue, pace: pace, seconds: seconds, maxTokens: maxTokens,
                                         deadlineMs: deadlineMs, decodeTokens: decodeTokens,
-                                        threads: threadOptions.threads, serverArguments: endpointOptions.arguments)
+                                        threads: threadOptions.threads, serverArguments: endpointOptions.arguments,
+                                        coldOpen: coldOpen)
         if let memoryMinutes {
             let scripts = try TypingScript.load(files: files, count: documents, promptTokens: promptTokens,
                                                 tokenizer: tokenizer)

@@ -22,6 +22,9 @@ struct ReplayRun {
         var threads: Int? = nil
         /// Further arguments of the server (`--endpoint ...`).
         var serverArguments: [String] = []
+        /// Typing starts on documents just opened, none completed yet: each typist's first keystrokes are cold
+        /// prompts that compete with the others' keystrokes.
+        var coldOpen = false
     }
 
     var prefixCache: Bool
@@ -80,6 +83,7 @@ struct ReplayRun {
         let group = DispatchGroup()
         for index in 0..<clients {
             server.open(uri: scripts[index].uri, text: scripts[index].opening)
+            if options.coldOpen { continue }
             group.enter()
             Thread {
                 _ = try? server.complete(uri: scripts[index].uri, endOf: scripts[index].opening)

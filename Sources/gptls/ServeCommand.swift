@@ -63,8 +63,10 @@ struct ServeCommand: ParsableCommand {
         let heads = heads
         if let socket { return try serveSocket(socket, settings: settings, heads: heads) }
         let connection = Connection.standardIO()
-        let server = Server(settings: settings, version: BuildVersion.current,
-                            models: BackendProvider { try BackendFactory.backend($0, heads: heads) },
+        // The models load while the editor initializes; its settings may still ask for others.
+        let pool = BackendPool { try BackendFactory.backend($0, heads: heads) }
+        pool.startPreload(settings, keep: false)
+        let server = Server(settings: settings, version: BuildVersion.current, models: BackendProvider(pool: pool),
                             send: { connection.send($0) },
                             onTermination: { termination in
                                 connection.flush()
@@ -90,13 +92,7 @@ struct ServeCommand: ParsableCommand {
         })
         // Models load at start, after the socket answers: the first requests wait for them (in the pool) instead of
         // the editors' connections being refused meanwhile.
-        DispatchQueue.global().async {
-            do {
-                try pool.preload(settings)
-            } catch {
-                Logger(label: "gptls").error("gptls could not load the model: \(error)")
-            }
-        }
+        pool.startPreload(settings, keep: true)
         dispatchMain()
     }
 }

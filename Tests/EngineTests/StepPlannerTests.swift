@@ -98,7 +98,7 @@ final class StepPlannerTests: XCTestCase {
         var pending = Array(repeating: 256, count: 8)
         var step = 0
         while pending.contains(where: { $0 > 0 }) && step < 200 {
-            let candidates = (0..<8).map { Candidate(id: $0, priority: .interactive, arrivalStep: 0,
+            let candidates = (0..<8).filter { pending[$0] > 0 }.map { Candidate(id: $0, priority: .interactive, arrivalStep: 0,
                                                      pendingPromptTokens: pending[$0], owner: "editor\($0)") }
                 + [Candidate(id: 100 + step, priority: .interactive, arrivalStep: step, pendingPromptTokens: 1,
                              owner: "typist")]
