@@ -10,6 +10,9 @@
 /// (`PrefixMatch.copy`). Unreferenced cached blocks stay in the index until the pool runs out, then partial blocks
 /// are evicted first, then the least recently used full blocks, deepest first.
 ///
+/// With a `CacheBudget`, the managers of an engine's models share one memory total: a block never written
+/// (`pristine`) costs nothing, and a manager that cannot charge a fresh block evicts its own blocks as above.
+///
 /// Threading: not thread-safe; owned by the scheduler's thread. Complexity: lookups are O(prompt blocks); eviction
 /// scans the pool (a few hundred blocks), which is nothing next to a forward pass.
 public final class BlockManager {
@@ -39,6 +42,8 @@ public final class BlockManager {
         public var tokensLookedUp = 0
         public var tokensReused = 0
         public var evictions = 0
+        /// Blocks written at some point and not given back to a shared budget: what the cache holds in memory.
+        public var blocksResident = 0
     }
 
     private struct Key: Hashable {
@@ -49,20 +54,34 @@ public final class BlockManager {
     private var refCount: [Int]
     private var lastUse: [UInt64]
     private var clock: UInt64 = 0
-    private var freeBlocks: [Int]
+    /// Free blocks that have been written (their memory is charged), the next to hand out last.
+    private var freeBlocks: [Int] = []
+    /// Blocks never written or given back to the budget, the next to hand out last.
+    private var pristine: [Int]
+    private let budget: CacheBudget?
+    private let bytesPerBlock: Int
+    /// Returns a block's memory to the system (the model's pool); called when a block goes back to the budget.
+    public var discard: ((Int) -> Void)?
+    /// When this manager last looked up or recorded a prompt, on the budget's clock.
+    private(set) var lastActive: UInt64 = 0
     /// The indexed content of each cached block (full or partial).
     private var keyOf: [Int: Key] = [:]
     private var fullBlocks: [Key: Int] = [:]
     private var children: [Int: Set<Int>] = [:]
     private(set) public var statistics = Statistics()
 
-    public init(blockSize: Int, capacity: Int) {
+    /// A manager of `capacity` blocks; with `budget`, a fresh block is handed out only when the budget can charge
+    /// its `bytesPerBlock`.
+    public init(blockSize: Int, capacity: Int, budget: CacheBudget? = nil, bytesPerBlock: Int = 0) {
         precondition(blockSize > 0 && capacity > 0)
         self.blockSize = blockSize
         self.capacity = capacity
+        self.budget = budget
+        self.bytesPerBlock = bytesPerBlock
         refCount = Array(repeating: 0, count: capacity)
         lastUse = Array(repeating: 0, count: capacity)
-        freeBlocks = Array((0..<capacity).reversed())
+        pristine = Array((0..<capacity).reversed())
+        budget?.join(self)
     }
 
     /// Number of blocks some sequence references.
@@ -77,6 +96,7 @@ public final class BlockManager {
     ///
     /// The caller passes at most the prompt minus its last token: the last token must be computed to get logits.
     public func match(_ tokens: [Int]) -> PrefixMatch {
+        markActive()
         var blocks: [Int] = []
         var parent = -1
         var start = 0
@@ -109,7 +129,7 @@ public final class BlockManager {
     ///
     /// `keeping` protects a block from eviction (the source of a pending copy).
     public func allocate(keeping: Int? = nil) -> Int? {
-        if let block = freeBlocks.popLast() {
+        if let block = freeBlocks.popLast() ?? takePristine() {
             refCount[block] = 1
             refreshCounts()
             return block
@@ -128,6 +148,7 @@ public final class BlockManager {
     /// Call it whenever a sequence's computed prefix has grown enough to be worth sharing and when it ends.
     /// A block whose content is already indexed under another block stays private.
     public func register(tokens: [Int], blockTable: [Int]) {
+        markActive()
         var parent = -1
         for (index, block) in blockTable.enumerated() {
             let start = index * blockSize
@@ -167,6 +188,40 @@ public final class BlockManager {
             freeBlocks.append(block)
         }
         refreshCounts()
+    }
+
+    // MARK: - Shared budget
+
+    /// Whether this manager has a written block it could give back to the budget (free, or cached and unreferenced).
+    var canGiveBack: Bool { !freeBlocks.isEmpty || evictionVictim(except: nil) != nil }
+
+    /// Gives one written block back to the budget: a free one, else the block `allocate` would evict.
+    func giveBack() {
+        let block: Int
+        if let free = freeBlocks.popLast() {
+            block = free
+        } else if let victim = evictionVictim(except: nil) {
+            forget(victim)
+            statistics.evictions += 1
+            block = victim
+        } else {
+            return
+        }
+        discard?(block)
+        pristine.append(block)
+        budget?.uncharge(bytesPerBlock)
+        refreshCounts()
+    }
+
+    /// A block never written, if the budget (when there is one) can pay for it.
+    private func takePristine() -> Int? {
+        guard !pristine.isEmpty else { return nil }
+        if let budget, !budget.charge(bytesPerBlock, for: self) { return nil }
+        return pristine.popLast()
+    }
+
+    private func markActive() {
+        if let budget { lastActive = budget.tick() }
     }
 
     // MARK: - Private
@@ -215,7 +270,8 @@ public final class BlockManager {
     private func refreshCounts() {
         statistics.blocksInUse = blocksInUse
         statistics.blocksCached = blocksCached
-        statistics.blocksHeld = capacity - freeBlocks.count
+        statistics.blocksHeld = capacity - freeBlocks.count - pristine.count
+        statistics.blocksResident = capacity - pristine.count
     }
 
     private func commonPrefixLength(_ a: [Int], _ b: ArraySlice<Int>) -> Int {

@@ -32,6 +32,8 @@ public final class Engine: @unchecked Sendable {
 
     let models: [StepModel]
     let blockManagers: [BlockManager]
+    /// The KV memory total the models share, when the engine was given one (read only on the engine thread).
+    let cacheBudget: CacheBudget?
     let options: Options
 
     private let condition = NSCondition()
@@ -48,10 +50,19 @@ public final class Engine: @unchecked Sendable {
     var stepNumber = 0
     var totals = EngineStatistics()
 
-    public init(models: [StepModel], options: Options = Options()) {
+    /// An engine over `models`; with `cacheBudgetBytes`, their KV caches share that many bytes in all (each model's
+    /// pool must have room for the whole of it), the least recently active model giving memory back first.
+    public init(models: [StepModel], options: Options = Options(), cacheBudgetBytes: Int? = nil) {
         precondition(!models.isEmpty, "an engine needs a model")
         self.models = models
-        self.blockManagers = models.map { BlockManager(blockSize: $0.blockSize, capacity: $0.blockCapacity) }
+        let budget = cacheBudgetBytes.map { CacheBudget(bytes: $0) }
+        self.cacheBudget = budget
+        self.blockManagers = models.map { model in
+            let manager = BlockManager(blockSize: model.blockSize, capacity: model.blockCapacity, budget: budget,
+                                       bytesPerBlock: model.bytesPerBlock)
+            manager.discard = { [unowned model] block in model.discardBlock(block) }
+            return manager
+        }
         self.options = options
         let thread = Thread { [self] in runLoop() }
         thread.name = "gptls.engine"
@@ -178,6 +189,7 @@ public final class Engine: @unchecked Sendable {
     func publish() {
         var figures = totals
         figures.activeSequences = sequences.count
+        figures.cacheBudgetBytes = cacheBudget?.bytes
         figures.caches = zip(models, blockManagers).map { model, manager in
             CacheFigures(blockSize: model.blockSize, capacity: model.blockCapacity,
                          bytesPerBlock: model.bytesPerBlock, statistics: manager.statistics)

@@ -7,6 +7,8 @@ public struct CacheFigures: Equatable, Sendable {
 
     /// Bytes held by blocks that are referenced or cached.
     public var bytesUsed: Int { statistics.blocksHeld * bytesPerBlock }
+    /// Bytes of blocks written and not given back: the memory the cache holds.
+    public var bytesResident: Int { statistics.blocksResident * bytesPerBlock }
 
     /// Share of looked-up prompt tokens that came from the cache.
     public var hitRate: Double {
@@ -22,6 +24,8 @@ public struct EngineStatistics: Equatable, Sendable {
     public var promptTokensReused = 0
     public var tokensGenerated = 0
     public var activeSequences = 0
+    /// The KV memory total the models share, if the engine has one.
+    public var cacheBudgetBytes: Int?
     /// One entry per model, in the engine's model order.
     public var caches: [CacheFigures] = []
 }

@@ -46,4 +46,13 @@ public protocol StepModel: AnyObject {
 
     /// Copies the keys and values of the first `positions` positions of block `source` into block `destination`.
     func copyBlock(from source: Int, to destination: Int, positions: Int)
+
+    /// Returns the memory of block `block` to the system: its contents are no longer needed (another model of a
+    /// shared budget needs the memory).
+    func discardBlock(_ block: Int)
+}
+
+extension StepModel {
+    /// Models whose blocks cost no memory of their own (scripted test models) have nothing to return.
+    public func discardBlock(_ block: Int) {}
 }

@@ -70,6 +70,14 @@ public final class GPTModel {
     /// How the matrices of linear layers are held.
     public var weightFormat: WeightFormat { head.isBF16 ? .bf16 : .f32 }
 
+    /// Bytes of the model's parameters as held in memory: the matrices one step reads plus the embedding tables
+    /// (a token table that is the tied head counts once).
+    public var weightBytes: Int {
+        var bytes = weightBytesPerStep + config.nPositions * config.nEmbd * MemoryLayout<Float>.size
+        if case .table = tokenEmbedding { bytes += config.vocabSize * config.nEmbd * MemoryLayout<Float>.size }
+        return bytes
+    }
+
     /// Bytes of the matrices one decode step reads (blocks and head; embeddings are read by row only).
     public var weightBytesPerStep: Int {
         layers.reduce(head.byteCount) {

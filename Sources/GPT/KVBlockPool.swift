@@ -78,6 +78,17 @@ public class KVBlockPool {
         }
     }
 
+    /// Returns block `block`'s memory to the system (the whole pages inside it); it reads as zeros afterwards and
+    /// costs memory again when written.
+    public func discard(block: Int) {
+        precondition((0..<capacity).contains(block), "block \(block) is not in this pool")
+        let page = Int(getpagesize())
+        let start = Int(bitPattern: storage + block * blockBytes)
+        let first = (start + page - 1) / page * page, end = (start + blockBytes) / page * page
+        guard end > first else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: first), end - first, MADV_DONTNEED)
+    }
+
     /// Layer `l`'s view for the attention kernel.
     func view(layer l: Int) -> PagedKV {
         let size = element.byteCount

@@ -103,6 +103,7 @@ public final class BackendProvider {
             "promptTokensComputed": .int(status.promptTokensComputed),
             "promptTokensReused": .int(status.promptTokensReused),
             "tokensGenerated": .int(status.tokensGenerated),
+            "cacheBudgetBytes": status.cacheBudgetBytes.map { .int($0) } ?? .null,
             "caches": .array(status.caches.map { cache in
                 [
                     "blockSize": .int(cache.blockSize),
@@ -113,6 +114,9 @@ public final class BackendProvider {
                     "bytesUsed": .int(cache.bytesUsed),
                     "hitRate": .number(cache.hitRate.rounded(toPlaces: 4)),
                     "evictions": .int(cache.evictions),
+                    "blocksResident": .int(cache.blocksResident),
+                    "bytesResident": .int(cache.bytesResident),
+                    "weightBytes": .int(cache.weightBytes),
                 ]
             }),
             "endpoints": .array(status.endpoints.map { endpoint in

@@ -15,7 +15,8 @@ public struct Settings: Equatable, Sendable {
     public var temperature = 0.0
     public var completionMode = CompletionMode.auto
     public var deadlineMs = 2000
-    public var cacheBudgetMB = 256
+    /// KV cache budget of all the models together, in MiB; nil scales it to the models.
+    public var cacheBudgetMB: Int?
     /// Reuse cached prompt prefixes; false only to measure what the cache saves.
     public var prefixCache = true
     /// How the models' matrices are held: f32, or bf16 (half the memory traffic, faster; logits differ slightly).

@@ -8,7 +8,8 @@ final class GPTStepModel: StepModel {
     let model: GPTModel
     let pool: KVBlockPool
 
-    /// A model whose KV cache holds at most `cacheBytes` (at least one block).
+    /// A model whose KV cache holds at most `cacheBytes` (at least one block). Only blocks written cost memory, so
+    /// every model of a shared budget gets a pool of the whole budget.
     init(model: GPTModel, cacheBytes: Int, blockSize: Int = 16) {
         self.model = model
         // Keys and values in bf16 along with bf16 weights: half the bytes per block and per attention read.
@@ -44,5 +45,9 @@ final class GPTStepModel: StepModel {
 
     func copyBlock(from source: Int, to destination: Int, positions: Int) {
         pool.copy(block: source, to: destination, positions: positions)
+    }
+
+    func discardBlock(_ block: Int) {
+        pool.discard(block: block)
     }
 }

@@ -36,6 +36,8 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
     public let classifyModel: TaskModel
     /// The instruction of summary prompts.
     public var summaryInstruction = "Summarize the following code."
+    /// Bytes of each engine model's parameters, in the engine's model order, for status.
+    public var weightBytes: [Int] = []
 
     /// Token healing for the completion model's prompts.
     let healing: TokenHealing
@@ -54,12 +56,14 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
             steps: statistics.steps, jobsFinished: statistics.jobsFinished,
             activeSequences: statistics.activeSequences, promptTokensComputed: statistics.promptTokensComputed,
             promptTokensReused: statistics.promptTokensReused, tokensGenerated: statistics.tokensGenerated,
-            caches: statistics.caches.map { cache in
+            caches: statistics.caches.enumerated().map { index, cache in
                 CacheStatus(blockSize: cache.blockSize, capacityBlocks: cache.capacity,
                             blocksHeld: cache.statistics.blocksHeld, blocksInUse: cache.statistics.blocksInUse,
                             blocksCached: cache.statistics.blocksCached, bytesUsed: cache.bytesUsed,
-                            hitRate: cache.hitRate, evictions: cache.statistics.evictions)
-            })
+                            hitRate: cache.hitRate, evictions: cache.statistics.evictions,
+                            blocksResident: cache.statistics.blocksResident, bytesResident: cache.bytesResident,
+                            weightBytes: weightBytes.indices.contains(index) ? weightBytes[index] : 0)
+            }, cacheBudgetBytes: statistics.cacheBudgetBytes)
     }
 
     public func shutdown() {

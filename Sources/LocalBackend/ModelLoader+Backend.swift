@@ -33,11 +33,13 @@ extension ModelLoader {
             return files.count - 1
         }
         let indices = (try index(of: completion), try index(of: summarize), try index(of: classify))
-        let budget = max(1, configuration.cacheBudgetMB) << 20
+        // One KV budget for all the models, shared by use.
+        let budget = configuration.cacheBudgetMB.map { max(1, $0) << 20 }
+            ?? BackendConfiguration.defaultCacheBudgetBytes(weightBytes: models.reduce(0) { $0 + $1.weightBytes })
         let stepModels = models.map { GPTStepModel(model: $0, cacheBytes: budget) }
         var options = Engine.Options()
         options.prefixCaching = configuration.prefixCaching
-        let engine = Engine(models: stepModels, options: options)
+        let engine = Engine(models: stepModels, options: options, cacheBudgetBytes: budget)
 
         func taskModel(_ source: TaskSource, _ index: Int) throws -> InProcessBackend.TaskModel {
             let model = models[index]
@@ -51,6 +53,7 @@ extension ModelLoader {
                                        summarize: try taskModel(summarize, indices.1),
                                        classify: try taskModel(classify, indices.2))
         if let instruction = summarize.instruction { backend.summaryInstruction = instruction }
+        backend.weightBytes = models.map(\.weightBytes)
         return backend
     }
 }

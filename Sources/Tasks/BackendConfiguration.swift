@@ -8,8 +8,9 @@ public struct BackendConfiguration: Hashable, Sendable {
     public var completion: String?
     public var summarize: String?
     public var classify: String?
-    /// KV cache budget per model, in MiB.
-    public var cacheBudgetMB: Int
+    /// KV cache budget of all the models together, in MiB; nil for one scaled to the models (see
+    /// `defaultCacheBudgetBytes`).
+    public var cacheBudgetMB: Int?
     /// Reuse cached prompt prefixes (off only to measure what the cache saves).
     public var prefixCaching: Bool
     /// How the models' matrices are held.
@@ -21,7 +22,7 @@ public struct BackendConfiguration: Hashable, Sendable {
     public var endpoint: EndpointConfiguration?
 
     public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
-                cacheBudgetMB: Int = 256, prefixCaching: Bool = true, weights: WeightPrecision = .f32,
+                cacheBudgetMB: Int? = nil, prefixCaching: Bool = true, weights: WeightPrecision = .f32,
                 threads: Int? = nil, endpoint: EndpointConfiguration? = nil) {
         self.completion = completion
         self.summarize = summarize
@@ -31,6 +32,15 @@ public struct BackendConfiguration: Hashable, Sendable {
         self.weights = weights
         self.threads = threads
         self.endpoint = endpoint
+    }
+}
+
+extension BackendConfiguration {
+    /// The KV budget when the settings name none: half the bytes of the models' matrices, at least 64 MiB. GPT-2
+    /// 124M in f32 (about 500 MB) gets about 240 MiB, some 13 prompts of 256 tokens; a small bundled model gets
+    /// 64 MiB instead of a budget many times its own size.
+    public static func defaultCacheBudgetBytes(weightBytes: Int) -> Int {
+        max(64 << 20, weightBytes / 2)
     }
 }
 

@@ -11,12 +11,14 @@ public struct BackendStatus: Equatable, Sendable {
     public var tokensGenerated: Int
     /// One entry per model with a KV cache.
     public var caches: [CacheStatus]
+    /// The KV memory total the models' caches share, when they share one.
+    public var cacheBudgetBytes: Int?
     /// One entry per serving engine the tasks are sent to.
     public var endpoints: [EndpointStatus]
 
     public init(steps: Int = 0, jobsFinished: Int = 0, activeSequences: Int = 0, promptTokensComputed: Int = 0,
                 promptTokensReused: Int = 0, tokensGenerated: Int = 0, caches: [CacheStatus] = [],
-                endpoints: [EndpointStatus] = []) {
+                endpoints: [EndpointStatus] = [], cacheBudgetBytes: Int? = nil) {
         self.steps = steps
         self.jobsFinished = jobsFinished
         self.activeSequences = activeSequences
@@ -25,6 +27,7 @@ public struct BackendStatus: Equatable, Sendable {
         self.tokensGenerated = tokensGenerated
         self.caches = caches
         self.endpoints = endpoints
+        self.cacheBudgetBytes = cacheBudgetBytes
     }
 }
 
@@ -62,9 +65,15 @@ public struct CacheStatus: Equatable, Sendable {
     /// Share of looked-up prompt tokens that came from the cache.
     public var hitRate: Double
     public var evictions: Int
+    /// Blocks written and not given back to the shared budget, and their bytes: the memory the cache holds.
+    public var blocksResident: Int
+    public var bytesResident: Int
+    /// Bytes of the model's parameters.
+    public var weightBytes: Int
 
     public init(blockSize: Int, capacityBlocks: Int, blocksHeld: Int, blocksInUse: Int, blocksCached: Int,
-                bytesUsed: Int, hitRate: Double, evictions: Int) {
+                bytesUsed: Int, hitRate: Double, evictions: Int, blocksResident: Int = 0, bytesResident: Int = 0,
+                weightBytes: Int = 0) {
         self.blockSize = blockSize
         self.capacityBlocks = capacityBlocks
         self.blocksHeld = blocksHeld
@@ -73,5 +82,8 @@ public struct CacheStatus: Equatable, Sendable {
         self.bytesUsed = bytesUsed
         self.hitRate = hitRate
         self.evictions = evictions
+        self.blocksResident = blocksResident
+        self.bytesResident = bytesResident
+        self.weightBytes = weightBytes
     }
 }

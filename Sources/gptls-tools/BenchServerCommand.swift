@@ -35,7 +35,7 @@ struct BenchServerCommand: ParsableCommand {
     var deadlineMs = 2000
     @Option(name: .customLong("decode-tokens"), help: "maxTokens of the decode-throughput phase.")
     var decodeTokens = 64
-    @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget passed to the server (default: the server's, 256).")
+    @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget passed to the server (default: the server's, scaled to the models).")
     var kvCacheMB: Int?
     @Option(help: "How the server holds the matrices: f32 or bf16 (default: the server's, f32).")
     var weights: WeightFormat?

@@ -3,7 +3,7 @@ import JSON
 
 /// Memory mode of `gptls-tools bench-server`: `clients` typists share many documents (each switches to its next
 /// document at every line end) for a number of minutes, while the server's resident memory is sampled. It should stay
-/// under model file + KV cache budget + 100 MB.
+/// under model file + KV cache budget (the one total the server reports) + 100 MB.
 ///
 /// Threading: `run` blocks its caller; each typist runs on a thread of its own.
 struct MemoryRun {
@@ -31,7 +31,6 @@ struct MemoryRun {
         self.minutes = minutes
         documents = scripts.count
         modelBytes = Self.fileBytes(options.model)
-        budgetBytes = (options.kvCacheMB ?? 256) << 20
         let server = try ReplayServer(executable: options.server, model: options.model, prefixCache: true,
                                       kvCacheMB: options.kvCacheMB, weights: options.weights, threads: options.threads,
                                       extraArguments: options.serverArguments, settings: ["maxTokens": .int(options.maxTokens),
@@ -42,6 +41,7 @@ struct MemoryRun {
         defer { memory.stop() }
         server.open(uri: "file:///bench/warmup.py", text: "import os\n")
         _ = try server.complete(uri: "file:///bench/warmup.py", endOf: "import os\n")
+        budgetBytes = try server.cacheBudgetBytes() ?? (options.kvCacheMB ?? 0) << 20
         afterLoad = ServerMemory.read(pid: server.pid)
         rssAfterLoad = afterLoad?.rss ?? 0
 

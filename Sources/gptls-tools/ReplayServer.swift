@@ -74,6 +74,11 @@ final class ReplayServer {
                         evictions: models?["caches"]?.array?.reduce(0) { $0 + ($1["evictions"]?.int ?? 0) } ?? 0)
     }
 
+    /// The KV budget the server's models share, from `gptls/status` (nil when it reports none).
+    func cacheBudgetBytes() throws -> Int? {
+        try client.request(StatusRequest.method, timeout: 60)["models"]?["cacheBudgetBytes"]?.int
+    }
+
     /// `shutdown`, `exit`, and the exit code.
     func shutdown() {
         _ = try? client.request(ShutdownRequest.method, timeout: 30)
