@@ -64,6 +64,8 @@ public final class Engine: @unchecked Sendable {
             return manager
         }
         self.options = options
+        // Status shows the caches (and their budget) from the start, before any step.
+        publish()
         let thread = Thread { [self] in runLoop() }
         thread.name = "gptls.engine"
         thread.stackSize = 8 << 20

@@ -60,7 +60,7 @@ public struct Settings: Equatable, Sendable {
                 }
                 next.completionMode = mode
             case "deadlineMs": next.deadlineMs = try Settings.integer(value, key, 10...60000)
-            case "cacheBudgetMB": next.cacheBudgetMB = try Settings.integer(value, key, 1...65536)
+            case "cacheBudgetMB": next.cacheBudgetMB = value.isNull ? nil : try Settings.integer(value, key, 1...65536)
             case "weights":
                 guard let text = value.string, let format = WeightPrecision(rawValue: text) else {
                     throw Settings.bad(key, "\"f32\" or \"bf16\"", value)

@@ -39,6 +39,18 @@ final class SettingsTests: XCTestCase {
         }
     }
 
+    func testCacheBudgetIsOneTotalOrNullForTheScaledDefault() throws {
+        var settings = Settings()
+        XCTAssertNil(BackendConfiguration(settings).cacheBudgetMB, "by default the budget is scaled to the models")
+        try settings.merge(["cacheBudgetMB": 96])
+        XCTAssertEqual(BackendConfiguration(settings).cacheBudgetMB, 96)
+        try settings.merge(["cacheBudgetMB": .null])
+        XCTAssertNil(settings.cacheBudgetMB)
+        XCTAssertThrowsError(try settings.merge(["cacheBudgetMB": 0]))
+        XCTAssertEqual(BackendConfiguration.defaultCacheBudgetBytes(weightBytes: 40 << 20), 64 << 20)
+        XCTAssertEqual(BackendConfiguration.defaultCacheBudgetBytes(weightBytes: 500 << 20), 250 << 20)
+    }
+
     func testEndpointSettingsInAnyOrderReachTheBackendConfigurationAndNullClearsThem() throws {
         var settings = Settings()
         XCTAssertNil(BackendConfiguration(settings).endpoint)
