@@ -108,7 +108,7 @@ def main():
     parser.add_argument("--model", required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--wait", type=float, default=2.0, help="seconds between initialized and the request")
-    parser.add_argument("--characters", type=int, default=900, help="document length (about 256 tokens of Swift)")
+    parser.add_argument("--characters", type=int, default=1120, help="document length in characters (1120: about 256 tokens of Sources/Engine)")
     arguments = parser.parse_args()
     binaries = arguments.gptls or [".build/release/gptls"]
     text = document(arguments.characters)
