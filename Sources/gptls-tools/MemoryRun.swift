@@ -41,7 +41,8 @@ struct MemoryRun {
         defer { memory.stop() }
         server.open(uri: "file:///bench/warmup.py", text: "import os\n")
         _ = try server.complete(uri: "file:///bench/warmup.py", endOf: "import os\n")
-        budgetBytes = try server.cacheBudgetBytes() ?? (options.kvCacheMB ?? 0) << 20
+        // A server that does not report its budget is one with 256 MiB per model unless told otherwise.
+        budgetBytes = try server.cacheBudgetBytes() ?? (options.kvCacheMB ?? 256) << 20
         afterLoad = ServerMemory.read(pid: server.pid)
         rssAfterLoad = afterLoad?.rss ?? 0
 
