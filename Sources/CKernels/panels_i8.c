@@ -32,7 +32,7 @@ static void finish_columns(size_t m, float *scales, int32_t *sums) {
 }
 
 void gk_pack_panels_i8(const float *w, size_t m, size_t k, int8_t *packed, float *scales, int32_t *sums) {
-    size_t k4 = (k + 3) & ~(size_t)3, panels = (m + PANEL - 1) / PANEL;
+    size_t k4 = (k + 3) & ~(size_t)3;
     memset(packed, 0, gk_panels_i8_size(m, k));
     for (size_t j = 0; j < m; j++) {
         const float *row = w + j * k;
@@ -49,7 +49,6 @@ void gk_pack_panels_i8(const float *w, size_t m, size_t k, int8_t *packed, float
         scales[j] = scale;
         sums[j] = sum;
     }
-    (void)panels;
     finish_columns(m, scales, sums);
 }
 
@@ -62,13 +61,17 @@ void gk_pack_panels_i8_transposed(const float *wt, size_t m, size_t k, int8_t *p
     for (size_t i = 0; i < k; i++) {
         for (size_t j = 0; j < m; j++) scales[j] = fmaxf(scales[j], fabsf(wt[i * m + j]));
     }
-    for (size_t i = 0; i < k; i++) {
-        const float *row = wt + i * m;
+    // Four input rows at a time, so each column's 4 bytes of a group, and a panel's 64, are written together.
+    for (size_t i0 = 0; i0 < k; i0 += 4) {
+        size_t rows = k - i0 < 4 ? k - i0 : 4;
         for (size_t j = 0; j < m; j++) {
-            float amax = scales[j];
-            int8_t q = quantize(row[j], amax > 0 ? 127 / amax : 0);
-            packed[(j / PANEL) * k4 * PANEL + ((i / 4) * PANEL + j % PANEL) * 4 + (i & 3)] = q;
-            sums[j] += q;
+            int8_t *dst = packed + (j / PANEL) * k4 * PANEL + ((i0 / 4) * PANEL + j % PANEL) * 4;
+            float inverse = scales[j] > 0 ? 127 / scales[j] : 0;
+            for (size_t e = 0; e < rows; e++) {
+                int8_t q = quantize(wt[(i0 + e) * m + j], inverse);
+                dst[e] = q;
+                sums[j] += q;
+            }
         }
     }
     for (size_t j = 0; j < m; j++) scales[j] /= 127;
