@@ -36,6 +36,13 @@ struct QualityCommand: ParsableCommand {
         var accuracy: Double?
     }
 
+    func validate() throws {
+        guard window >= 2 else { throw ValidationError("--window is \(window); a window needs at least 2 tokens") }
+        guard maxWindows >= 1, greedyTokens >= 1, snippetLines >= 1 else {
+            throw ValidationError("--max-windows, --greedy-tokens and --snippet-lines must be at least 1")
+        }
+    }
+
     func run() throws {
         try threadOptions.apply()
         let source = try ModelLoader.source(model, task: "completion")
