@@ -26,12 +26,21 @@ static int detect(void) {
     if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1)) return GK_SIMD_AVX512_BF16;
     return GK_SIMD_AVX512;
 }
+
+/// AVX-512 VNNI (vpdpbusd), which the int8 kernels use on top of the AVX-512 path.
+static int detect_vnni(void) {
+    unsigned a, b, c, d;
+    if (detect() < GK_SIMD_AVX512 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (c >> 11) & 1;
+}
 #else
 static int detect(void) { return GK_SIMD_PORTABLE; }
+static int detect_vnni(void) { return 0; }
 #endif
 
 static int supported = -1;
 static int active = -1;
+static int vnni = -1;
 
 int gk_simd_supported(void) {
     int s = __atomic_load_n(&supported, __ATOMIC_RELAXED);
@@ -49,6 +58,15 @@ int gk_simd_active(void) {
         __atomic_store_n(&active, a, __ATOMIC_RELAXED);
     }
     return a;
+}
+
+int gk_simd_has_vnni(void) {
+    int v = __atomic_load_n(&vnni, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = detect_vnni();
+        __atomic_store_n(&vnni, v, __ATOMIC_RELAXED);
+    }
+    return v;
 }
 
 int gk_limit_simd(int level) {

@@ -12,7 +12,8 @@ extension GPTModel {
     /// the directory's config.json, or the tensor shapes (heads from `heads` or the standard GPT-2 sizes).
     /// A `.pth` pickle is never run: see `PyTorchCheckpoint`.
     /// `weights` says how the matrices of linear layers are held: fp32 (exact), or bf16 (half the bytes a decode
-    /// step reads; logits within 1% of the model's logit range of fp32's, see BENCHMARKS.md).
+    /// step reads; logits within 1% of the model's logit range of fp32's, see BENCHMARKS.md), or int8 (a quarter of
+    /// the bytes: each output's weights scaled by their largest magnitude, quantized at load from any source format).
     public static func load(from url: URL, config explicit: GPTConfig? = nil, heads: Int? = nil,
                             weights format: WeightFormat = .f32) throws -> GPTModel {
         var isDirectory: ObjCBool = false
@@ -73,8 +74,8 @@ extension GPTModel {
             throw GPTError.missingTensor(file: file, tensor: headName)
         }
         // fp32 panels of a tied head hold wte exactly, so they serve the embedding lookups too and the model holds
-        // wte (155 MB for GPT-2) once. bf16 panels are rounded: lookups then read an fp32 copy.
-        let tokenEmbedding: TokenEmbedding = tied && !head.isBF16 ? .tiedHead(head) : .table(
+        // wte (155 MB for GPT-2) once. bf16 and int8 panels are rounded: lookups then read an fp32 copy.
+        let tokenEmbedding: TokenEmbedding = tied && head.isF32 ? .tiedHead(head) : .table(
             try storage.floats(names_.tokenEmbedding, shape: [config.vocabSize, c]), channels: c)
         let source = storage.source
         let parameters = source.tensorNames.filter { !names_.isBuffer($0) }

@@ -1,10 +1,12 @@
 import Foundation
 import Kernels
 
-/// How the matrices of linear layers are held in memory: f32 (exact) or bf16 (half the bytes, see `GPTModel.load`).
+/// How the matrices of linear layers are held in memory: f32 (exact), bf16 (half the bytes) or int8 (a quarter, one
+/// scale per output), see `GPTModel.load`.
 public enum WeightFormat: String, CaseIterable, Sendable {
     case f32
     case bf16
+    case int8
 }
 
 /// A loaded GPT-2-architecture model: configuration, weights laid out [out, in] (the matrices of linear layers in
@@ -68,7 +70,7 @@ public final class GPTModel {
     }
 
     /// How the matrices of linear layers are held.
-    public var weightFormat: WeightFormat { head.isBF16 ? .bf16 : .f32 }
+    public var weightFormat: WeightFormat { storage.format }
 
     /// Bytes of the model's parameters as held in memory: the matrices one step reads plus the embedding tables
     /// (a token table that is the tied head counts once).

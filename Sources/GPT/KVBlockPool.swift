@@ -57,7 +57,8 @@ public class KVBlockPool {
 
     private static let hugePage = 2 << 20
 
-    static func element(for model: GPTModel) -> PagedKV.Element { model.weightFormat == .bf16 ? .bf16 : .f32 }
+    /// bf16 keys and values with bf16 or int8 weights (rounded weights already; half the bytes attention reads).
+    static func element(for model: GPTModel) -> PagedKV.Element { model.weightFormat == .f32 ? .f32 : .bf16 }
 
     deinit { storage.deallocate() }
 

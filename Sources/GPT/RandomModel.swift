@@ -12,6 +12,9 @@ public enum RandomModel {
     /// GPT-2 124M's shape.
     public static let gpt2Small = GPTConfig()
 
+    /// GPT-2 355M's shape (gpt2-medium): 24 layers, 1024 channels, 16 heads.
+    public static let gpt2Medium = GPTConfig(nEmbd: 1024, nHead: 16, nLayer: 24, nPositions: 1024, vocabSize: 50257)
+
     public static func write(config: GPTConfig, seed: UInt64 = 0, scale: Float = 0.2, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let c = config.nEmbd, f = config.nInner

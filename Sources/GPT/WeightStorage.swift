@@ -1,7 +1,7 @@
 import Kernels
 
 /// Owns the memory behind a model's weights: buffers made at load time (the matrices of linear layers packed in
-/// panels, fp32 or bf16; vectors and embeddings as fp32 rows). Immutable once loaded.
+/// panels, fp32, bf16 or int8; vectors and embeddings as fp32 rows). Immutable once loaded.
 ///
 /// Every tensor is copied out of the mapped file, and the file's pages of it are released right after: no page of
 /// the mapping stays in use, so the weights are resident once. (Vectors were once read in place; each bias read then
@@ -65,6 +65,18 @@ final class WeightStorage {
             owned.append(UnsafeMutableRawPointer(panels))
             ownedBytes += count * 2
             return LinearWeight(.bf16Panels(panels), outFeatures: m, inFeatures: k)
+        case .int8:
+            let count = LinearWeight.int8PanelCount(outFeatures: m, inFeatures: k)
+            let columns = LinearWeight.int8ColumnCount(outFeatures: m)
+            let panels = UnsafeMutablePointer<Int8>.allocate(capacity: max(count, 1))
+            let scales = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+            let sums = UnsafeMutablePointer<Int32>.allocate(capacity: columns)
+            LinearWeight.packInt8Panels(values, outFeatures: m, inFeatures: k, transposed: transposed, into: panels,
+                                        scales: scales, sums: sums)
+            owned += [UnsafeMutableRawPointer(panels), UnsafeMutableRawPointer(scales), UnsafeMutableRawPointer(sums)]
+            ownedBytes += count + 8 * columns
+            return LinearWeight(.int8Panels(.init(weights: panels, scales: scales, sums: sums)),
+                                outFeatures: m, inFeatures: k)
         case .f32:
             let count = LinearWeight.f32PanelCount(outFeatures: m, inFeatures: k)
             let panels = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))

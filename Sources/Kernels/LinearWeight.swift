@@ -1,7 +1,7 @@
 import CKernels
 
 /// A linear layer's weight matrix [M, K] (out, in; the `nn.Linear` layout), packed in panels of 16 output columns
-/// (the layout of the model's own kernels), fp32 or bf16.
+/// (the layout of the model's own kernels), fp32, bf16 or int8.
 ///
 /// Does not own its memory: the model's weight storage does, and outlives every use.
 public struct LinearWeight: @unchecked Sendable {
@@ -12,6 +12,21 @@ public struct LinearWeight: @unchecked Sendable {
         /// Panels of 16 output columns with input pairs interleaved (`gk_pack_panels`, `panelCount` elements):
         /// the operand layout of the bf16 kernel.
         case bf16Panels(UnsafePointer<UInt16>)
+        /// Panels of 16 output columns in groups of 4 inputs (`gk_pack_panels_i8`, `int8PanelCount` bytes), one
+        /// scale per output column and the column sums of the quantized weights (`int8ColumnCount` entries each):
+        /// the operand layout of the int8 kernel, a quarter of fp32's bytes.
+        case int8Panels(Int8Panels)
+    }
+
+    /// The three arrays of int8 panels.
+    public struct Int8Panels {
+        public let weights: UnsafePointer<Int8>
+        public let scales: UnsafePointer<Float>
+        public let sums: UnsafePointer<Int32>
+
+        public init(weights: UnsafePointer<Int8>, scales: UnsafePointer<Float>, sums: UnsafePointer<Int32>) {
+            self.weights = weights; self.scales = scales; self.sums = sums
+        }
     }
 
     public let storage: Storage
@@ -30,21 +45,32 @@ public struct LinearWeight: @unchecked Sendable {
         return false
     }
 
+    /// Whether the weights are fp32 panels, which hold every weight exactly.
+    public var isF32: Bool {
+        if case .f32Panels = storage { return true }
+        return false
+    }
+
     /// Row m of the matrix (the K weights of output m) as fp32: how a head tied to the token embedding serves the
     /// embedding lookups, so the model holds that table once. bf16 panels are rounded and give no exact row.
     public func copyRow(_ m: Int, into out: UnsafeMutablePointer<Float>) {
         precondition((0..<outFeatures).contains(m), "row \(m) of a matrix with \(outFeatures) rows")
         switch storage {
         case .f32Panels(let panels): gk_panels_f32_row(panels, inFeatures, m, out)
-        case .bf16Panels: preconditionFailure("bf16 panels hold rounded weights; read rows from an fp32 copy")
+        case .bf16Panels, .int8Panels:
+            preconditionFailure("bf16 and int8 panels hold rounded weights; read rows from an fp32 copy")
         }
     }
 
-    /// Bytes of the matrix as stored (panels are padded to 16 columns, bf16 panels to an even K).
+    /// Bytes of the matrix as stored (panels are padded to 16 columns, bf16 panels to an even K, int8 panels to a
+    /// multiple of 4 with their scales and sums).
     public var byteCount: Int {
         switch storage {
         case .f32Panels: return 4 * Self.f32PanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
         case .bf16Panels: return 2 * Self.panelCount(outFeatures: outFeatures, inFeatures: inFeatures)
+        case .int8Panels:
+            return Self.int8PanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
+                + 8 * Self.int8ColumnCount(outFeatures: outFeatures)
         }
     }
 
@@ -53,6 +79,24 @@ public struct LinearWeight: @unchecked Sendable {
 
     /// Floats of fp32 panels for [M, K].
     public static func f32PanelCount(outFeatures m: Int, inFeatures k: Int) -> Int { gk_panels_f32_size(m, k) }
+
+    /// Bytes of int8 panels for [M, K].
+    public static func int8PanelCount(outFeatures m: Int, inFeatures k: Int) -> Int { gk_panels_i8_size(m, k) }
+
+    /// Entries of the scales and of the sums of int8 panels for M outputs (M rounded up to 16).
+    public static func int8ColumnCount(outFeatures m: Int) -> Int { gk_panels_i8_columns(m) }
+
+    /// Quantizes fp32 weights to int8 panels, one scale per output (max |W[j, :]| / 127); `weights` is [M, K], or
+    /// [K, M] when `transposed`. `panels` holds `int8PanelCount` bytes, `scales` and `sums` `int8ColumnCount`.
+    public static func packInt8Panels(_ weights: UnsafePointer<Float>, outFeatures m: Int, inFeatures k: Int,
+                                      transposed: Bool = false, into panels: UnsafeMutablePointer<Int8>,
+                                      scales: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Int32>) {
+        if transposed {
+            gk_pack_panels_i8_transposed(weights, m, k, panels, scales, sums)
+        } else {
+            gk_pack_panels_i8(weights, m, k, panels, scales, sums)
+        }
+    }
 
     /// Rounds fp32 weights to bf16 panels in `destination` (`panelCount` elements). `weights` is [M, K], or
     /// [K, M] when `transposed` (a Conv1D weight, packed without transposing it first).

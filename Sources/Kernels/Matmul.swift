@@ -1,11 +1,13 @@
 import CKernels
 
 /// Linear layers: y[N, M] = x[N, K] * W[M, K]^T + b[M], with W [out, in] like `nn.Linear`, packed in panels of 16
-/// output columns, fp32 or bf16.
+/// output columns, fp32, bf16 or int8.
 ///
-/// Both layouts go to the C kernels for any row count: `gk_linear_panels` (bf16; with AVX-512 BF16 it multiplies
-/// bf16 pairs with vdpbf16ps at about 2.5x the rate of fp32 sgemm) and `gk_linear_panels_f32` (about 1.3x OpenBLAS
-/// sgemm here). Each weight is read once per tile of up to 12 rows, so they serve decode and prefill alike. The
+/// Every layout goes to the C kernels for any row count: `gk_linear_panels` (bf16; with AVX-512 BF16 it multiplies
+/// bf16 pairs with vdpbf16ps at about 2.5x the rate of fp32 sgemm), `gk_linear_panels_f32` (about 1.3x OpenBLAS
+/// sgemm here) and `gk_linear_panels_i8` (int8 weights times activations quantized per row; vpdpbusd multiplies
+/// 4 byte pairs per lane). Each weight is read once per tile of up to 12 rows, so they serve decode and prefill
+/// alike. The
 /// output columns are split over `threads` threads, and the bias (and GELU, when asked) is applied by the thread
 /// that computed those columns, while they are in cache.
 /// Threading rule: the calls are synchronous; any number may run at once on different outputs.
@@ -27,6 +29,14 @@ public enum Matmul {
             gk_activations_bf16(x, n, k, activations)
         }
         defer { activations?.deallocate() }
+        // The int8 kernel's activations, quantized once per row for all threads.
+        var quantized: UnsafeMutablePointer<UInt8>?, rowScales: UnsafeMutablePointer<Float>?
+        if case .int8Panels = weight.storage {
+            quantized = .allocate(capacity: n * ((k + 3) & ~3))
+            rowScales = .allocate(capacity: n)
+            gk_activations_i8(x, n, k, quantized, rowScales)
+        }
+        defer { quantized?.deallocate(); rowScales?.deallocate() }
         let body = { (part: Int) in
             let lo = min(m, part * chunk), hi = min(m, lo + chunk)
             guard lo < hi else { return }
@@ -35,6 +45,9 @@ public enum Matmul {
                 gk_linear_panels(x, activations, n, k, w, bias, m, lo, hi, y, accumulate ? 1 : 0)
             case .f32Panels(let w):
                 gk_linear_panels_f32(x, n, k, w, bias, m, lo, hi, y, accumulate ? 1 : 0)
+            case .int8Panels(let w):
+                gk_linear_panels_i8(quantized, rowScales, n, k, w.weights, w.scales, w.sums, bias, m, lo, hi, y,
+                                    accumulate ? 1 : 0)
             }
             if gelu { for r in 0..<n { gk_gelu(y + r * m + lo, hi - lo) } }
         }

@@ -1,7 +1,8 @@
 import CKernels
 
 /// Which SIMD code the C kernels run: the widest the CPU supports, detected at run time (cpuid + xgetbv), so the
-/// binary never executes an instruction the machine lacks.
+/// binary never executes an instruction the machine lacks. The int8 kernels use AVX-512 VNNI (vpdpbusd) on the
+/// AVX-512 paths where the CPU has it, and their AVX2 code otherwise.
 public enum SIMDPath: Int32, CaseIterable, Comparable, Sendable {
     case portable = 0
     case avx2 = 1

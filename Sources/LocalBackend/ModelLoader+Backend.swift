@@ -64,6 +64,7 @@ extension WeightFormat {
         switch precision {
         case .f32: self = .f32
         case .bf16: self = .bf16
+        case .int8: self = .int8
         }
     }
 }

@@ -44,8 +44,10 @@ extension BackendConfiguration {
     }
 }
 
-/// How a model's matrices are held: f32 computes exactly what PyTorch does; bf16 halves the bytes read per token.
+/// How a model's matrices are held: f32 computes exactly what PyTorch does; bf16 halves the bytes read per token;
+/// int8 quarters them (one scale per output, activations quantized per row).
 public enum WeightPrecision: String, CaseIterable, Sendable {
     case f32
     case bf16
+    case int8
 }

@@ -10,6 +10,7 @@ struct GPTLSTools: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gptls-tools",
         abstract: "Benchmarks of gptls (model, server, tokenizer) and seeded random-weight models for tests.",
-        subcommands: [BenchCommand.self, BenchServerCommand.self, TokenizerBenchCommand.self, RandomModelCommand.self]
+        subcommands: [BenchCommand.self, BenchServerCommand.self, TokenizerBenchCommand.self, RandomModelCommand.self,
+                      QualityCommand.self]
     )
 }

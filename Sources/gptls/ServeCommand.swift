@@ -26,7 +26,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget of all the models together, in MiB (default: half their weights, at least 64).")
     var kvCacheMB: Int?
 
-    @Option(help: "How to hold the models' matrices: f32, or bf16 (faster, logits differ slightly). Also a setting.")
+    @Option(help: "How to hold the models' matrices: f32, bf16 or int8 (faster, logits differ slightly). Also a setting.")
     var weights: WeightPrecision?
 
     @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (to measure what the cache saves).")

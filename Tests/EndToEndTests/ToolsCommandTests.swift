@@ -50,6 +50,37 @@ final class ToolsCommandTests: XCTestCase {
         XCTAssertTrue(given.stderr.contains(lonely.path + "-missing is not an executable gptls"), given.stderr)
     }
 
+    /// `quality` scores every weight format on the same text against f32: f32 agrees with itself, and bf16 and int8
+    /// stay within 2% of its perplexity on the bundled model; a label the classifier lacks is refused by name.
+    func testQualityComparesEveryWeightFormatWithF32OnTheSameText() throws {
+        let bundled = Binary.repository.appendingPathComponent("models/default")
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: bundled.appendingPathComponent("manifest.json").path),
+                          "quality needs the bundled model")
+        let text = Binary.repository.appendingPathComponent("docs/DESIGN.md").path
+        let swift = Binary.repository.appendingPathComponent("Sources/GPT/GPTModel+Forward.swift").path
+        let result = try Binary.run(["quality", "--model", bundled.path, "--text", text, "--labelled", "swift=" + swift,
+                                     "--window", "64", "--max-windows", "3", "--greedy-tokens", "4", "--json"],
+                                    executable: try Binary.tools)
+        XCTAssertEqual(result.code, 0, result.stderr)
+        let figures = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let f32 = try XCTUnwrap(figures["f32"] as? [String: Double], result.stdout)
+        XCTAssertEqual(f32["top1_agreement"], 1)
+        XCTAssertEqual(f32["greedy_identical"], 1)
+        for format in ["bf16", "int8"] {
+            let other = try XCTUnwrap(figures[format] as? [String: Double], result.stdout)
+            XCTAssertEqual(other["perplexity"]!, f32["perplexity"]!, accuracy: 0.02 * f32["perplexity"]!, format)
+            XCTAssertGreaterThan(other["top1_agreement"]!, 0.9, format)
+            XCTAssertNotNil(other["classifier_accuracy"], format)
+        }
+
+        let refused = try Binary.run(["quality", "--model", bundled.path, "--text", text, "--labelled", "cobol=" + swift,
+                                      "--window", "64", "--max-windows", "1", "--weights", "int8"],
+                                     executable: try Binary.tools)
+        XCTAssertNotEqual(refused.code, 0)
+        XCTAssertTrue(refused.stderr.contains("cobol=" + swift + ": expected LABEL=PATH with LABEL one of python, swift"),
+                      refused.stderr)
+    }
+
     func testDemoDrivesTheServerThroughEveryTaskAndExitsCleanly() throws {
         let bundled = Binary.repository.appendingPathComponent("models/default/manifest.json")
         try XCTSkipUnless(FileManager.default.fileExists(atPath: bundled.path), "the demo needs the bundled model")

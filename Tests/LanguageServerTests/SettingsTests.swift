@@ -17,6 +17,12 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(settings.weights, .bf16, "absent fields keep their value")
     }
 
+    func testWeightsSettingAcceptsInt8() throws {
+        var settings = Settings()
+        try settings.merge(["weights": "int8"])
+        XCTAssertEqual(BackendConfiguration(settings).weights, .int8)
+    }
+
     func testUnknownWeightFormatIsRejectedAndChangesNothing() {
         var settings = Settings()
         XCTAssertThrowsError(try settings.merge(["weights": "f16", "maxTokens": 8])) { error in

@@ -31,6 +31,32 @@ final class BundledModelTests: XCTestCase {
         try checkGreedyCompletions(weights: .bf16)
     }
 
+    /// int8 weights and activations move logits by more than bf16 does, so greedy decoding may leave PyTorch's path
+    /// at a near-tie; most cases still match token for token, and the tokens before each case's first difference
+    /// make up most of the continuations (measured: 7 of 8 cases identical, 170 of 192 tokens before a difference).
+    func testGreedyCompletionsWithInt8WeightsMostlyMatchPyTorch() throws {
+        let (model, _) = try load("completion", weights: .int8)
+        let cases = try XCTUnwrap(try (expected()["completion"] as? [String: Any])?["cases"] as? [[String: Any]])
+        var identical = 0, agreeing = 0, total = 0
+        for test in cases {
+            let ids = try XCTUnwrap(test["prompt_ids"] as? [Int])
+            let continuation = try XCTUnwrap(test["continuation_ids"] as? [Int])
+            let pool = KVSessionPool(for: model, blockSize: 16, byteBudget: 16 << 20)
+            let session = GPTSession(model: model, pool: pool)
+            var logits = try session.append(ids)
+            var generated: [Int] = []
+            for _ in continuation {
+                generated.append(Sampler.argmax(logits))
+                logits = try session.append([generated.last!])
+            }
+            identical += generated == continuation ? 1 : 0
+            agreeing += zip(generated, continuation).prefix { $0 == $1 }.count
+            total += continuation.count
+        }
+        XCTAssertGreaterThanOrEqual(identical * 2, cases.count)
+        XCTAssertGreaterThanOrEqual(agreeing * 4, total * 3)
+    }
+
     private func checkGreedyCompletions(weights: WeightFormat) throws {
         let (model, source) = try load("completion", weights: weights)
         let tokenizer = try ModelLoader.tokenizer(for: source)
@@ -56,24 +82,36 @@ final class BundledModelTests: XCTestCase {
     }
 
     func testClassifierPredictsWhatPyTorchPredictsOnHeldOutSnippets() throws {
-        let (model, _) = try load("classify")
+        try checkClassifier(weights: .f32, logitTolerance: 1e-3, samePredictions: 20)
+    }
+
+    /// int8 weights keep the classifier's predictions (measured: 20 of 20 as PyTorch, logits within 0.2 of its).
+    func testClassifierWithInt8WeightsPredictsWhatPyTorchPredicts() throws {
+        try checkClassifier(weights: .int8, logitTolerance: 0.3, samePredictions: 19)
+    }
+
+    private func checkClassifier(weights: WeightFormat, logitTolerance: Double, samePredictions: Int) throws {
+        let (model, _) = try load("classify", weights: weights)
         let classify = try XCTUnwrap(try expected()["classify"] as? [String: Any])
         let labels = try XCTUnwrap(classify["labels"] as? [String])
         XCTAssertEqual(model.outputWidth, labels.count)
         let cases = try XCTUnwrap(classify["cases"] as? [[String: Any]])
-        var correct = 0
+        var correct = 0, same = 0
         for (index, test) in cases.enumerated() {
             let ids = try XCTUnwrap(test["ids"] as? [Int])
             let expectedLogits = try XCTUnwrap(test["logits"] as? [Double])
             let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: model.config.nPositions / 16 + 1)
             let logits = try GPTSession(model: model, pool: pool).append(ids)
-            for (a, b) in zip(logits, expectedLogits) { XCTAssertEqual(Double(a), b, accuracy: 1e-3, "case \(index)") }
+            for (a, b) in zip(logits, expectedLogits) {
+                XCTAssertEqual(Double(a), b, accuracy: logitTolerance, "\(weights): case \(index)")
+            }
             let predicted = labels[Sampler.argmax(logits)]
-            XCTAssertEqual(predicted, test["predicted"] as? String, "case \(index)")
+            if predicted == test["predicted"] as? String { same += 1 }
             if predicted == test["label"] as? String { correct += 1 }
         }
         // The model card reports 96.8% on 800 held-out snippets; on this sample of 20 (the first snippets of each
         // label, hard ones included) PyTorch gets 17 right, and the runtime must not fall below 80%.
-        XCTAssertGreaterThanOrEqual(Double(correct) / Double(cases.count), 0.8)
+        XCTAssertGreaterThanOrEqual(same, min(samePredictions, cases.count), "\(weights): predictions as PyTorch's")
+        XCTAssertGreaterThanOrEqual(Double(correct) / Double(cases.count), 0.8, "\(weights)")
     }
 }

@@ -1,8 +1,8 @@
 // Hot loops of the runtime in C with x86 intrinsics, chosen at run time by what the CPU supports.
 //
 // Every function has a portable C path, an AVX2+FMA path and an AVX-512 path (F, BW, VL, DQ, and BF16 for the
-// bf16 dot products); the widest the CPU and OS support is used unless gk_limit_simd lowers it (tests compare
-// every path with the naive twins in Swift). Nothing here allocates except gk_linear_panels when it is not given
+// bf16 dot products, VNNI for the int8 ones); the widest the CPU and OS support is used unless gk_limit_simd
+// lowers it (tests compare every path with the naive twins in Swift). Nothing here allocates except gk_linear_panels when it is not given
 // the bf16 activations it needs. Thread-safe: no shared mutable state apart from the SIMD level, which is set once,
 // the thread count (atomic) and the helper threads of gk_parallel.
 #ifndef GPTLS_CKERNELS_H
@@ -40,6 +40,9 @@ enum { GK_SIMD_PORTABLE = 0, GK_SIMD_AVX2 = 1, GK_SIMD_AVX512 = 2, GK_SIMD_AVX51
 int gk_simd_supported(void);
 /// The path in use: the supported one, or lower after gk_limit_simd.
 int gk_simd_active(void);
+/// Whether the CPU has AVX-512 VNNI (vpdpbusd), which the int8 kernels use when the path in use is AVX-512 or
+/// wider (below it they take the AVX2 path). Cached.
+int gk_simd_has_vnni(void);
 /// Caps the path in use at `level` (never above what is supported); returns the path now in use. For tests and
 /// benchmarks; call it while no kernel runs.
 int gk_limit_simd(int level);
@@ -84,6 +87,31 @@ void gk_panels_f32_row(const float *packed, size_t k, size_t row, float *out);
 ///   y[r, j] = (accumulate ? y[r, j] : 0) + bias[j] + sum_i x[r, i] W[j, i], for r < n. Any n.
 void gk_linear_panels_f32(const float *x, size_t n, size_t k, const float *packed, const float *bias, size_t m,
                           size_t lo, size_t hi, float *y, int accumulate);
+
+/// int8 weights in panels of 16 output columns and groups of 4 inputs (see panels_i8.c): bytes for W [m, k].
+size_t gk_panels_i8_size(size_t m, size_t k);
+/// Entries of the per-column scales and sums of int8 panels for m columns (m rounded up to 16; padding is zero).
+size_t gk_panels_i8_columns(size_t m);
+/// Quantizes fp32 W [m, k] (nn.Linear layout) per output column: scales[j] = max |W[j, :]| / 127, packed holds
+/// round(W / scale) in [-127, 127] (gk_panels_i8_size bytes), sums[j] the sum of column j's quantized weights.
+/// `scales` and `sums` hold gk_panels_i8_columns(m) entries.
+void gk_pack_panels_i8(const float *w, size_t m, size_t k, int8_t *packed, float *scales, int32_t *sums);
+/// The same from W stored transposed, [k, m] (a Conv1D weight), without transposing it first.
+void gk_pack_panels_i8_transposed(const float *wt, size_t m, size_t k, int8_t *packed, float *scales,
+                                  int32_t *sums);
+/// Row `row` of W as the panels hold it (scale times the quantized weights) into `out` (k floats).
+void gk_panels_i8_row(const int8_t *packed, const float *scales, size_t k, size_t row, float *out);
+/// Quantizes x [n, k] per row for gk_linear_panels_i8: row_scales[r] = max |x[r, :]| / 127 and xq [n, k4] (k4 = k
+/// rounded up to a multiple of 4) = round(x / scale) + 128, padded with 128 (zero).
+void gk_activations_i8(const float *x, size_t n, size_t k, uint8_t *xq, float *row_scales);
+/// Linear layer over output columns [lo, hi) (lo a multiple of 16) with int8 panels and activations quantized by
+/// gk_activations_i8: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
+///                              + row_scales[r] scales[j] (sum_i xq[r, i] W[j, i] - 128 sums[j]), for r < n.
+/// The int32 sums are exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddwd, portable C). Any n: tiles of up
+/// to 12 rows, each panel streamed once per tile.
+void gk_linear_panels_i8(const uint8_t *xq, const float *row_scales, size_t n, size_t k, const int8_t *packed,
+                         const float *scales, const int32_t *sums, const float *bias, size_t m, size_t lo,
+                         size_t hi, float *y, int accumulate);
 
 /// Paged KV cache, one layer of a block laid out [2 (K, V)][H][blockSize][D] in fp32 or bf16 (`bf16` != 0).
 /// Element offsets count fp32 or bf16 values. Stores one position's H*D values of K (or V) from `src` ([H, D]) into
