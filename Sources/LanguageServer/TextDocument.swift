@@ -25,19 +25,34 @@ public struct TextDocument: Sendable {
     public var lineCount: Int { lineStarts.count }
 
     /// Applies the changes of one `didChange` notification in order, each against the result of the previous one.
-    public mutating func apply(_ changes: [TextDocumentContentChangeEvent], version: Int, encoding: PositionEncoding) {
+    ///
+    /// Throws, before applying it, at the first change that would make the text longer than `maximumBytes`; the
+    /// changes before it are applied by then, so a caller that is refused drops the document.
+    public mutating func apply(_ changes: [TextDocumentContentChangeEvent], version: Int, encoding: PositionEncoding,
+                               maximumBytes: Int = Int.max) throws(DocumentLimitError) {
         for change in changes {
+            let inserted = change.text.utf8
             if let range = change.range {
                 let start = offset(of: range.start, encoding: encoding)
                 let end = max(start, offset(of: range.end, encoding: encoding))
-                bytes.replaceSubrange(start..<end, with: Array(change.text.utf8))
+                let size = bytes.count - (end - start) + inserted.count
+                guard size <= maximumBytes else {
+                    throw .documentTooLarge(uri: uri, bytes: size, limit: maximumBytes)
+                }
+                bytes.replaceSubrange(start..<end, with: inserted)
             } else {
-                bytes = Array(change.text.utf8)
+                guard inserted.count <= maximumBytes else {
+                    throw .documentTooLarge(uri: uri, bytes: inserted.count, limit: maximumBytes)
+                }
+                bytes = Array(inserted)
             }
             lineStarts = TextDocument.lineStarts(of: bytes)
         }
         self.version = version
     }
+
+    /// What this document costs against `DocumentLimits.maximumOpenBytes`.
+    public var cost: Int { DocumentLimits.cost(textBytes: bytes.count, lines: lineStarts.count, uri: uri) }
 
     /// Byte offset of a position. Out-of-range positions are clamped, as the LSP specification asks: a character
     /// past the end of its line means the end of the line (before its line break), a line past the last line means

@@ -45,9 +45,9 @@ final class TextDocumentTests: XCTestCase {
         XCTAssertEqual(doc.offset(of: Position(line: 1, character: 1), encoding: .utf16), 3)
     }
 
-    func testIncrementalChangesApplyInOrder() {
+    func testIncrementalChangesApplyInOrder() throws {
         var doc = document("let x = 1\nprint(x)\n")
-        doc.apply([
+        try doc.apply([
             TextDocumentContentChangeEvent(range: Range(start: Position(line: 0, character: 4), end: Position(line: 0, character: 5)),
                        text: "value"),
             TextDocumentContentChangeEvent(range: Range(start: Position(line: 1, character: 6), end: Position(line: 1, character: 7)),
@@ -60,16 +60,16 @@ final class TextDocumentTests: XCTestCase {
         XCTAssertEqual(doc.lineCount, 4)
     }
 
-    func testDeletionAcrossLinesAndAfterEmoji() {
+    func testDeletionAcrossLinesAndAfterEmoji() throws {
         var doc = document("😀ab\ncd\nef")
-        doc.apply([TextDocumentContentChangeEvent(range: Range(start: Position(line: 0, character: 3), end: Position(line: 2, character: 1)),
+        try doc.apply([TextDocumentContentChangeEvent(range: Range(start: Position(line: 0, character: 3), end: Position(line: 2, character: 1)),
                               text: "")], version: 5, encoding: .utf16)
         XCTAssertEqual(doc.text, "😀af")
     }
 
-    func testFullChangeReplacesTheText() {
+    func testFullChangeReplacesTheText() throws {
         var doc = document("old")
-        doc.apply([TextDocumentContentChangeEvent(range: nil, text: "new\ntext")], version: 9, encoding: .utf16)
+        try doc.apply([TextDocumentContentChangeEvent(range: nil, text: "new\ntext")], version: 9, encoding: .utf16)
         XCTAssertEqual(doc.text, "new\ntext")
         XCTAssertEqual(doc.lineCount, 2)
     }
