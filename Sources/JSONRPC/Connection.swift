@@ -115,6 +115,9 @@ public final class Connection: @unchecked Sendable {
                 }
             }
             buffer.removeFirst(consumed)
+            // A large frame grew the buffer to its size: hand that back once it is consumed, or one big message would
+            // cost its size for the rest of the connection.
+            if buffer.isEmpty, buffer.capacity > 1 << 20 { buffer = [] }
         }
     }
 

@@ -101,6 +101,14 @@ final class DocumentLimitsTests: XCTestCase {
         XCTAssertTrue(error.message.contains("is not open"), error.message)
     }
 
+    func testATextParameterAboveTheDocumentLimitIsRefusedAndTheNextRequestIsServed() throws {
+        let harness = try harness()
+        let error = try harness.error(of: harness.request("gptls/summarize", ["text": .string(String(repeating: "s", count: 1001))]))
+        XCTAssertEqual(error.code, .invalidParams)
+        XCTAssertEqual(error.data, ["reason": "textTooLarge", "bytes": 1001, "limit": 1000])
+        _ = try harness.result(of: harness.request("gptls/classify", ["text": .string(String(repeating: "c", count: 1000))]))
+    }
+
     func testEditsWithinTheLimitKeepTheTextExact() throws {
         var document = TextDocument(uri: "file:///t.py", languageID: "python", version: 1, text: "a😀b")
         try document.apply([.init(range: .init(start: .init(line: 0, character: 3), end: .init(line: 0, character: 3)),
