@@ -126,8 +126,9 @@ public final class Connection: @unchecked Sendable {
     /// otherwise only logged.
     static func messageTooLarge(_ size: Int, limit: Int) -> ResponseError {
         let shown = size == Int.max ? "of 19 digits or more" : "\(size)"
-        return ResponseError(.invalidRequest, "a message of \(shown) bytes is above the limit of \(limit) bytes "
-                             + "(\(limit >> 20) MiB) per message; it was skipped unread",
+        let mebibytes = limit >= 1 << 20 ? " (\(limit >> 20) MiB)" : ""
+        return ResponseError(.invalidRequest, "a message of \(shown) bytes is above the limit of \(limit) bytes"
+                             + "\(mebibytes) per message; it was skipped unread",
                              data: ["reason": "messageTooLarge", "bytes": .int(size), "limit": .int(limit)])
     }
 

@@ -21,13 +21,18 @@ public enum DocumentLimitError: Error, Equatable, Sendable, CustomStringConverti
     public var description: String {
         switch self {
         case .documentTooLarge(let uri, let bytes, let limit):
-            return "\(uri) is \(bytes) bytes, above the limit of \(limit) bytes (\(limit >> 20) MiB) per document; "
+            return "\(uri) is \(bytes) bytes, above the limit of \(DocumentLimitError.shown(limit)) per document; "
                 + "gptls does not keep it: close it, or send its whole text again once it is smaller"
         case .openDocumentsTooLarge(let uri, let bytes, let limit):
-            return "\(uri) would bring the open documents to \(bytes) bytes, above the limit of \(limit) bytes "
-                + "(\(limit >> 20) MiB) per connection; gptls does not keep it: close other documents, then send "
-                + "its whole text again"
+            return "\(uri) would bring the open documents to \(bytes) bytes, above the limit of "
+                + "\(DocumentLimitError.shown(limit)) per connection; gptls does not keep it: close other documents, "
+                + "then send its whole text again"
         }
+    }
+
+    /// A limit as a message shows it: "33554432 bytes (32 MiB)", or just the bytes below a MiB.
+    static func shown(_ limit: Int) -> String {
+        limit >= 1 << 20 ? "\(limit) bytes (\(limit >> 20) MiB)" : "\(limit) bytes"
     }
 
     /// The reply to a request that names the refused document.

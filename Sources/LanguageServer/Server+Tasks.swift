@@ -87,8 +87,7 @@ extension Server {
             let size = text.utf8.count
             guard size <= limits.maximumDocumentBytes else {
                 throw ResponseError(.invalidParams, "\(method): text is \(size) bytes, above the limit of "
-                                    + "\(limits.maximumDocumentBytes) bytes (\(limits.maximumDocumentBytes >> 20) MiB) "
-                                    + "per document",
+                                    + "\(DocumentLimitError.shown(limits.maximumDocumentBytes)) per document",
                                     data: ["reason": "textTooLarge", "bytes": .int(size),
                                            "limit": .int(limits.maximumDocumentBytes)])
             }
