@@ -80,4 +80,32 @@ final class TextDocumentTests: XCTestCase {
         XCTAssertEqual(PositionEncoding.negotiate(clientOffers: ["utf-32"]), .utf32)
         XCTAssertEqual(PositionEncoding.negotiate(clientOffers: ["latin-1"]), .utf16)
     }
+
+    /// The line index is updated around each edit rather than rebuilt: after thousands of random edits (line breaks
+    /// of every kind joined and split, multi-byte characters) it must equal the index of the same text built afresh.
+    func testTheLineIndexAfterRandomEditsEqualsTheIndexBuiltFromTheText() throws {
+        let pieces = ["a", "bc", "\n", "\r", "\r\n", "é", "😀", ""]
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        func randomText() -> String { (0..<next(6)).map { _ in pieces[next(pieces.count)] }.joined() }
+        var doc = document("start\r\nof\rthe\ntext")
+        for step in 0..<3000 {
+            let start = Position(line: next(doc.lineCount + 1), character: next(6))
+            let end = next(4) == 0 ? start : Position(line: start.line + next(3), character: next(6))
+            try doc.apply([TextDocumentContentChangeEvent(range: Range(start: start, end: end), text: randomText())],
+                          version: step, encoding: .utf8)
+            let fresh = document(doc.text)
+            XCTAssertEqual(doc.lineCount, fresh.lineCount, "after edit \(step) of \(doc.text.debugDescription)")
+            for line in 0..<fresh.lineCount {
+                let position = Position(line: line, character: 0)
+                XCTAssertEqual(doc.offset(of: position, encoding: .utf8), fresh.offset(of: position, encoding: .utf8),
+                               "line \(line) after edit \(step) of \(doc.text.debugDescription)")
+            }
+            if doc.text.utf8.count > 400 { doc = document(String(doc.text.suffix(50))) }
+            if doc.lineCount != fresh.lineCount { return }
+        }
+    }
 }
