@@ -13,7 +13,8 @@ import Darwin
 ///
 /// The reader thread (a Foundation `Thread`, not Swift's cooperative pool, since `read` blocks) reads the input in
 /// chunks, frames them (`Framing`), decodes each body (`Message(body:)`) and calls `onMessage` with it, in arrival
-/// order. Frames with bad headers are logged and skipped; bodies that are not valid messages are logged and answered
+/// order. Frames with bad headers are logged and skipped (one refused for its size is also answered, with `id: null`,
+/// since its sender may wait on it); bodies that are not valid messages are logged and answered
 /// here with the error the JSON-RPC rules call for (-32700 with id null, -32600), so the handler sees only valid
 /// messages. End of input (or a read error) calls `onClose` once, on the reader thread.
 ///
@@ -104,6 +105,9 @@ public final class Connection: @unchecked Sendable {
                     }
                     resynchronising = true
                     consumed += length
+                    if case .contentLengthTooLarge(let size, let limit) = error {
+                        send(.response(id: nil, result: .failure(Connection.messageTooLarge(size, limit: limit))))
+                    }
                 case .frame(let body, let length):
                     resynchronising = false
                     consumed += length
@@ -111,7 +115,21 @@ public final class Connection: @unchecked Sendable {
                 }
             }
             buffer.removeFirst(consumed)
+            // A large frame grew the buffer to its size: hand that back once it is consumed, or one big message would
+            // cost its size for the rest of the connection.
+            if buffer.isEmpty, buffer.capacity > 1 << 20 { buffer = [] }
         }
+    }
+
+    /// The reply to a frame refused for its size: its id is in the body, which is never read, hence `id: null`.
+    /// Without it a client that sent a too-large `didOpen` or request would learn nothing, since a header refusal is
+    /// otherwise only logged.
+    static func messageTooLarge(_ size: Int, limit: Int) -> ResponseError {
+        let shown = size == Int.max ? "of 19 digits or more" : "\(size)"
+        let mebibytes = limit >= 1 << 20 ? " (\(limit >> 20) MiB)" : ""
+        return ResponseError(.invalidRequest, "a message of \(shown) bytes is above the limit of \(limit) bytes"
+                             + "\(mebibytes) per message; it was skipped unread",
+                             data: ["reason": "messageTooLarge", "bytes": .int(size), "limit": .int(limit)])
     }
 
     private func deliver(_ body: ArraySlice<UInt8>, to onMessage: (Message) -> Void) {

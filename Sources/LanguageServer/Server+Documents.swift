@@ -2,37 +2,106 @@ import JSONRPC
 import Protocol
 
 extension Server {
+    /// Opens a document, or refuses it when it is above `limits` (see `DocumentLimitError`); reopening a document
+    /// replaces it.
     func didOpen(_ notification: DidOpenTextDocumentNotification) {
         let item = notification.textDocument
-        documents[item.uri] = TextDocument(uri: item.uri, languageID: item.languageID, version: item.version,
-                                           text: item.text)
+        forget(item.uri)
+        let size = item.text.utf8.count
+        guard size <= limits.maximumDocumentBytes else {
+            return refuse(.documentTooLarge(uri: item.uri, bytes: size, limit: limits.maximumDocumentBytes))
+        }
+        keep(TextDocument(uri: item.uri, languageID: item.languageID, version: item.version, text: item.text))
     }
 
     /// Applies full and incremental changes in order. A change for a document that is not open is logged and ignored.
+    /// A change that makes the document too large refuses it; a whole text within the limits reopens a refused one.
     func didChange(_ notification: DidChangeTextDocumentNotification) {
         let uri = notification.textDocument.uri
-        guard var document = documents[uri] else {
-            logger.warning("didChange for \(uri), which is not open; ignored")
-            return
+        // Taken out of the dictionary while it changes, so its text is edited in place rather than copied.
+        guard var document = documents.removeValue(forKey: uri) else {
+            return reopenRefused(notification)
         }
-        document.apply(notification.contentChanges, version: notification.version ?? document.version + 1,
-                       encoding: encoding)
-        documents[uri] = document
+        openDocumentBytes -= document.cost
+        do {
+            try document.apply(notification.contentChanges, version: notification.version ?? document.version + 1,
+                               encoding: encoding, maximumBytes: limits.maximumDocumentBytes)
+        } catch {
+            return refuse(error)
+        }
+        keep(document)
     }
 
     func didClose(_ notification: DidCloseTextDocumentNotification) {
         let uri = notification.textDocument.uri
-        if documents.removeValue(forKey: uri) == nil {
+        if !forget(uri) {
             logger.warning("didClose for \(uri), which is not open; ignored")
         }
     }
 
-    /// The open document a request names. Decoding has checked that it is open, on this same queue; the error is
-    /// for a caller that did not decode first.
+    /// The open document a request names. Decoding has checked that it is open (or refused), on this same queue; the
+    /// "not open" error is for a caller that did not decode first.
     func document(_ identifier: TextDocumentIdentifier, _ method: String) throws -> TextDocument {
         guard let document = documents[identifier.uri] else {
+            if let refusal = refusedDocuments[identifier.uri] { throw refusal.responseError(method) }
             throw ResponseError.documentNotOpen(uri: identifier.uri, method: method)
         }
         return document
+    }
+
+    /// Keeps `document` open if the session's documents stay within `limits.maximumOpenBytes` with it.
+    private func keep(_ document: TextDocument) {
+        let total = openDocumentBytes + document.cost
+        guard total <= limits.maximumOpenBytes else {
+            return refuse(.openDocumentsTooLarge(uri: document.uri, bytes: total, limit: limits.maximumOpenBytes))
+        }
+        documents[document.uri] = document
+        openDocumentBytes = total
+    }
+
+    /// Drops a document's text and remembers why, for the requests that name it; tells the user once.
+    private func refuse(_ refusal: DocumentLimitError) {
+        refusedDocuments[refusal.uri] = refusal
+        logger.warning("\(refusal)")
+        showMessage(.error, "gptls: \(refusal)")
+    }
+
+    /// A change for a document that is not open: a refused document comes back from its last whole text, when that
+    /// and the changes after it are within the limits; anything else is ignored.
+    private func reopenRefused(_ notification: DidChangeTextDocumentNotification) {
+        let uri = notification.textDocument.uri
+        guard refusedDocuments[uri] != nil else {
+            logger.warning("didChange for \(uri), which is not open; ignored")
+            return
+        }
+        let changes = notification.contentChanges
+        guard let whole = changes.lastIndex(where: { $0.range == nil }) else {
+            logger.debug("didChange for \(uri), which was refused, has no whole text; ignored")
+            return
+        }
+        let version = notification.version ?? 1
+        let text = changes[whole].text
+        guard text.utf8.count <= limits.maximumDocumentBytes else {
+            return refuse(.documentTooLarge(uri: uri, bytes: text.utf8.count, limit: limits.maximumDocumentBytes))
+        }
+        // Its language id is not kept through a refusal: nothing reads it.
+        var document = TextDocument(uri: uri, languageID: "", version: version, text: text)
+        do {
+            try document.apply(Array(changes[(whole + 1)...]), version: version, encoding: encoding,
+                               maximumBytes: limits.maximumDocumentBytes)
+        } catch {
+            return refuse(error)
+        }
+        refusedDocuments[uri] = nil
+        keep(document)
+    }
+
+    /// Closes `uri`, open or refused; false when it was neither.
+    @discardableResult
+    private func forget(_ uri: String) -> Bool {
+        let refused = refusedDocuments.removeValue(forKey: uri) != nil
+        guard let document = documents.removeValue(forKey: uri) else { return refused }
+        openDocumentBytes -= document.cost
+        return true
     }
 }

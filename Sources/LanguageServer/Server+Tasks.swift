@@ -82,7 +82,16 @@ extension Server {
     /// The text a task works on: `text`, or a document with an optional `range` (the whole document without one).
     private func selectedText(_ target: TaskTarget, _ method: String) throws -> String {
         switch target {
-        case .text(let text): return text
+        case .text(let text):
+            // A text is held like a document while its task runs: the same limit keeps it bounded.
+            let size = text.utf8.count
+            guard size <= limits.maximumDocumentBytes else {
+                throw ResponseError(.invalidParams, "\(method): text is \(size) bytes, above the limit of "
+                                    + "\(DocumentLimitError.shown(limits.maximumDocumentBytes)) per document",
+                                    data: ["reason": "textTooLarge", "bytes": .int(size),
+                                           "limit": .int(limits.maximumDocumentBytes)])
+            }
+            return text
         case .document(let identifier, let range):
             let document = try document(identifier, method)
             guard let range else { return document.text }

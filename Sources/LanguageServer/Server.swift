@@ -40,6 +40,11 @@ public final class Server: @unchecked Sendable {
     var state = State.waitingForInitialize
     var encoding = PositionEncoding.utf16
     var documents: [String: TextDocument] = [:]
+    /// Documents refused by `limits`, with why; see `Server+Documents.swift`.
+    var refusedDocuments: [String: DocumentLimitError] = [:]
+    /// What `documents` cost together, against `limits.maximumOpenBytes`.
+    var openDocumentBytes = 0
+    let limits: DocumentLimits
     var settings: Settings
     /// `serverInfo.version`: the package version, with the build's commit where the executable knows it.
     let version: String
@@ -64,7 +69,7 @@ public final class Server: @unchecked Sendable {
     /// `sessions` lists the other sessions of the process (a shared process serves one per connection); without
     /// one, this server is the process's only session.
     public init(settings: Settings = Settings(), version: String = Server.version, models: BackendProvider,
-                sessions: SessionRegistry = SessionRegistry(),
+                sessions: SessionRegistry = SessionRegistry(), limits: DocumentLimits = DocumentLimits(),
                 logger: Logger = Logger(label: "gptls.server"),
                 send: @escaping @Sendable (Message) -> Void,
                 onTermination: @escaping @Sendable (Termination) -> Void) {
@@ -72,6 +77,7 @@ public final class Server: @unchecked Sendable {
         self.version = version
         self.models = models
         self.sessions = sessions
+        self.limits = limits
         self.sessionID = sessions.register()
         var logger = logger
         logger[metadataKey: "session"] = .string(sessionID)
@@ -109,6 +115,7 @@ public final class Server: @unchecked Sendable {
         parentWatch?.cancel()
         parentWatch = nil
         documents.removeAll()
+        refusedDocuments.removeAll()
         models.close()
         sessions.remove(sessionID)
         onTermination(termination)
@@ -199,9 +206,10 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    /// What decoding needs to know of this session: which documents are open.
+    /// What decoding needs to know of this session: which documents are open. A refused one counts, so that its
+    /// requests get the refusal (from `document(_:_:)`) rather than "not open".
     private var decodingContext: DecodingContext {
-        DecodingContext { [documents] in documents[$0] != nil }
+        DecodingContext { [documents, refusedDocuments] in documents[$0] != nil || refusedDocuments[$0] != nil }
     }
 
     // MARK: - Replies

@@ -25,19 +25,35 @@ public struct TextDocument: Sendable {
     public var lineCount: Int { lineStarts.count }
 
     /// Applies the changes of one `didChange` notification in order, each against the result of the previous one.
-    public mutating func apply(_ changes: [TextDocumentContentChangeEvent], version: Int, encoding: PositionEncoding) {
+    ///
+    /// Throws, before applying it, at the first change that would make the text longer than `maximumBytes`; the
+    /// changes before it are applied by then, so a caller that is refused drops the document.
+    public mutating func apply(_ changes: [TextDocumentContentChangeEvent], version: Int, encoding: PositionEncoding,
+                               maximumBytes: Int = Int.max) throws(DocumentLimitError) {
         for change in changes {
+            let inserted = change.text.utf8
             if let range = change.range {
                 let start = offset(of: range.start, encoding: encoding)
                 let end = max(start, offset(of: range.end, encoding: encoding))
-                bytes.replaceSubrange(start..<end, with: Array(change.text.utf8))
+                let size = bytes.count - (end - start) + inserted.count
+                guard size <= maximumBytes else {
+                    throw .documentTooLarge(uri: uri, bytes: size, limit: maximumBytes)
+                }
+                bytes.replaceSubrange(start..<end, with: inserted)
+                updateLineStarts(replacedFrom: start, to: end, insertedCount: inserted.count)
             } else {
-                bytes = Array(change.text.utf8)
+                guard inserted.count <= maximumBytes else {
+                    throw .documentTooLarge(uri: uri, bytes: inserted.count, limit: maximumBytes)
+                }
+                bytes = Array(inserted)
+                lineStarts = TextDocument.lineStarts(of: bytes)
             }
-            lineStarts = TextDocument.lineStarts(of: bytes)
         }
         self.version = version
     }
+
+    /// What this document costs against `DocumentLimits.maximumOpenBytes`.
+    public var cost: Int { DocumentLimits.cost(textBytes: bytes.count, lines: lineStarts.count, uri: uri) }
 
     /// Byte offset of a position. Out-of-range positions are clamped, as the LSP specification asks: a character
     /// past the end of its line means the end of the line (before its line break), a line past the last line means
@@ -86,6 +102,39 @@ public struct TextDocument: Sendable {
         if end > lineStarts[line], bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
         if end > lineStarts[line], bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         return end
+    }
+
+    /// Updates the line index after `bytes[start..<end]` became `insertedCount` new bytes: the starts before the edit
+    /// stay, those around it are found again, those after it move by the change in length.
+    ///
+    /// A line start depends only on the two bytes before it (`\n`, or `\r` not followed by `\n`), so only starts in
+    /// `start...end + 1` (old offsets) can change. Complexity: O(inserted bytes + lines), not O(document), so a
+    /// keystroke in a large document does not rescan it.
+    private mutating func updateLineStarts(replacedFrom start: Int, to end: Int, insertedCount: Int) {
+        let newEnd = start + insertedCount
+        let delta = insertedCount - (end - start)
+        let keptBefore = TextDocument.firstIndex(in: lineStarts, atLeast: max(start, 1))
+        let keptAfter = TextDocument.firstIndex(in: lineStarts, atLeast: end + 2)
+        var found: [Int] = []
+        for i in max(start - 1, 0)..<min(newEnd + 1, bytes.count) {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "\n")
+                || byte == UInt8(ascii: "\r") && !(i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\n")) {
+                found.append(i + 1)
+            }
+        }
+        let after = lineStarts[keptAfter...].lazy.map { $0 + delta }
+        lineStarts.replaceSubrange(keptBefore..., with: found + after)
+    }
+
+    /// The index of the first element of the sorted `starts` that is at least `value` (`starts.count` if none).
+    private static func firstIndex(in starts: [Int], atLeast value: Int) -> Int {
+        var low = 0, high = starts.count
+        while low < high {
+            let mid = (low + high) / 2
+            if starts[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     private static func lineStarts(of bytes: [UInt8]) -> [Int] {

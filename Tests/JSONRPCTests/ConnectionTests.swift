@@ -87,6 +87,21 @@ final class ConnectionTests: XCTestCase {
         XCTAssertTrue(log.contains { $0.hasPrefix("debug") && $0.contains("skipped") }, "\(log)")
     }
 
+    func testAnswersAFrameAboveTheSizeLimitWithANullIDErrorNamingTheLimitAndKeepsReading() {
+        let harness = Harness(maximumContentLength: 1000)
+        harness.toServer.write("Content-Length: 5000\r\n\r\n" + String(repeating: "z", count: 5000))
+        harness.toServer.write(Message.notification(method: "kept", params: nil).framed())
+        let reply = harness.replies.next()
+        XCTAssertEqual(reply?["id"], .null)
+        XCTAssertEqual(reply?["error"]?["code"], -32600)
+        XCTAssertEqual(reply?["error"]?["data"], ["reason": "messageTooLarge", "bytes": 5000, "limit": 1000])
+        XCTAssertTrue(reply?["error"]?["message"]?.string?.contains("above the limit of 1000 bytes") == true,
+                      "\(String(describing: reply))")
+        harness.inbox.wait(for: 1)
+        harness.finish()
+        XCTAssertEqual(harness.inbox.messages, [.notification(method: "kept", params: nil)])
+    }
+
     /// The reader thread decodes (and later frees) the deepest nesting jansson accepts without running out of
     /// stack, and answers deeper nesting with -32700.
     func testHandlesTheDeepestNestingOnTheReaderThread() {

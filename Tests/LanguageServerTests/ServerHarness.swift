@@ -12,8 +12,9 @@ final class ServerHarness: @unchecked Sendable {
     private(set) var server: Server!
     private var nextID: Int64 = 0
 
-    convenience init(loader: @escaping BackendLoader = { _ in throw HarnessError.noModel }) {
-        self.init(models: BackendProvider(loader: loader), sessions: SessionRegistry())
+    convenience init(loader: @escaping BackendLoader = { _ in throw HarnessError.noModel },
+                     limits: DocumentLimits = DocumentLimits()) {
+        self.init(models: BackendProvider(loader: loader), sessions: SessionRegistry(), limits: limits)
     }
 
     /// One session of a process whose sessions share `pool` and `sessions`.
@@ -21,8 +22,8 @@ final class ServerHarness: @unchecked Sendable {
         self.init(models: BackendProvider(pool: pool), sessions: sessions)
     }
 
-    private init(models: BackendProvider, sessions: SessionRegistry) {
-        server = Server(models: models, sessions: sessions, send: { [weak self] message in
+    private init(models: BackendProvider, sessions: SessionRegistry, limits: DocumentLimits = DocumentLimits()) {
+        server = Server(models: models, sessions: sessions, limits: limits, send: { [weak self] message in
             guard let self else { return }
             self.lock.lock()
             self.sent.append(message)

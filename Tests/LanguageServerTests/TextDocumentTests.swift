@@ -45,9 +45,9 @@ final class TextDocumentTests: XCTestCase {
         XCTAssertEqual(doc.offset(of: Position(line: 1, character: 1), encoding: .utf16), 3)
     }
 
-    func testIncrementalChangesApplyInOrder() {
+    func testIncrementalChangesApplyInOrder() throws {
         var doc = document("let x = 1\nprint(x)\n")
-        doc.apply([
+        try doc.apply([
             TextDocumentContentChangeEvent(range: Range(start: Position(line: 0, character: 4), end: Position(line: 0, character: 5)),
                        text: "value"),
             TextDocumentContentChangeEvent(range: Range(start: Position(line: 1, character: 6), end: Position(line: 1, character: 7)),
@@ -60,16 +60,16 @@ final class TextDocumentTests: XCTestCase {
         XCTAssertEqual(doc.lineCount, 4)
     }
 
-    func testDeletionAcrossLinesAndAfterEmoji() {
+    func testDeletionAcrossLinesAndAfterEmoji() throws {
         var doc = document("😀ab\ncd\nef")
-        doc.apply([TextDocumentContentChangeEvent(range: Range(start: Position(line: 0, character: 3), end: Position(line: 2, character: 1)),
+        try doc.apply([TextDocumentContentChangeEvent(range: Range(start: Position(line: 0, character: 3), end: Position(line: 2, character: 1)),
                               text: "")], version: 5, encoding: .utf16)
         XCTAssertEqual(doc.text, "😀af")
     }
 
-    func testFullChangeReplacesTheText() {
+    func testFullChangeReplacesTheText() throws {
         var doc = document("old")
-        doc.apply([TextDocumentContentChangeEvent(range: nil, text: "new\ntext")], version: 9, encoding: .utf16)
+        try doc.apply([TextDocumentContentChangeEvent(range: nil, text: "new\ntext")], version: 9, encoding: .utf16)
         XCTAssertEqual(doc.text, "new\ntext")
         XCTAssertEqual(doc.lineCount, 2)
     }
@@ -79,5 +79,33 @@ final class TextDocumentTests: XCTestCase {
         XCTAssertEqual(PositionEncoding.negotiate(clientOffers: ["utf-16", "utf-8"]), .utf8)
         XCTAssertEqual(PositionEncoding.negotiate(clientOffers: ["utf-32"]), .utf32)
         XCTAssertEqual(PositionEncoding.negotiate(clientOffers: ["latin-1"]), .utf16)
+    }
+
+    /// The line index is updated around each edit rather than rebuilt: after thousands of random edits (line breaks
+    /// of every kind joined and split, multi-byte characters) it must equal the index of the same text built afresh.
+    func testTheLineIndexAfterRandomEditsEqualsTheIndexBuiltFromTheText() throws {
+        let pieces = ["a", "bc", "\n", "\r", "\r\n", "é", "😀", ""]
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        func randomText() -> String { (0..<next(6)).map { _ in pieces[next(pieces.count)] }.joined() }
+        var doc = document("start\r\nof\rthe\ntext")
+        for step in 0..<3000 {
+            let start = Position(line: next(doc.lineCount + 1), character: next(6))
+            let end = next(4) == 0 ? start : Position(line: start.line + next(3), character: next(6))
+            try doc.apply([TextDocumentContentChangeEvent(range: Range(start: start, end: end), text: randomText())],
+                          version: step, encoding: .utf8)
+            let fresh = document(doc.text)
+            XCTAssertEqual(doc.lineCount, fresh.lineCount, "after edit \(step) of \(doc.text.debugDescription)")
+            for line in 0..<fresh.lineCount {
+                let position = Position(line: line, character: 0)
+                XCTAssertEqual(doc.offset(of: position, encoding: .utf8), fresh.offset(of: position, encoding: .utf8),
+                               "line \(line) after edit \(step) of \(doc.text.debugDescription)")
+            }
+            if doc.text.utf8.count > 400 { doc = document(String(doc.text.suffix(50))) }
+            if doc.lineCount != fresh.lineCount { return }
+        }
     }
 }

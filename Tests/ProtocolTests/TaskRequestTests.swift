@@ -80,6 +80,21 @@ final class TaskRequestTests: XCTestCase {
         }
     }
 
+    func testMoreLabelsThanTheLimitOrALabelTooLongIsRefusedNamingTheLimit() throws {
+        let limit = ClassifyRequest.maximumLabels
+        let atLimit = JSONValue.array((0..<limit).map { .string("label \($0)") })
+        XCTAssertEqual(try Decoding.request(ClassifyRequest.self, ["text": "x", "labels": atLimit]).labels?.count, limit)
+        let many = JSONValue.array((0..<10_000).map { .string("label \($0)") })
+        let tooMany = try XCTUnwrap(classifyError(["text": "x", "labels": many]))
+        XCTAssertEqual(tooMany.code, .invalidParams)
+        XCTAssertEqual(tooMany.message, "gptls/classify: labels has 10000 labels, above the limit of \(limit) per request")
+        XCTAssertEqual(tooMany.data, ["reason": "tooManyLabels", "count": 10000, "limit": .int(limit)])
+        let long = String(repeating: "é", count: ClassifyRequest.maximumLabelBytes)
+        let tooLong = try XCTUnwrap(classifyError(["text": "x", "labels": ["short", .string(long)]]))
+        XCTAssertEqual(tooLong.message, "gptls/classify: labels[1] is \(2 * ClassifyRequest.maximumLabelBytes) bytes, "
+                       + "above the limit of \(ClassifyRequest.maximumLabelBytes) bytes per label")
+    }
+
     func testTheTargetIsCheckedBeforeTheLabels() {
         XCTAssertEqual(classifyError(["labels": [1, 2]]),
                        invalid("gptls/classify: textDocument.uri must be a string, not missing"))

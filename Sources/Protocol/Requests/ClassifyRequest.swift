@@ -8,6 +8,13 @@ public struct ClassifyRequest: RequestType, Equatable {
     public static let method = "gptls/classify"
     public typealias Response = ClassifyResult
 
+    /// The most labels one request may name. Each label is scored as its own engine job and the engine holds 64
+    /// jobs at most, so a request with more labels could never run and one with up to 32 leaves room for keystrokes;
+    /// the instruction that lists the labels must also fit the model's context next to the text.
+    public static let maximumLabels = 32
+    /// The longest label, in UTF-8 bytes: a label is a class name, not a text.
+    public static let maximumLabelBytes = 256
+
     public var target: TaskTarget
     /// Labels to classify among zero-shot: non-empty and distinct; nil for the classification model's own labels.
     public var labels: [String]?
@@ -25,6 +32,19 @@ public struct ClassifyRequest: RequestType, Equatable {
             guard let elements = raw.array, !elements.isEmpty else { throw Self.badLabels }
             let list = elements.compactMap(\.string)
             guard list.count == elements.count, Set(list).count == list.count else { throw Self.badLabels }
+            guard list.count <= Self.maximumLabels else {
+                throw ResponseError(.invalidParams, "\(Self.method): labels has \(list.count) labels, above the limit "
+                                    + "of \(Self.maximumLabels) per request",
+                                    data: ["reason": "tooManyLabels", "count": .int(list.count),
+                                           "limit": .int(Self.maximumLabels)])
+            }
+            if let index = list.firstIndex(where: { $0.utf8.count > Self.maximumLabelBytes }) {
+                throw ResponseError(.invalidParams, "\(Self.method): labels[\(index)] is \(list[index].utf8.count) "
+                                    + "bytes, above the limit of \(Self.maximumLabelBytes) bytes per label",
+                                    data: ["reason": "labelTooLong", "index": .int(index),
+                                           "bytes": .int(list[index].utf8.count),
+                                           "limit": .int(Self.maximumLabelBytes)])
+            }
             labels = list
         }
         self.init(target: target, labels: labels)
