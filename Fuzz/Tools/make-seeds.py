@@ -73,14 +73,19 @@ write("json", "nested", "[[[[{\"a\": [{}]}]]]]")
 write("document", "crlf", b"\x20def f():\r\n  x = '\xc3\xa9'\r\r\n\xf0\x9f\x98\x80\n" + bytes([1, 1, 1, 2, 5, 1, 0, 3, 3, 66, 67, 68]))
 write("document", "replace", b"\x05hello" + bytes([0, 0, 9]) + "a\nb\u00e9\U0001F600c".encode() + bytes([2, 1, 0, 0, 9, 9, 1, 65]))
 
-# handlers: op bytes as SessionScript reads them (0 initialize, 1 initialized, 2 didOpen, 4 inline completion, ...).
-write("handlers", "complete", bytes([0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 1, 12]) + b"def f(x):\n  "
-      + bytes([4, 0, 1, 2, 1, 0, 3, 0, 1, 1, 0, 1, 2, 1, 3, 1, 120, 4, 0, 1, 3, 2, 0, 11]))
-write("handlers", "tasks", bytes([0, 0, 1, 0, 0, 0, 0, 0, 1, 7, 0, 5]) + b"x = 1" + bytes([8, 0, 0, 3]) + b"abc"
-      + bytes([9, 0, 12, 0, 0, 2, 11, 14, 0]))
-write("handlers", "cancel", bytes([0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 1, 3]) + b"a\nb" + bytes([5, 0, 0, 1, 1, 0, 9, 0, 10, 0, 0, 0, 1, 1, 1, 14, 1]))
-write("handlers", "raw", bytes([15, 2, 0, 60]) + b'{"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0}}'
-      + bytes([15, 0, 40]) + b'{"processId": null, "capabilities": {}}')
+# handlers: bytes as SessionScript reads them: an opening byte (non-zero: initialize + initialized), then per
+# message an op byte and its fields (2 didOpen, 3 didChange, 4 inline completion, 6 completion, 7 summarize,
+# 8 classify, 9 cancel, 11 status, 14 shutdown/exit/..., 15 raw JSON params).
+text = b"def f(x):\n    "
+opened = bytes([1, 2, 0, 0, 1, len(text)]) + text
+inline = bytes([4, 2, 0, 1, 4, 1, 1])
+write("handlers", "complete", opened + inline + bytes([6, 0, 1, 4, 1, 1, 3, 0, 2, 0, 2, 1, 4, 1, 4, 1]) + b"r" + inline)
+write("handlers", "tasks", opened + bytes([7, 1, 0, 1, 1, 8, 0, 5]) + b"x = 1" + bytes([1, 1, 1, 11, 1, 1])
+      + bytes([12, 0, 2, 0, 0, 0, 0, 1, 1, 1, 13, 0, 0, 0, 1, 1, 1, 1]))
+write("handlers", "cancel", opened + inline + bytes([9, 1]) + inline + bytes([10, 1, 1, 1, 1, 1, 1, 1]) + inline
+      + bytes([14, 0, 0, 0, 0, 1, 1]) + inline)
+write("handlers", "raw", bytes([1, 15, 2, 80]) + b'{"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0}, "context": {}}'
+      + bytes([15, 0, 40]) + b'{"processId": null, "capabilities": {}}' + bytes([0]))
 
 # safetensors: a tiny Hugging Face GPT-2 (C 4, 2 heads, 1 layer, 8 positions, 16 tokens) and a book-named one.
 def safetensors(tensors):

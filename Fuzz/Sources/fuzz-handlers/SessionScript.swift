@@ -23,6 +23,18 @@ struct SessionScript {
         "gptls/completionFeedback", "$/unknown",
     ]
 
+    /// The session's opening: mostly a well-formed `initialize` and `initialized` (so the bytes that follow reach
+    /// the handlers of a running server), sometimes nothing (requests before `initialize`).
+    mutating func opening(_ input: inout FuzzInput) -> [Message] {
+        guard input.choose(8) != 0 else { return [] }
+        nextID += 1
+        let id = RequestID.int(nextID)
+        sentIDs.append(id)
+        return [.request(id: id, method: "initialize", params: [
+            "processId": .null, "capabilities": [:], "initializationOptions": ["maxTokens": 3, "summaryMaxTokens": 3],
+        ]), .notification(method: "initialized", params: [:])]
+    }
+
     mutating func next(_ input: inout FuzzInput) -> Message {
         switch input.choose(16) {
         case 0: return request("initialize", initialize(&input), &input)

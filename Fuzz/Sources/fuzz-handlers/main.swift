@@ -19,6 +19,9 @@ do {
     Fuzzer.fail("cannot write the tiny model: \(error)")
 }
 
+/// GPTLS_FUZZ_TRACE=1 prints every message both ways, to read what an input does (run the target on that file).
+let trace = ProcessInfo.processInfo.environment["GPTLS_FUZZ_TRACE"] == "1"
+
 var quiet = Logger(label: "gptls.fuzz")
 quiet.logLevel = .critical
 
@@ -47,9 +50,11 @@ Fuzzer.run { data in
     let server = Server(models: BackendProvider(pool: pool, logger: quiet), sessions: SessionRegistry(), logger: quiet,
                         send: { transcript.record($0) }, onTermination: { _ in })
     var requests: [RequestID] = []
+    var messages = script.opening(&input)
     while !input.isAtEnd, requests.count < 24 {
-        let message = script.next(&input)
+        let message = messages.isEmpty ? script.next(&input) : messages.removeFirst()
         if case .request(let id, _, _) = message { requests.append(id) }
+        if trace { print("-> \(message.json.jsonText)") }
         server.receive(message)
         if message.method == "exit" { break }
     }
@@ -74,6 +79,7 @@ final class Transcript: @unchecked Sendable {
     private var counts: [RequestID: Int] = [:]
 
     func record(_ message: Message) {
+        if trace { print("<- \(message.json.jsonText)") }
         guard case .response(let id?, _) = message else { return }
         lock.lock()
         counts[id, default: 0] += 1
