@@ -13,9 +13,9 @@ public final class ScratchDirectory: @unchecked Sendable {
         try? FileManager.default.removeItem(at: url)
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         let path = url.path
-        atexit_paths.append(path)
-        if atexit_paths.count == 1 {
-            atexit { for path in atexit_paths { try? FileManager.default.removeItem(atPath: path) } }
+        scratchPaths.append(path)
+        if scratchPaths.count == 1 {
+            atexit { for path in scratchPaths { try? FileManager.default.removeItem(atPath: path) } }
         }
     }
 
@@ -38,4 +38,5 @@ public final class ScratchDirectory: @unchecked Sendable {
     }
 }
 
-nonisolated(unsafe) private var atexit_paths: [String] = []
+/// The folders to remove at exit; `atexit` takes a C function, which cannot capture them.
+nonisolated(unsafe) private var scratchPaths: [String] = []
