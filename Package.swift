@@ -17,6 +17,10 @@ let package = Package(
     products: [
         .executable(name: "gptls", targets: ["gptls"]),
         .executable(name: "gptls-tools", targets: ["gptls-tools"]),
+        // The libraries the fuzz targets (the package in Fuzz/) drive through their public surface.
+        .library(name: "GPTLSLibraries", targets: [
+            "JSON", "JSONRPC", "Protocol", "Tasks", "LanguageServer", "LocalBackend", "GPT", "Tokenizer",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
