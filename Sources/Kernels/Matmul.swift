@@ -7,9 +7,8 @@ import CKernels
 /// bf16 pairs with vdpbf16ps at about 2.5x the rate of fp32 sgemm), `gk_linear_panels_f32` (about 1.3x OpenBLAS
 /// sgemm here) and `gk_linear_panels_i8` (int8 weights times activations quantized per row; vpdpbusd multiplies
 /// 4 byte pairs per lane). Each weight is read once per tile of up to 12 rows, so they serve decode and prefill
-/// alike. The
-/// output columns are split over `threads` threads, and the bias (and GELU, when asked) is applied by the thread
-/// that computed those columns, while they are in cache.
+/// alike. The output columns are split over `threads` threads, and the bias (and GELU, when asked) is applied by the
+/// thread that computed those columns, while they are in cache.
 /// Threading rule: the calls are synchronous; any number may run at once on different outputs.
 public enum Matmul {
     /// y = x W^T + b, or y += x W^T + b when `accumulate` (fuses the residual add); then GELU in place when `gelu`.
