@@ -10,14 +10,17 @@ Fuzzer.run { data in
     var input = FuzzInput(data)
     var document = TextDocument(uri: "file:///a.txt", languageID: "plaintext", version: 1, text: input.string(maximum: 64))
     var version = 1
+    // Small, so the refusal of a change that makes the document too large is reached too.
+    let maximumBytes = 256
     while !input.isAtEnd {
         let encoding = input.pick(PositionEncoding.allCases)
         let operation = input.choose(4)
         switch operation {
         case 0:
             version += 1
-            document.apply([TextDocumentContentChangeEvent(range: nil, text: input.string(maximum: 48))],
-                           version: version, encoding: encoding)
+            guard (try? document.apply([TextDocumentContentChangeEvent(range: nil, text: input.string(maximum: 48))],
+                                       version: version, encoding: encoding, maximumBytes: maximumBytes)) != nil
+            else { return }
         default:
             var changes: [TextDocumentContentChangeEvent] = []
             for _ in 0...input.choose(3) {
@@ -27,7 +30,9 @@ Fuzzer.run { data in
                                                               text: input.string(maximum: 16)))
             }
             version += 1
-            document.apply(changes, version: version, encoding: encoding)
+            // A refused change leaves the document for the caller to drop (the server does): this input ends.
+            guard (try? document.apply(changes, version: version, encoding: encoding, maximumBytes: maximumBytes))
+                    != nil else { return }
         }
         check(document, probe: Position(line: input.smallInt(), character: input.smallInt()))
     }

@@ -27,21 +27,24 @@ quiet.logLevel = .critical
 
 /// Every configuration a session selects runs the tiny model on one thread with a small cache, whatever model,
 /// endpoint or budget the fuzzed settings name: the handlers are under test, not the file system or the network.
-let pool = BackendPool(logger: quiet) { configuration in
+let load: BackendLoader = { configuration in
     var configuration = configuration
     configuration.completion = modelPath
     configuration.summarize = modelPath
     configuration.classify = modelPath
     configuration.endpoint = nil
     configuration.threads = 1
-    configuration.cacheBudgetMB = min(configuration.cacheBudgetMB, 8)
+    configuration.cacheBudgetMB = min(configuration.cacheBudgetMB ?? 8, 8)
     return try ModelLoader.backend(configuration)
 }
 do {
-    try pool.preload(Settings())
+    try load(BackendConfiguration()).shutdown()
 } catch {
     Fuzzer.fail("the tiny model does not load: \(error)")
 }
+let pool = BackendPool(logger: quiet, loader: load)
+// Kept loaded for the whole run, as a shared process keeps its models, so each input does not load it again.
+pool.startPreload(Settings(), keep: true)
 
 Fuzzer.run { data in
     var input = FuzzInput(data)
