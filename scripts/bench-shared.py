@@ -15,60 +15,22 @@ stdin/stdout. In one run it measures:
 Python is only the driver here; gptls never needs it.
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-
-def frame(message):
-    body = json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+from lsp_pipe import LSPProcess
 
 
-class Editor:
-    """One client process speaking LSP over its stdin/stdout; replies are matched by id."""
+class Editor(LSPProcess):
+    """One editor: a client process (`gptls serve` or `gptls connect`) speaking LSP over its stdin/stdout."""
 
     def __init__(self, command, environment):
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, env=environment)
-        self.next_id = 0
+        super().__init__(command, environment)
         self.text = ""
-
-    def read(self):
-        length = None
-        while True:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("the server closed the connection")
-            if line in (b"\r\n", b"\n"):
-                break
-            name, _, value = line.decode().partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value)
-        return json.loads(self.process.stdout.read(length))
-
-    def request(self, method, params=None):
-        self.next_id += 1
-        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
-        if params is not None:
-            message["params"] = params
-        self.process.stdin.write(frame(message))
-        self.process.stdin.flush()
-        while True:
-            reply = self.read()
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-
-    def notify(self, method, params):
-        self.process.stdin.write(frame({"jsonrpc": "2.0", "method": method, "params": params}))
-        self.process.stdin.flush()
 
     def start(self, name, uri, text):
         self.uri = uri
@@ -93,15 +55,6 @@ class Editor:
         self.request("textDocument/inlineCompletion", {"textDocument": {"uri": self.uri}, "position": self.position(),
                                                        "context": {"triggerKind": 2}})
         return (time.perf_counter() - start) * 1000
-
-    def stop(self):
-        try:
-            self.request("shutdown")
-            self.notify("exit", {})
-            self.process.wait(timeout=10)
-        except Exception:
-            self.process.kill()
-            self.process.wait()
 
 
 def memory_kib(pid):
