@@ -19,7 +19,8 @@ let package = Package(
         .executable(name: "gptls-tools", targets: ["gptls-tools"]),
         // The libraries the fuzz targets (the package in Fuzz/) drive through their public surface.
         .library(name: "GPTLSLibraries", targets: [
-            "JSON", "JSONRPC", "Protocol", "Tasks", "LanguageServer", "LocalBackend", "GPT", "Tokenizer",
+            "JSON", "JSONRPC", "Protocol", "Tasks", "LanguageServer", "LocalBackend", "RemoteBackend", "GPT",
+            "Tokenizer",
         ]),
     ],
     dependencies: [
@@ -57,7 +58,9 @@ let package = Package(
         // ...and the backend that runs the models in this process: prompts, token healing, model loading.
         .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Kernels", "Tokenizer"]),
         // ...and the backend that sends them to a serving engine's OpenAI-compatible HTTP API.
-        .target(name: "RemoteBackend", dependencies: ["Tasks", "JSON", "Tokenizer"]),
+        .target(name: "RemoteBackend", dependencies: ["Tasks", "JSON", "Tokenizer", "CCurl"]),
+        // Its HTTP exchanges, over libcurl (libcurl4-openssl-dev): see Sources/CCurl/include/http_exchange.h.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
 
         // The product.
         .target(name: "LanguageServer", dependencies: [

@@ -172,3 +172,31 @@ write("manifest", "endpoint", json.dumps({"format": "gptls-manifest-1", "tokeniz
 write("manifest", "classifier", json.dumps({"format": "gptls-manifest-1", "heads": 4, "tasks": {
     "completion": {"weights": "c.pth"}, "classify": {"weights": "k", "labels": ["a", "b"], "max_tokens": 8,
                                                      "pad_to_max_tokens": True, "pad_token_id": 3}}}))
+
+# remote: task byte (0 completion, 1 with a stop rule, 2 with a deadline, 3 supersedes, 4-5 summary, 6-7 classify),
+# cancel byte, lines byte, label-set byte, then the engine's replies separated by #REPLY#, each led by its mode byte
+# (0 raw HTTP, 1 event stream, 2 JSON with a status byte, 3 cut, 4 stall, 5 close); see fuzz-remote/ReplyScript.
+def piece(text, finish=None):
+    return "data: " + json.dumps({"choices": [{"index": 0, "text": text, "finish_reason": finish}]}) + "\n\n"
+
+
+def replies(*parts):
+    return b"#REPLY#".join(p if isinstance(p, bytes) else p.encode() for p in parts)
+
+
+stream = "\x01" + piece("(x") + piece("):\n") + piece("", "length") + "data: [DONE]\n\n"
+probe = {"choices": [{"text": "The quick brown fox jumps over the lazy dog. The cat",
+                      "logprobs": {"text_offset": [0, 44], "token_logprobs": [None, -2.0],
+                                   "top_logprobs": [None, {" The": -1.0}]}}]}
+scored = {"choices": [{"text": "x", "logprobs": {"text_offset": [0, 5, 9], "token_logprobs": [None, -0.5, -1.0]}}]}
+write("remote", "stream", bytes([0, 0, 0, 0]) + replies(stream))
+write("remote", "stop-rule", bytes([1, 0, 0, 0]) + replies(stream))
+write("remote", "supersede", bytes([3, 0, 0, 0]) + replies(stream, "\x05", "\x04" + piece("a")))
+write("remote", "summary", bytes([4, 0, 3, 0]) + replies(stream))
+write("remote", "status-500", bytes([0, 0, 0, 0]) + replies("\x02\x0c" + json.dumps({"error": {"message": "oom"}})))
+write("remote", "classify", bytes([6, 0, 0, 1]) + replies("\x02\x00" + json.dumps(probe), "\x02\x00" + json.dumps(scored)))
+write("remote", "chunked", bytes([0, 0, 0, 0]) + replies(
+    b"\x00HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n" + piece("abcd").encode()[:16] + b"\r\n0\r\n\r\n"))
+# Inputs that found a bug (the URLSession cancel trap; see RemoteFaultTests), kept as regression seeds.
+write("remote", "crash-cancel-as-connection-closes", bytes([0x0a, 0x5e]))
+write("remote", "crash-stop-rule-as-connection-closes", bytes([0x01]))

@@ -62,8 +62,8 @@ extension RemoteBackend {
 
     /// Sends `request` for `call` and parses the reply as JSON.
     ///
-    /// These requests only read (scores, tokens), so one that fails before any reply (a pooled connection the
-    /// server had closed) is sent once more; streamed completions are never resent.
+    /// These requests only read (scores, tokens), so one whose connection fails before any reply (an engine
+    /// restarting, a proxy dropping it) is sent once more; streamed completions are never resent.
     func requestJSON<Value>(_ request: URLRequest, call: RemoteCall<Value>, retry: Bool = true,
                             done: @escaping @Sendable (Result<JSONValue, TaskError>) -> Void) {
         let reply = ReplyBuffer()

@@ -71,7 +71,6 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
         let calls = Array(inFlight.values)
         lock.unlock()
         calls.forEach { $0.cancel() }
-        client.close()
     }
 
     /// How the engine scores prompts (see `PromptScoring`); nil until the first zero-shot classification probes it.

@@ -208,6 +208,24 @@ final class RemoteFaultTests: XCTestCase {
         }
     }
 
+    /// Found by the remote fuzz target (its inputs are Fuzz/Corpus/remote/crash-*): a task ends by cancelling its
+    /// exchanges, and cancelling a URLSession task whose reply (or failure) was completing trapped the process
+    /// inside FoundationNetworking. Here every connection closes at once and half the tasks are also cancelled by
+    /// their caller, racing that end: each task ends exactly once and the process lives.
+    func testTasksEndingAsTheirConnectionsCloseEndOnceAndNeverTrap() throws {
+        let backend = try backend { _ in }
+        for round in 0..<200 {
+            let done = expectation(description: "round \(round) ended")
+            let task = CompletionTask(documentKey: "doc", prefix: "x", maxTokens: 4, stop: { _ in true })
+            let call = backend.complete(task) { _ in done.fulfill() }
+            if round % 2 == 1 {
+                usleep(UInt32(round % 7) * 200)
+                call.cancel()
+            }
+            wait(for: [done], timeout: 5)
+        }
+    }
+
     func testAfterShutdownTasksAreCancelledAtOnce() throws {
         let backend = try backend { _ in }
         backend.shutdown()
