@@ -34,8 +34,7 @@ extension ModelLoader {
         }
         let indices = (try index(of: completion), try index(of: summarize), try index(of: classify))
         // One KV budget for all the models, shared by use.
-        let budget = configuration.cacheBudgetMB.map { max(1, $0) << 20 }
-            ?? BackendConfiguration.defaultCacheBudgetBytes(weightBytes: models.reduce(0) { $0 + $1.weightBytes })
+        let budget = configuration.cacheBudgetBytes(weightBytes: models.reduce(0) { $0 + $1.weightBytes })
         let stepModels = models.map { GPTStepModel(model: $0, cacheBytes: budget) }
         var options = Engine.Options()
         options.prefixCaching = configuration.prefixCaching

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which models serve the tasks and how: what the user's settings ask of a backend.
 ///
 /// Two configurations that compare equal are served by the same backend, so a settings change that leaves this
@@ -41,6 +43,15 @@ extension BackendConfiguration {
     /// 64 MiB instead of a budget many times its own size.
     public static func defaultCacheBudgetBytes(weightBytes: Int) -> Int {
         max(64 << 20, weightBytes / 2)
+    }
+
+    /// The KV budget in effect: the setting's, else the default, and never more than half of this machine's memory.
+    /// Any client may send the setting (up to 64 GiB); a cache that grew past the memory would get the whole server
+    /// killed by the system instead of refusing requests it cannot hold.
+    public func cacheBudgetBytes(weightBytes: Int,
+                                 physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) -> Int {
+        let asked = cacheBudgetMB.map { max(1, $0) << 20 } ?? Self.defaultCacheBudgetBytes(weightBytes: weightBytes)
+        return min(asked, Int(clamping: physicalMemory / 2))
     }
 }
 

@@ -23,7 +23,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Head count, for weights whose width is not a standard GPT-2 size and whose manifest does not say.")
     var heads: Int?
 
-    @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget of all the models together, in MiB (default: half their weights, at least 64).")
+    @Option(name: .customLong("kv-cache-mb"),
+            help: "KV cache budget of all the models together, in MiB (default: half their weights, at least 64; at most half the machine's memory).")
     var kvCacheMB: Int?
 
     @Option(help: "How to hold the models' matrices: f32, bf16 or int8 (faster, logits differ slightly). Also a setting.")

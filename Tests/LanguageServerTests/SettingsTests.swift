@@ -57,6 +57,18 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(BackendConfiguration.defaultCacheBudgetBytes(weightBytes: 500 << 20), 250 << 20)
     }
 
+    func testACacheBudgetBeyondHalfTheMachinesMemoryIsCutToIt() {
+        let sixteenGiB: UInt64 = 16 << 30
+        let largest = BackendConfiguration(cacheBudgetMB: 65536)
+        XCTAssertEqual(largest.cacheBudgetBytes(weightBytes: 0, physicalMemory: sixteenGiB), 8 << 30)
+        XCTAssertEqual(BackendConfiguration(cacheBudgetMB: 96).cacheBudgetBytes(weightBytes: 0, physicalMemory: sixteenGiB),
+                       96 << 20, "a budget that fits is the setting's")
+        XCTAssertEqual(BackendConfiguration().cacheBudgetBytes(weightBytes: 500 << 20, physicalMemory: sixteenGiB),
+                       250 << 20, "no setting: the default")
+        XCTAssertEqual(BackendConfiguration().cacheBudgetBytes(weightBytes: 500 << 20, physicalMemory: 256 << 20),
+                       128 << 20, "the default is cut too")
+    }
+
     func testEndpointSettingsInAnyOrderReachTheBackendConfigurationAndNullClearsThem() throws {
         var settings = Settings()
         XCTAssertNil(BackendConfiguration(settings).endpoint)
