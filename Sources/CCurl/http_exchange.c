@@ -44,7 +44,7 @@ void gptls_http_exchange_cancel(gptls_http_exchange *exchange) {
     pthread_mutex_unlock(&exchange->lock);
 }
 
-static int is_cancelled(gptls_http_exchange *exchange) {
+int gptls_http_exchange_is_cancelled(gptls_http_exchange *exchange) {
     pthread_mutex_lock(&exchange->lock);
     int cancelled = exchange->cancelled;
     pthread_mutex_unlock(&exchange->lock);
@@ -75,7 +75,7 @@ static int close_socket(void *context, curl_socket_t item) {
 static size_t received(char *bytes, size_t size, size_t count, void *context) {
     gptls_http_exchange *exchange = context;
     size_t length = size * count;
-    if (is_cancelled(exchange)) return 0;  // a short count makes curl stop with CURLE_WRITE_ERROR
+    if (gptls_http_exchange_is_cancelled(exchange)) return 0;  // a short count makes curl stop with CURLE_WRITE_ERROR
     long status = 0;
     curl_easy_getinfo(exchange->curl, CURLINFO_RESPONSE_CODE, &status);
     if (length > 0 && exchange->on_body(exchange->context, status, bytes, length) != 0) {
@@ -90,7 +90,7 @@ static size_t received(char *bytes, size_t size, size_t count, void *context) {
 static int progress(void *context, curl_off_t down_total, curl_off_t down_now, curl_off_t up_total,
                     curl_off_t up_now) {
     (void)down_total; (void)down_now; (void)up_total; (void)up_now;
-    return is_cancelled(context);
+    return gptls_http_exchange_is_cancelled(context);
 }
 
 int gptls_http_exchange_perform(gptls_http_exchange *exchange, const char *method, const char *url,
@@ -141,7 +141,7 @@ int gptls_http_exchange_perform(gptls_http_exchange *exchange, const char *metho
     CURLcode code = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
     int outcome;
-    if (is_cancelled(exchange)) {
+    if (gptls_http_exchange_is_cancelled(exchange)) {
         outcome = GPTLS_HTTP_CANCELLED;
     } else if (code == CURLE_OK) {
         outcome = GPTLS_HTTP_COMPLETE;

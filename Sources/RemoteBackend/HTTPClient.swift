@@ -20,21 +20,12 @@ final class HTTPClient: @unchecked Sendable {
     final class Exchange: @unchecked Sendable {
         /// nil when the exchange could not start (no memory for it).
         fileprivate let handle = gptls_http_exchange_create()
-        private let lock = NSLock()
-        private var cancelled = false
 
         deinit { gptls_http_exchange_destroy(handle) }
 
-        var isCancelled: Bool {
-            lock.lock()
-            defer { lock.unlock() }
-            return cancelled
-        }
+        var isCancelled: Bool { handle.map { gptls_http_exchange_is_cancelled($0) != 0 } ?? false }
 
         func cancel() {
-            lock.lock()
-            cancelled = true
-            lock.unlock()
             if let handle { gptls_http_exchange_cancel(handle) }
         }
     }

@@ -28,6 +28,9 @@ void gptls_http_exchange_destroy(gptls_http_exchange *exchange);
 // Ends the exchange as soon as possible; safe from any thread, any number of times, before or during `perform`.
 void gptls_http_exchange_cancel(gptls_http_exchange *exchange);
 
+// Nonzero once `cancel` was called (or the body callback asked to stop).
+int gptls_http_exchange_is_cancelled(gptls_http_exchange *exchange);
+
 // Sends `method` to `url` with `headers` ("Name: value") and `body`, and reads the reply, handing its body to
 // `on_body` piece by piece. `status` gets the reply's status (0 if none arrived). Returns one of the values above.
 int gptls_http_exchange_perform(gptls_http_exchange *exchange, const char *method, const char *url,
