@@ -5,14 +5,15 @@
 // Helpers here spin for a short while after each call, so the next call of the same step finds them awake, and
 // then sleep on a condition variable, so an idle server costs nothing.
 //
-// Parts are claimed with one 64-bit ticket (generation << 32 | next part), so a helper that is late for a call can
-// never run a part of the next one. One call at a time: a call made while another runs (another thread, or a part
-// that calls gk_parallel itself) runs its parts on the calling thread.
+// Parts are claimed with a ticket (ticket.c) that names the call, so a helper that is late for a call can never run
+// a part of the next one. One call at a time: a call made while another runs (another thread, or a part that calls
+// gk_parallel itself) runs its parts on the calling thread.
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
 #include "CKernels.h"
 #include "simd.h"
+#include "ticket.h"
 
 #define MAX_HELPERS (GK_MAX_THREADS - 1)
 #define SPIN_NS 200000  // how long a helper stays awake after a call: longer than the gaps inside a step
@@ -22,11 +23,10 @@ static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static int helpers;  // guarded by call_lock
 
-static _Atomic uint64_t ticket;      // generation << 32 | next unclaimed part
+static gk_ticket ticket;
 static _Atomic uint32_t generation;  // what helpers wait on
 static _Atomic uint32_t sleepers;
 static _Atomic size_t done;
-static _Atomic uint32_t job_parts;
 static _Atomic uint32_t job_helpers;  // helpers with an index below this take part in the current call
 static gk_task_fn _Atomic job_fn;
 static void *_Atomic job_context;
@@ -49,22 +49,9 @@ static uint64_t now_ns(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/// Claims the next part of call `gen`; false when that call has no parts left (or is over).
-static int claim(uint32_t gen, uint32_t *part) {
-    uint64_t t = atomic_load_explicit(&ticket, memory_order_acquire);
-    for (;;) {
-        if ((uint32_t)(t >> 32) != gen || (uint32_t)t >= atomic_load_explicit(&job_parts, memory_order_relaxed))
-            return 0;
-        if (atomic_compare_exchange_weak_explicit(&ticket, &t, t + 1, memory_order_acq_rel, memory_order_acquire)) {
-            *part = (uint32_t)t;
-            return 1;
-        }
-    }
-}
-
 static void work(uint32_t gen) {
     uint32_t part;
-    while (claim(gen, &part)) {
+    while (gk_ticket_claim(&ticket, gen, gk_ticket_read(&ticket), &part)) {
         gk_task_fn fn = atomic_load_explicit(&job_fn, memory_order_relaxed);
         fn(atomic_load_explicit(&job_context, memory_order_relaxed), part);
         atomic_fetch_add_explicit(&done, 1, memory_order_release);
@@ -95,7 +82,7 @@ static void *helper(void *argument) {
 
 void gk_parallel(size_t parts, size_t threads, gk_task_fn fn, void *context) {
     if (parts == 0) return;
-    if (parts == 1 || threads <= 1 || parts > UINT32_MAX || pthread_mutex_trylock(&call_lock) != 0) {
+    if (parts == 1 || threads <= 1 || parts >= UINT32_MAX || pthread_mutex_trylock(&call_lock) != 0) {
         for (size_t p = 0; p < parts; p++) fn(context, p);
         return;
     }
@@ -111,13 +98,13 @@ void gk_parallel(size_t parts, size_t threads, gk_task_fn fn, void *context) {
         helpers++;
     }
     uint32_t gen = atomic_load(&generation) + 1;
+    gk_ticket_prepare(&ticket, gen, (uint32_t)parts);
     atomic_store_explicit(&job_fn, fn, memory_order_relaxed);
     atomic_store_explicit(&job_context, context, memory_order_relaxed);
-    atomic_store_explicit(&job_parts, (uint32_t)parts, memory_order_relaxed);
     atomic_store_explicit(&job_helpers, (uint32_t)(wanted < (size_t)helpers ? wanted : (size_t)helpers),
                           memory_order_relaxed);
     atomic_store_explicit(&done, 0, memory_order_relaxed);
-    atomic_store_explicit(&ticket, (uint64_t)gen << 32, memory_order_release);
+    gk_ticket_open(&ticket, gen);
     atomic_store(&generation, gen);  // seq_cst: pairs with the sleepers check below
     if (atomic_load(&sleepers) > 0) {
         pthread_mutex_lock(&sleep_lock);

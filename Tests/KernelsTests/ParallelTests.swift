@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import CKernels
 @testable import Kernels
 
 /// The helper pool runs every part exactly once, also for nested and concurrent calls.
@@ -15,6 +16,29 @@ final class ParallelTests: XCTestCase {
                                [Int](repeating: 1, count: parts), "\(parts) parts")
             }
         }
+    }
+
+    /// A helper late for one call (preempted after it read that call's spent ticket) must not claim a part of the
+    /// next call, which has more parts: the soak found a call returning while such a part still ran, and the server
+    /// trapped in `run`. The window is a few instructions wide, so the test replays it step by step on a ticket.
+    func testALateHelperCannotClaimAPartOfTheNextCall() {
+        let ticket = gk_ticket_create()!
+        defer { gk_ticket_destroy(ticket) }
+        var part: UInt32 = 0
+        gk_ticket_prepare(ticket, 1, 3)
+        XCTAssertEqual(gk_ticket_claim(ticket, 1, gk_ticket_read(ticket), &part), 0, "claimed before the call opened")
+        gk_ticket_open(ticket, 1)
+        for expected: UInt32 in 0..<3 {
+            XCTAssertEqual(gk_ticket_claim(ticket, 1, gk_ticket_read(ticket), &part), 1)
+            XCTAssertEqual(part, expected)
+        }
+        let spent = gk_ticket_read(ticket)  // the late helper reads this, then sleeps
+        gk_ticket_prepare(ticket, 2, 64)  // the next call, with more parts, begins
+        XCTAssertEqual(gk_ticket_claim(ticket, 1, spent, &part), 0, "the late helper took part \(part) of call 2")
+        gk_ticket_open(ticket, 2)
+        XCTAssertEqual(gk_ticket_claim(ticket, 1, spent, &part), 0, "the late helper took part \(part) of call 2")
+        XCTAssertEqual(gk_ticket_claim(ticket, 2, gk_ticket_read(ticket), &part), 1)
+        XCTAssertEqual(part, 0, "call 2 starts at its first part")
     }
 
     /// Many parts never mean many threads: a machine with 2 cores must not get 8 spinning helpers.

@@ -25,6 +25,18 @@ void gk_parallel(size_t parts, size_t threads, gk_task_fn fn, void *context);
 /// The most threads one parallel call uses: a bound against a mistaken count, far above any CPU count we serve.
 enum { GK_MAX_THREADS = 1024 };
 
+/// How gk_parallel's threads claim parts (ticket.c), public so tests can replay a late helper step by step. A call
+/// prepares the ticket with its generation and part count (no part can be claimed, not even with an older value),
+/// sets up its job, and opens it; a thread claims with a value it read, and gets false once the call has no parts
+/// left or another call began.
+typedef struct gk_ticket gk_ticket;
+gk_ticket *gk_ticket_create(void);
+void gk_ticket_destroy(gk_ticket *ticket);
+void gk_ticket_prepare(gk_ticket *ticket, uint32_t generation, uint32_t parts);
+void gk_ticket_open(gk_ticket *ticket, uint32_t generation);
+uint64_t gk_ticket_read(gk_ticket *ticket);
+int gk_ticket_claim(gk_ticket *ticket, uint32_t generation, uint64_t seen, uint32_t *part);
+
 /// CPUs this process may run on: the size of its affinity mask (sched_getaffinity), or 0 where the system has no
 /// affinity mask (macOS) or the call fails; the caller then falls back to the processor count.
 int gk_affinity_cpu_count(void);
