@@ -1,8 +1,4 @@
-// How gk_parallel's threads claim the parts of a call (pool.c), on its own so that tests can replay a late helper
-// step by step: the race it closes is a few instructions wide and would take millions of calls to meet by chance.
-//
-// `value` is generation << 32 | next unclaimed part. A call first prepares the ticket (closed: no part to claim, and
-// any swap on an older value fails), then sets up its job, then opens it at part 0.
+// The ticket of ticket.h for tests, which replay a late helper step by step on a ticket of their own.
 #include <stdlib.h>
 #include "ticket.h"
 
@@ -11,29 +7,13 @@ gk_ticket *gk_ticket_create(void) { return calloc(1, sizeof(gk_ticket)); }
 void gk_ticket_destroy(gk_ticket *ticket) { free(ticket); }
 
 void gk_ticket_prepare(gk_ticket *ticket, uint32_t generation, uint32_t parts) {
-    // Closed before the count changes: a helper late for the last call may hold that call's spent value while it
-    // reads `parts`; were `parts` already this call's larger count and the old value still current, its swap would
-    // succeed and it would run a part of this call twice (found by the soak: a call returned while a part still
-    // ran, and the server trapped in Parallel.run).
-    atomic_store_explicit(&ticket->value, (uint64_t)generation << 32 | UINT32_MAX, memory_order_relaxed);
-    atomic_store_explicit(&ticket->parts, parts, memory_order_release);  // whoever sees it sees the closed value
+    ticket_prepare(ticket, generation, parts);
 }
 
-void gk_ticket_open(gk_ticket *ticket, uint32_t generation) {
-    atomic_store_explicit(&ticket->value, (uint64_t)generation << 32, memory_order_release);
-}
+void gk_ticket_open(gk_ticket *ticket, uint32_t generation) { ticket_open(ticket, generation); }
 
-uint64_t gk_ticket_read(gk_ticket *ticket) { return atomic_load_explicit(&ticket->value, memory_order_acquire); }
+uint64_t gk_ticket_read(gk_ticket *ticket) { return ticket_read(ticket); }
 
 int gk_ticket_claim(gk_ticket *ticket, uint32_t generation, uint64_t seen, uint32_t *part) {
-    for (;;) {
-        if ((uint32_t)(seen >> 32) != generation
-            || (uint32_t)seen >= atomic_load_explicit(&ticket->parts, memory_order_acquire))
-            return 0;
-        if (atomic_compare_exchange_weak_explicit(&ticket->value, &seen, seen + 1, memory_order_acq_rel,
-                                                  memory_order_acquire)) {
-            *part = (uint32_t)seen;
-            return 1;
-        }
-    }
+    return ticket_claim(ticket, generation, seen, part);
 }

@@ -25,7 +25,7 @@ void gk_parallel(size_t parts, size_t threads, gk_task_fn fn, void *context);
 /// The most threads one parallel call uses: a bound against a mistaken count, far above any CPU count we serve.
 enum { GK_MAX_THREADS = 1024 };
 
-/// How gk_parallel's threads claim parts (ticket.c), public so tests can replay a late helper step by step. A call
+/// How gk_parallel's threads claim parts (ticket.h), public so tests can replay a late helper step by step. A call
 /// prepares the ticket with its generation and part count (no part can be claimed, not even with an older value),
 /// sets up its job, and opens it; a thread claims with a value it read, and gets false once the call has no parts
 /// left or another call began.
