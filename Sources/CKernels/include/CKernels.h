@@ -3,8 +3,9 @@
 // Every function has a portable C path, an AVX2+FMA path and an AVX-512 path (F, BW, VL, DQ, and BF16 for the
 // bf16 dot products, VNNI for the int8 ones); the widest the CPU and OS support is used unless gk_limit_simd
 // lowers it (tests compare every path with the naive twins in Swift). Nothing here allocates except gk_linear_panels
-// when it is not given the bf16 activations it needs, and gk_ticket_create (for tests). Thread-safe: no shared mutable state apart from the SIMD level, which is set once,
-// the thread count (atomic) and the helper threads of gk_parallel.
+// when it is not given the bf16 activations it needs, and gk_ticket_create (for tests). Thread-safe: no shared
+// mutable state apart from the SIMD level, which is set once, the thread count (atomic) and the helper threads of
+// gk_parallel.
 #ifndef GPTLS_CKERNELS_H
 #define GPTLS_CKERNELS_H
 
