@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
         .testTarget(name: "RemoteBackendTests", dependencies: ["RemoteBackend", "Tasks", "JSON", "Tokenizer"]),
-        // The remote backend against a real engine (llama-cpp-python, from scripts/install-engine) on loopback.
+        // The remote backend against a real engine (llama-cpp-python, from scripts/setup/engine) on loopback.
         .target(name: "EngineTestSupport", path: "Tests/EngineTestSupport"),
         .testTarget(name: "RemoteEngineTests", dependencies: [
             "RemoteBackend", "LocalBackend", "Tasks", "GPT", "Tokenizer", "EngineTestSupport",

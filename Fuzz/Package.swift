@@ -2,8 +2,8 @@
 import PackageDescription
 
 // The fuzz targets: one executable per target, each driving gptls's libraries (the package one folder up) through
-// their public surface. Built and run by scripts/fuzz, which adds the instrumentation (address sanitizer, libFuzzer
-// coverage) and links libFuzzer; a plain `swift build` of this package does not link.
+// their public surface. Built and run by scripts/check/fuzz, which adds the instrumentation (address sanitizer,
+// libFuzzer coverage) and links libFuzzer; a plain `swift build` of this package does not link.
 let fuzzTargets = [
     "fuzz-framing", "fuzz-json", "fuzz-decode", "fuzz-document", "fuzz-handlers", "fuzz-safetensors", "fuzz-pth",
     "fuzz-vocabulary", "fuzz-manifest", "fuzz-remote",

@@ -4,7 +4,7 @@ import Tokenizer
 
 /// `gptls-tools bench-tokenizer`: encoding throughput of the GPT-2 tokenizer on files, single-threaded.
 ///
-/// scripts/bench-tokenizer runs it beside tiktoken on the same corpus and prints the ratio.
+/// scripts/bench/tokenizer runs it beside tiktoken on the same corpus and prints the ratio.
 struct TokenizerBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-tokenizer",

@@ -2,10 +2,10 @@ import Foundation
 import JSON
 import XCTest
 
-/// `scripts/soak`, shortened: the built server under mixed editor traffic and floods for a few seconds, and the
+/// `scripts/check/soak`, shortened: the built server under mixed editor traffic and floods for a few seconds, and the
 /// soak's own checks shown to fail on a server that breaks them.
 final class SoakTests: XCTestCase {
-    private static let script = Binary.repository.appendingPathComponent("scripts/soak")
+    private static let script = Binary.repository.appendingPathComponent("scripts/check/soak")
 
     /// Runs the soak for `seconds` against `server` (default: the built `gptls`); its exit code and JSON summary.
     private func soak(_ extra: [String], server: URL? = nil) throws -> (code: Int32, summary: JSONValue, stderr: String) {
@@ -15,7 +15,7 @@ final class SoakTests: XCTestCase {
         return (run.code, summary, run.stderr)
     }
 
-    /// The memory margin of the short soak. Under a sanitizer (`scripts/test-sanitized` names it) the server's
+    /// The memory margin of the short soak. Under a sanitizer (`scripts/check/sanitized` names it) the server's
     /// resident memory also holds the sanitizer's shadow memory and quarantine of freed blocks (256 MiB for the
     /// address sanitizer), which are not the server's own: the bound is checked on the plain build.
     private var marginMB: String {

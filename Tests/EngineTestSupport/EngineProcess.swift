@@ -4,7 +4,7 @@ import XCTest
 /// A serving engine's OpenAI-compatible server, started on loopback for a test and stopped after it: llama-cpp-python's
 /// server, or llama.cpp's own llama-server (in the prebuilt `xllamacpp` package).
 ///
-/// The Python comes from `GPTLS_ENGINE_PYTHON`, else the repository's `.venv-engine` (scripts/install-engine makes
+/// The Python comes from `GPTLS_ENGINE_PYTHON`, else the repository's `.venv-engine` (scripts/setup/engine makes
 /// it); a test skips, saying how to install the engine, when neither has the engine's package.
 public final class EngineProcess {
     public enum Kind: String, Sendable {
@@ -31,7 +31,7 @@ public final class EngineProcess {
             probe.waitUntilExit()
             if probe.terminationStatus == 0 { return candidate }
         }
-        throw XCTSkip("\(kind.rawValue) is not installed: run scripts/install-engine (or set GPTLS_ENGINE_PYTHON to a "
+        throw XCTSkip("\(kind.rawValue) is not installed: run scripts/setup/engine (or set GPTLS_ENGINE_PYTHON to a "
             + "Python that has llama-cpp-python[server] and xllamacpp) to run the tests against a real engine")
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the tokenizer test corpus to one file and measures tiktoken's single-threaded encode_ordinary on it.
 
-Usage: bench_tiktoken.py OUTPUT_FILE [RUNS]. Used by scripts/bench-tokenizer, which then runs gptls on the same file.
+Usage: bench_tiktoken.py OUTPUT_FILE [RUNS]. Used by scripts/bench/tokenizer, which then runs gptls on the same file.
 """
 import hashlib
 import json

@@ -25,7 +25,7 @@ end
 -- GPTLS_SHARED=1: the plugin runs `gptls connect` on the socket GPTLS_SOCKET (several editors at once share it).
 local shared = os.getenv('GPTLS_SHARED') == '1'
 if shared then
-  -- info: the shared process's log shows each connection (scripts/test-editors checks that both editors shared it).
+  -- info: the shared process's log shows each connection (scripts/check/editors checks that both editors shared it).
   for _, word in ipairs({ '--socket', os.getenv('GPTLS_SOCKET'), '--idle-exit', '5', '--log-level', 'info' }) do
     table.insert(cmd, word)
   end

@@ -1,13 +1,9 @@
-"""The traffic of scripts/soak: an editor's keystrokes, requests, cancels, malformed frames and settings, from one
-seeded random stream. Python is only the driver here; gptls never needs it."""
-import json
+"""The traffic of scripts/check/soak: an editor's keystrokes, requests, cancels, malformed frames and settings, from
+one seeded random stream. Python is only the driver here; gptls never needs it."""
+from lsp_client import frame
 
 LABEL_SETS = [["bug", "feature"], ["python", "swift", "c"], ["question", "answer", "code", "prose", "😀 emoji"]]
 TYPED = list("def total(xs):\n    return sum(xs)\n# note ") + ["😀", "é", "→", "𝔘", "🇫🇷", "\t", "\r\n"]
-
-
-def frame_bytes(body):
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
 def utf16_length(text):
@@ -28,7 +24,7 @@ class Editor:
         self.opened = 0
 
     def send(self, message):
-        self.server.write(frame_bytes(json.dumps(message, ensure_ascii=False).encode()))
+        self.server.send(message)
         self.messages += 1
 
     def request(self, method, params=None, request_id=None):
@@ -144,10 +140,10 @@ class Editor:
     def malformed(self):
         kind = self.rng.randrange(4)
         if kind == 0:    # a body that is not JSON: one `id: null` ParseError
-            self.server.write(frame_bytes(b'{"jsonrpc":"2.0","id":'))
+            self.server.write(frame(b'{"jsonrpc":"2.0","id":'))
             self.ledger.malformed_sent += 1
         elif kind == 1:  # a body that is JSON but not a message: one `id: null` InvalidRequest
-            self.server.write(frame_bytes(b'[1, 2, 3]'))
+            self.server.write(frame(b'[1, 2, 3]'))
             self.ledger.malformed_sent += 1
         elif kind == 2:  # a bad header: skipped, no reply
             self.server.write(b"Content-Length: twelve\r\n\r\n")
