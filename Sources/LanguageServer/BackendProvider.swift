@@ -1,6 +1,6 @@
-import JSON
 import JSONRPC
 import Logging
+import Protocol
 import Tasks
 
 extension BackendConfiguration {
@@ -87,48 +87,12 @@ public final class BackendProvider {
     }
 
     /// Backend figures for `gptls/status`, or why there is no model.
-    func statusJSON() -> JSONValue {
-        if let failure { return ["error": .string(failure.message)] }
+    func status() -> ModelsStatus {
+        if let failure { return .failed(failure.message) }
         let wanted = configuration ?? BackendConfiguration(Settings())
         guard let backend = loaded?.backend ?? pool.loaded(wanted) else {
-            return ["loaded": false, "loading": .bool(pool.isLoading(wanted))]
+            return .notLoaded(loading: pool.isLoading(wanted))
         }
-        let status = backend.status
-        return [
-            "loaded": true,
-            "loading": false,
-            "steps": .int(status.steps),
-            "jobsFinished": .int(status.jobsFinished),
-            "activeSequences": .int(status.activeSequences),
-            "promptTokensComputed": .int(status.promptTokensComputed),
-            "promptTokensReused": .int(status.promptTokensReused),
-            "tokensGenerated": .int(status.tokensGenerated),
-            "cacheBudgetBytes": status.cacheBudgetBytes.map { .int($0) } ?? .null,
-            "caches": .array(status.caches.map { cache in
-                [
-                    "blockSize": .int(cache.blockSize),
-                    "capacityBlocks": .int(cache.capacityBlocks),
-                    "blocksHeld": .int(cache.blocksHeld),
-                    "blocksInUse": .int(cache.blocksInUse),
-                    "blocksCached": .int(cache.blocksCached),
-                    "bytesUsed": .int(cache.bytesUsed),
-                    "hitRate": .number(cache.hitRate.rounded(toPlaces: 4)),
-                    "evictions": .int(cache.evictions),
-                    "blocksResident": .int(cache.blocksResident),
-                    "bytesResident": .int(cache.bytesResident),
-                    "weightBytes": .int(cache.weightBytes),
-                ]
-            }),
-            "endpoints": .array(status.endpoints.map { endpoint in
-                [
-                    "url": .string(endpoint.url),
-                    "model": .string(endpoint.model),
-                    "healthy": .bool(endpoint.healthy),
-                    "requests": .int(endpoint.requests),
-                    "failures": .int(endpoint.failures),
-                    "lastError": endpoint.lastError.map { .string($0) } ?? .null,
-                ]
-            }),
-        ]
+        return .loaded(backend.status)
     }
 }

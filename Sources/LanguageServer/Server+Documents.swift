@@ -66,14 +66,11 @@ extension Server {
         showMessage(.error, "gptls: \(refusal)")
     }
 
-    /// A change for a document that is not open: a refused document comes back from its last whole text, when that
-    /// and the changes after it are within the limits; anything else is ignored.
+    /// A change for a refused document (the server ignores changes of documents never opened): it comes back from
+    /// its last whole text, when that and the changes after it are within the limits; anything else is ignored.
     private func reopenRefused(_ notification: DidChangeTextDocumentNotification) {
         let uri = notification.textDocument.uri
-        guard refusedDocuments[uri] != nil else {
-            logger.warning("didChange for \(uri), which is not open; ignored")
-            return
-        }
+        guard refusedDocuments[uri] != nil else { return }
         let changes = notification.contentChanges
         guard let whole = changes.lastIndex(where: { $0.range == nil }) else {
             logger.debug("didChange for \(uri), which was refused, has no whole text; ignored")

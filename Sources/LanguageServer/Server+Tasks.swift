@@ -70,7 +70,7 @@ extension Server {
     func status() -> StatusResult {
         publish()
         return StatusResult(documents: documents.count, pendingRequests: pending.count, positionEncoding: encoding,
-                            models: models.statusJSON(), completionFeedback: completionFeedback,
+                            models: models.status(), completionFeedback: completionFeedback,
                             connections: sessions.all.map { connection in
                                 var connection = connection
                                 connection.current = connection.id == sessionID

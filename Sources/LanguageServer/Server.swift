@@ -156,9 +156,12 @@ public final class Server: @unchecked Sendable {
             return reply(id, .failure(ResponseError(.invalidRequest, "initialize: the server is already initialized")))
         case (.running, _): break
         }
+        if let document = ClientRequest.requiredDocument(method: method, params: params), !isKnown(document.uri) {
+            return reply(id, .failure(document.notOpen))
+        }
         let request: ClientRequest
         do {
-            request = try ClientRequest(method: method, params: params, context: decodingContext)
+            request = try ClientRequest(method: method, params: params)
         } catch {
             return reply(id, .failure(error))
         }
@@ -189,8 +192,12 @@ public final class Server: @unchecked Sendable {
             logger.debug("ignoring \(method): the server is not running")
             return
         }
+        if let document = ClientNotification.requiredDocument(method: method, params: params), !isKnown(document.uri) {
+            logger.warning("\(method) for \(document.uri), which is not open; ignored")
+            return
+        }
         do {
-            switch try ClientNotification(method: method, params: params, context: decodingContext) {
+            switch try ClientNotification(method: method, params: params) {
             case .didOpen(let notification): didOpen(notification)
             case .didChange(let notification): didChange(notification)
             case .didClose(let notification): didClose(notification)
@@ -206,10 +213,10 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    /// What decoding needs to know of this session: which documents are open. A refused one counts, so that its
-    /// requests get the refusal (from `document(_:_:)`) rather than "not open".
-    private var decodingContext: DecodingContext {
-        DecodingContext { [documents, refusedDocuments] in documents[$0] != nil || refusedDocuments[$0] != nil }
+    /// Whether the client opened the document `uri`. A refused one counts, so that its requests get the refusal
+    /// (from `document(_:_:)`) rather than "not open", and its changes can bring it back.
+    private func isKnown(_ uri: String) -> Bool {
+        documents[uri] != nil || refusedDocuments[uri] != nil
     }
 
     // MARK: - Replies

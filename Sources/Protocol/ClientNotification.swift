@@ -21,9 +21,9 @@ public enum ClientNotification: Equatable, Sendable {
     case unknown(method: String)
 
     /// Decodes the notification for `method`; throws the -32602 error of the first bad member of `params`.
-    public init(method: String, params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(method: String, params: JSONValue?) throws(ResponseError) {
         func decode<Notification: NotificationType>(_ type: Notification.Type) throws(ResponseError) -> Notification {
-            try Notification(params: params, context: context)
+            try Notification(params: params)
         }
         switch method {
         case InitializedNotification.method: self = .initialized(try decode(InitializedNotification.self))
@@ -42,6 +42,12 @@ public enum ClientNotification: Equatable, Sendable {
             self = .completionFeedback(try decode(CompletionFeedbackNotification.self))
         default: self = .unknown(method: method)
         }
+    }
+
+    /// The open document a notification of `method` changes, read before the rest of `params`: the server ignores
+    /// a `didChange` of a document that is not open without reading its changes.
+    public static func requiredDocument(method: String, params: JSONValue?) -> RequiredDocument? {
+        method == DidChangeTextDocumentNotification.method ? .named(in: params, method: method) : nil
     }
 
     /// The method name of the notification.

@@ -7,8 +7,11 @@ import JSONRPC
 /// decoding, and answers `unknown` with -32601; decoding then throws only the -32602 errors of the params:
 ///
 ///     // after the lifecycle checks on `method` (InitializeRequest.method, ShutdownRequest.method):
-///     let context = DecodingContext { documents[$0] != nil }
-///     switch try ClientRequest(method: method, params: params, context: context) {
+///     if let document = ClientRequest.requiredDocument(method: method, params: params),
+///        documents[document.uri] == nil {
+///         return reply(id, .failure(document.notOpen))
+///     }
+///     switch try ClientRequest(method: method, params: params) {
 ///     case .inlineCompletion(let request): ...   // request.textDocument.uri is open, request.position valid
 ///     case .unknown(let method): reply(id, .failure(ClientRequest.methodNotFound(method)))
 ///     ...
@@ -27,9 +30,9 @@ public enum ClientRequest: Equatable, Sendable {
     case unknown(method: String)
 
     /// Decodes the request for `method`; throws the -32602 error of the first bad member of `params`.
-    public init(method: String, params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(method: String, params: JSONValue?) throws(ResponseError) {
         func decode<Request: RequestType>(_ type: Request.Type) throws(ResponseError) -> Request {
-            try Request(params: params, context: context)
+            try Request(params: params)
         }
         switch method {
         case InitializeRequest.method: self = .initialize(try decode(InitializeRequest.self))
@@ -43,6 +46,15 @@ public enum ClientRequest: Equatable, Sendable {
         case StatusRequest.method: self = .status(try decode(StatusRequest.self))
         default: self = .unknown(method: method)
         }
+    }
+
+    /// The open document a request of `method` works on, read before the rest of `params`: the server refuses the
+    /// request with `RequiredDocument.notOpen` when it is not open, before decoding it.
+    public static func requiredDocument(method: String, params: JSONValue?) -> RequiredDocument? {
+        let types: [any DocumentRequestType.Type] = [InlineCompletionRequest.self, CompletionRequest.self,
+                                                     CodeActionRequest.self, ExecuteCommandRequest.self,
+                                                     SummarizeRequest.self, ClassifyRequest.self]
+        return types.first { $0.method == method }?.requiredDocument(in: params)
     }
 
     /// The method name of the request.

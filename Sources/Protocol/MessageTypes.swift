@@ -13,8 +13,9 @@ public protocol JSONEncodable {
 public protocol RequestType: Sendable {
     associatedtype Response: JSONEncodable
     static var method: String { get }
-    /// Decodes `params` (nil when the message has none), consulting `context` where validity depends on the session.
-    init(params: JSONValue?, context: DecodingContext) throws(ResponseError)
+    /// Decodes `params` (nil when the message has none). Whether a named document is open is not decoding's
+    /// question: see `RequiredDocument`.
+    init(params: JSONValue?) throws(ResponseError)
 }
 
 /// A notification the client sends: its method name and its params decoded into `Self`.
@@ -22,7 +23,7 @@ public protocol RequestType: Sendable {
 /// A notification has no reply: a decoding error is logged by the server, which keeps serving.
 public protocol NotificationType: Sendable {
     static var method: String { get }
-    init(params: JSONValue?, context: DecodingContext) throws(ResponseError)
+    init(params: JSONValue?) throws(ResponseError)
 }
 
 /// A notification the server sends to the client.

@@ -6,7 +6,7 @@ import XCTest
 /// The edge decoder for notifications: one case per known method, `unknown` for the rest.
 final class ClientNotificationTests: XCTestCase {
     private func decode(_ method: String, _ params: JSONValue? = nil) throws -> ClientNotification {
-        try ClientNotification(method: method, params: params, context: Decoding.statsOpen)
+        try ClientNotification(method: method, params: params)
     }
 
     func testEachMethodDecodesToItsCase() throws {

@@ -6,7 +6,7 @@ import XCTest
 /// The edge decoder: one case per method, `unknown` for the rest, errors only from params.
 final class ClientRequestTests: XCTestCase {
     private func decode(_ method: String, _ params: JSONValue? = nil) throws -> ClientRequest {
-        try ClientRequest(method: method, params: params, context: Decoding.statsOpen)
+        try ClientRequest(method: method, params: params)
     }
 
     func testEachMethodDecodesToItsCase() throws {
@@ -46,7 +46,7 @@ final class ClientRequestTests: XCTestCase {
 
     func testParamsErrorsComeFromTheMethodsType() {
         let error = Decoding.error { () throws(ResponseError) in
-            try ClientRequest(method: "textDocument/completion", params: [1, 2], context: Decoding.statsOpen)
+            try ClientRequest(method: "textDocument/completion", params: [1, 2])
         }
         XCTAssertEqual(error, ResponseError(.invalidParams, "textDocument/completion: params must be an object"))
     }

@@ -9,9 +9,8 @@ final class DocumentNotificationTests: XCTestCase {
 
     private func invalid(_ message: String) -> ResponseError { ResponseError(.invalidParams, message) }
 
-    private func error<N: NotificationType>(_ type: N.Type, _ params: JSONValue?,
-                                            _ context: DecodingContext = Decoding.statsOpen) -> ResponseError? {
-        Decoding.error { () throws(ResponseError) in try Decoding.notification(type, params, context) }
+    private func error<N: NotificationType>(_ type: N.Type, _ params: JSONValue?) -> ResponseError? {
+        Decoding.error { () throws(ResponseError) in try Decoding.notification(type, params) }
     }
 
     func testDidOpenCarriesTheDocument() throws {
@@ -77,17 +76,20 @@ final class DocumentNotificationTests: XCTestCase {
         ]]]), invalid("didChange: contentChanges[0].range.end must not be negative (line 0, character -2)"))
     }
 
-    func testAChangeToADocumentThatIsNotOpenIsNotReadOrRefused() throws {
-        let changed = try Decoding.notification(DidChangeTextDocumentNotification.self,
-                                                ["textDocument": ["uri": uri, "version": 3], "contentChanges": "junk"],
-                                                Decoding.noneOpen)
-        XCTAssertEqual(changed.textDocument.uri, Decoding.stats)
-        XCTAssertEqual(changed.contentChanges, [])
+    func testAChangeNamesItsDocumentBeforeItsChangesAreRead() {
+        // The server ignores a change to a document that is not open from this alone, so junk changes are not refused.
+        let method = DidChangeTextDocumentNotification.method
+        XCTAssertEqual(ClientNotification.requiredDocument(method: method, params: [
+            "textDocument": ["uri": uri, "version": 3], "contentChanges": "junk",
+        ]), RequiredDocument(uri: Decoding.stats, method: method))
+        XCTAssertNil(ClientNotification.requiredDocument(method: method, params: ["textDocument": ["uri": 3]]))
+        XCTAssertNil(ClientNotification.requiredDocument(method: DidCloseTextDocumentNotification.method,
+                                                         params: ["textDocument": ["uri": uri]]))
     }
 
     func testDidCloseNeedsAURI() throws {
         let type = DidCloseTextDocumentNotification.self
-        XCTAssertEqual(try Decoding.notification(type, ["textDocument": ["uri": uri]], Decoding.noneOpen).textDocument.uri,
+        XCTAssertEqual(try Decoding.notification(type, ["textDocument": ["uri": uri]]).textDocument.uri,
                        Decoding.stats)
         XCTAssertEqual(error(type, "x"), invalid("textDocument/didClose: params must be an object"))
         XCTAssertEqual(error(type, ["textDocument": ["uri": 3]]), invalid("didClose: textDocument.uri must be a string, not 3"))

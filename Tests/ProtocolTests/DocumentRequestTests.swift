@@ -7,8 +7,8 @@ import XCTest
 final class DocumentRequestTests: XCTestCase {
     private let inline = "textDocument/inlineCompletion"
 
-    private func inlineError(_ params: JSONValue?, _ context: DecodingContext = Decoding.statsOpen) -> ResponseError? {
-        Decoding.error { () throws(ResponseError) in try Decoding.request(InlineCompletionRequest.self, params, context) }
+    private func inlineError(_ params: JSONValue?, _ open: Decoding.OpenDocuments = Decoding.statsOpen) -> ResponseError? {
+        Decoding.error { () throws(ResponseError) in try Decoding.request(InlineCompletionRequest.self, params, open) }
     }
 
     private func invalid(_ message: String) -> ResponseError { ResponseError(.invalidParams, message) }
@@ -61,8 +61,8 @@ final class DocumentRequestTests: XCTestCase {
     }
 
     func testCompletionChecksInTheSameOrderWithItsOwnName() {
-        func error(_ params: JSONValue?, _ context: DecodingContext = Decoding.statsOpen) -> ResponseError? {
-            Decoding.error { () throws(ResponseError) in try Decoding.request(CompletionRequest.self, params, context) }
+        func error(_ params: JSONValue?, _ open: Decoding.OpenDocuments = Decoding.statsOpen) -> ResponseError? {
+            Decoding.error { () throws(ResponseError) in try Decoding.request(CompletionRequest.self, params, open) }
         }
         let method = "textDocument/completion"
         XCTAssertEqual(error(nil), invalid("\(method): params must be an object"))
@@ -84,8 +84,8 @@ final class DocumentRequestTests: XCTestCase {
     }
 
     func testCodeActionNeedsARangeAfterAnOpenDocument() {
-        func error(_ params: JSONValue?, _ context: DecodingContext = Decoding.statsOpen) -> ResponseError? {
-            Decoding.error { () throws(ResponseError) in try Decoding.request(CodeActionRequest.self, params, context) }
+        func error(_ params: JSONValue?, _ open: Decoding.OpenDocuments = Decoding.statsOpen) -> ResponseError? {
+            Decoding.error { () throws(ResponseError) in try Decoding.request(CodeActionRequest.self, params, open) }
         }
         let method = "textDocument/codeAction"
         let document: JSONValue = ["uri": .string(Decoding.stats)]

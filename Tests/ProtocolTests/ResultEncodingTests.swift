@@ -107,10 +107,34 @@ final class ResultEncodingTests: XCTestCase {
     }
 
     func testStatusCarriesTheBackendsFiguresAsTheyAre() {
-        let status = StatusResult(documents: 1, pendingRequests: 0, positionEncoding: .utf16, models: ["loaded": false])
+        let status = StatusResult(documents: 1, pendingRequests: 0, positionEncoding: .utf16, models: .notLoaded(loading: false))
         XCTAssertEqual(status.json.jsonText,
-                       #"{"documents":1,"pendingRequests":0,"positionEncoding":"utf-16","models":{"loaded":false},"#
+                       #"{"documents":1,"pendingRequests":0,"positionEncoding":"utf-16","#
+                        + #""models":{"loaded":false,"loading":false},"#
                         + #""completionFeedback":{},"connections":[],"memory":{"residentBytes":0},"backendsLoaded":0}"#)
+    }
+
+    func testLoadedModelsReportTheBackendsFiguresAfterLoaded() {
+        let cache = CacheStatus(blockSize: 16, capacityBlocks: 64, blocksHeld: 3, blocksInUse: 1, blocksCached: 2,
+                                bytesUsed: 3072, hitRate: 0.75, evictions: 0, blocksResident: 3, bytesResident: 3072,
+                                weightBytes: 500)
+        let endpoint = EndpointStatus(url: "http://127.0.0.1:8080/v1", model: "m", healthy: false, requests: 2,
+                                      failures: 1, lastError: "refused")
+        let status = BackendStatus(steps: 5, jobsFinished: 2, activeSequences: 0, promptTokensComputed: 40,
+                                   promptTokensReused: 80, tokensGenerated: 9, caches: [cache], endpoints: [endpoint],
+                                   cacheBudgetBytes: 65536)
+        XCTAssertEqual(ModelsStatus.loaded(status).json.jsonText,
+                       #"{"loaded":true,"loading":false,"steps":5,"jobsFinished":2,"activeSequences":0,"#
+                        + #""promptTokensComputed":40,"promptTokensReused":80,"tokensGenerated":9,"#
+                        + #""cacheBudgetBytes":65536,"caches":[{"blockSize":16,"capacityBlocks":64,"blocksHeld":3,"#
+                        + #""blocksInUse":1,"blocksCached":2,"bytesUsed":3072,"hitRate":0.75,"evictions":0,"#
+                        + #""blocksResident":3,"bytesResident":3072,"weightBytes":500}],"endpoints":[{"#
+                        + #""url":"http://127.0.0.1:8080/v1","model":"m","healthy":false,"requests":2,"failures":1,"#
+                        + #""lastError":"refused"}]}"#)
+        XCTAssertEqual(ModelsStatus.failed("no model").json, ["error": "no model"])
+        var thirds = cache
+        thirds.hitRate = 2.0 / 3
+        XCTAssertEqual(thirds.json["hitRate"], .number(0.6667))
     }
 
     func testFeedbackCountsGiveTheShareOfShownCompletionsThatWereKept() {
@@ -125,7 +149,7 @@ final class ResultEncodingTests: XCTestCase {
 
     }
     func testStatusListsConnectionsWithTheirClientNames() {
-        let status = StatusResult(documents: 0, pendingRequests: 0, positionEncoding: .utf8, models: ["loaded": false],
+        let status = StatusResult(documents: 0, pendingRequests: 0, positionEncoding: .utf8, models: .notLoaded(loading: false),
                                   connections: [ConnectionStatus(id: "2", clientName: nil, documents: 3, pendingRequests: 1,
                                                                  current: true)],
                                   residentBytes: 4096, backendsLoaded: 1)

@@ -10,12 +10,12 @@ final class TaskRequestTests: XCTestCase {
 
     private func invalid(_ message: String) -> ResponseError { ResponseError(.invalidParams, message) }
 
-    private func summarizeError(_ params: JSONValue?, _ context: DecodingContext = Decoding.statsOpen) -> ResponseError? {
-        Decoding.error { () throws(ResponseError) in try Decoding.request(SummarizeRequest.self, params, context) }
+    private func summarizeError(_ params: JSONValue?, _ open: Decoding.OpenDocuments = Decoding.statsOpen) -> ResponseError? {
+        Decoding.error { () throws(ResponseError) in try Decoding.request(SummarizeRequest.self, params, open) }
     }
 
-    private func classifyError(_ params: JSONValue?, _ context: DecodingContext = Decoding.statsOpen) -> ResponseError? {
-        Decoding.error { () throws(ResponseError) in try Decoding.request(ClassifyRequest.self, params, context) }
+    private func classifyError(_ params: JSONValue?, _ open: Decoding.OpenDocuments = Decoding.statsOpen) -> ResponseError? {
+        Decoding.error { () throws(ResponseError) in try Decoding.request(ClassifyRequest.self, params, open) }
     }
 
     func testSummarizeTargetsARangeOfAnOpenDocument() throws {
@@ -117,8 +117,8 @@ final class TaskRequestTests: XCTestCase {
     }
 
     func testCommandErrorsNameTheCommandOrTheRequestItRuns() {
-        func error(_ params: JSONValue?, _ context: DecodingContext = Decoding.statsOpen) -> ResponseError? {
-            Decoding.error { () throws(ResponseError) in try Decoding.request(ExecuteCommandRequest.self, params, context) }
+        func error(_ params: JSONValue?, _ open: Decoding.OpenDocuments = Decoding.statsOpen) -> ResponseError? {
+            Decoding.error { () throws(ResponseError) in try Decoding.request(ExecuteCommandRequest.self, params, open) }
         }
         XCTAssertEqual(error(nil), invalid("workspace/executeCommand: params must be an object"))
         XCTAssertEqual(error([:]), invalid("workspace/executeCommand: command must be a string, not missing"))

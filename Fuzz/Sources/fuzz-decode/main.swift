@@ -4,9 +4,8 @@ import JSONRPC
 import Protocol
 
 // Message decoding: a frame's body becomes a `Message` or an `InvalidMessage`; a request or notification is then
-// decoded into its typed form or a `ResponseError`, as the server does at its edge. A decoded message encodes to a
-// body that decodes to the same message.
-let context = DecodingContext(openDocuments: ["file:///a.py", "file:///b.swift"])
+// decoded into its typed form or a `ResponseError`, as the server does at its edge (the document it needs first).
+// A decoded message encodes to a body that decodes to the same message.
 
 Fuzzer.run { data in
     let message: Message
@@ -18,15 +17,17 @@ Fuzzer.run { data in
     }
     switch message {
     case .request(_, let method, let params):
+        _ = ClientRequest.requiredDocument(method: method, params: params)
         do {
-            let request = try ClientRequest(method: method, params: params, context: context)
+            let request = try ClientRequest(method: method, params: params)
             guard request.method == method else { Fuzzer.fail("\(method) decoded as \(request.method)") }
         } catch {
             _ = "\(error)"
         }
     case .notification(let method, let params):
+        _ = ClientNotification.requiredDocument(method: method, params: params)
         do {
-            _ = try ClientNotification(method: method, params: params, context: context)
+            _ = try ClientNotification(method: method, params: params)
         } catch {
             _ = "\(error)"
         }

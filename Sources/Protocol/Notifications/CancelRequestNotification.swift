@@ -12,7 +12,7 @@ public struct CancelRequestNotification: NotificationType, Equatable {
     }
 
     /// Only `params.id` is checked, whatever `params` is (JSON-RPC ids are integers or strings, never floats).
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         guard let raw = params?["id"], let id = RequestID(json: raw) else {
             throw ResponseError(.invalidParams, "\(Self.method): params.id must be an integer or a string")
         }

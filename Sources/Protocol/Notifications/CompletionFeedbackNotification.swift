@@ -33,7 +33,7 @@ public struct CompletionFeedbackNotification: NotificationType, Equatable {
         self.model = model
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
         let name = try Params.string(params["event"], "completionFeedback.event")
         guard let event = Event(rawValue: name) else {

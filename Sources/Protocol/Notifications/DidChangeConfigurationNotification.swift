@@ -12,7 +12,7 @@ public struct DidChangeConfigurationNotification: NotificationType, Equatable {
         self.rawSettings = rawSettings
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
         self.init(rawSettings: Params.present(params["settings"]))
     }

@@ -3,9 +3,9 @@ import JSONRPC
 
 /// `textDocument/didChange`: full-text and range edits of an open document, to apply in order.
 ///
-/// Decoded in order: params object, `textDocument.uri`, then, for an open document only, `contentChanges`. A change
-/// to a document that is not open is ignored by the server, so its changes are not read (and not refused):
-/// `contentChanges` is then empty.
+/// Decoded in order: params object, `textDocument.uri`, `contentChanges`. A change to a document that is not open is
+/// ignored by the server before it is decoded (`ClientNotification.requiredDocument`), so its changes are not read
+/// (and not refused).
 public struct DidChangeTextDocumentNotification: NotificationType, Equatable {
     public static let method = "textDocument/didChange"
 
@@ -20,14 +20,10 @@ public struct DidChangeTextDocumentNotification: NotificationType, Equatable {
         self.contentChanges = contentChanges
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
         let document = try TextDocumentIdentifier(in: params, prefix: "didChange")
         let version = params["textDocument"]?["version"]?.int
-        guard context.isOpen(document.uri) else {
-            self.init(textDocument: document, version: version, contentChanges: [])
-            return
-        }
         guard let raw = params["contentChanges"]?.array else {
             throw ResponseError(.invalidParams, "didChange: contentChanges must be an array")
         }

@@ -12,7 +12,7 @@ public struct DidCloseTextDocumentNotification: NotificationType, Equatable {
         self.textDocument = textDocument
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
         self.init(textDocument: try TextDocumentIdentifier(in: params, prefix: "didClose"))
     }

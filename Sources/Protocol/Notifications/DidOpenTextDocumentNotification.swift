@@ -11,7 +11,7 @@ public struct DidOpenTextDocumentNotification: NotificationType, Equatable {
         self.textDocument = textDocument
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
         self.init(textDocument: try TextDocumentItem(json: params["textDocument"]))
     }

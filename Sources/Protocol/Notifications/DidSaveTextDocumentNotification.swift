@@ -12,7 +12,7 @@ public struct DidSaveTextDocumentNotification: NotificationType, Equatable {
         self.uri = uri
     }
 
-    public init(params: JSONValue?, context: DecodingContext) {
+    public init(params: JSONValue?) {
         self.init(uri: params?["textDocument"]?["uri"]?.string)
     }
 }

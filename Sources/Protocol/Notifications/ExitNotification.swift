@@ -7,5 +7,5 @@ public struct ExitNotification: NotificationType, Equatable {
 
     public init() {}
 
-    public init(params: JSONValue?, context: DecodingContext) {}
+    public init(params: JSONValue?) {}
 }

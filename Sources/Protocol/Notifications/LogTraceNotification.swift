@@ -12,7 +12,7 @@ public struct LogTraceNotification: NotificationType, Equatable {
         self.message = message
     }
 
-    public init(params: JSONValue?, context: DecodingContext) {
+    public init(params: JSONValue?) {
         self.init(message: params?["message"]?.string)
     }
 }

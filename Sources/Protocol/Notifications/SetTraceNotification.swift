@@ -13,7 +13,7 @@ public struct SetTraceNotification: NotificationType, Equatable {
         self.value = value
     }
 
-    public init(params: JSONValue?, context: DecodingContext) {
+    public init(params: JSONValue?) {
         self.init(value: params?["value"]?.string)
     }
 }

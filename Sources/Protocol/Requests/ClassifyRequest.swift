@@ -4,7 +4,7 @@ import JSONRPC
 /// `gptls/classify`: a label for a text or (a range of) an open document, among the model's own labels or `labels`.
 ///
 /// Decoded in order: params object, the target (`TaskTarget`), then `labels` when present and not `null`.
-public struct ClassifyRequest: RequestType, Equatable {
+public struct ClassifyRequest: DocumentRequestType, Equatable {
     public static let method = "gptls/classify"
     public typealias Response = ClassifyResult
 
@@ -24,9 +24,9 @@ public struct ClassifyRequest: RequestType, Equatable {
         self.labels = labels
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
-        let target = try TaskTarget(params: params, method: Self.method, context: context)
+        let target = try TaskTarget(params: params, method: Self.method)
         var labels: [String]?
         if let raw = Params.present(params["labels"]) {
             guard let elements = raw.array, !elements.isEmpty else { throw Self.badLabels }
@@ -48,6 +48,11 @@ public struct ClassifyRequest: RequestType, Equatable {
             labels = list
         }
         self.init(target: target, labels: labels)
+    }
+
+    public static func requiredDocument(in params: JSONValue?) -> RequiredDocument? {
+        guard let params, case .object = params else { return nil }
+        return TaskTarget.requiredDocument(in: params, method: method)
     }
 
     private static var badLabels: ResponseError {

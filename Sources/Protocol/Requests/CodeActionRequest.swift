@@ -3,8 +3,8 @@ import JSONRPC
 
 /// `textDocument/codeAction`: the actions for a selection of an open document.
 ///
-/// Decoded in order: params object, `textDocument.uri`, the document open, `range` (required). `context` is not read.
-public struct CodeActionRequest: RequestType, Equatable {
+/// Decoded in order: params object, `textDocument.uri` (the document open: `RequiredDocument`), `range` (required). `context` is not read.
+public struct CodeActionRequest: DocumentRequestType, Equatable {
     public static let method = "textDocument/codeAction"
     public typealias Response = [CodeAction]
 
@@ -16,10 +16,13 @@ public struct CodeActionRequest: RequestType, Equatable {
         self.range = range
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
         let document = try TextDocumentIdentifier(in: params, prefix: Self.method)
-        try context.requireOpen(document.uri, Self.method)
         self.init(textDocument: document, range: try Range(json: params["range"], path: "\(Self.method): range"))
+    }
+
+    public static func requiredDocument(in params: JSONValue?) -> RequiredDocument? {
+        .named(in: params, method: method)
     }
 }

@@ -7,7 +7,7 @@ import JSONRPC
 /// Decoded in order: params object, `command` (a string, then one of `ServerCommand`), then the first of `arguments`
 /// as that request's params (`null` when there is none, which that request refuses as not an object). Errors in the
 /// argument read as the request's own ("gptls/summarize: ...").
-public struct ExecuteCommandRequest: RequestType, Equatable {
+public struct ExecuteCommandRequest: DocumentRequestType, Equatable {
     public static let method = "workspace/executeCommand"
     public typealias Response = ExecuteCommandResult
 
@@ -23,7 +23,7 @@ public struct ExecuteCommandRequest: RequestType, Equatable {
         self.invocation = invocation
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
         let name = try Params.string(params["command"], "\(Self.method): command")
         guard let command = ServerCommand(rawValue: name) else {
@@ -32,8 +32,20 @@ public struct ExecuteCommandRequest: RequestType, Equatable {
         }
         let argument = params["arguments"]?[0] ?? .null
         switch command {
-        case .summarize: invocation = .summarize(try SummarizeRequest(params: argument, context: context))
-        case .classify: invocation = .classify(try ClassifyRequest(params: argument, context: context))
+        case .summarize: invocation = .summarize(try SummarizeRequest(params: argument))
+        case .classify: invocation = .classify(try ClassifyRequest(params: argument))
+        }
+    }
+
+    /// The document of the task the command invokes, once the command is known (an unknown command is refused
+    /// first); the refusal names the task's method.
+    public static func requiredDocument(in params: JSONValue?) -> RequiredDocument? {
+        guard let params, case .object = params, let name = params["command"]?.string,
+              let command = ServerCommand(rawValue: name) else { return nil }
+        let argument = params["arguments"]?[0] ?? .null
+        switch command {
+        case .summarize: return SummarizeRequest.requiredDocument(in: argument)
+        case .classify: return ClassifyRequest.requiredDocument(in: argument)
         }
     }
 

@@ -26,7 +26,7 @@ public struct InitializeRequest: RequestType, Equatable {
         self.clientName = clientName
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
         self.init(processId: params["processId"]?.int,
                   positionEncodings: params["capabilities"]?["general"]?["positionEncodings"]?.array?.compactMap(\.string),

@@ -8,5 +8,5 @@ public struct ShutdownRequest: RequestType, Equatable {
 
     public init() {}
 
-    public init(params: JSONValue?, context: DecodingContext) {}
+    public init(params: JSONValue?) {}
 }

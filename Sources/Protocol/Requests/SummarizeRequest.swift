@@ -5,7 +5,7 @@ import JSONRPC
 ///
 /// Decoded in order: params object, the target (`TaskTarget`), then `workDoneToken`, which is read leniently
 /// (a token that is neither a string nor an integer means no progress reports).
-public struct SummarizeRequest: RequestType, Equatable {
+public struct SummarizeRequest: DocumentRequestType, Equatable {
     public static let method = "gptls/summarize"
     public typealias Response = SummarizeResult
 
@@ -17,9 +17,14 @@ public struct SummarizeRequest: RequestType, Equatable {
         self.workDoneToken = workDoneToken
     }
 
-    public init(params: JSONValue?, context: DecodingContext) throws(ResponseError) {
+    public init(params: JSONValue?) throws(ResponseError) {
         let params = try Params.object(params, Self.method)
-        self.init(target: try TaskTarget(params: params, method: Self.method, context: context),
+        self.init(target: try TaskTarget(params: params, method: Self.method),
                   workDoneToken: params["workDoneToken"].flatMap(ProgressToken.init(json:)))
+    }
+
+    public static func requiredDocument(in params: JSONValue?) -> RequiredDocument? {
+        guard let params, case .object = params else { return nil }
+        return TaskTarget.requiredDocument(in: params, method: method)
     }
 }

@@ -3,15 +3,14 @@ import JSON
 /// The result of `gptls/status`: `{documents, pendingRequests, positionEncoding, models, completionFeedback,
 /// connections, memory, backendsLoaded}`; the first five are the asking connection's, the rest the whole process's.
 ///
-/// `models` is whatever the backend reports (engine steps and caches for the local one, `{loaded: false}` before a
-/// model is loaded, `{error}` when loading failed), so it stays a JSON value that the backend's owner shapes;
-/// protocol/schema/status.schema.json documents it. `completionFeedback` holds the clients' reports of what became of
+/// `models` is what the backend reports (`ModelsStatus`: engine steps and caches for the local one, endpoints for a
+/// remote one, `{loaded: false}` before a model is loaded, `{error}` when loading failed). `completionFeedback` holds the clients' reports of what became of
 /// inline completions, per model (the model setting's value, `default` for the bundled model).
 public struct StatusResult: Equatable, Sendable, JSONEncodable {
     public var documents: Int
     public var pendingRequests: Int
     public var positionEncoding: PositionEncoding
-    public var models: JSONValue
+    public var models: ModelsStatus
     public var completionFeedback: [String: CompletionFeedbackCounts]
     /// Every client connection of this process (one for stdio), this one included.
     public var connections: [ConnectionStatus]
@@ -20,7 +19,7 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
     /// Distinct model configurations loaded for all connections together.
     public var backendsLoaded: Int
 
-    public init(documents: Int, pendingRequests: Int, positionEncoding: PositionEncoding, models: JSONValue,
+    public init(documents: Int, pendingRequests: Int, positionEncoding: PositionEncoding, models: ModelsStatus,
                 completionFeedback: [String: CompletionFeedbackCounts] = [:], connections: [ConnectionStatus] = [],
                 residentBytes: Int = 0, backendsLoaded: Int = 0) {
         self.documents = documents
@@ -38,7 +37,7 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
             "documents": .int(documents),
             "pendingRequests": .int(pendingRequests),
             "positionEncoding": .string(positionEncoding.rawValue),
-            "models": models,
+            "models": models.json,
             "completionFeedback": .object(JSONObject(completionFeedback.sorted { $0.key < $1.key }
                 .map { ($0.key, $0.value.json) })),
             "connections": .array(connections.map(\.json)),

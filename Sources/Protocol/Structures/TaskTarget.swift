@@ -8,20 +8,24 @@ public enum TaskTarget: Equatable, Sendable, JSONEncodable {
     case document(TextDocumentIdentifier, range: Range?)
 
     /// Decodes the target of `method`'s params: `text` wins when the member is present (then it must be a string);
-    /// otherwise the document must be open before its `range` is read.
-    init(params: JSONValue, method: String, context: DecodingContext) throws(ResponseError) {
+    /// otherwise `textDocument`, then its `range`.
+    init(params: JSONValue, method: String) throws(ResponseError) {
         if let text = params["text"] {
             guard let string = text.string else { throw ResponseError(.invalidParams, "\(method): text must be a string") }
             self = .text(string)
             return
         }
         let document = try TextDocumentIdentifier(in: params, prefix: method)
-        try context.requireOpen(document.uri, method)
         var range: Range?
         if let raw = Params.present(params["range"]) {
             range = try Range(json: raw, path: "\(method): range")
         }
         self = .document(document, range: range)
+    }
+
+    /// The document a target in `params` names: none when `text` is present, as decoding reads it.
+    static func requiredDocument(in params: JSONValue, method: String) -> RequiredDocument? {
+        params["text"] == nil ? .named(in: params, method: method) : nil
     }
 
     /// The params form: `{text}` or `{textDocument: {uri}, range?}`.
