@@ -53,8 +53,9 @@ let package = Package(
         // The scheduler: jobs, paged KV blocks with a prefix index, step planning, over any `StepModel`.
         .target(name: "Engine", dependencies: ["GPT"]),
 
-        // The backend seam: what the language server asks of a model (no engine, no HTTP, no wire)...
-        .target(name: "Tasks"),
+        // The backend seam: what the language server asks of a model (no engine, no HTTP, no wire), each task
+        // written once over the two primitives every backend offers, and where each task runs (the manifest)...
+        .target(name: "Tasks", dependencies: ["JSON", "Tokenizer"]),
         // ...and the backend that runs the models in this process: prompts, token healing, model loading.
         .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Kernels", "Tokenizer"]),
         // ...and the backend that sends them to a serving engine's OpenAI-compatible HTTP API.
@@ -81,7 +82,8 @@ let package = Package(
 
         // The tools: benchmarks and test-model writers, an executable apart from the server it measures.
         .executableTarget(name: "gptls-tools", dependencies: [
-            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "GPT", "Kernels", "Tokenizer", "JSON", "JSONRPC",
+            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "Tasks", "GPT", "Kernels", "Tokenizer", "JSON",
+            "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -101,6 +103,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Tokenizer", "JSON"]),
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
         .testTarget(name: "RemoteBackendTests", dependencies: ["RemoteBackend", "Tasks", "JSON", "Tokenizer"]),
         // The remote backend against a real engine (llama-cpp-python, from scripts/install-engine) on loopback.

@@ -55,6 +55,8 @@ final class RemoteCommandTests: XCTestCase {
             let local = try generate(["--model", model.path], prompt: prompt)
             let remote = try generate(["--endpoint", engine.url, "--endpoint-model", engine.model], prompt: prompt)
             XCTAssertEqual(remote["text"], local["text"], prompt)
+            // Without --endpoint-model the engine's only model is used.
+            XCTAssertEqual(try generate(["--endpoint", engine.url], prompt: prompt)["text"], local["text"], prompt)
         }
     }
 
