@@ -56,9 +56,9 @@ let package = Package(
         // The backend seam: what the language server asks of a model (no engine, no HTTP, no wire), each task
         // written once over the two primitives every backend offers, and where each task runs (the manifest)...
         .target(name: "Tasks", dependencies: ["JSON", "Tokenizer"]),
-        // ...and the backend that runs the models in this process: prompts, token healing, model loading.
+        // ...and the adapter that runs them in this process: engine jobs, token healing, the classifier head, loading.
         .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Kernels", "Tokenizer"]),
-        // ...and the backend that sends them to a serving engine's OpenAI-compatible HTTP API.
+        // ...and the adapter that sends them to a serving engine's OpenAI-compatible HTTP API.
         .target(name: "RemoteBackend", dependencies: ["Tasks", "JSON", "Tokenizer", "CCurl"]),
         // Its HTTP exchanges, over libcurl (libcurl4-openssl-dev): see Sources/CCurl/include/http_exchange.h.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),

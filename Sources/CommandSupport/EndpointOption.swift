@@ -7,7 +7,7 @@ public struct EndpointOption: ParsableArguments {
     @Option(help: "A serving engine's OpenAI-compatible API for every task, e.g. http://localhost:8000/v1 (vLLM, SGLang, llama.cpp).")
     public var endpoint: String?
     @Option(name: .customLong("endpoint-model"),
-            help: "The model name the endpoint serves (default: the only model its /v1/models lists; needed when it serves several).")
+            help: "The endpoint's model (default: the only one its /v1/models lists; needed if it lists several).")
     public var endpointModel: String?
     @Option(name: .customLong("endpoint-api-key-env"), help: "Environment variable that holds the endpoint's API key.")
     public var endpointAPIKeyEnv: String?

@@ -36,7 +36,7 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
     public let summarizeModel: TaskModel
     public let classifyModel: TaskModel
     /// The instruction of summary prompts.
-    public var summaryInstruction = "Summarize the following code."
+    public var summaryInstruction = PromptFormat.summaryInstruction
     /// Bytes of each engine model's parameters, in the engine's model order, for status.
     public var weightBytes: [Int] = []
 

@@ -13,8 +13,8 @@ import Tokenizer
 /// It is the tasks' `Generator` over HTTP; the tasks themselves are written once in `Tasks`. gptls keeps the
 /// editor's side: prompts in the same formats as locally, stop rules applied as text streams in, supersede and
 /// cancel (each closes the request's connection, so the engine stops), deadlines, metrics. The engine does the model
-/// work. Prompts are sent as text (every engine accepts it). Where the model's tokenizer is given,
-/// windows and metrics are in its tokens, as locally; otherwise in characters, and the metrics say so.
+/// work. Prompts are sent as text (every engine accepts it). Where the model's tokenizer is given, windows and
+/// metrics are in its tokens, as locally; otherwise in characters, and the metrics say so (`measure`).
 ///
 /// Threading: methods may be called from any thread and return at once; callbacks run on the HTTP client's queue
 /// or a timer thread and must return quickly.
@@ -34,7 +34,7 @@ public final class RemoteBackend: TaskBackend, Generator, @unchecked Sendable {
         /// The model's context in tokens, which windows fill where the backend has the tokenizer (GPT-2's 1024).
         public var contextTokens = 1024
         /// The instruction of summary prompts.
-        public var summaryInstruction = "Summarize the following code."
+        public var summaryInstruction = PromptFormat.summaryInstruction
 
         public init() {}
     }

@@ -104,7 +104,8 @@ final class PthModelLoadingTests: XCTestCase {
         XCTAssertThrowsError(try ModelLoader.backend(.init(models: [.completion: path]))) { error in
             XCTAssertEqual(error as? GPTError, .unknownHeadCount(file: "transposed.pth", width: 16))
         }
-        let backend = try ModelLoader.backend(.init(models: [.completion: path, .summarize: path, .classify: path]), heads: 2)
+        let backend = try ModelLoader.backend(.init(models: [.completion: path, .summarize: path, .classify: path]),
+                                              heads: 2)
         defer { backend.shutdown() }
         XCTAssertEqual(backend.completionModel.contextLength, 16)
         XCTAssertNil(backend.classifyModel.labels, "a language model has no labels of its own")

@@ -20,7 +20,8 @@ final class SharedCacheBudgetTests: XCTestCase {
     }
 
     func testTheDefaultBudgetIsOneTotalScaledToTheModels() throws {
-        let backend = try ModelLoader.backend(BackendConfiguration(models: [.completion: model, .summarize: model, .classify: model]))
+        let backend = try ModelLoader.backend(BackendConfiguration(
+            models: [.completion: model, .summarize: model, .classify: model]))
         defer { backend.shutdown() }
         let status = backend.status
         let weights = status.caches.reduce(0) { $0 + $1.weightBytes }

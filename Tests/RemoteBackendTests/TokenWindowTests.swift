@@ -88,7 +88,8 @@ final class TokenWindowTests: XCTestCase {
         let result = try wait { _ = backend.complete(CompletionTask(documentKey: "d", prefix: document, maxTokens: 8),
                                                      onFinish: $0) }
         let prompt = try XCTUnwrap(sentPrompts().first)
-        XCTAssertEqual(prompt, String(PromptWindow.recentText(document, characters: backend.options.completionCharacters)))
+        let characters = backend.options.completionCharacters
+        XCTAssertEqual(prompt, String(PromptWindow.recentText(document, characters: characters)))
         XCTAssertEqual(result.metrics.promptTokens, prompt.count)
         XCTAssertEqual(result.metrics.promptUnit, .characters)
         let summary = try wait { _ = backend.summarize(SummaryTask(text: "let x = 1", maxTokens: 8),
@@ -143,7 +144,8 @@ final class TokenWindowTests: XCTestCase {
         XCTAssertTrue(PromptFormat.alpaca(instruction: instruction, input: document).hasSuffix(scored[0]),
                       "the end of the prompt is kept")
         let room = 256 - tokenizer.encode(labels[1]).count
-        XCTAssertTrue((room - 2...room).contains(tokenizer.encode(scored[0]).count), "\(tokenizer.encode(scored[0]).count)")
+        let sent = tokenizer.encode(scored[0]).count
+        XCTAssertTrue((room - 2...room).contains(sent), "\(sent) tokens")
         XCTAssertEqual(scored[3], PromptFormat.alpaca(instruction: instruction, input: "let x = 1"),
                        "a short text is sent whole")
     }

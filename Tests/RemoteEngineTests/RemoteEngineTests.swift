@@ -172,7 +172,8 @@ final class RemoteEngineTests: XCTestCase {
         XCTAssertEqual(backend.endpoint.model, fixture.engine.model, "llama-cpp-python serves one model")
         let prompt = "def mean(values):"
         let remote = try wait { finish in
-            _ = backend.complete(CompletionTask(documentKey: "unnamed", prefix: prompt, maxTokens: 12), onFinish: finish)
+            _ = backend.complete(CompletionTask(documentKey: "unnamed", prefix: prompt, maxTokens: 12),
+                                 onFinish: finish)
         }
         XCTAssertEqual(remote.text, try localGreedy(fixture, prompt: prompt, maxTokens: 12))
         XCTAssertEqual(backend.status.endpoints.first?.model, fixture.engine.model)

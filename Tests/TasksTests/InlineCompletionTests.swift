@@ -8,7 +8,8 @@ import XCTest
 final class InlineCompletionTests: XCTestCase {
     private let tokenizer = try! BPETokenizer.gpt2()
     /// About 2,000 tokens of code: far longer than a 256-token context.
-    private let document = (0..<200).map { "    total += values[\($0)] * weight  # é\n" }.joined() + "def mean(values):"
+    private let document = (0..<200).map { "    total += values[\($0)] * weight  # é\n" }.joined()
+        + "def mean(values):"
 
     private func complete(_ task: CompletionTask, measure: PromptMeasure) throws -> GenerationRequest {
         let generator = ScriptedGenerator(measure: measure, replies: [.pieces([" x"])])

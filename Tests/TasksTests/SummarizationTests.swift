@@ -28,8 +28,9 @@ final class SummarizationTests: XCTestCase {
         let outcomes = summarize(text, on: generator, progress: progress)
         let result = try XCTUnwrap(outcomes.only).get()
         let prompts = generator.generations.map(\.prompt)
-        XCTAssertEqual(prompts, [.text(PromptFormat.alpaca(instruction: instruction, input: "let a = 1\nlet b = 2")),
-                                 .text(PromptFormat.alpaca(instruction: instruction, input: "let c = a + b\nprint(c)"))])
+        XCTAssertEqual(prompts, ["let a = 1\nlet b = 2", "let c = a + b\nprint(c)"].map { piece in
+            Prompt.text(PromptFormat.alpaca(instruction: instruction, input: piece))
+        })
         XCTAssertEqual(result.text, "Sets a and b. Adds them.")
         XCTAssertEqual(progress.reported.map { try? $0.get() }, [102, 202], "1 of 2, then 2 of 2")
         XCTAssertEqual(generator.generations.map(\.task), [.summarize, .summarize])
