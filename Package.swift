@@ -53,11 +53,12 @@ let package = Package(
         // The scheduler: jobs, paged KV blocks with a prefix index, step planning, over any `StepModel`.
         .target(name: "Engine", dependencies: ["GPT"]),
 
-        // The backend seam: what the language server asks of a model (no engine, no HTTP, no wire)...
-        .target(name: "Tasks"),
-        // ...and the backend that runs the models in this process: prompts, token healing, model loading.
+        // The backend seam: what the language server asks of a model (no engine, no HTTP, no wire), each task
+        // written once over the two primitives every backend offers, and where each task runs (the manifest)...
+        .target(name: "Tasks", dependencies: ["JSON", "Tokenizer"]),
+        // ...and the adapter that runs them in this process: engine jobs, token healing, the classifier head, loading.
         .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Kernels", "Tokenizer"]),
-        // ...and the backend that sends them to a serving engine's OpenAI-compatible HTTP API.
+        // ...and the adapter that sends them to a serving engine's OpenAI-compatible HTTP API.
         .target(name: "RemoteBackend", dependencies: ["Tasks", "JSON", "Tokenizer", "CCurl"]),
         // Its HTTP exchanges, over libcurl (libcurl4-openssl-dev): see Sources/CCurl/include/http_exchange.h.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
@@ -81,7 +82,8 @@ let package = Package(
 
         // The tools: benchmarks and test-model writers, an executable apart from the server it measures.
         .executableTarget(name: "gptls-tools", dependencies: [
-            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "GPT", "Kernels", "Tokenizer", "JSON", "JSONRPC",
+            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "Tasks", "GPT", "Kernels", "Tokenizer", "JSON",
+            "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -101,6 +103,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Tokenizer", "JSON"]),
         .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
         .testTarget(name: "RemoteBackendTests", dependencies: ["RemoteBackend", "Tasks", "JSON", "Tokenizer"]),
         // The remote backend against a real engine (llama-cpp-python, from scripts/setup/engine) on loopback.

@@ -6,8 +6,9 @@ import Tasks
 extension BackendConfiguration {
     /// The models the settings ask for.
     init(_ settings: Settings) {
-        self.init(completion: settings.modelPath(for: "completion"), summarize: settings.modelPath(for: "summarize"),
-                  classify: settings.modelPath(for: "classify"), cacheBudgetMB: settings.cacheBudgetMB,
+        var models: [TaskKind: String] = [:]
+        for kind in TaskKind.allCases { models[kind] = settings.modelPath(for: kind) }
+        self.init(models: models, cacheBudgetMB: settings.cacheBudgetMB,
                   prefixCaching: settings.prefixCache, weights: settings.weights,
                   threads: settings.threads, endpoint: settings.endpoint)
     }

@@ -5,7 +5,8 @@ extension Server {
     /// notification's `model`, else the model of the latest completion served, else the configured one). Kept in
     /// memory for `gptls/status`; nothing is written or sent anywhere.
     func recordFeedback(_ notification: CompletionFeedbackNotification) {
-        let model = notification.model ?? lastCompletionModel ?? Server.feedbackKey(settings.modelPath(for: "completion"))
+        let model = notification.model ?? lastCompletionModel
+            ?? Server.feedbackKey(settings.modelPath(for: .completion))
         completionFeedback[model, default: CompletionFeedbackCounts()].record(notification)
     }
 

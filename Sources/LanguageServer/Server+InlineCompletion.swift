@@ -27,7 +27,7 @@ extension Server {
         run(id, Request.method) {
             let document = try document(request.textDocument, Request.method)
             let backend = try models.backend()
-            lastCompletionModel = Server.feedbackKey(settings.modelPath(for: "completion"))
+            lastCompletionModel = Server.feedbackKey(settings.modelPath(for: .completion))
             let offset = document.offset(of: request.position, encoding: encoding)
             let cursor = document.position(of: offset, encoding: encoding)
             let lineStart = document.offset(of: Position(line: cursor.line, character: 0), encoding: encoding)

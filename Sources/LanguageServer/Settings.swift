@@ -8,8 +8,8 @@ import Tasks
 public struct Settings: Equatable, Sendable {
     /// Model for every task; nil means the bundled model.
     public var model: String?
-    /// Per-task overrides of `model`, keyed "completion", "summarize", "classify".
-    public var models: [String: String] = [:]
+    /// Per-task overrides of `model`.
+    public var models: [TaskKind: String] = [:]
     public var maxTokens = 48
     public var summaryMaxTokens = 64
     public var temperature = 0.0
@@ -25,12 +25,13 @@ public struct Settings: Equatable, Sendable {
     /// Threads for the model's kernels; nil for the CPUs this process may use.
     public var threads: Int?
     /// A serving engine for every task (`endpoint`, `endpointModel`, `endpointApiKeyEnv`); nil runs models here.
+    /// Without `endpointModel` the engine's only model is used.
     public var endpoint: EndpointConfiguration?
 
     public init() {}
 
     /// The model path for a task, or nil for the bundled one.
-    public func modelPath(for task: String) -> String? { models[task] ?? model }
+    public func modelPath(for task: TaskKind) -> String? { models[task] ?? model }
 
     /// Applies the fields present in `json`; throws -32602 naming the first bad field and changes nothing then.
     public mutating func merge(_ json: JSONValue) throws {
@@ -43,12 +44,12 @@ public struct Settings: Equatable, Sendable {
             case "model": next.model = try Settings.string(value, key)
             case "models":
                 guard case .object(let perTask) = value else { throw Settings.bad(key, "an object", value) }
-                for (task, path) in perTask.members {
-                    guard ["completion", "summarize", "classify"].contains(task) else {
+                for (name, path) in perTask.members {
+                    guard let task = TaskKind(rawValue: name) else {
                         throw ResponseError(.invalidParams,
-                                            "settings.models.\(task): unknown task; use completion, summarize or classify")
+                                            "settings.models.\(name): unknown task; use \(TaskKind.names)")
                     }
-                    next.models[task] = try Settings.string(path, "models.\(task)")
+                    next.models[task] = try Settings.string(path, "models.\(name)")
                 }
             case "maxTokens": next.maxTokens = try Settings.integer(value, key, 1...1024)
             case "summaryMaxTokens": next.summaryMaxTokens = try Settings.integer(value, key, 1...1024)
@@ -74,7 +75,7 @@ public struct Settings: Equatable, Sendable {
                 next.prefixCache = flag
             case "endpoint":
                 if let url = try Settings.string(value, key) {
-                    next.endpoint = EndpointConfiguration(url: url, model: next.endpoint?.model ?? "",
+                    next.endpoint = EndpointConfiguration(url: url, model: next.endpoint?.model,
                                                           apiKeyVariable: next.endpoint?.apiKeyVariable)
                 } else {
                     next.endpoint = nil
@@ -83,13 +84,9 @@ public struct Settings: Equatable, Sendable {
             default: continue  // Unknown keys belong to clients (e.g. their debounce delay).
             }
         }
-        if let model = object["endpointModel"] { next.endpoint?.model = try Settings.string(model, "endpointModel") ?? "" }
+        if let model = object["endpointModel"] { next.endpoint?.model = try Settings.string(model, "endpointModel") }
         if let variable = object["endpointApiKeyEnv"] {
             next.endpoint?.apiKeyVariable = try Settings.string(variable, "endpointApiKeyEnv")
-        }
-        if let endpoint = next.endpoint, endpoint.model.isEmpty {
-            throw ResponseError(.invalidParams, "settings.endpoint \(endpoint.url) needs settings.endpointModel, "
-                + "the model name the server serves")
         }
         self = next
     }

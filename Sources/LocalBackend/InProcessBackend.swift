@@ -1,13 +1,14 @@
 import Engine
-import GPT
 import Tasks
 import Tokenizer
 
 /// The backend that runs the models in this process: the three tasks (inline completion, summarise, classify)
 /// turned into jobs of one `Engine`.
 ///
-/// It owns the tokenizers and the prompt formats; the engine owns the models and the KV cache. Methods may be
-/// called from any thread; their callbacks run on the engine thread and must return quickly.
+/// The tasks themselves are written once in `Tasks`, over a `Generator` per model (`EngineGenerator`: the model's
+/// tokenizer, token healing, engine jobs); a classifier model's own head is read here. The engine owns the models
+/// and the KV cache. Methods may be called from any thread; their callbacks run on the engine thread and must
+/// return quickly.
 public final class InProcessBackend: TaskBackend, @unchecked Sendable {
     /// A model as one task uses it.
     public struct TaskModel: Sendable {
@@ -35,19 +36,22 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
     public let summarizeModel: TaskModel
     public let classifyModel: TaskModel
     /// The instruction of summary prompts.
-    public var summaryInstruction = "Summarize the following code."
+    public var summaryInstruction = PromptFormat.summaryInstruction
     /// Bytes of each engine model's parameters, in the engine's model order, for status.
     public var weightBytes: [Int] = []
 
-    /// Token healing for the completion model's prompts.
-    let healing: TokenHealing
+    /// The completion model: completions (with token healing) and zero-shot classification.
+    let completionGenerator: EngineGenerator
+    let summaryGenerator: EngineGenerator
 
     public init(engine: Engine, completion: TaskModel, summarize: TaskModel, classify: TaskModel) {
         self.engine = engine
         self.completionModel = completion
-        self.healing = TokenHealing(tokenizer: completion.tokenizer)
         self.summarizeModel = summarize
         self.classifyModel = classify
+        completionGenerator = EngineGenerator(engine: engine, model: completion,
+                                              healing: TokenHealing(tokenizer: completion.tokenizer))
+        summaryGenerator = EngineGenerator(engine: engine, model: summarize)
     }
 
     public var status: BackendStatus {

@@ -2,12 +2,13 @@ import Engine
 import Foundation
 import Tasks
 
-/// The engine jobs of one task (a long summary's parts, a classification's labels), cancelled together.
+/// The engine jobs of one generator request (a continuation; a scoring's shared prompt and its continuations),
+/// cancelled together.
 ///
 /// Threading: any thread. Once cancelled, jobs submitted through it later are refused with `.cancelled`.
 final class JobGroup: Cancellable, @unchecked Sendable {
     private let engine: Engine
-    /// The client every job of the task is run for (the engine's fair share between owners).
+    /// The client every job of the request is run for (the engine's fair share between owners).
     private let owner: String
     private let lock = NSLock()
     private var jobs: Set<JobID> = []
@@ -18,7 +19,7 @@ final class JobGroup: Cancellable, @unchecked Sendable {
         self.owner = owner
     }
 
-    /// Cancels every running job of the task; their callbacks report `.cancelled`.
+    /// Cancels every running job of the request; their callbacks report `.cancelled`.
     func cancel() {
         lock.lock()
         cancelled = true
@@ -27,7 +28,7 @@ final class JobGroup: Cancellable, @unchecked Sendable {
         for id in running { engine.cancel(id) }
     }
 
-    /// Submits a job on behalf of the task; failures to submit are reported through `onFinish`.
+    /// Submits a job on behalf of the request; failures to submit are reported through `onFinish`.
     func submit(_ job: Job, onFinish: @escaping Engine.Completion) {
         var job = job
         job.owner = owner

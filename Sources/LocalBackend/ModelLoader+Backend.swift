@@ -15,16 +15,20 @@ extension ModelLoader {
         KernelThreads.count = min(configuration.threads ?? KernelThreads.machineDefault, KernelThreads.maximum)
         // A task a serving engine runs borrows a local task's model, so the backend stays complete; the router in
         // front of it never sends it that task.
-        let paths = [("completion", configuration.completion), ("summarize", configuration.summarize),
-                     ("classify", configuration.classify)]
-        let local = try paths.map { task, path in try endpoint(path, task: task) == nil ? source(path, task: task) : nil }
-        guard let fallback = local.compactMap({ $0 }).first else { throw ModelLoadingError.noLocalTask }
-        let completion = local[0] ?? fallback, summarize = local[1] ?? fallback, classify = local[2] ?? fallback
+        var local: [TaskKind: ModelSource] = [:]
+        for (kind, placement) in try configuration.placements() {
+            if case .local(let source) = placement { local[kind] = source }
+        }
+        guard let fallback = TaskKind.allCases.lazy.compactMap({ local[$0] }).first else {
+            throw ModelLoadingError.noLocalTask
+        }
+        let completion = local[.completion] ?? fallback, summarize = local[.summarize] ?? fallback
+        let classify = local[.classify] ?? fallback
 
         // Load each distinct weights file once: an engine model per file.
         var files: [URL] = []
         var models: [GPTModel] = []
-        func index(of source: TaskSource) throws -> Int {
+        func index(of source: ModelSource) throws -> Int {
             if let existing = files.firstIndex(of: source.weights) { return existing }
             files.append(source.weights)
             let config = try source.config.map { try GPTConfig(contentsOf: $0) }
@@ -40,7 +44,7 @@ extension ModelLoader {
         options.prefixCaching = configuration.prefixCaching
         let engine = Engine(models: stepModels, options: options, cacheBudgetBytes: budget)
 
-        func taskModel(_ source: TaskSource, _ index: Int) throws -> InProcessBackend.TaskModel {
+        func taskModel(_ source: ModelSource, _ index: Int) throws -> InProcessBackend.TaskModel {
             let model = models[index]
             var labels: [String]?
             if case .classifier(let own) = model.task { labels = source.labels ?? own }

@@ -20,7 +20,7 @@ extension RemoteBackend {
     /// The engine's way of scoring prompts, probed on first use: an echoed, greedy one-token completion of a fixed
     /// prompt. Where the last echoed position's most likely token is the token generated after it, the echo is
     /// shifted (a correct echo lists there the distribution that predicted the last prompt token).
-    func promptScoring(call: RemoteCall<Classification>, then: @escaping @Sendable (PromptScoring) -> Void) {
+    func promptScoring(call: RemoteCall<ContinuationScores>, then: @escaping @Sendable (PromptScoring) -> Void) {
         if let known = scoring {
             switch known {
             case .success(let mode): return then(mode)
@@ -54,7 +54,7 @@ extension RemoteBackend {
     }
 
     /// One label's log-probability with each of its tokens forced in turn (see `PromptScoring.forced`).
-    func scoreForced(prompt: String, label: String, call: RemoteCall<Classification>,
+    func scoreForced(prompt: String, label: String, call: RemoteCall<ContinuationScores>,
                      done: @escaping @Sendable (Result<(Double, Int), TaskError>) -> Void) {
         requestJSON(postToRoot("extras/tokenize", ["input": .string(label)]), call: call) { [self] outcome in
             guard case .success(let reply) = outcome, let ids = reply["tokens"]?.array?.compactMap(\.int),
@@ -67,7 +67,7 @@ extension RemoteBackend {
     }
 
     private func forceTokens(_ ids: [Int], from index: Int, prompt: String, total: Double,
-                             call: RemoteCall<Classification>,
+                             call: RemoteCall<ContinuationScores>,
                              done: @escaping @Sendable (Result<(Double, Int), TaskError>) -> Void) {
         guard index < ids.count else { return done(.success((total, ids.count))) }
         let score: @Sendable (String) -> Void = { [self] context in

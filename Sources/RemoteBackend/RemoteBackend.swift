@@ -10,17 +10,19 @@ import Tokenizer
 /// The backend that sends tasks to a serving engine (vLLM, SGLang, llama.cpp's server, llama-cpp-python) over its
 /// OpenAI-compatible `/v1/completions` API.
 ///
-/// gptls keeps the editor's side: prompts in the same formats as locally, stop rules applied as text streams in,
-/// supersede and cancel (each closes the request's connection, so the engine stops), deadlines, metrics. The engine
-/// does the model work. Prompts are sent as text (every engine accepts it). Where the model's tokenizer is given,
-/// windows and metrics are in its tokens, as locally; otherwise in characters, and the metrics say so.
+/// It is the tasks' `Generator` over HTTP; the tasks themselves are written once in `Tasks`. gptls keeps the
+/// editor's side: prompts in the same formats as locally, stop rules applied as text streams in, supersede and
+/// cancel (each closes the request's connection, so the engine stops), deadlines, metrics. The engine does the model
+/// work. Prompts are sent as text (every engine accepts it). Where the model's tokenizer is given, windows and
+/// metrics are in its tokens, as locally; otherwise in characters, and the metrics say so (`measure`).
 ///
 /// Threading: methods may be called from any thread and return at once; callbacks run on the HTTP client's queue
 /// or a timer thread and must return quickly.
-public final class RemoteBackend: TaskBackend, @unchecked Sendable {
+public final class RemoteBackend: TaskBackend, Generator, @unchecked Sendable {
     /// Limits and prompt settings.
     public struct Options: Sendable {
-        /// Seconds a request may take in all before it fails (a completion's own deadline usually ends it sooner).
+        /// Seconds one generation or scoring request may take in all before it fails (a completion's own deadline
+        /// usually ends it sooner; each piece of a long summary has its own).
         public var requestTimeout: TimeInterval = 60
         /// Seconds without a byte from the engine after which a request fails.
         public var idleTimeout: TimeInterval = 20
@@ -32,7 +34,7 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
         /// The model's context in tokens, which windows fill where the backend has the tokenizer (GPT-2's 1024).
         public var contextTokens = 1024
         /// The instruction of summary prompts.
-        public var summaryInstruction = "Summarize the following code."
+        public var summaryInstruction = PromptFormat.summaryInstruction
 
         public init() {}
     }
@@ -89,15 +91,16 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
 
     // MARK: Bookkeeping shared by the tasks
 
-    /// A call registered for shutdown (and for supersede when `documentKey` is given); nil after shutdown.
-    func makeCall<Value>(documentKey: String? = nil,
+    /// A call registered for shutdown (and for supersede when `supersedeKey` is given); nil after shutdown.
+    func makeCall<Value>(supersedeKey: String? = nil,
                          onFinish: @escaping @Sendable (Result<Value, TaskError>) -> Void) -> RemoteCall<Value>? {
         let call = RemoteCall<Value>(onFinish: onFinish, onEnd: { [weak self] identifier in
             guard let self else { return }
             self.lock.lock()
             self.inFlight.removeValue(forKey: identifier)
-            if let documentKey, let current = self.supersedable[documentKey], ObjectIdentifier(current) == identifier {
-                self.supersedable.removeValue(forKey: documentKey)
+            if let supersedeKey, let current = self.supersedable[supersedeKey],
+               ObjectIdentifier(current) == identifier {
+                self.supersedable.removeValue(forKey: supersedeKey)
             }
             self.lock.unlock()
         })
@@ -109,9 +112,9 @@ public final class RemoteBackend: TaskBackend, @unchecked Sendable {
         }
         inFlight[ObjectIdentifier(call)] = call
         var replaced: RemoteCall<TextResult>?
-        if let documentKey, let textCall = call as? RemoteCall<TextResult> {
-            replaced = supersedable[documentKey]
-            supersedable[documentKey] = textCall
+        if let supersedeKey, let textCall = call as? RemoteCall<TextResult> {
+            replaced = supersedable[supersedeKey]
+            supersedable[supersedeKey] = textCall
         }
         lock.unlock()
         replaced?.finish(.failure(.superseded))

@@ -5,11 +5,9 @@ import Foundation
 /// Two configurations that compare equal are served by the same backend, so a settings change that leaves this
 /// unchanged keeps the loaded models and their caches.
 public struct BackendConfiguration: Hashable, Sendable {
-    /// Model per task: a model directory (a manifest, a Hugging Face directory) or a weights file; nil for the
-    /// bundled model.
-    public var completion: String?
-    public var summarize: String?
-    public var classify: String?
+    /// Model per task: a model directory (a manifest, a Hugging Face directory) or a weights file; a task not
+    /// named here runs the bundled model.
+    public var models: [TaskKind: String]
     /// KV cache budget of all the models together, in MiB; nil for one scaled to the models (see
     /// `defaultCacheBudgetBytes`).
     public var cacheBudgetMB: Int?
@@ -23,12 +21,9 @@ public struct BackendConfiguration: Hashable, Sendable {
     /// one per task).
     public var endpoint: EndpointConfiguration?
 
-    public init(completion: String? = nil, summarize: String? = nil, classify: String? = nil,
-                cacheBudgetMB: Int? = nil, prefixCaching: Bool = true, weights: WeightPrecision = .f32,
-                threads: Int? = nil, endpoint: EndpointConfiguration? = nil) {
-        self.completion = completion
-        self.summarize = summarize
-        self.classify = classify
+    public init(models: [TaskKind: String] = [:], cacheBudgetMB: Int? = nil, prefixCaching: Bool = true,
+                weights: WeightPrecision = .f32, threads: Int? = nil, endpoint: EndpointConfiguration? = nil) {
+        self.models = models
         self.cacheBudgetMB = cacheBudgetMB
         self.prefixCaching = prefixCaching
         self.weights = weights

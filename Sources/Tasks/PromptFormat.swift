@@ -7,6 +7,9 @@ public enum PromptFormat {
         "Classify the following text as one of: \(labels.joined(separator: ", "))."
     }
 
+    /// The instruction of summary prompts where the manifest gives none.
+    public static let summaryInstruction = "Summarize the following code."
+
     /// Labels of a zero-shot classification that names none.
     public static let defaultLabels = ["code", "prose"]
 

@@ -30,4 +30,16 @@ public enum PromptWindow {
         while index < bytes.endIndex, UTF8.isContinuation(bytes[index]) { index = bytes.index(after: index) }
         return text[index...]
     }
+
+    /// The end of a long text, at most `characters` long, starting at a line start where one is near: the same
+    /// stable cut in characters, for an engine whose tokenizer is unknown (its own prefix cache then reuses it).
+    public static func recentText(_ text: String, characters: Int) -> Substring {
+        guard text.count > characters else { return text[...] }
+        let step = max(1, characters / 4)
+        let excess = text.count - characters
+        let cut = (excess + step - 1) / step * step
+        var index = text.index(text.startIndex, offsetBy: cut)
+        if let newline = text[index...].prefix(step).firstIndex(of: "\n") { index = text.index(after: newline) }
+        return text[index...]
+    }
 }

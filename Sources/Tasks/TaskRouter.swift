@@ -2,20 +2,22 @@
 ///
 /// The same backend may serve several tasks; it is asked for status and shut down once.
 public final class TaskRouter: TaskBackend, @unchecked Sendable {
-    public let completion: any TaskBackend
-    public let summarization: any TaskBackend
-    public let classification: any TaskBackend
+    private let routes: [TaskKind: any TaskBackend]
 
-    public init(completion: any TaskBackend, summarize: any TaskBackend, classify: any TaskBackend) {
-        self.completion = completion
-        self.summarization = summarize
-        self.classification = classify
+    /// A router with `backend(kind)` for each task.
+    public init(_ backend: (TaskKind) throws -> any TaskBackend) rethrows {
+        var routes: [TaskKind: any TaskBackend] = [:]
+        for kind in TaskKind.allCases { routes[kind] = try backend(kind) }
+        self.routes = routes
     }
+
+    /// The backend that serves `kind`.
+    public func backend(for kind: TaskKind) -> any TaskBackend { routes[kind]! }
 
     /// Each backend once, in task order.
     private var distinct: [any TaskBackend] {
         var seen: [ObjectIdentifier] = []
-        return [completion, summarization, classification].filter { backend in
+        return TaskKind.allCases.map(backend(for:)).filter { backend in
             let id = ObjectIdentifier(backend)
             if seen.contains(id) { return false }
             seen.append(id)
@@ -25,17 +27,17 @@ public final class TaskRouter: TaskBackend, @unchecked Sendable {
 
     public func complete(_ task: CompletionTask,
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        completion.complete(task, onFinish: onFinish)
+        backend(for: .completion).complete(task, onFinish: onFinish)
     }
 
     public func summarize(_ task: SummaryTask, progress: @escaping @Sendable (Int, Int) -> Void,
                           onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        summarization.summarize(task, progress: progress, onFinish: onFinish)
+        backend(for: .summarize).summarize(task, progress: progress, onFinish: onFinish)
     }
 
     public func classify(_ task: ClassificationTask,
                          onFinish: @escaping @Sendable (Result<Classification, TaskError>) -> Void) -> any Cancellable {
-        classification.classify(task, onFinish: onFinish)
+        backend(for: .classify).classify(task, onFinish: onFinish)
     }
 
     /// The figures of every backend added up; caches and endpoints listed together.

@@ -6,6 +6,7 @@ import GPT
 import Kernels
 import LocalBackend
 import Logging
+import Tasks
 
 /// `gptls-tools bench`: prefill and decode throughput of a model, and how close decode gets to the memory roofline.
 ///
@@ -70,7 +71,7 @@ struct BenchCommand: ParsableCommand {
             SIMDPath.limit(to: path)
         }
         var gpt: GPTModel!
-        let source = try ModelLoader.source(model, task: "completion")
+        let source = try ModelSource(model: model, task: .completion)
         let fileConfig = try source.config.map { try GPTConfig(contentsOf: $0) }
         let loadSeconds = try Self.time {
             gpt = try GPTModel.load(from: source.weights, config: fileConfig, heads: heads ?? source.heads,

@@ -3,6 +3,7 @@ import CommandSupport
 import Foundation
 import GPT
 import LocalBackend
+import Tasks
 import Tokenizer
 
 /// `gptls-tools quality`: what holding the matrices in bf16 or int8 costs in quality, against f32 on the same text.
@@ -45,7 +46,7 @@ struct QualityCommand: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        let source = try ModelLoader.source(model, task: "completion")
+        let source = try ModelSource(model: model, task: .completion)
         let tokenizer = try ModelLoader.tokenizer(for: source)
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
         var stream: [Int] = []
@@ -79,7 +80,7 @@ struct QualityCommand: ParsableCommand {
 
     /// Accuracy of the manifest's classifier in `format` on snippets of the labelled files.
     func classifierAccuracy(format: WeightFormat, tokenizer: BPETokenizer) throws -> Double {
-        let source = try ModelLoader.source(model, task: "classify")
+        let source = try ModelSource(model: model, task: .classify)
         guard let labels = source.labels else { throw ValidationError("\(model) has no classify task with labels") }
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
         let gpt = try GPTModel.load(from: source.weights, config: config, heads: source.heads, weights: format)

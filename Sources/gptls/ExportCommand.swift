@@ -1,7 +1,9 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import GPT
 import LocalBackend
+import Tasks
 
 /// `gptls export`: writes a model gptls loads in the form a serving engine loads.
 struct ExportCommand: ParsableCommand {
@@ -25,12 +27,12 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Form to write: hf or gguf.") var to: Target
     @Argument(help: "Where to write: a directory (hf) or a file (gguf).") var output: String
     @Option(help: "Task whose weights to export when MODEL has a manifest.json: completion, summarize or classify.")
-    var task = "completion"
+    var task = TaskKind.completion
     @Option(help: "Head count, for weights whose width is not a standard GPT-2 size and whose manifest does not say.")
     var heads: Int?
 
     func run() throws {
-        let source = try ModelLoader.source(model, task: task)
+        let source = try ModelSource(model: model, task: task)
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
         let exported = try ExportedModel.read(from: source.weights, config: config, heads: heads ?? source.heads)
         var listing = try ModelLoader.tokenizer(for: source).listing()

@@ -4,6 +4,7 @@ import Foundation
 import GPT
 import LocalBackend
 import Logging
+import Tasks
 import Tokenizer
 
 /// `gptls generate`: runs a prompt through a model and prints the continuation (or one JSON object).
@@ -47,11 +48,11 @@ struct GenerateCommand: ParsableCommand {
             return try RemoteGeneration(endpoint: endpoint, prompt: prompt, maxTokens: maxTokens,
                                         temperature: Double(temperature), json: json).run()
         }
-        guard let model else { throw ValidationError("give --model PATH, or --endpoint URL --endpoint-model NAME") }
+        guard let model else { throw ValidationError("give --model PATH, or --endpoint URL") }
         let logger = Logger(label: "gptls.generate", factory: { label in StreamLogHandler.standardError(label: label) })
         try threadOptions.apply()
         // A manifest directory names the completion weights, its configuration and its tokenizer.
-        let source = try ModelLoader.source(model, task: "completion")
+        let source = try ModelSource(model: model, task: .completion)
         let tokenizer = try ModelLoader.tokenizer(for: source)
         let ids = try promptIds(tokenizer)
         let started = Date()

@@ -1,7 +1,9 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import GPT
 import LocalBackend
+import Tasks
 
 /// `gptls inspect`: what a model file is and what it holds.
 struct InspectCommand: ParsableCommand {
@@ -15,12 +17,12 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "A .safetensors or .pth file, a Hugging Face model directory, or a directory with manifest.json.")
     var path: String
     @Option(help: "Task whose weights to show when PATH has a manifest.json: completion, summarize or classify.")
-    var task = "completion"
+    var task = TaskKind.completion
     @Option(help: "Head count, for weights whose width is not a standard GPT-2 size and whose manifest does not say.")
     var heads: Int?
 
     func run() throws {
-        let source = try ModelLoader.source(path, task: task)
+        let source = try ModelSource(model: path, task: task)
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
         let model = try GPTModel.load(from: source.weights, config: config, heads: heads ?? source.heads)
         let c = model.config, s = model.summary

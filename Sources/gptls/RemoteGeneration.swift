@@ -16,7 +16,7 @@ struct RemoteGeneration {
         guard let prompt, !prompt.isEmpty else {
             throw ValidationError("--endpoint takes the prompt as --prompt TEXT (the engine tokenizes it)")
         }
-        let backend = RemoteBackend(endpoint: try BackendFactory.resolve(endpoint))
+        let backend = try RemoteBackend(configuration: endpoint)
         defer { backend.shutdown() }
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome: Result<TextResult, TaskError>?

@@ -55,16 +55,21 @@ final class RemoteCommandTests: XCTestCase {
             let local = try generate(["--model", model.path], prompt: prompt)
             let remote = try generate(["--endpoint", engine.url, "--endpoint-model", engine.model], prompt: prompt)
             XCTAssertEqual(remote["text"], local["text"], prompt)
+            // Without --endpoint-model the engine's only model is used.
+            XCTAssertEqual(try generate(["--endpoint", engine.url], prompt: prompt)["text"], local["text"], prompt)
         }
     }
 
-    private func start(manifest tasks: String, tokenizer: Bool = false) throws -> ServerProcess {
+    private func start(manifest tasks: String, tokenizer: Bool = false,
+                       settings: JSONValue = .null) throws -> ServerProcess {
         let files = tokenizer ? #""tokenizer": {"vocab": "vocab.json", "merges": "merges.txt"}, "# : ""
         let manifest = #"{"format": "gptls-manifest-1", "config": "config.json", \#(files)"tasks": \#(tasks)}"#
         try Data(manifest.utf8).write(to: model.appendingPathComponent("manifest.json"))
         let server = try ServerProcess(executable: try Binary.gptls,
                                        arguments: ["serve", "--model", model.path, "--log-level", "warning"])
-        _ = try server.client.request("initialize", params: ["processId": .null, "capabilities": [:]], timeout: 60)
+        _ = try server.client.request("initialize", params: [
+            "processId": .null, "capabilities": [:], "initializationOptions": settings,
+        ], timeout: 60)
         server.client.notify("initialized", params: [:])
         server.client.notify("textDocument/didOpen", params: ["textDocument": [
             "uri": "file:///a.py", "languageId": "python", "version": 1, "text": "def mean(values):\n    total = ",
@@ -82,9 +87,9 @@ final class RemoteCommandTests: XCTestCase {
     func testAManifestMixesARemoteCompletionWithALocalClassifierAndStatusShowsTheEndpoint() throws {
         let engine = try engine()
         defer { engine.stop() }
+        // No "model": the engine's only model serves the task.
         let server = try start(manifest: #"""
-            {"completion": {"endpoint": "\#(engine.url)", "model": "\#(engine.model)"},
-             "classify": {"weights": "model.safetensors"}}
+            {"completion": {"endpoint": "\#(engine.url)"}, "classify": {"weights": "model.safetensors"}}
             """#)
         defer { server.stop() }
         XCTAssertNotNil(try complete(server)["items"]?.array)
@@ -95,7 +100,20 @@ final class RemoteCommandTests: XCTestCase {
         let status = try server.client.request("gptls/status", timeout: 10)
         let endpoint = try XCTUnwrap(status["models"]?["endpoints"]?[0])
         XCTAssertEqual(endpoint["url"]?.string, engine.url)
+        XCTAssertEqual(endpoint["model"]?.string, engine.model)
         XCTAssertEqual(endpoint["healthy"], true)
+    }
+
+    func testTheEndpointSettingWithoutAModelUsesTheEnginesOnlyModel() throws {
+        let engine = try engine()
+        defer { engine.stop() }
+        let server = try start(manifest: #"{"completion": {"weights": "model.safetensors"}}"#,
+                               settings: ["endpoint": .string(engine.url)])
+        defer { server.stop() }
+        XCTAssertNotNil(try complete(server)["items"]?.array)
+        let status = try server.client.request("gptls/status", timeout: 10)
+        XCTAssertEqual(status["models"]?["endpoints"]?[0]?["model"]?.string, engine.model)
+        XCTAssertEqual(status["models"]?["endpoints"]?.array?.count, 1, "every task on the engine")
     }
 
     func testAManifestWithTheTokenizerWindowsALongDocumentInTokensForTheEngine() throws {

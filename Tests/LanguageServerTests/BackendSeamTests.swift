@@ -115,7 +115,7 @@ final class BackendSeamTests: XCTestCase {
         _ = try harness.result(of: complete(harness))
         XCTAssertEqual(backends.count, 2)
         XCTAssertEqual(backends[0].read { $0.isShutDown }, true)
-        XCTAssertEqual(configurations.last?.completion, "/models/other")
+        XCTAssertEqual(configurations.last?.models[.completion], "/models/other")
         // A setting that does not change the configuration keeps the backend.
         harness.notify("workspace/didChangeConfiguration", ["settings": ["gptls": ["maxTokens": 8]]])
         _ = try harness.result(of: complete(harness))

@@ -77,7 +77,7 @@ final class PreloadTests: XCTestCase {
         waitForLoads(1)
         let harness = try session(["model": "/models/other"])
         _ = try harness.result(of: harness.inlineCompletion())
-        XCTAssertEqual(loads.map(\.completion), [nil, "/models/other"])
+        XCTAssertEqual(loads.map { $0.models[.completion] }, [nil, "/models/other"])
         XCTAssertTrue(loaded[0].backend.isShutDown, "the unused preload still holds its memory")
         XCTAssertFalse(loaded[1].backend.isShutDown)
         XCTAssertEqual(pool.loadedCount, 1)

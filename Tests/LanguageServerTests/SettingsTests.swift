@@ -79,13 +79,29 @@ final class SettingsTests: XCTestCase {
         XCTAssertNil(BackendConfiguration(settings).endpoint)
     }
 
-    func testAnEndpointWithoutAModelIsRejectedAndChangesNothing() {
+    func testAnEndpointWithoutAModelLeavesTheModelToTheEngineAndKeepsOneNamedBefore() throws {
         var settings = Settings()
-        XCTAssertThrowsError(try settings.merge(["endpoint": "http://gpu:8000/v1"])) { error in
+        try settings.merge(["endpoint": "http://gpu:8000/v1"])
+        XCTAssertEqual(BackendConfiguration(settings).endpoint,
+                       EndpointConfiguration(url: "http://gpu:8000/v1", model: nil))
+        try settings.merge(["endpointModel": "sft"])
+        try settings.merge(["endpoint": "http://other:8000/v1"])
+        XCTAssertEqual(settings.endpoint?.model, "sft", "a message without endpointModel keeps the one set before")
+        try settings.merge(["endpointModel": .null])
+        XCTAssertEqual(settings.endpoint, EndpointConfiguration(url: "http://other:8000/v1", model: nil))
+    }
+
+    func testPerTaskModelsReachTheirTasksAndAnUnknownTaskIsRejectedNamingTheTasks() throws {
+        var settings = Settings()
+        try settings.merge(["model": "/models/all", "models": ["summarize": "/models/summary"]])
+        let configuration = BackendConfiguration(settings)
+        XCTAssertEqual(configuration.models, [.completion: "/models/all", .summarize: "/models/summary",
+                                              .classify: "/models/all"])
+        XCTAssertThrowsError(try settings.merge(["models": ["translate": "/models/t"]])) { error in
             let response = error as? ResponseError
             XCTAssertEqual(response?.code, .invalidParams)
-            XCTAssertTrue(response?.message.contains("endpointModel") ?? false, response?.message ?? "")
+            XCTAssertEqual(response?.message,
+                           "settings.models.translate: unknown task; use completion, summarize or classify")
         }
-        XCTAssertEqual(settings, Settings())
     }
 }

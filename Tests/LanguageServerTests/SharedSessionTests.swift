@@ -44,7 +44,7 @@ final class SharedSessionTests: XCTestCase {
         let first = try session(["model": "/models/x"]), second = try session(["model": "/models/y"])
         try complete(first)
         try complete(second)
-        XCTAssertEqual(loaded.map(\.configuration.completion), ["/models/x", "/models/y"])
+        XCTAssertEqual(loaded.map { $0.configuration.models[.completion] }, ["/models/x", "/models/y"])
         // The first session moves to the second's model: x is freed, y is not loaded again.
         first.notify("workspace/didChangeConfiguration", ["settings": ["model": "/models/y"]])
         try complete(first)

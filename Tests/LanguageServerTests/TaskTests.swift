@@ -18,9 +18,9 @@ final class TaskTests: XCTestCase {
     private func harness() throws -> ServerHarness {
         let harness = ServerHarness(loader: { configuration in
             var configuration = configuration
-            configuration.completion = configuration.completion ?? TaskTests.model.path
-            configuration.summarize = configuration.summarize ?? TaskTests.model.path
-            configuration.classify = configuration.classify ?? TaskTests.model.path
+            for kind in TaskKind.allCases where configuration.models[kind] == nil {
+                configuration.models[kind] = TaskTests.model.path
+            }
             return try ModelLoader.backend(configuration)
         })
         _ = try harness.initialize(["maxTokens": 6, "summaryMaxTokens": 6])

@@ -1,5 +1,6 @@
 import Foundation
 import GPT
+import Tasks
 import Tokenizer
 import XCTest
 @testable import LocalBackend
@@ -15,8 +16,8 @@ final class BundledModelTests: XCTestCase {
         return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    private func load(_ task: String, weights: WeightFormat = .f32) throws -> (GPTModel, ModelLoader.TaskSource) {
-        let source = try ModelLoader.source(directory.path, task: task)
+    private func load(_ task: TaskKind, weights: WeightFormat = .f32) throws -> (GPTModel, ModelSource) {
+        let source = try ModelSource(model: directory.path, task: task)
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
         return (try GPTModel.load(from: source.weights, config: config, weights: weights), source)
     }
@@ -35,7 +36,7 @@ final class BundledModelTests: XCTestCase {
     /// at a near-tie; most cases still match token for token, and the tokens before each case's first difference
     /// make up most of the continuations (measured: 7 of 8 cases identical, 170 of 192 tokens before a difference).
     func testGreedyCompletionsWithInt8WeightsMostlyMatchPyTorch() throws {
-        let (model, _) = try load("completion", weights: .int8)
+        let (model, _) = try load(.completion, weights: .int8)
         let cases = try XCTUnwrap(try (expected()["completion"] as? [String: Any])?["cases"] as? [[String: Any]])
         var identical = 0, agreeing = 0, total = 0
         for test in cases {
@@ -58,7 +59,7 @@ final class BundledModelTests: XCTestCase {
     }
 
     private func checkGreedyCompletions(weights: WeightFormat) throws {
-        let (model, source) = try load("completion", weights: weights)
+        let (model, source) = try load(.completion, weights: weights)
         let tokenizer = try ModelLoader.tokenizer(for: source)
         let completion = try XCTUnwrap(try expected()["completion"] as? [String: Any])
         let cases = try XCTUnwrap(completion["cases"] as? [[String: Any]])
@@ -91,7 +92,7 @@ final class BundledModelTests: XCTestCase {
     }
 
     private func checkClassifier(weights: WeightFormat, logitTolerance: Double, samePredictions: Int) throws {
-        let (model, _) = try load("classify", weights: weights)
+        let (model, _) = try load(.classify, weights: weights)
         let classify = try XCTUnwrap(try expected()["classify"] as? [String: Any])
         let labels = try XCTUnwrap(classify["labels"] as? [String])
         XCTAssertEqual(model.outputWidth, labels.count)

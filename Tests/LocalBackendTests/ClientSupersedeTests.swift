@@ -11,7 +11,7 @@ final class ClientSupersedeTests: XCTestCase {
 
     /// Two completions of one document, submitted back to back, by `clients`; their outcomes.
     private func race(_ clients: (String, String)) throws -> [Result<TextResult, TaskError>] {
-        let backend = try ModelLoader.backend(BackendConfiguration(completion: model), heads: nil)
+        let backend = try ModelLoader.backend(BackendConfiguration(models: [.completion: model]), heads: nil)
         defer { backend.shutdown() }
         let done = DispatchGroup()
         let lock = NSLock()

@@ -63,7 +63,7 @@ final class PthModelLoadingTests: XCTestCase {
 
     func testAManifestNamesPthWeightsTheirHeadsLabelsAndPadding() throws {
         try writeSpamManifest(classifier: fixture("classifier.pth"))
-        let source = try ModelLoader.source(directory.path, task: "classify")
+        let source = try ModelSource(model: directory.path, task: .classify)
         XCTAssertEqual(source.weights.path, fixture("classifier.pth"))
         XCTAssertEqual(source.heads, 2)
         XCTAssertEqual(source.labels, ["not spam", "spam"])
@@ -76,8 +76,8 @@ final class PthModelLoadingTests: XCTestCase {
         try FileManager.default.copyItem(atPath: fixture("classifier.pth"),
                                          toPath: directory.appendingPathComponent("review_classifier.pth").path)
         try writeSpamManifest(classifier: "review_classifier.pth")
-        let backend = try ModelLoader.backend(.init(completion: directory.path, summarize: directory.path,
-                                                    classify: directory.path))
+        let backend = try ModelLoader.backend(.init(models: [.completion: directory.path,
+                                                             .summarize: directory.path, .classify: directory.path]))
         defer { backend.shutdown() }
         XCTAssertEqual(backend.classifyModel.labels, ["not spam", "spam"])
         let cases = try classificationCases()
@@ -98,13 +98,14 @@ final class PthModelLoadingTests: XCTestCase {
 
     func testALonePthUsesGPT2sShippedTokenizerAndTheHeadsOption() throws {
         let path = fixture("transposed.pth")
-        let source = try ModelLoader.source(path, task: "completion")
+        let source = try ModelSource(model: path, task: .completion)
         XCTAssertNil(source.tokenizerDirectory)
         XCTAssertEqual(try ModelLoader.tokenizer(for: source).encode("hello world"), [31373, 995])
-        XCTAssertThrowsError(try ModelLoader.backend(.init(completion: path))) { error in
+        XCTAssertThrowsError(try ModelLoader.backend(.init(models: [.completion: path]))) { error in
             XCTAssertEqual(error as? GPTError, .unknownHeadCount(file: "transposed.pth", width: 16))
         }
-        let backend = try ModelLoader.backend(.init(completion: path, summarize: path, classify: path), heads: 2)
+        let backend = try ModelLoader.backend(.init(models: [.completion: path, .summarize: path, .classify: path]),
+                                              heads: 2)
         defer { backend.shutdown() }
         XCTAssertEqual(backend.completionModel.contextLength, 16)
         XCTAssertNil(backend.classifyModel.labels, "a language model has no labels of its own")
@@ -116,7 +117,7 @@ final class PthModelLoadingTests: XCTestCase {
              "classify": {"weights": "review_classifier.pth", "pad_to_max_tokens": true}}}
             """
         try Data(manifest.utf8).write(to: directory.appendingPathComponent("manifest.json"))
-        XCTAssertThrowsError(try ModelLoader.source(directory.path, task: "classify")) { error in
+        XCTAssertThrowsError(try ModelSource(model: directory.path, task: .classify)) { error in
             XCTAssertEqual(error as? ModelLoadingError, .badManifest(
                 path: directory.appendingPathComponent("manifest.json").path,
                 reason: "tasks.classify.pad_to_max_tokens needs max_tokens, the length to pad to"))
@@ -126,23 +127,4 @@ final class PthModelLoadingTests: XCTestCase {
 
 private final class ResultBox: @unchecked Sendable {
     var result: Result<Classification, TaskError>?
-}
-
-final class ClassifierInputTests: XCTestCase {
-    func testWithoutALimitTheEndOfALongInputIsKept() {
-        XCTAssertEqual(ClassifierInput().tokens([1, 2, 3, 4, 5], contextLength: 3), [3, 4, 5])
-        XCTAssertEqual(ClassifierInput().tokens([1, 2], contextLength: 3), [1, 2])
-    }
-
-    func testMaxTokensKeepsTheBeginningAsTheBookDoes() {
-        XCTAssertEqual(ClassifierInput(maxTokens: 3).tokens([1, 2, 3, 4, 5], contextLength: 16), [1, 2, 3])
-        XCTAssertEqual(ClassifierInput(maxTokens: 3).tokens([1, 2], contextLength: 16), [1, 2])
-    }
-
-    func testPaddingFillsUpToMaxTokensButNeverPastTheContext() {
-        let book = ClassifierInput(maxTokens: 5, padTokenId: 50256)
-        XCTAssertEqual(book.tokens([7, 8], contextLength: 1024), [7, 8, 50256, 50256, 50256])
-        XCTAssertEqual(book.tokens([1, 2, 3, 4, 5, 6], contextLength: 1024), [1, 2, 3, 4, 5])
-        XCTAssertEqual(book.tokens([7, 8], contextLength: 4), [7, 8, 50256, 50256])
-    }
 }

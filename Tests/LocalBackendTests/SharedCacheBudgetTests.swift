@@ -20,7 +20,8 @@ final class SharedCacheBudgetTests: XCTestCase {
     }
 
     func testTheDefaultBudgetIsOneTotalScaledToTheModels() throws {
-        let backend = try ModelLoader.backend(BackendConfiguration(completion: model, summarize: model, classify: model))
+        let backend = try ModelLoader.backend(BackendConfiguration(
+            models: [.completion: model, .summarize: model, .classify: model]))
         defer { backend.shutdown() }
         let status = backend.status
         let weights = status.caches.reduce(0) { $0 + $1.weightBytes }
@@ -31,8 +32,8 @@ final class SharedCacheBudgetTests: XCTestCase {
     }
 
     func testASummaryTakesTheMemoryOfTheIdleCompletionModelAndTheTotalStaysWithinTheBudget() throws {
-        let backend = try ModelLoader.backend(BackendConfiguration(completion: model, summarize: model,
-                                                                   classify: model, cacheBudgetMB: 1))
+        let backend = try ModelLoader.backend(BackendConfiguration(
+            models: [.completion: model, .summarize: model, .classify: model], cacheBudgetMB: 1))
         defer { backend.shutdown() }
         let code = (0..<5).map { "def f\($0)(x):\n    return x + \($0)\n" }.joined()
         _ = try wait { done in

@@ -43,9 +43,9 @@ final class TokenHealingTests: XCTestCase {
     }
 
     func testGhostTextAfterANewlineIsTheIndentedBodyNotANewTopLevelLine() throws {
-        let backend = try ModelLoader.backend(BackendConfiguration(completion: directory.path,
-                                                                   summarize: directory.path,
-                                                                   classify: directory.path, cacheBudgetMB: 16))
+        let backend = try ModelLoader.backend(BackendConfiguration(
+            models: [.completion: directory.path, .summarize: directory.path, .classify: directory.path],
+            cacheBudgetMB: 16))
         defer { backend.shutdown() }
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox()

@@ -88,7 +88,8 @@ final class TokenWindowTests: XCTestCase {
         let result = try wait { _ = backend.complete(CompletionTask(documentKey: "d", prefix: document, maxTokens: 8),
                                                      onFinish: $0) }
         let prompt = try XCTUnwrap(sentPrompts().first)
-        XCTAssertEqual(prompt, String(RemoteBackend.recentText(document, characters: backend.options.completionCharacters)))
+        let characters = backend.options.completionCharacters
+        XCTAssertEqual(prompt, String(PromptWindow.recentText(document, characters: characters)))
         XCTAssertEqual(result.metrics.promptTokens, prompt.count)
         XCTAssertEqual(result.metrics.promptUnit, .characters)
         let summary = try wait { _ = backend.summarize(SummaryTask(text: "let x = 1", maxTokens: 8),
@@ -109,16 +110,43 @@ final class TokenWindowTests: XCTestCase {
         XCTAssertEqual(summary.metrics.promptUnit, .tokens)
     }
 
-    func testWithATokenizerAClassificationPromptKeepsItsEndAndLeavesRoomForTheLongestLabel() throws {
-        let backend = try backend(tokenizer: tokenizer)
+    func testWithATokenizerAClassificationSendsTheDecodedWindowThatLeavesRoomForTheLongestLabel() throws {
         let labels = ["code", "a much longer label of prose"]
+        // The probe finds an aligned echo; each label's request is answered with its last token scored -1.
+        let server = try ScriptedHTTPServer { exchange in
+            let body = exchange.request[exchange.request.range(of: "\r\n\r\n")!.upperBound...]
+            let sent = (try? JSONValue.parse(String(body)))?["prompt"]?.string ?? ""
+            if sent.contains("quick brown fox") {
+                let text = "The quick brown fox jumps over the lazy dog. The cat"
+                return exchange.reply(status: 200, #"{"choices":[{"text":"\#(text)","logprobs":{"text_offset":[0,44],"#
+                    + #""token_logprobs":[null,-2.0],"top_logprobs":[null,{" The":-1.0}]}}]}"#)
+            }
+            let label = labels.first { sent.hasSuffix($0) } ?? ""
+            let end = sent.unicodeScalars.count - label.unicodeScalars.count
+            exchange.reply(status: 200, #"{"choices":[{"text":"x","logprobs":{"text_offset":[0,\#(end - 1),\#(end)],"#
+                + #""token_logprobs":[null,-0.5,-1.0]}}]}"#)
+        }
+        self.server = server
+        var options = RemoteBackend.Options()
+        options.contextTokens = 256
+        let backend = RemoteBackend(endpoint: try RemoteEndpoint(url: server.url, model: "m"), options: options,
+                                    tokenizer: tokenizer)
+        for text in [document, "let x = 1"] {
+            _ = try wait { _ = backend.classify(ClassificationTask(text: text, labels: labels), onFinish: $0) }
+        }
+        // Each text's prompt, as sent before either label (the labels' requests run in parallel).
+        let scored = try sentPrompts().filter { !$0.contains("quick brown fox") }.map { sent in
+            String(sent.dropLast(labels.first { sent.hasSuffix($0) }!.count))
+        }
+        XCTAssertEqual(scored.count, 4, "one request per label and text")
+        XCTAssertEqual(Set(scored.prefix(2)).count, 1, "both labels follow the same prompt")
         let instruction = PromptFormat.zeroShotInstruction(labels: labels)
-        let prompt = backend.classificationPrompt(document, instruction: instruction, labels: labels)
-        let full = PromptFormat.alpaca(instruction: instruction, input: document)
-        XCTAssertTrue(full.hasSuffix(prompt))
+        XCTAssertTrue(PromptFormat.alpaca(instruction: instruction, input: document).hasSuffix(scored[0]),
+                      "the end of the prompt is kept")
         let room = 256 - tokenizer.encode(labels[1]).count
-        XCTAssertTrue((room - 2...room).contains(tokenizer.encode(prompt).count), "\(tokenizer.encode(prompt).count)")
-        let short = backend.classificationPrompt("let x = 1", instruction: instruction, labels: labels)
-        XCTAssertEqual(short, PromptFormat.alpaca(instruction: instruction, input: "let x = 1"))
+        let sent = tokenizer.encode(scored[0]).count
+        XCTAssertTrue((room - 2...room).contains(sent), "\(sent) tokens")
+        XCTAssertEqual(scored[3], PromptFormat.alpaca(instruction: instruction, input: "let x = 1"),
+                       "a short text is sent whole")
     }
 }

@@ -38,7 +38,8 @@ final class RemoteEngineTests: XCTestCase {
             tokenRemote = RemoteBackend(endpoint: try RemoteEndpoint(url: engine.url, model: engine.model),
                                         options: options, tokenizer: tokenizer)
             local = try ModelLoader.backend(BackendConfiguration(
-                completion: directory.path, summarize: directory.path, classify: directory.path, cacheBudgetMB: 16))
+                models: [.completion: directory.path, .summarize: directory.path, .classify: directory.path],
+                cacheBudgetMB: 16))
             model = try GPTModel.load(from: directory)
         }
 
@@ -162,5 +163,19 @@ final class RemoteEngineTests: XCTestCase {
         let remote = try wait { _ = fixture.remote.summarize(task, progress: { _, _ in }, onFinish: $0) }
         let local = try wait { _ = fixture.local.summarize(task, progress: { _, _ in }, onFinish: $0) }
         XCTAssertEqual(remote.text, local.text)
+    }
+
+    func testWithoutAModelNameTheEnginesOnlyModelServesTheTasks() throws {
+        let fixture = try fixture()
+        let backend = try RemoteBackend(configuration: EndpointConfiguration(url: fixture.engine.url))
+        defer { backend.shutdown() }
+        XCTAssertEqual(backend.endpoint.model, fixture.engine.model, "llama-cpp-python serves one model")
+        let prompt = "def mean(values):"
+        let remote = try wait { finish in
+            _ = backend.complete(CompletionTask(documentKey: "unnamed", prefix: prompt, maxTokens: 12),
+                                 onFinish: finish)
+        }
+        XCTAssertEqual(remote.text, try localGreedy(fixture, prompt: prompt, maxTokens: 12))
+        XCTAssertEqual(backend.status.endpoints.first?.model, fixture.engine.model)
     }
 }

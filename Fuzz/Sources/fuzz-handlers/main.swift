@@ -29,9 +29,7 @@ quiet.logLevel = .critical
 /// endpoint or budget the fuzzed settings name: the handlers are under test, not the file system or the network.
 let load: BackendLoader = { configuration in
     var configuration = configuration
-    configuration.completion = modelPath
-    configuration.summarize = modelPath
-    configuration.classify = modelPath
+    for kind in TaskKind.allCases { configuration.models[kind] = modelPath }
     configuration.endpoint = nil
     configuration.threads = 1
     configuration.cacheBudgetMB = min(configuration.cacheBudgetMB ?? 8, 8)

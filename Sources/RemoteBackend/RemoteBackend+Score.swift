@@ -6,38 +6,30 @@ import JSON
 import Tasks
 
 extension RemoteBackend {
-    /// Labels `task.text` zero-shot: each label is scored as the response to an instruction prompt by the total
-    /// log-probability of its tokens, as locally. How the engine gives prompt log-probabilities is probed once
-    /// (`PromptScoring`); an engine that gives none fails the task with an error naming the missing capability.
-    public func classify(_ task: ClassificationTask,
-                         onFinish: @escaping @Sendable (Result<Classification, TaskError>) -> Void) -> any Cancellable {
+    /// Scores each continuation after the prompt by the total log-probability of its tokens. How the engine gives
+    /// prompt log-probabilities is probed once (`PromptScoring`); an engine that gives none fails the request with
+    /// an error naming the missing capability. The metrics count the tokens the engine echoed or was forced.
+    public func score(
+        _ request: ScoringRequest, onFinish: @escaping @Sendable (Result<ContinuationScores, TaskError>) -> Void
+    ) -> any Cancellable {
         guard let call = makeCall(onFinish: onFinish) else { return Finished() }
-        let labels = task.labels ?? PromptFormat.defaultLabels
-        guard !labels.isEmpty, !labels.contains(where: \.isEmpty) else {
-            call.finish(.failure(.failed("zero-shot classification needs at least one label, and no empty label")))
-            return call
-        }
-        let prompt = classificationPrompt(task.text, instruction: PromptFormat.zeroShotInstruction(labels: labels),
-                                          labels: labels)
+        let prompt = sized(request.prompt).text
         let started = DispatchTime.now()
         promptScoring(call: call) { [self] scoring in
-            let board = ScoreBoard(count: labels.count)
-            for (index, label) in labels.enumerated() {
-                let scored: @Sendable (Result<(Double, Int), TaskError>) -> Void = { outcome in
-                    switch outcome {
-                    case .failure(let error): call.finish(.failure(error))
-                    case .success(let (logprob, tokens)):
-                        guard let all = board.set(index, logprob, tokens: tokens) else { return }
-                        let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-                        call.finish(.success(Classification(
-                            labels: labels, logits: all.logprobs,
-                            metrics: TaskMetrics(promptTokens: all.tokens, computedTokens: all.tokens,
-                                                 firstTokenMs: ms, totalMs: ms))))
-                    }
-                }
+            let collector = ScoreCollector<(Double, Int)>(count: request.continuations.count) { outcome in
+                call.finish(outcome.map { scored in
+                    let tokens = scored.reduce(0) { $0 + $1.1 }
+                    let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+                    return ContinuationScores(logprobs: scored.map(\.0),
+                                              metrics: TaskMetrics(promptTokens: tokens, computedTokens: tokens,
+                                                                   firstTokenMs: ms, totalMs: ms))
+                })
+            }
+            for (index, continuation) in request.continuations.enumerated() {
+                let scored: @Sendable (Result<(Double, Int), TaskError>) -> Void = { collector.set(index, $0) }
                 switch scoring {
-                case .echo: scoreEchoed(prompt: prompt, label: label, call: call, done: scored)
-                case .forced: scoreForced(prompt: prompt, label: label, call: call, done: scored)
+                case .echo: scoreEchoed(prompt: prompt, label: continuation, call: call, done: scored)
+                case .forced: scoreForced(prompt: prompt, label: continuation, call: call, done: scored)
                 }
             }
         }
@@ -45,7 +37,7 @@ extension RemoteBackend {
     }
 
     /// One label's log-probability from its echoed prompt: a single request.
-    private func scoreEchoed(prompt: String, label: String, call: RemoteCall<Classification>,
+    private func scoreEchoed(prompt: String, label: String, call: RemoteCall<ContinuationScores>,
                              done: @escaping @Sendable (Result<(Double, Int), TaskError>) -> Void) {
         let body: JSONValue = .object(JSONObject([
             ("model", .string(endpoint.model)), ("prompt", .string(prompt + label)), ("max_tokens", .int(1)),
@@ -150,25 +142,5 @@ final class ReplyBuffer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return bytes
-    }
-}
-
-/// Collects one score per label from concurrent replies; the last one in gets them all.
-final class ScoreBoard: @unchecked Sendable {
-    private let lock = NSLock()
-    private var logprobs: [Double?]
-    private var tokens = 0
-
-    init(count: Int) { logprobs = Array(repeating: nil, count: count) }
-
-    /// Stores label `index`'s score; returns all scores once every label has one (exactly once).
-    func set(_ index: Int, _ logprob: Double, tokens count: Int) -> (logprobs: [Double], tokens: Int)? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard logprobs[index] == nil else { return nil }
-        logprobs[index] = logprob
-        tokens += count
-        let all = logprobs.compactMap { $0 }
-        return all.count == logprobs.count ? (all, tokens) : nil
     }
 }

@@ -4,29 +4,18 @@ import JSON
 import Tasks
 
 extension RemoteBackend {
-    /// Continues `task.prefix` on the engine, streamed: the stop rule is asked as text arrives, and the request is
+    /// Continues `request.prompt` on the engine, streamed: the stop rule is asked as text arrives, and the request is
     /// closed as soon as it fires, when the deadline passes (keeping what arrived), on cancel or on supersede.
-    public func complete(_ task: CompletionTask,
+    public func generate(_ request: GenerationRequest,
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        guard let call = makeCall(documentKey: task.supersedeKey, onFinish: onFinish) else { return Finished() }
-        let (prompt, maxTokens) = completionPrompt(task.prefix, maxTokens: task.maxTokens)
-        generate(prompt: prompt, maxTokens: maxTokens, temperature: task.temperature, deadline: task.deadline,
-                 stop: task.stop, call: call, shape: { $0 }, deliver: { call.finish($0) })
-        return call
-    }
-
-    /// Streams a completion of `prompt`; `deliver` gets `shape(generated text)` once: at the end of the reply, when
-    /// `stop` fires, or at `deadline`. The exchange is attached to `call`, so ending the call closes it.
-    func generate(prompt: SizedPrompt, maxTokens: Int, temperature: Double, deadline: DispatchTime?,
-                  stop: @escaping @Sendable (String) -> Bool, call: RemoteCall<TextResult>,
-                  shape: @escaping @Sendable (String) -> String,
-                  deliver: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) {
+        guard let call = makeCall(supersedeKey: request.supersedeKey, onFinish: onFinish) else { return Finished() }
+        let prompt = sized(request.prompt)
         let stream = StreamState(started: .now(), prompt: prompt)
-        let end: @Sendable (Result<TextResult, TaskError>) -> Void = { if stream.claim() { deliver($0) } }
-        if let deadline { call.schedule(at: deadline) { end(.success(stream.result(shape))) } }
+        let end: @Sendable (Result<TextResult, TaskError>) -> Void = { if stream.claim() { call.finish($0) } }
+        if let deadline = request.deadline { call.schedule(at: deadline) { end(.success(stream.result())) } }
         let body: JSONValue = .object(JSONObject([
-            ("model", .string(endpoint.model)), ("prompt", .string(prompt.text)), ("max_tokens", .int(maxTokens)),
-            ("temperature", .number(temperature)), ("stream", true),
+            ("model", .string(endpoint.model)), ("prompt", .string(prompt.text)),
+            ("max_tokens", .int(request.maxTokens)), ("temperature", .number(request.temperature)), ("stream", true),
             // Greedy means the model's own argmax: no repetition penalty (llama.cpp's servers default to one).
             ("repeat_penalty", .number(1.0)),
         ]))
@@ -35,7 +24,7 @@ extension RemoteBackend {
                 guard !stream.isClaimed, !call.isFinished else { return }
                 if event == "[DONE]" {
                     record(error: nil)
-                    return end(.success(stream.result(shape)))
+                    return end(.success(stream.result()))
                 }
                 switch Self.streamedText(event) {
                 case .failure(let problem): return end(.failure(failure(problem.cause)))
@@ -43,9 +32,9 @@ extension RemoteBackend {
                     stream.append(text)
                     if done {
                         record(error: nil)
-                        return end(.success(stream.result(shape)))
+                        return end(.success(stream.result()))
                     }
-                    if stop(stream.text) { return end(.success(stream.result(shape))) }
+                    if request.stop(stream.text) { return end(.success(stream.result())) }
                 }
             }
         }, onFinish: { [self] outcome in
@@ -58,6 +47,7 @@ extension RemoteBackend {
             }
         })
         call.attach(exchange)
+        return call
     }
 
     /// The text of one streamed event, and whether it ends the reply (a finish reason); or why it is unusable.
@@ -73,18 +63,6 @@ extension RemoteBackend {
         }
         let done = choice["finish_reason"].map { !$0.isNull } ?? false
         return .success((text, done))
-    }
-
-    /// The end of a long text, at most `characters` long, starting at a line start where one is near, so
-    /// consecutive keystrokes send the same beginning (the engine's prefix cache then reuses it).
-    static func recentText(_ text: String, characters: Int) -> Substring {
-        guard text.count > characters else { return text[...] }
-        let step = max(1, characters / 4)
-        let excess = text.count - characters
-        let cut = (excess + step - 1) / step * step
-        var index = text.index(text.startIndex, offsetBy: cut)
-        if let newline = text[index...].prefix(step).firstIndex(of: "\n") { index = text.index(after: newline) }
-        return text[index...]
     }
 }
 
@@ -135,7 +113,7 @@ final class StreamState: @unchecked Sendable {
 
     /// The text so far with figures: each streamed piece counts as one generated token (the engines send one per
     /// token); the prompt is counted in the unit of its `SizedPrompt`.
-    func result(_ shape: (String) -> String) -> TextResult {
+    func result() -> TextResult {
         lock.lock()
         defer { lock.unlock() }
         func ms(_ time: DispatchTime) -> Double { Double(time.uptimeNanoseconds - started.uptimeNanoseconds) / 1e6 }
@@ -143,13 +121,8 @@ final class StreamState: @unchecked Sendable {
         var metrics = TaskMetrics(promptTokens: promptCount, computedTokens: promptCount,
                                   generatedTokens: pieces, firstTokenMs: ms(firstPiece ?? now), totalMs: ms(now))
         metrics.promptUnit = promptUnit
-        return TextResult(text: shape(text), metrics: metrics)
+        return TextResult(text: text, metrics: metrics)
     }
-}
-
-/// What a task returns when it was refused before it started (the backend had shut down).
-final class Finished: Cancellable {
-    func cancel() {}
 }
 
 /// Why a streamed event is unusable, as a sentence.

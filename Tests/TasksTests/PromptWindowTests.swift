@@ -1,6 +1,5 @@
 import Tasks
 import XCTest
-@testable import LocalBackend
 
 final class PromptWindowTests: XCTestCase {
     func testShortPromptsAreKeptWhole() {
@@ -36,5 +35,24 @@ final class RecentTextTests: XCTestCase {
         let typed = lines + "abc"
         let next = PromptWindow.recentText(typed, contextLength: 64)
         XCTAssertEqual(typed.utf8.count - next.utf8.count, lines.utf8.count - tail.utf8.count)
+    }
+}
+
+final class RecentCharactersTests: XCTestCase {
+    func testShortTextIsKeptWhole() {
+        XCTAssertEqual(PromptWindow.recentText("abc\ndef", characters: 16), "abc\ndef")
+    }
+
+    func testLongTextKeepsAStableTailOfAtMostTheLimitThatStartsAtALine() {
+        let lines = (0..<400).map { "line \($0) é\n" }.joined()
+        let tail = PromptWindow.recentText(lines, characters: 200)
+        XCTAssertTrue(tail.hasPrefix("line "), String(tail.prefix(20)))
+        XCTAssertTrue(lines.hasSuffix(tail))
+        XCTAssertLessThanOrEqual(tail.count, 200)
+        XCTAssertGreaterThan(tail.count, 200 - 50 - 12, "the cut moves in steps of a quarter, then to a line")
+        // Typing a few more characters keeps the same start.
+        let typed = lines + "abc"
+        let next = PromptWindow.recentText(typed, characters: 200)
+        XCTAssertEqual(typed.count - next.count, lines.count - tail.count)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import LocalBackend
+import Tasks
 
 /// Where the bundled model is looked for: the override first, then beside the installed binary, then a checkout,
 /// then the XDG data directories, so a binary copied or linked anywhere still finds the model it was installed with.
@@ -8,7 +8,7 @@ final class BundledModelLookupTests: XCTestCase {
     private let installed = URL(fileURLWithPath: "/opt/tool/bin/gptls")
 
     private func paths(_ environment: [String: String], executable: URL? = nil) -> [String] {
-        ModelLoader.bundledCandidates(environment: environment, executable: executable ?? installed).map(\.path)
+        BundledModel.candidates(environment: environment, executable: executable ?? installed).map(\.path)
     }
 
     func testTheInstallLayoutBesideTheBinaryComesBeforeTheCheckoutAndTheDataDirectories() {

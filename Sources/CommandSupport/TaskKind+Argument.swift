@@ -1,0 +1,5 @@
+import ArgumentParser
+import Tasks
+
+/// `--task completion|summarize|classify`.
+extension TaskKind: ExpressibleByArgument {}

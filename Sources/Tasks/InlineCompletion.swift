@@ -1,0 +1,35 @@
+/// Inline completion, written once for every backend: the window of the text before the cursor, continued.
+public enum InlineCompletion {
+    /// Continues `task.prefix` on `generator`: the prompt is the end of the text before the cursor, cut so that it
+    /// and the reply fit the context (`window`); the task's stop rule, deadline and supersede key go with it.
+    public static func run(_ task: CompletionTask, on generator: any Generator,
+                           onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
+        let (prompt, maxTokens) = window(task.prefix, maxTokens: task.maxTokens, measure: generator.measure)
+        let request = GenerationRequest(prompt: prompt, maxTokens: maxTokens, stop: task.stop,
+                                        temperature: task.temperature, task: .completion, owner: task.client,
+                                        deadline: task.deadline, supersedeKey: task.supersedeKey, endsAtCursor: true)
+        return generator.generate(request, onFinish: onFinish)
+    }
+
+    /// The prompt for the text before the cursor, and the cap on generated tokens.
+    ///
+    /// In tokens, the prompt is the window of the last tokens that moves in steps (`PromptWindow`), so consecutive
+    /// keystrokes share their cached prefix, and the reply gets at most half the context. In characters, it is the
+    /// end of the text, starting at a line where one is near, and the cap is the task's.
+    static func window(_ prefix: String, maxTokens: Int, measure: PromptMeasure) -> (Prompt, maxTokens: Int) {
+        switch measure {
+        case .tokens(let tokenizer, let context):
+            var tokens = tokenizer.encode(String(PromptWindow.recentText(prefix, contextLength: context)))
+            // An empty document is continued from the start of a text.
+            if tokens.isEmpty, let start = tokenizer.endOfText { tokens = [start] }
+            let cap = min(maxTokens, context / 2)
+            let capacity = context - cap
+            let start = PromptWindow.start(tokenCount: tokens.count, capacity: capacity, step: max(1, capacity / 4))
+            return (.tokens(Array(tokens[start...])), cap)
+        case .characters(let limits):
+            var text = String(PromptWindow.recentText(prefix, characters: limits.completion))
+            if text.isEmpty { text = "<|endoftext|>" }
+            return (.text(text), maxTokens)
+        }
+    }
+}

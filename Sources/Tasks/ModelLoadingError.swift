@@ -1,0 +1,26 @@
+/// Why the models a configuration names cannot be served.
+public enum ModelLoadingError: Error, CustomStringConvertible, Equatable {
+    case notFound(path: String)
+    case unreadable(path: String, reason: String)
+    case badManifest(path: String, reason: String)
+    case noBundledModel(searched: [String])
+    /// The manifest sends the task to a serving engine, where local weights were asked for.
+    case servedByEndpoint(manifest: String, task: TaskKind, endpoint: String)
+    /// Every task is served by an endpoint: there is nothing to load here.
+    case noLocalTask
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): return "\(path): no such file or directory"
+        case .unreadable(let path, let reason): return "\(path): cannot be read: \(reason)"
+        case .badManifest(let path, let reason): return "\(path): \(reason)"
+        case .noBundledModel(let searched):
+            return "the bundled model was not found (looked in \(searched.joined(separator: ", "))); "
+                + "pass --model PATH, set GPTLS_MODEL_DIR to a model directory, or install gptls with scripts/install "
+                + "(it puts the model in share/gptls/models/default beside the binary's bin/)"
+        case .servedByEndpoint(let manifest, let task, let endpoint):
+            return "\(manifest): the \(task.rawValue) task is served by \(endpoint), not by local weights"
+        case .noLocalTask: return "every task is served by an endpoint; no local model is configured"
+        }
+    }
+}
