@@ -1,5 +1,5 @@
 import XCTest
-@testable import GPT
+@testable import Engine
 
 final class SamplerTests: XCTestCase {
     let logits: [Float] = [0.1, 2.0, -1.0, 1.9, 0.5, -3.0]
@@ -53,13 +53,5 @@ final class SamplerTests: XCTestCase {
         let z = logits.map { Foundation.exp(Double($0)) }.reduce(0, +)
         // Within the error of the vectorised float exp it uses (relative 2e-7).
         XCTAssertEqual(Sampler.logProbability(of: 3, in: logits), Double(logits[3]) - Foundation.log(z), accuracy: 1e-6)
-    }
-
-    func testStopStringCutsAtTheEarliestMatch() {
-        let text = "return x\n\ndef next():"
-        XCTAssertEqual(StopCheck.cut(text, stops: ["def", "\n\n"]).map { String(text[..<$0]) }, "return x")
-        XCTAssertNil(StopCheck.cut(text, stops: ["class"]))
-        XCTAssertTrue(StopCheck.isEnd(50256, eos: 50256))
-        XCTAssertFalse(StopCheck.isEnd(11, eos: 50256))
     }
 }

@@ -93,14 +93,3 @@ public struct Sampler: Sendable {
         return Double(target) - Double(m) - Foundation.log(z)
     }
 }
-
-/// Text-level stop rules: the detokenized continuation is checked after each token.
-public enum StopCheck {
-    /// The end of the text to keep: the start of the earliest stop string found, or nil when none occurs.
-    public static func cut(_ text: String, stops: [String]) -> String.Index? {
-        stops.filter { !$0.isEmpty }.compactMap { text.range(of: $0)?.lowerBound }.min()
-    }
-
-    /// Whether generation ends at `token` (the end-of-text token of the model, when it has one).
-    public static func isEnd(_ token: Int, eos: Int?) -> Bool { token == eos }
-}
