@@ -41,9 +41,9 @@ public struct Sampler: Sendable {
     mutating func nextUnit() -> Double { Double(nextUInt64() >> 11) * 0x1p-53 }
 
     public mutating func sample(_ logits: some Collection<Float>) -> Int {
+        precondition(!logits.isEmpty, "sampling needs at least one logit")
+        if parameters.temperature <= 0 { return Sampler.argmax(logits) }
         let values = Array(logits)
-        precondition(!values.isEmpty, "sampling needs at least one logit")
-        if parameters.temperature <= 0 { return Sampler.argmax(values) }
         var order = Array(values.indices)
         if parameters.topK > 0 || parameters.topP < 1 {
             order.sort { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }
@@ -70,7 +70,9 @@ public struct Sampler: Sendable {
         return order.last!
     }
 
+    /// The position of the largest logit, the first of equal ones; 0 when none is above minus infinity.
     public static func argmax(_ values: some Collection<Float>) -> Int {
+        if let found = values.withContiguousStorageIfAvailable(argmax(in:)) { return found }
         var best = 0, bestValue = -Float.infinity, i = 0
         for v in values {
             if v > bestValue { best = i; bestValue = v }
@@ -83,13 +85,76 @@ public struct Sampler: Sendable {
     /// result is within about 1e-6), summed in Double. The engine calls this for every generated token, so it must
     /// cost microseconds, not the half millisecond of 50257 scalar `exp` calls.
     public static func logProbability(of token: Int, in logits: some Collection<Float>) -> Double {
-        var values = Array(logits)
-        let m = values.max()!, target = values[token]
-        values.withUnsafeMutableBufferPointer { buffer in
-            for i in buffer.indices { buffer[i] -= m }
-            VectorMath.exp(buffer.baseAddress!, count: buffer.count)
+        if let value = logits.withContiguousStorageIfAvailable({ logProbability(of: token, in: $0) }) { return value }
+        return Array(logits).withUnsafeBufferPointer { logProbability(of: token, in: $0) }
+    }
+
+    /// `argmax` in two passes that vectorise, the largest value and then its first position, where one loop that
+    /// tracks both does not: the engine scans a whole vocabulary for every token it generates.
+    static func argmax(in values: UnsafeBufferPointer<Float>) -> Int {
+        let best = largest(values)
+        guard best > -.infinity else { return 0 }
+        var i = 0
+        while i + 16 <= values.count, !any(load16(values, at: i) .== best) { i += 16 }
+        while values[i] != best { i += 1 }
+        return i
+    }
+
+    /// Goes through the row a chunk at a time in a small scratch buffer (no copy of the row) and sums in eight
+    /// Double lanes (no chain of 50257 dependent additions).
+    static func logProbability(of token: Int, in values: UnsafeBufferPointer<Float>) -> Double {
+        let m = largest(values), target = values[token]
+        let chunk = 1024  // a multiple of the kernel's vector width, so every element takes the same path
+        var lanes = SIMD8<Double>()
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk) { scratch in
+            var start = 0
+            while start < values.count {
+                let n = min(chunk, values.count - start)
+                var i = 0
+                while i + 16 <= n {
+                    UnsafeMutableRawPointer(scratch.baseAddress! + i)
+                        .storeBytes(of: load16(values, at: start + i) - m, as: SIMD16<Float>.self)
+                    i += 16
+                }
+                while i < n {
+                    scratch[i] = values[start + i] - m
+                    i += 1
+                }
+                VectorMath.exp(scratch.baseAddress!, count: n)
+                i = 0
+                while i + 8 <= n {
+                    let exps = UnsafeRawPointer(scratch.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                    lanes += SIMD8<Double>(exps)
+                    i += 8
+                }
+                while i < n {
+                    lanes[0] += Double(scratch[i])
+                    i += 1
+                }
+                start += n
+            }
         }
-        let z = values.reduce(0.0) { $0 + Double($1) }
-        return Double(target) - Double(m) - Foundation.log(z)
+        return Double(target) - Double(m) - Foundation.log(lanes.sum())
+    }
+
+    /// The largest value, NaNs aside; minus infinity when there is none.
+    static func largest(_ values: UnsafeBufferPointer<Float>) -> Float {
+        var lanes = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= values.count {
+            let chunk = load16(values, at: i)
+            lanes.replace(with: chunk, where: lanes .< chunk)
+            i += 16
+        }
+        var best = lanes.max()
+        while i < values.count {
+            if values[i] > best { best = values[i] }
+            i += 1
+        }
+        return best
+    }
+
+    private static func load16(_ values: UnsafeBufferPointer<Float>, at i: Int) -> SIMD16<Float> {
+        UnsafeRawPointer(values.baseAddress! + i).loadUnaligned(as: SIMD16<Float>.self)
     }
 }

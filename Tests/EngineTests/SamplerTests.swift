@@ -54,4 +54,31 @@ final class SamplerTests: XCTestCase {
         // Within the error of the vectorised float exp it uses (relative 2e-7).
         XCTAssertEqual(Sampler.logProbability(of: 3, in: logits), Double(logits[3]) - Foundation.log(z), accuracy: 1e-6)
     }
+
+    func testArgmaxTakesTheFirstOfEqualMaximaAnywhereInARow() {
+        for count in [1, 15, 16, 17, 1000, 50257] {
+            for place in Set([0, count / 2, count - 1]) {
+                var row = [Float](repeating: -1, count: count)
+                row[place] = 3
+                XCTAssertEqual(Sampler.argmax(row), place, "\(count) logits")
+                row[count - 1] = 3
+                XCTAssertEqual(Sampler.argmax(row[...]), place, "\(count) logits, a tie at the end")
+                XCTAssertEqual(Sampler.argmax(row.lazy.map { $0 }), place, "\(count) logits, not contiguous")
+            }
+        }
+        XCTAssertEqual(Sampler.argmax([Float](repeating: -.infinity, count: 40)), 0)
+        XCTAssertEqual(Sampler.argmax([.nan, 1, .nan, 2, .nan] + [Float](repeating: 0, count: 30)), 3)
+    }
+
+    func testLogProbabilityOfAVocabularySizedRowIsLogSoftmax() {
+        var generator = Sampler(.init(seed: 11))
+        let row = (0..<50257).map { _ in Float(generator.nextUInt64() % 20000) / 1000 - 10 }
+        let m = Double(row.max()!)
+        let z = row.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) }
+        for token in [0, 777, 50256] {
+            let expected = Double(row[token]) - m - Foundation.log(z)
+            XCTAssertEqual(Sampler.logProbability(of: token, in: row[...]), expected, accuracy: 1e-6)
+            XCTAssertEqual(Sampler.logProbability(of: token, in: row.lazy.map { $0 }), expected, accuracy: 1e-6)
+        }
+    }
 }
