@@ -82,8 +82,8 @@ let package = Package(
 
         // The tools: benchmarks and test-model writers, an executable apart from the server it measures.
         .executableTarget(name: "gptls-tools", dependencies: [
-            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "Engine", "GPT", "Kernels", "Tokenizer", "JSON",
-            "JSONRPC",
+            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "Engine", "GPT", "Kernels", "Tokenizer",
+            "JSON", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
