@@ -50,8 +50,9 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: vectorised),
         .target(name: "GPT", dependencies: ["Kernels"], swiftSettings: optimised),
-        // The scheduler: jobs, paged KV blocks with a prefix index, step planning, over any `StepModel`.
-        .target(name: "Engine", dependencies: ["GPT"]),
+        // The scheduler: jobs, paged KV blocks with a prefix index, step planning and sampling, over any `StepModel`.
+        // It knows no model: the kernels only for the sampler's vectorised exp.
+        .target(name: "Engine", dependencies: ["Kernels"]),
 
         // The backend seam: what the language server asks of a model (no engine, no HTTP, no wire), each task
         // written once over the two primitives every backend offers, and where each task runs (the manifest)...
@@ -74,16 +75,16 @@ let package = Package(
         // `gptls demo`'s driver: it starts the server as a subprocess and drives it like an editor.
         .target(name: "Demo", dependencies: ["ServerClient", "Protocol", "JSON"]),
         .executableTarget(name: "gptls", dependencies: [
-            "LanguageServer", "LocalBackend", "RemoteBackend", "Tasks", "GPT", "Tokenizer", "CommandSupport", "Demo",
-            "ServerClient", "JSONRPC", "JSON",
+            "LanguageServer", "LocalBackend", "RemoteBackend", "Tasks", "Engine", "GPT", "Tokenizer", "CommandSupport",
+            "Demo", "ServerClient", "JSONRPC", "JSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // The tools: benchmarks and test-model writers, an executable apart from the server it measures.
         .executableTarget(name: "gptls-tools", dependencies: [
-            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "Tasks", "GPT", "Kernels", "Tokenizer", "JSON",
-            "JSONRPC",
+            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "Tasks", "Engine", "GPT", "Kernels",
+            "Tokenizer", "JSON", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

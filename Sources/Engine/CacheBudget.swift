@@ -1,20 +1,19 @@
-/// One KV cache memory budget shared by the block managers of every model of an engine.
+/// One KV cache memory budget shared by the block pools of every model of an engine.
 ///
 /// Each model's pool has address space for the whole budget, but a block costs memory only once it has been
-/// written: the budget counts those blocks (charged when a manager first hands one out, until it is reclaimed).
-/// When a manager needs a fresh block and the budget is spent, it takes memory back from the other managers, least
+/// written: the budget counts those blocks (charged when a pool first hands one out, until it is reclaimed).
+/// When a pool needs a fresh block and the budget is spent, it takes memory back from the other pools, least
 /// recently active first: a free block of theirs, else an unreferenced cached block (evicted). Their memory goes
 /// back to the system, so the models in use grow into the memory of models idle since, and the process's KV
 /// memory stays within one total however many models it serves.
 ///
-/// Threading: the engine thread only, like the managers. Complexity: reclaiming scans the managers (one per model)
-/// and one manager's pool per block.
+/// Threading: the engine thread only, like the pools. Complexity: reclaiming a block scans the pools (one per model).
 public final class CacheBudget {
     /// The total, in bytes.
     public let bytes: Int
-    /// Bytes of blocks the managers have written and not given back.
+    /// Bytes of blocks the pools have written and not given back.
     public private(set) var bytesCharged = 0
-    private var managers: [BlockManager] = []
+    private var pools: [BlockPool] = []
     private var clock: UInt64 = 0
 
     public init(bytes: Int) {
@@ -28,15 +27,15 @@ public final class CacheBudget {
         return clock
     }
 
-    func join(_ manager: BlockManager) {
-        managers.append(manager)
+    func join(_ pool: BlockPool) {
+        pools.append(pool)
     }
 
-    /// Charges `amount` bytes for `requester`, reclaiming blocks from the other managers (least recently active
+    /// Charges `amount` bytes for `requester`, reclaiming blocks from the other pools (least recently active
     /// first) while the budget is short. Returns false, charging nothing, when they have nothing left to give.
-    func charge(_ amount: Int, for requester: BlockManager) -> Bool {
+    func charge(_ amount: Int, for requester: BlockPool) -> Bool {
         while bytes - bytesCharged < amount {
-            let donor = managers.filter { $0 !== requester && $0.canGiveBack }.min { $0.lastActive < $1.lastActive }
+            let donor = pools.filter { $0 !== requester && $0.canGiveBack }.min { $0.lastActive < $1.lastActive }
             guard let donor else { return false }
             donor.giveBack()
         }

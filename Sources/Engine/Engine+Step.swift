@@ -1,5 +1,4 @@
 import Dispatch
-import GPT
 
 extension Engine {
     /// Takes a submitted job into the running set: supersedes its predecessor, then reuses its longest cached prefix.
@@ -10,16 +9,16 @@ extension Engine {
                 end(id, .failure(.superseded))
             }
         }
-        let manager = blockManagers[job.model]
+        let pool = blockPools[job.model]
         // Positions whose outputs the job needs must be computed, and at least the last prompt token always is.
         let wanted = max(1, job.scoreLast, job.maxTokens > 0 ? 1 : 0)
         let reusable = options.prefixCaching ? Array(job.prompt.prefix(max(0, job.prompt.count - wanted))) : []
-        let match = manager.match(reusable)
+        let match = pool.match(reusable)
         var table = match.blocks
-        var reused = match.blocks.count * manager.blockSize
+        var reused = match.blocks.count * pool.blockSize
         if let copy = match.copy {
             // Copy now, while the source is certainly still cached; later allocations could evict it.
-            if let block = manager.allocate(keeping: copy.block) {
+            if let block = pool.allocate(keeping: copy.block) {
                 models[job.model].copyBlock(from: copy.block, to: block, positions: copy.tokens)
                 table.append(block)
                 reused += copy.tokens
@@ -30,16 +29,16 @@ extension Engine {
         totals.promptTokensReused += reused
     }
 
-    /// One engine step: plan rows, give them blocks, run one forward pass per model, then sample and finish.
+    /// One engine step: schedule rows, give them blocks, run one forward pass per model, then sample and finish.
     func step() {
         expireDeadlines()
         let candidates = sequences.values.map {
-            StepPlanner.Candidate(id: $0.id.rawValue, priority: $0.job.priority, arrivalStep: $0.arrivalStep,
+            Scheduler.Candidate(id: $0.id.rawValue, priority: $0.job.priority, arrivalStep: $0.arrivalStep,
                                   pendingPromptTokens: $0.pendingPromptTokens, owner: $0.job.owner)
         }
-        let planned = options.planner.plan(candidates, step: stepNumber)
+        let scheduled = options.scheduler.schedule(candidates, step: stepNumber)
         var rowsByModel: [Int: [(SequenceState, StepRow)]] = [:]
-        for row in planned {
+        for row in scheduled {
             guard let sequence = sequences[JobID(rawValue: row.id)] else { continue }
             guard reserveBlocks(for: sequence, upTo: sequence.computed + row.tokens) else { continue }
             rowsByModel[sequence.job.model, default: []].append((sequence, makeRow(sequence, count: row.tokens)))
@@ -47,9 +46,9 @@ extension Engine {
         if rowsByModel.isEmpty {
             // Every runnable sequence waits for blocks that only running sequences hold: give up the newest.
             if let newest = sequences.values.max(by: { $0.arrivalStep < $1.arrivalStep }) {
-                let manager = blockManagers[newest.job.model]
+                let pool = blockPools[newest.job.model]
                 end(newest.id, .failure(.tooLargeForCache(blocksNeeded: newest.blockTable.count + 1,
-                                                          capacity: manager.capacity)))
+                                                          capacity: pool.capacity)))
             }
             return
         }
@@ -76,9 +75,9 @@ extension Engine {
 
     /// Makes sure the sequence's block table covers positions 0..<end; false when the pool cannot supply them now.
     private func reserveBlocks(for sequence: SequenceState, upTo end: Int) -> Bool {
-        let manager = blockManagers[sequence.job.model]
-        while sequence.blockTable.count * manager.blockSize < end {
-            guard let block = manager.allocate() else { return false }
+        let pool = blockPools[sequence.job.model]
+        while sequence.blockTable.count * pool.blockSize < end {
+            guard let block = pool.allocate() else { return false }
             sequence.blockTable.append(block)
         }
         return true
@@ -112,8 +111,8 @@ extension Engine {
             if sequence.job.scoreLast > 0 { sequence.scores.append(contentsOf: output) }
             guard sequence.pendingPromptTokens == 0 else { return }
             // The prompt is complete: share its blocks with prompts that arrive from now on.
-            blockManagers[sequence.job.model].register(tokens: Array(sequence.tokens[..<sequence.computed]),
-                                                       blockTable: sequence.blockTable)
+            blockPools[sequence.job.model].cache(tokens: Array(sequence.tokens[..<sequence.computed]),
+                                                 blockTable: sequence.blockTable)
             if sequence.job.scoreLast > 0 {
                 let keep = sequence.job.scoreLast * model.outputWidth
                 sequence.scores = Array(sequence.scores.suffix(keep))
@@ -173,9 +172,9 @@ extension Engine {
     /// callback runs.
     func end(_ id: JobID, _ result: Result<JobResult, EngineError>) {
         guard let sequence = sequences.removeValue(forKey: id) else { return }
-        let manager = blockManagers[sequence.job.model]
-        manager.register(tokens: Array(sequence.tokens[..<sequence.computed]), blockTable: sequence.blockTable)
-        manager.release(sequence.blockTable)
+        let pool = blockPools[sequence.job.model]
+        pool.cache(tokens: Array(sequence.tokens[..<sequence.computed]), blockTable: sequence.blockTable)
+        pool.free(sequence.blockTable)
         totals.jobsFinished += 1
         jobDone()
         publish()

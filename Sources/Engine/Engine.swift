@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Jobs are submitted from any thread and run on the engine's own thread (inference blocks; it must not sit on
 /// Swift's cooperative pool). Each step is one forward pass per model over every active row: one decode token per
-/// generating sequence plus prefill chunks of new ones, chosen by `StepPlanner`. A new prompt first takes every cached
-/// block of its longest exact prefix (`BlockManager`), so a keystroke computes only the tokens that changed.
+/// generating sequence plus prefill chunks of new ones, chosen by the `Scheduler`. A new prompt first takes every
+/// cached block of its longest exact prefix (each model's `BlockPool`), so a keystroke computes only the tokens that
+/// changed.
 ///
 /// Threading: `submit`, `cancel`, `statistics` and `shutdown` may be called from any thread. `onFinish` callbacks run
 /// on the engine thread, exactly once per job; they must return quickly (hop to your own queue).
@@ -14,7 +15,7 @@ public final class Engine: @unchecked Sendable {
     public struct Options: Sendable {
         /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy`.
         public var maximumJobs = 64
-        public var planner = StepPlanner()
+        public var scheduler = Scheduler()
         /// Reuse cached prompt prefixes. Off only to measure what the cache saves.
         public var prefixCaching = true
         public init() {}
@@ -31,7 +32,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     let models: [StepModel]
-    let blockManagers: [BlockManager]
+    let blockPools: [BlockPool]
     /// The KV memory total the models share, when the engine was given one (read only on the engine thread).
     let cacheBudget: CacheBudget?
     let options: Options
@@ -57,11 +58,11 @@ public final class Engine: @unchecked Sendable {
         self.models = models
         let budget = cacheBudgetBytes.map { CacheBudget(bytes: $0) }
         self.cacheBudget = budget
-        self.blockManagers = models.map { model in
-            let manager = BlockManager(blockSize: model.blockSize, capacity: model.blockCapacity, budget: budget,
-                                       bytesPerBlock: model.bytesPerBlock)
-            manager.discard = { [unowned model] block in model.discardBlock(block) }
-            return manager
+        self.blockPools = models.map { model in
+            let pool = BlockPool(blockSize: model.blockSize, capacity: model.blockCapacity, budget: budget,
+                                 bytesPerBlock: model.bytesPerBlock)
+            pool.discard = { [unowned model] block in model.discardBlock(block) }
+            return pool
         }
         self.options = options
         // Status shows the caches (and their budget) from the start, before any step.
@@ -76,6 +77,37 @@ public final class Engine: @unchecked Sendable {
     /// through `onFinish`.
     @discardableResult
     public func submit(_ job: Job, onFinish: @escaping Completion) throws(EngineError) -> JobID {
+        try submit([(job, onFinish)])[0]
+    }
+
+    /// Queues several jobs at once, so that the engine admits them in the same step: they prefill together and then
+    /// decode in lockstep, which is what a measurement of batched decoding needs. Throws, queuing none, when one of
+    /// them could not be queued on its own.
+    @discardableResult
+    public func submit(_ batch: [(job: Job, onFinish: Completion)]) throws(EngineError) -> [JobID] {
+        for (job, _) in batch { try check(job) }
+        condition.lock()
+        defer { condition.unlock() }
+        var ids: [JobID] = []
+        for (job, onFinish) in batch {
+            let live = jobCount - doomedArrivals(supersededBy: job.supersedeKey)
+            guard live < options.maximumJobs else {
+                incoming.removeLast(ids.count)
+                jobCount -= ids.count
+                throw .busy(queued: live, limit: options.maximumJobs)
+            }
+            nextJob += 1
+            jobCount += 1
+            let id = JobID(rawValue: nextJob)
+            incoming.append(Submission(id: id, job: job, submitted: .now(), onFinish: onFinish))
+            ids.append(id)
+        }
+        condition.signal()
+        return ids
+    }
+
+    /// Refuses a job that no amount of waiting would let run.
+    private func check(_ job: Job) throws(EngineError) {
         guard models.indices.contains(job.model) else { throw .unknownModel(job.model) }
         guard !job.prompt.isEmpty else { throw .emptyPrompt }
         let model = models[job.model]
@@ -87,16 +119,6 @@ public final class Engine: @unchecked Sendable {
         guard blocksNeeded <= model.blockCapacity else {
             throw .tooLargeForCache(blocksNeeded: blocksNeeded, capacity: model.blockCapacity)
         }
-        condition.lock()
-        defer { condition.unlock() }
-        let live = jobCount - doomedArrivals(supersededBy: job.supersedeKey)
-        guard live < options.maximumJobs else { throw .busy(queued: live, limit: options.maximumJobs) }
-        nextJob += 1
-        jobCount += 1
-        let id = JobID(rawValue: nextJob)
-        incoming.append(Submission(id: id, job: job, submitted: .now(), onFinish: onFinish))
-        condition.signal()
-        return id
     }
 
     /// Queued jobs that will end as soon as the engine thread looks at its inbox: cancelled ones, and those superseded
@@ -192,9 +214,9 @@ public final class Engine: @unchecked Sendable {
         var figures = totals
         figures.activeSequences = sequences.count
         figures.cacheBudgetBytes = cacheBudget?.bytes
-        figures.caches = zip(models, blockManagers).map { model, manager in
+        figures.caches = zip(models, blockPools).map { model, pool in
             CacheFigures(blockSize: model.blockSize, capacity: model.blockCapacity,
-                         bytesPerBlock: model.bytesPerBlock, statistics: manager.statistics)
+                         bytesPerBlock: model.bytesPerBlock, statistics: pool.statistics)
         }
         condition.lock()
         snapshot = figures

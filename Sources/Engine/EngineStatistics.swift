@@ -3,7 +3,7 @@ public struct CacheFigures: Equatable, Sendable {
     public var blockSize: Int
     public var capacity: Int
     public var bytesPerBlock: Int
-    public var statistics: BlockManager.Statistics
+    public var statistics: BlockPool.Statistics
 
     /// Bytes held by blocks that are referenced or cached.
     public var bytesUsed: Int { statistics.blocksHeld * bytesPerBlock }

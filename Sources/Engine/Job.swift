@@ -1,5 +1,4 @@
 import Dispatch
-import GPT
 
 /// A unit of work for the engine: compute a prompt, then optionally generate.
 public struct Job: Sendable {

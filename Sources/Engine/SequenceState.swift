@@ -1,5 +1,4 @@
 import Dispatch
-import GPT
 
 /// A job while the engine runs it: its tokens, how many of them the cache holds, and its block table.
 ///

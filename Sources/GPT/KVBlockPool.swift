@@ -6,8 +6,8 @@ import Kernels
 /// Block b holds `blockSize` token slots; its storage is [L][2 (K, V)][H][blockSize][D] elements (fp32, or bf16
 /// for models with bf16 weights: half the bytes, so twice the blocks per budget and half the bytes attention reads).
 /// A sequence keeps a block table (block index per `blockSize` positions). The pool is storage only: which block
-/// holds what is the caller's (the engine's BlockManager, with reference counts, a prefix index and eviction; or a
-/// `KVSessionPool` for `GPTSession`s), and the forward pass only writes the positions it computes.
+/// holds what is the caller's (the engine's `BlockPool`, with reference counts, a prefix index and eviction), and
+/// the forward pass only writes the positions it computes.
 /// Threading rule: not thread-safe; use it from the one thread that runs the model.
 public class KVBlockPool {
     public let blockSize: Int

@@ -10,10 +10,15 @@ final class GPTStepModel: StepModel {
 
     /// A model whose KV cache holds at most `cacheBytes` (at least one block). Only blocks written cost memory, so
     /// every model of a shared budget gets a pool of the whole budget.
-    init(model: GPTModel, cacheBytes: Int, blockSize: Int = 16) {
-        self.model = model
+    convenience init(model: GPTModel, cacheBytes: Int, blockSize: Int = 16) {
         // Keys and values in bf16 along with bf16 weights: half the bytes per block and per attention read.
-        pool = KVBlockPool(for: model, blockSize: blockSize, byteBudget: cacheBytes)
+        self.init(model: model, pool: KVBlockPool(for: model, blockSize: blockSize, byteBudget: cacheBytes))
+    }
+
+    /// A model whose keys and values live in `pool` (made for this model's layers and width).
+    init(model: GPTModel, pool: KVBlockPool) {
+        self.model = model
+        self.pool = pool
     }
 
     var contextLength: Int { model.config.nPositions }

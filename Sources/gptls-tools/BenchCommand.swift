@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandSupport
 import Dispatch
+import Engine
 import Foundation
 import GPT
 import Kernels
@@ -81,32 +82,37 @@ struct BenchCommand: ParsableCommand {
         let config = gpt.config
         var rng = Sampler(.init(temperature: 1, seed: 1))
         func tokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(rng.nextUInt64() % UInt64(config.vocabSize)) } }
-        let pool = KVSessionPool(for: gpt, blockSize: 16, byteBudget: 1 << 30)
+        // Each figure runs on an engine whose cache holds just one run's blocks: the first run writes them, the
+        // others evict them and write into memory already mapped.
+        func engine(blocks: Int) -> OfflineEngine {
+            OfflineEngine(model: gpt, pool: KVBlockPool(for: gpt, blockSize: 16, capacityBlocks: blocks))
+        }
 
         var results: [String: Any] = ["load_seconds": loadSeconds, "weights": weights.rawValue,
                                       "simd": SIMDPath.active.name, "threads": KernelThreads.count]
         for n in prompts where n > 0 && n <= config.nPositions {
             let prompt = tokens(n)
+            let prefill = engine(blocks: (n + 15) / 16)
             let times = try (0..<runs).map { _ in
-                try Self.time { _ = try GPTSession(model: gpt, pool: pool).append(prompt) }
+                try Self.time { _ = try prefill.run(Job(priority: .interactive, prompt: prompt)) }
             }
             results["prefill_\(n)_tok_s"] = Double(n) / Self.median(times)
             logger.info("prefill \(n): \(Int(Double(n) / Self.median(times))) tok/s")
         }
         let context = min(64, config.nPositions - steps - 1)
         for batch in batches where batch > 0 {
+            let decode = engine(blocks: batch * ((context + steps + 15) / 16))
             var perRun: [Double] = []
             for _ in 0..<runs {
-                let sessions = (0..<batch).map { _ in GPTSession(model: gpt, pool: pool) }
-                for s in sessions { _ = try s.append(tokens(context)) }
-                let seconds = try Self.time {
-                    for _ in 0..<steps {
-                        let next = sessions.map { _ in tokens(1) }
-                        let rows = try zip(sessions, next).map { try $0.row(appending: $1) }
-                        _ = try gpt.forward(rows, cache: pool)
-                        for (s, t) in zip(sessions, next) { s.commit(t) }
-                    }
+                // The prompts are computed together in the first step, which also picks each job's first token;
+                // every later step decodes one token of each job. A job's decode time runs from its first token
+                // to its last: `steps` steps.
+                let jobs = (0..<batch).map { _ in
+                    Job(priority: .interactive, prompt: tokens(context), maxTokens: steps + 1)
                 }
+                let done = try decode.run(jobs).map { try $0.get() }
+                let seconds = done.reduce(0) { $0 + ($1.metrics.totalMs - $1.metrics.firstTokenMs) / 1000 }
+                    / Double(batch)
                 perRun.append(Double(batch * steps) / seconds)
             }
             results["decode_batch_\(batch)_tok_s"] = Self.median(perRun)

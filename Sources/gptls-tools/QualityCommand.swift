@@ -84,7 +84,7 @@ struct QualityCommand: ParsableCommand {
         guard let labels = source.labels else { throw ValidationError("\(model) has no classify task with labels") }
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
         let gpt = try GPTModel.load(from: source.weights, config: config, heads: source.heads, weights: format)
-        let pool = KVSessionPool(for: gpt, blockSize: 16, byteBudget: 64 << 20)
+        let engine = OfflineEngine(model: gpt, pool: KVBlockPool(for: gpt, blockSize: 16, byteBudget: 64 << 20))
         var correct = 0, total = 0
         for item in labelled {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
@@ -97,7 +97,7 @@ struct QualityCommand: ParsableCommand {
                 let snippet = lines[start..<min(lines.count, start + snippetLines)].joined(separator: "\n")
                 let ids = source.classifierInput.tokens(tokenizer.encode(snippet), contextLength: gpt.config.nPositions)
                 guard !ids.isEmpty, snippet.contains(where: { !$0.isWhitespace }) else { continue }
-                let logits = try GPTSession(model: gpt, pool: pool).append(ids)
+                let logits = try engine.outputs(ids)[0]
                 let predicted = logits.indices.max { logits[$0] < logits[$1] }
                 correct += predicted == expected ? 1 : 0
                 total += 1

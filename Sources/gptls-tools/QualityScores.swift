@@ -1,5 +1,6 @@
 import Foundation
 import GPT
+import LocalBackend
 
 extension QualityCommand {
     /// One model's scores on the held-out windows: mean next-token loss (nats), the argmax at every scored
@@ -10,13 +11,12 @@ extension QualityCommand {
         var continuations: [[Int]]
 
         init(model: GPTModel, windows: [[Int]], greedyTokens: Int) throws {
-            let pool = KVSessionPool(for: model, blockSize: 16, byteBudget: 256 << 20)
+            let engine = OfflineEngine(model: model, pool: KVBlockPool(for: model, blockSize: 16, byteBudget: 256 << 20))
             var total = 0.0, count = 0
             argmax = []
             continuations = []
             for tokens in windows {
-                let session = GPTSession(model: model, pool: pool)
-                let logits = try model.forward([try session.row(appending: tokens)], cache: pool, allPositions: true)
+                let logits = try engine.outputs(tokens, positions: tokens.count)
                 for position in 0..<(tokens.count - 1) {
                     let row = logits[position]
                     let top = row.max()!
@@ -25,15 +25,10 @@ extension QualityCommand {
                     argmax.append(row.indices.max { row[$0] < row[$1] }! - row.startIndex)
                     count += 1
                 }
-                let greedy = GPTSession(model: model, pool: pool)
-                var logitsOfLast = try greedy.append(Array(tokens.prefix(greedyTokens)))
-                var generated: [Int] = []
-                for _ in 0..<greedyTokens where greedy.tokens.count < model.config.nPositions {
-                    let next = logitsOfLast.indices.max { logitsOfLast[$0] < logitsOfLast[$1] }!
-                    generated.append(next)
-                    logitsOfLast = try greedy.append([next])
-                }
-                continuations.append(generated)
+                // Greedy from the window's first tokens, as far as the context allows.
+                let prompt = Array(tokens.prefix(greedyTokens))
+                let length = min(greedyTokens, model.config.nPositions - prompt.count)
+                continuations.append(try engine.generate(prompt, maxTokens: length).tokens)
             }
             loss = total / Double(count)
         }

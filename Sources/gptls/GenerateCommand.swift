@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandSupport
+import Engine
 import Foundation
 import GPT
 import LocalBackend
@@ -22,7 +23,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Seed of the sampler's random generator.") var seed: UInt64 = 0
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Option(help: "How to hold the matrices: f32, bf16 or int8 (faster, logits differ slightly).") var weights: WeightFormat = .f32
-    @Flag(help: "Print one JSON object: prompt_tokens, tokens, text, logprobs.") var json = false
+    @Flag(help: "Print one JSON object: prompt_tokens, tokens, text, logprobs, finish_reason.") var json = false
     @OptionGroup var threadOptions: ThreadsOption
     @OptionGroup var endpointOptions: EndpointOption
 
@@ -64,22 +65,15 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("\(model) is a classifier; generate needs a language model")
         }
         let limit = min(maxTokens, gpt.config.nPositions - ids.count)
-        let pool = KVSessionPool(for: gpt, blockSize: 16, capacityBlocks: gpt.config.nPositions / 16 + 1)
-        let session = GPTSession(model: gpt, pool: pool)
-        var sampler = Sampler(.init(temperature: temperature, topK: topK, topP: topP, seed: seed))
-        var logits = try session.append(ids)
-        var tokens: [Int] = [], logprobs: [Double] = []
-        for step in 0..<max(0, limit) {
-            let token = sampler.sample(logits)
-            tokens.append(token)
-            logprobs.append(Sampler.logProbability(of: token, in: logits))
-            if StopCheck.isEnd(token, eos: gpt.config.eosTokenId ?? tokenizer.endOfText) || step == limit - 1 { break }
-            logits = try session.append([token])
-        }
-        logger.info("generated \(tokens.count) tokens in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        let text = tokenizer.decode(tokens.filter { $0 != tokenizer.endOfText })
+        let sampler = Sampler(.init(temperature: temperature, topK: topK, topP: topP, seed: seed))
+        let end = gpt.config.eosTokenId ?? tokenizer.endOfText
+        let result = try OfflineEngine(model: gpt).generate(ids, maxTokens: max(0, limit), sampler: sampler,
+                                                            stopTokens: end.map { [$0] } ?? [])
+        logger.info("generated \(result.tokens.count) tokens in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        let text = tokenizer.decode(result.tokens.filter { $0 != tokenizer.endOfText })
         if json {
-            let object: [String: Any] = ["prompt_tokens": ids, "tokens": tokens, "text": text, "logprobs": logprobs]
+            let object: [String: Any] = ["prompt_tokens": ids, "tokens": result.tokens, "text": text,
+                                         "logprobs": result.logprobs, "finish_reason": result.finishReason.rawValue]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {

@@ -56,6 +56,18 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(warm.logprobs.count, 16)
     }
 
+    func testAStopTokenEndsGenerationAndIsNotPartOfTheOutput() throws {
+        let (engine, model) = TestEngine.make()
+        let free = model.greedy(prompt, tokens: 8)
+        var job = generate(prompt, tokens: 8)
+        job.stopTokens = [free[3]]
+        let result = try run(engine, job)
+        let stop = try XCTUnwrap(free.firstIndex(of: free[3]))
+        XCTAssertEqual(result.tokens, Array(free.prefix(stop)))
+        XCTAssertEqual(result.finishReason, .stop)
+        XCTAssertEqual(try run(engine, generate(prompt, tokens: 8)).finishReason, .length)
+    }
+
     func testConcurrentJobsAreBatchedAndEachGetsItsOwnTokens() throws {
         let prompts = (0..<6).map { i in Array((2000 + i * 50)..<(2000 + i * 50 + 20 + i * 7)) }
         let (engine, model) = TestEngine.make()
@@ -111,6 +123,32 @@ final class EngineTests: XCTestCase {
         hold.release()
         XCTAssertNotNil(try outcomes.wait(1)?.get())
         XCTAssertNoThrow(try run(engine, generate(prompt)), "a finished job must free its place")
+    }
+
+    func testJobsSubmittedTogetherPrefillInOneStepAndDecodeInLockstep() throws {
+        let (engine, model) = TestEngine.make()
+        let outcomes = Outcomes()
+        let prompts = (0..<4).map { i in Array((3000 + i * 100)..<(3040 + i * 100)) }
+        try engine.submit(prompts.enumerated().map { i, prompt in (generate(prompt, tokens: 6), outcomes.callback(i)) })
+        for (i, prompt) in prompts.enumerated() {
+            XCTAssertEqual(try outcomes.wait(i)?.get().tokens, model.greedy(prompt, tokens: 6), "job \(i)")
+        }
+        XCTAssertEqual(engine.statistics.steps, 6, "one step for the prompts and the first tokens, one per token after")
+    }
+
+    func testABatchWithAJobThatCannotRunQueuesNone() throws {
+        let engine = TestEngine.make(maximumJobs: 2).engine
+        let outcomes = Outcomes()
+        let withAnEmptyPrompt = [(generate(prompt), outcomes.callback(0)), (generate([]), outcomes.callback(1))]
+        XCTAssertThrowsError(try engine.submit(withAnEmptyPrompt)) { XCTAssertEqual($0 as? EngineError, .emptyPrompt) }
+        let three = (0..<3).map { (generate(prompt), outcomes.callback(2 + $0)) }
+        XCTAssertThrowsError(try engine.submit(three)) { XCTAssertEqual($0 as? EngineError, .busy(queued: 2, limit: 2)) }
+        // The refused batches left no job behind: two more fit, and nothing else ever finished.
+        try engine.submit([(generate(prompt), outcomes.callback(10)), (generate(prompt), outcomes.callback(11))])
+        XCTAssertNotNil(try outcomes.wait(10)?.get())
+        XCTAssertNotNil(try outcomes.wait(11)?.get())
+        XCTAssertEqual(outcomes.finishOrder.sorted(), [10, 11])
+        XCTAssertEqual(engine.statistics.jobsFinished, 2)
     }
 
     func testANewJobWithTheSameKeySupersedesTheOldOne() throws {
@@ -219,8 +257,8 @@ final class EngineTests: XCTestCase {
     }
 
     func testAFloodOfInteractiveJobsDoesNotStarveASummary() throws {
-        let engine = TestEngine.make(blocks: 200, planner: StepPlanner(tokenBudget: 32, backgroundChunkWhileInteractive: 4,
-                                                                      agingSteps: 8)).engine
+        let scheduler = Scheduler(tokenBudget: 32, backgroundChunkWhileInteractive: 4, agingSteps: 8)
+        let engine = TestEngine.make(blocks: 200, scheduler: scheduler).engine
         let outcomes = Outcomes()
         try engine.submit(generate(Array(5000..<5150), tokens: 4, priority: .summarize), onFinish: outcomes.callback(0))
         for i in 1...40 {
@@ -242,7 +280,7 @@ final class EngineTests: XCTestCase {
     }
 
     func testAFloodingOwnerCannotStarveAnotherOwnersKeystroke() throws {
-        let (engine, model) = TestEngine.make(blocks: 200, planner: StepPlanner(tokenBudget: 64))
+        let (engine, model) = TestEngine.make(blocks: 200, scheduler: Scheduler(tokenBudget: 64))
         let hold = StepHold()
         let outcomes = Outcomes()
         var first = holder(hold)

@@ -5,11 +5,11 @@ import Foundation
 /// Engines over scripted models, for the scheduling tests.
 enum TestEngine {
     /// An engine over one scripted model with a cache of `blocks` blocks of 16 positions.
-    static func make(blocks: Int = 64, planner: StepPlanner = StepPlanner(), maximumJobs: Int? = nil,
+    static func make(blocks: Int = 64, scheduler: Scheduler = Scheduler(), maximumJobs: Int? = nil,
                      model: ScriptedStepModel? = nil) -> (engine: Engine, model: ScriptedStepModel) {
         let model = model ?? ScriptedStepModel(blocks: blocks)
         var options = Engine.Options()
-        options.planner = planner
+        options.scheduler = scheduler
         if let maximumJobs { options.maximumJobs = maximumJobs }
         return (Engine(models: [model], options: options), model)
     }

@@ -20,7 +20,7 @@ final class BF16WeightsTests: XCTestCase {
     }
 
     func lastLogits(_ model: GPTModel, _ tokens: [Int]) throws -> [Float] {
-        try GPTSession(model: model, pool: KVSessionPool(config: model.config, capacityBlocks: 64)).append(tokens)
+        try TestSequence(model: model, pool: TestKVPool(config: model.config, capacityBlocks: 64)).append(tokens)
     }
 
     func testBF16LogitsStayWithinOnePercentOfTheLogitRangeOnEveryFixtureAndPath() throws {
@@ -46,8 +46,8 @@ final class BF16WeightsTests: XCTestCase {
     func testBF16GreedyTokensDifferOnlyAtNearTies() throws {
         for ref in Reference.models where ref.greedyPrompt != nil {
             let (f32, bf16) = try models(ref)
-            let exactSession = GPTSession(model: f32, pool: KVSessionPool(config: f32.config, capacityBlocks: 64))
-            let session = GPTSession(model: bf16, pool: KVSessionPool(config: bf16.config, capacityBlocks: 64))
+            let exactSession = TestSequence(model: f32, pool: TestKVPool(config: f32.config, capacityBlocks: 64))
+            let session = TestSequence(model: bf16, pool: TestKVPool(config: bf16.config, capacityBlocks: 64))
             var exact = try exactSession.append(ref.greedyPrompt!), approximate = try session.append(ref.greedyPrompt!)
             var agreed = 0
             for (step, token) in ref.greedyTokens!.enumerated() {
@@ -69,8 +69,8 @@ final class BF16WeightsTests: XCTestCase {
             let exact = try ref.prompts.map { try lastLogits(f32, $0) }
             let range = exact.map { $0.max()! - $0.min()! }.max()!
             for (prompt, exactRow) in zip(ref.prompts, exact) {
-                let pool = KVSessionPool(config: f32.config, capacityBlocks: 64, element: .bf16)
-                let approximate = try GPTSession(model: f32, pool: pool).append(prompt)
+                let pool = TestKVPool(config: f32.config, capacityBlocks: 64, element: .bf16)
+                let approximate = try TestSequence(model: f32, pool: pool).append(prompt)
                 XCTAssertLessThanOrEqual(Reference.maxAbsDiff(exactRow, approximate), Self.tolerance * range,
                                          "\(ref.name), prompt of \(prompt.count) tokens")
             }

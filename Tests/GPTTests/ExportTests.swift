@@ -15,8 +15,8 @@ final class ExportTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
     private func logits(_ model: GPTModel, _ prompt: [Int]) throws -> [Float] {
-        let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 64)
-        return Array(try GPTSession(model: model, pool: pool).append(prompt))
+        let pool = TestKVPool(config: model.config, blockSize: 16, capacityBlocks: 64)
+        return Array(try TestSequence(model: model, pool: pool).append(prompt))
     }
 
     /// Exports `original` (loaded from `url`) to HF and checks the reloaded model's logits on a few prompts.

@@ -6,9 +6,9 @@ final class ForwardReferenceTests: XCTestCase {
     func checkLogits(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let ref = Reference.model(name)
         let model = try Reference.load(ref)
-        let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 64)
+        let pool = TestKVPool(config: model.config, blockSize: 16, capacityBlocks: 64)
         for (prompt, expected) in zip(ref.prompts, ref.logits) {
-            let session = GPTSession(model: model, pool: pool)
+            let session = TestSequence(model: model, pool: pool)
             let logits = try session.append(prompt)
             let diff = Reference.maxAbsDiff(logits, expected)
             XCTAssertLessThanOrEqual(diff, 1e-4, "\(name), prompt of \(prompt.count) tokens", file: file, line: line)
@@ -18,8 +18,8 @@ final class ForwardReferenceTests: XCTestCase {
     func checkGreedy(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let ref = Reference.model(name)
         let model = try Reference.load(ref)
-        let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: 64)
-        let session = GPTSession(model: model, pool: pool)
+        let pool = TestKVPool(config: model.config, blockSize: 16, capacityBlocks: 64)
+        let session = TestSequence(model: model, pool: pool)
         var logits = try session.append(ref.greedyPrompt!)
         var tokens: [Int] = []
         for _ in 0..<ref.greedyTokens!.count {

@@ -19,7 +19,7 @@ final class Int8WeightsTests: XCTestCase {
     }
 
     func lastLogits(_ model: GPTModel, _ tokens: [Int]) throws -> [Float] {
-        try GPTSession(model: model, pool: KVSessionPool(for: model, blockSize: 16, byteBudget: 8 << 20)).append(tokens)
+        try TestSequence(model: model, pool: TestKVPool(for: model, blockSize: 16, byteBudget: 8 << 20)).append(tokens)
     }
 
     func testInt8LogitsStayWithinTheToleranceOfTheLogitRangeOnEveryFixtureAndPath() throws {
@@ -45,8 +45,8 @@ final class Int8WeightsTests: XCTestCase {
     func testInt8GreedyTokensDifferOnlyAtNearTies() throws {
         for ref in Reference.models where ref.greedyPrompt != nil {
             let (f32, int8) = try models(ref)
-            let exactSession = GPTSession(model: f32, pool: KVSessionPool(config: f32.config, capacityBlocks: 64))
-            let session = GPTSession(model: int8, pool: KVSessionPool(for: int8, blockSize: 16, byteBudget: 8 << 20))
+            let exactSession = TestSequence(model: f32, pool: TestKVPool(config: f32.config, capacityBlocks: 64))
+            let session = TestSequence(model: int8, pool: TestKVPool(for: int8, blockSize: 16, byteBudget: 8 << 20))
             var exact = try exactSession.append(ref.greedyPrompt!), approximate = try session.append(ref.greedyPrompt!)
             var agreed = 0
             for (step, token) in ref.greedyTokens!.enumerated() {

@@ -14,9 +14,9 @@ final class PyTorchModelTests: XCTestCase {
 
     private func assertLogitsMatch(_ stem: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let (model, reference) = try load(stem)
-        let pool = KVSessionPool(config: model.config, blockSize: 4, capacityBlocks: 16)
+        let pool = TestKVPool(config: model.config, blockSize: 4, capacityBlocks: 16)
         for (prompt, expected) in zip(reference.prompts, reference.logits) {
-            let session = GPTSession(model: model, pool: pool)
+            let session = TestSequence(model: model, pool: pool)
             let row = try session.row(appending: prompt)
             let logits = try model.forward([row], cache: pool, allPositions: true)
             XCTAssertEqual(logits.rowCount, prompt.count, "\(stem): one row per position", file: file, line: line)
@@ -31,9 +31,9 @@ final class PyTorchModelTests: XCTestCase {
     private func assertGreedyMatches(_ stem: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let (model, reference) = try load(stem)
         let expected = try XCTUnwrap(reference.greedy, file: file, line: line)
-        let pool = KVSessionPool(config: model.config, blockSize: 4, capacityBlocks: 16)
+        let pool = TestKVPool(config: model.config, blockSize: 4, capacityBlocks: 16)
         for (prompt, continuation) in zip(reference.prompts, expected) {
-            let session = GPTSession(model: model, pool: pool)
+            let session = TestSequence(model: model, pool: pool)
             var logits = try session.append(prompt)
             var tokens: [Int] = []
             for _ in continuation {
@@ -82,8 +82,8 @@ final class PyTorchModelTests: XCTestCase {
         let (model, reference) = try load("classifier")
         let classification = try XCTUnwrap(reference.classification)
         for test in classification.cases {
-            let pool = KVSessionPool(config: model.config, blockSize: 4, capacityBlocks: 16)
-            let logits = try GPTSession(model: model, pool: pool).append(test.padded)
+            let pool = TestKVPool(config: model.config, blockSize: 4, capacityBlocks: 16)
+            let logits = try TestSequence(model: model, pool: pool).append(test.padded)
             XCTAssertLessThanOrEqual(Reference.maxAbsDiff(logits, test.logits), 1e-4, test.text)
             XCTAssertEqual(argmax(logits), test.label, test.text)
         }

@@ -16,8 +16,8 @@ final class ResidentMemoryTests: XCTestCase {
 
         for weights in [WeightFormat.f32, .bf16] {
             let model = try GPTModel.load(from: directory, weights: weights)
-            let pool = KVSessionPool(for: model, capacityBlocks: 8)
-            _ = try GPTSession(model: model, pool: pool).append([50256, 464, 3290, 318])
+            let pool = TestKVPool(for: model, capacityBlocks: 8)
+            _ = try TestSequence(model: model, pool: pool).append([50256, 464, 3290, 318])
             // What may stay: the header and the partial pages at tensor boundaries, a few KiB each.
             let resident = try Self.residentBytes(mapping: file)
             XCTAssertLessThan(resident, 1 << 20, "\(weights): \(resident) bytes of the file still resident")

@@ -13,11 +13,11 @@ final class ThreadCountTests: XCTestCase {
     static let config = GPTConfig(nEmbd: 128, nHead: 4, nLayer: 2, nPositions: 128, vocabSize: 1000)
 
     func greedy(_ model: GPTModel, prompt: [Int], steps: Int) throws -> (tokens: [Int], logits: [[Float]]) {
-        let session = GPTSession(model: model, pool: KVSessionPool(for: model, capacityBlocks: 8))
+        let session = TestSequence(model: model, pool: TestKVPool(for: model, capacityBlocks: 8))
         var logits = [try session.append(prompt)]
         var tokens: [Int] = []
         for _ in 0..<steps {
-            tokens.append(Sampler.argmax(logits.last!))
+            tokens.append(argmax(logits.last!))
             logits.append(try session.append([tokens.last!]))
         }
         return (tokens, logits)

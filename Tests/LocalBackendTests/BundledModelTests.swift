@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import GPT
 import Tasks
@@ -42,14 +43,8 @@ final class BundledModelTests: XCTestCase {
         for test in cases {
             let ids = try XCTUnwrap(test["prompt_ids"] as? [Int])
             let continuation = try XCTUnwrap(test["continuation_ids"] as? [Int])
-            let pool = KVSessionPool(for: model, blockSize: 16, byteBudget: 16 << 20)
-            let session = GPTSession(model: model, pool: pool)
-            var logits = try session.append(ids)
-            var generated: [Int] = []
-            for _ in continuation {
-                generated.append(Sampler.argmax(logits))
-                logits = try session.append([generated.last!])
-            }
+            let engine = OfflineEngine(model: model, pool: KVBlockPool(for: model, blockSize: 16, byteBudget: 16 << 20))
+            let generated = try engine.generate(ids, maxTokens: continuation.count).tokens
             identical += generated == continuation ? 1 : 0
             agreeing += zip(generated, continuation).prefix { $0 == $1 }.count
             total += continuation.count
@@ -69,15 +64,9 @@ final class BundledModelTests: XCTestCase {
             let ids = try XCTUnwrap(test["prompt_ids"] as? [Int])
             let continuation = try XCTUnwrap(test["continuation_ids"] as? [Int])
             XCTAssertEqual(tokenizer.encode(prompt), ids, "case \(index): tokenizer")
-            let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: model.config.nPositions / 16 + 1)
-            let session = GPTSession(model: model, pool: pool)
-            var logits = try session.append(ids)
-            var generated: [Int] = []
-            for _ in continuation {
-                let token = Sampler.argmax(logits)
-                generated.append(token)
-                logits = try session.append([token])
-            }
+            let pool = KVBlockPool(config: model.config, capacityBlocks: model.config.nPositions / 16 + 1)
+            let generated = try OfflineEngine(model: model, pool: pool).generate(ids, maxTokens: continuation.count)
+                .tokens
             XCTAssertEqual(generated, continuation, "\(weights): case \(index) (\(test["source"] ?? ""))")
         }
     }
@@ -101,8 +90,8 @@ final class BundledModelTests: XCTestCase {
         for (index, test) in cases.enumerated() {
             let ids = try XCTUnwrap(test["ids"] as? [Int])
             let expectedLogits = try XCTUnwrap(test["logits"] as? [Double])
-            let pool = KVSessionPool(config: model.config, blockSize: 16, capacityBlocks: model.config.nPositions / 16 + 1)
-            let logits = try GPTSession(model: model, pool: pool).append(ids)
+            let pool = KVBlockPool(config: model.config, capacityBlocks: model.config.nPositions / 16 + 1)
+            let logits = try OfflineEngine(model: model, pool: pool).outputs(ids)[0]
             for (a, b) in zip(logits, expectedLogits) {
                 XCTAssertEqual(Double(a), b, accuracy: logitTolerance, "\(weights): case \(index)")
             }

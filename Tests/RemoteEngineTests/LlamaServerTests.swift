@@ -2,6 +2,7 @@ import Dispatch
 import EngineTestSupport
 import Foundation
 import GPT
+import LocalBackend
 import Tasks
 import Tokenizer
 import XCTest
@@ -42,16 +43,9 @@ final class LlamaServerTests: XCTestCase {
         let (backend, model, tokenizer) = try start()
         defer { backend.shutdown() }
         let prompt = "for index in range(10):"
-        let pool = KVSessionPool(for: model, blockSize: 16, capacityBlocks: 32)
-        let session = GPTSession(model: model, pool: pool)
-        var logits = try session.append(tokenizer.encode(prompt))
-        var tokens: [Int] = []
-        for _ in 0..<12 {
-            let token = logits.indices.max { logits[$0] < logits[$1] }! - logits.startIndex
-            if token == tokenizer.endOfText { break }
-            tokens.append(token)
-            logits = try session.append([token])
-        }
+        let engine = OfflineEngine(model: model, pool: KVBlockPool(for: model, capacityBlocks: 32))
+        let end = Set([tokenizer.endOfText].compactMap { $0 })
+        let tokens = try engine.generate(tokenizer.encode(prompt), maxTokens: 12, stopTokens: end).tokens
         let remote = wait { finish in
             _ = backend.complete(CompletionTask(documentKey: "a", prefix: prompt, maxTokens: 12), onFinish: finish)
         }

@@ -66,16 +66,9 @@ final class RemoteEngineTests: XCTestCase {
 
     /// Greedy continuation with gptls's own forward pass: what `gptls generate` prints.
     private func localGreedy(_ fixture: Fixture, prompt: String, maxTokens: Int) throws -> String {
-        let pool = KVSessionPool(for: fixture.model, blockSize: 16, capacityBlocks: 32)
-        let session = GPTSession(model: fixture.model, pool: pool)
-        var logits = try session.append(fixture.tokenizer.encode(prompt))
-        var tokens: [Int] = []
-        for _ in 0..<maxTokens {
-            let token = logits.indices.max { logits[$0] < logits[$1] }! - logits.startIndex
-            if token == fixture.tokenizer.endOfText { break }
-            tokens.append(token)
-            logits = try session.append([token])
-        }
+        let engine = OfflineEngine(model: fixture.model, pool: KVBlockPool(for: fixture.model, capacityBlocks: 32))
+        let end = Set([fixture.tokenizer.endOfText].compactMap { $0 })
+        let tokens = try engine.generate(fixture.tokenizer.encode(prompt), maxTokens: maxTokens, stopTokens: end).tokens
         return fixture.tokenizer.decode(tokens)
     }
 

@@ -1,12 +1,12 @@
 import XCTest
 @testable import Engine
 
-final class StepPlannerTests: XCTestCase {
-    typealias Candidate = StepPlanner.Candidate
+final class SchedulerTests: XCTestCase {
+    typealias Candidate = Scheduler.Candidate
 
     func testDecodingSequencesGetOneTokenEachBeforeAnyPrefill() {
-        let planner = StepPlanner(tokenBudget: 10)
-        let rows = planner.plan([
+        let scheduler = Scheduler(tokenBudget: 10)
+        let rows = scheduler.schedule([
             Candidate(id: 1, priority: .summarize, arrivalStep: 0, pendingPromptTokens: 100),
             Candidate(id: 2, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 0),
             Candidate(id: 3, priority: .classify, arrivalStep: 0, pendingPromptTokens: 0),
@@ -15,8 +15,8 @@ final class StepPlannerTests: XCTestCase {
     }
 
     func testInteractivePrefillGoesBeforeBackgroundAndBackgroundIsChunkedMeanwhile() {
-        let planner = StepPlanner(tokenBudget: 256, backgroundChunkWhileInteractive: 16)
-        let rows = planner.plan([
+        let scheduler = Scheduler(tokenBudget: 256, backgroundChunkWhileInteractive: 16)
+        let rows = scheduler.schedule([
             Candidate(id: 1, priority: .summarize, arrivalStep: 0, pendingPromptTokens: 500),
             Candidate(id: 2, priority: .interactive, arrivalStep: 5, pendingPromptTokens: 3),
         ], step: 5)
@@ -24,19 +24,19 @@ final class StepPlannerTests: XCTestCase {
     }
 
     func testBackgroundWorkUsesTheWholeBudgetWhenNoOneIsTyping() {
-        let planner = StepPlanner(tokenBudget: 256)
-        let rows = planner.plan([Candidate(id: 1, priority: .summarize, arrivalStep: 0, pendingPromptTokens: 500)],
+        let scheduler = Scheduler(tokenBudget: 256)
+        let rows = scheduler.schedule([Candidate(id: 1, priority: .summarize, arrivalStep: 0, pendingPromptTokens: 500)],
                                 step: 0)
         XCTAssertEqual(rows, [.init(id: 1, tokens: 256)])
     }
 
     func testAFloodOfInteractiveWorkCannotStarveASummary() {
         // Each step a new keystroke arrives with enough prompt to fill the budget on its own.
-        let planner = StepPlanner(tokenBudget: 32, backgroundChunkWhileInteractive: 8, agingSteps: 16)
+        let scheduler = Scheduler(tokenBudget: 32, backgroundChunkWhileInteractive: 8, agingSteps: 16)
         var summaryPending = 64
         var served = 0
         for step in 0..<200 where summaryPending > 0 {
-            let rows = planner.plan([
+            let rows = scheduler.schedule([
                 Candidate(id: 0, priority: .summarize, arrivalStep: 0, pendingPromptTokens: summaryPending),
                 Candidate(id: step + 1, priority: .interactive, arrivalStep: step, pendingPromptTokens: 40),
             ], step: step)
@@ -50,34 +50,34 @@ final class StepPlannerTests: XCTestCase {
     }
 
     func testAgingRaisesOneLevelPerAgingPeriod() {
-        let planner = StepPlanner(agingSteps: 10)
+        let scheduler = Scheduler(agingSteps: 10)
         let summary = Candidate(id: 0, priority: .summarize, arrivalStep: 0, pendingPromptTokens: 1)
-        XCTAssertEqual(planner.effectiveLevel(of: summary, at: 9), 2)
-        XCTAssertEqual(planner.effectiveLevel(of: summary, at: 10), 1)
-        XCTAssertEqual(planner.effectiveLevel(of: summary, at: 25), 0)
+        XCTAssertEqual(scheduler.effectiveLevel(of: summary, at: 9), 2)
+        XCTAssertEqual(scheduler.effectiveLevel(of: summary, at: 10), 1)
+        XCTAssertEqual(scheduler.effectiveLevel(of: summary, at: 25), 0)
     }
 
     func testOwnersTakeTurnsWithinAPriority() {
-        let planner = StepPlanner(tokenBudget: 20)
+        let scheduler = Scheduler(tokenBudget: 20)
         let flood = (1...5).map { Candidate(id: $0, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 10,
                                             owner: "flood") }
         let keystroke = Candidate(id: 9, priority: .interactive, arrivalStep: 3, pendingPromptTokens: 10, owner: "typist")
-        XCTAssertEqual(planner.plan(flood + [keystroke], step: 3).map(\.id), [1, 9])
+        XCTAssertEqual(scheduler.schedule(flood + [keystroke], step: 3).map(\.id), [1, 9])
     }
 
     func testAKeystrokeGoesBeforeColdPromptsAndColdPrefillIsCappedWhileOthersType() {
-        let planner = StepPlanner(tokenBudget: 256, coldChunk: 32)
+        let scheduler = Scheduler(tokenBudget: 256, coldChunk: 32)
         let cold = (1...8).map { Candidate(id: $0, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 256,
                                            owner: "editor\($0)") }
         let keystroke = Candidate(id: 20, priority: .interactive, arrivalStep: 3, pendingPromptTokens: 2, owner: "editor9")
         let decoding = Candidate(id: 21, priority: .interactive, arrivalStep: 1, pendingPromptTokens: 0, owner: "editor9")
-        let rows = planner.plan(cold + [keystroke, decoding], step: 3)
+        let rows = scheduler.schedule(cold + [keystroke, decoding], step: 3)
         XCTAssertEqual(rows, [.init(id: 21, tokens: 1), .init(id: 20, tokens: 2), .init(id: 1, tokens: 32)])
     }
 
     func testColdPromptsGoShortestRemainingFirst() {
-        let planner = StepPlanner(tokenBudget: 256, coldChunk: 32)
-        let rows = planner.plan([
+        let scheduler = Scheduler(tokenBudget: 256, coldChunk: 32)
+        let rows = scheduler.schedule([
             Candidate(id: 1, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 200, owner: "a"),
             Candidate(id: 2, priority: .interactive, arrivalStep: 1, pendingPromptTokens: 100, owner: "b"),
         ], step: 2)
@@ -85,8 +85,8 @@ final class StepPlannerTests: XCTestCase {
     }
 
     func testAColdPromptAloneGetsTheWholeBudget() {
-        let planner = StepPlanner(tokenBudget: 256, coldChunk: 32)
-        let rows = planner.plan([Candidate(id: 1, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 300)],
+        let scheduler = Scheduler(tokenBudget: 256, coldChunk: 32)
+        let rows = scheduler.schedule([Candidate(id: 1, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 300)],
                                 step: 0)
         XCTAssertEqual(rows, [.init(id: 1, tokens: 256)])
     }
@@ -94,7 +94,7 @@ final class StepPlannerTests: XCTestCase {
     func testWhileEightColdDocumentsWarmUpEveryStepCarriesAtMostOneColdChunk() {
         // Eight documents opened at once and a keystroke every step: no step may carry more than the keystroke, one
         // cold chunk and the last chunk of a prompt that just got warm; and every document still gets warm.
-        let planner = StepPlanner(tokenBudget: 256, coldChunk: 32)
+        let scheduler = Scheduler(tokenBudget: 256, coldChunk: 32)
         var pending = Array(repeating: 256, count: 8)
         var step = 0
         while pending.contains(where: { $0 > 0 }) && step < 200 {
@@ -102,7 +102,7 @@ final class StepPlannerTests: XCTestCase {
                                                      pendingPromptTokens: pending[$0], owner: "editor\($0)") }
                 + [Candidate(id: 100 + step, priority: .interactive, arrivalStep: step, pendingPromptTokens: 1,
                              owner: "typist")]
-            let rows = planner.plan(candidates, step: step)
+            let rows = scheduler.schedule(candidates, step: step)
             XCTAssertTrue(rows.contains(.init(id: 100 + step, tokens: 1)), "step \(step) left the keystroke out")
             XCTAssertLessThanOrEqual(rows.reduce(0) { $0 + $1.tokens }, 1 + 32 + 32, "step \(step): \(rows)")
             for row in rows where row.id < 8 { pending[row.id] -= row.tokens }

@@ -1,14 +1,4 @@
-/// Which kind of work a sequence serves; lower raw values go first.
-public enum Priority: Int, Comparable, Sendable, CaseIterable {
-    /// Inline completion: the user is waiting at the cursor.
-    case interactive = 0
-    case classify = 1
-    case summarize = 2
-
-    public static func < (a: Priority, b: Priority) -> Bool { a.rawValue < b.rawValue }
-}
-
-/// Decides which rows go into the next forward pass.
+/// The scheduler: decides which rows go into the next forward pass.
 ///
 /// Every step is one forward pass over all chosen rows: one decode token for each running sequence plus prefill
 /// chunks of sequences that still have prompt tokens to compute, under a per-step token budget. Work is ordered by
@@ -26,7 +16,7 @@ public enum Priority: Int, Comparable, Sendable, CaseIterable {
 /// alone still gets the whole budget.
 ///
 /// Pure and deterministic: it sees only the figures below, which is what makes scheduling testable without a model.
-public struct StepPlanner: Sendable {
+public struct Scheduler: Sendable {
     public struct Candidate: Equatable, Sendable {
         public var id: Int
         public var priority: Priority
@@ -83,7 +73,7 @@ public struct StepPlanner: Sendable {
     /// The rows of step number `step`, in order of effective priority, then turn (round-robin between owners),
     /// then arrival, then id; within a level, cold prompts after the others, shortest remaining first.
     /// O(n log n) in the candidates.
-    public func plan(_ candidates: [Candidate], step: Int) -> [Row] {
+    public func schedule(_ candidates: [Candidate], step: Int) -> [Row] {
         let ordered = fairOrder(candidates, step: step)
         let interactiveWaiting = candidates.contains { $0.priority == .interactive }
         let warmInteractive = candidates.contains { $0.priority == .interactive && !isCold($0) }

@@ -1,5 +1,5 @@
 import XCTest
-@testable import GPT
+@testable import Engine
 
 final class SamplerTests: XCTestCase {
     let logits: [Float] = [0.1, 2.0, -1.0, 1.9, 0.5, -3.0]
@@ -55,11 +55,30 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(Sampler.logProbability(of: 3, in: logits), Double(logits[3]) - Foundation.log(z), accuracy: 1e-6)
     }
 
-    func testStopStringCutsAtTheEarliestMatch() {
-        let text = "return x\n\ndef next():"
-        XCTAssertEqual(StopCheck.cut(text, stops: ["def", "\n\n"]).map { String(text[..<$0]) }, "return x")
-        XCTAssertNil(StopCheck.cut(text, stops: ["class"]))
-        XCTAssertTrue(StopCheck.isEnd(50256, eos: 50256))
-        XCTAssertFalse(StopCheck.isEnd(11, eos: 50256))
+    func testArgmaxTakesTheFirstOfEqualMaximaAnywhereInARow() {
+        for count in [1, 15, 16, 17, 1000, 50257] {
+            for place in Set([0, count / 2, count - 1]) {
+                var row = [Float](repeating: -1, count: count)
+                row[place] = 3
+                XCTAssertEqual(Sampler.argmax(row), place, "\(count) logits")
+                row[count - 1] = 3
+                XCTAssertEqual(Sampler.argmax(row[...]), place, "\(count) logits, a tie at the end")
+                XCTAssertEqual(Sampler.argmax(row.lazy.map { $0 }), place, "\(count) logits, not contiguous")
+            }
+        }
+        XCTAssertEqual(Sampler.argmax([Float](repeating: -.infinity, count: 40)), 0)
+        XCTAssertEqual(Sampler.argmax([.nan, 1, .nan, 2, .nan] + [Float](repeating: 0, count: 30)), 3)
+    }
+
+    func testLogProbabilityOfAVocabularySizedRowIsLogSoftmax() {
+        var generator = Sampler(.init(seed: 11))
+        let row = (0..<50257).map { _ in Float(generator.nextUInt64() % 20000) / 1000 - 10 }
+        let m = Double(row.max()!)
+        let z = row.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) }
+        for token in [0, 777, 50256] {
+            let expected = Double(row[token]) - m - Foundation.log(z)
+            XCTAssertEqual(Sampler.logProbability(of: token, in: row[...]), expected, accuracy: 1e-6)
+            XCTAssertEqual(Sampler.logProbability(of: token, in: row.lazy.map { $0 }), expected, accuracy: 1e-6)
+        }
     }
 }
