@@ -1,5 +1,5 @@
 import Dispatch
-import GPT
+import Model
 
 extension Engine {
     /// Takes a submitted job into the running set: supersedes its predecessor, then reuses its longest cached prefix.

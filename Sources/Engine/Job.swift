@@ -1,5 +1,5 @@
 import Dispatch
-import GPT
+import Model
 
 /// A unit of work for the engine: compute a prompt, then optionally generate.
 public struct Job: Sendable {

@@ -1,5 +1,5 @@
 import Dispatch
-import GPT
+import Model
 
 /// A job while the engine runs it: its tokens, how many of them the cache holds, and its block table.
 ///

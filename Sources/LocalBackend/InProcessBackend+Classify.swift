@@ -1,5 +1,5 @@
 import Engine
-import GPT
+import Model
 import Tasks
 
 extension InProcessBackend {

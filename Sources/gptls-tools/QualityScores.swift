@@ -1,5 +1,5 @@
 import Foundation
-import GPT
+import Model
 
 extension QualityCommand {
     /// One model's scores on the held-out windows: mean next-token loss (nats), the argmax at every scored

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import LocalBackend
 
 /// `gptls export`: writes a model gptls loads in the form a serving engine loads.

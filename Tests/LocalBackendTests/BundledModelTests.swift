@@ -1,5 +1,6 @@
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import Tokenizer
 import XCTest
 @testable import LocalBackend
