@@ -16,8 +16,12 @@ extension ForwardPass {
                 cache.store(position: row.start + i, table: row.blockTable, keys: token + c, values: token + 2 * c)
             }
         }
-        PagedAttention.attend(queries: qkv, queryStride: 3 * c, rows: rows, heads: config.nHead,
-                              headSize: config.headSize, cache: cache, into: attended, outStride: c, threads: threads)
+        switch config.architecture.attention {
+        case .multiHead:
+            PagedAttention.attend(queries: qkv, queryStride: 3 * c, rows: rows, heads: config.nHead,
+                                  headSize: config.headSize, cache: cache, into: attended, outStride: c,
+                                  threads: threads)
+        }
         Matmul.linear(attended, rows: tokens, weight: w.output, bias: w.outputBias, into: x, accumulate: true,
                       threads: threads)
     }

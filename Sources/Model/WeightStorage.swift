@@ -13,7 +13,7 @@ public final class WeightStorage {
     private(set) var owned: [UnsafeMutableRawPointer] = []
     private(set) var ownedBytes = 0
 
-    public var fileName: String { source.fileName }
+    var fileName: String { source.fileName }
 
     public init(source: TensorSource, format: WeightFormat = .f32) { self.source = source; self.format = format }
 
@@ -90,7 +90,7 @@ public final class WeightStorage {
     public func contains(_ name: String) -> Bool { source.shape(of: name) != nil }
 
     /// The logical shape of `name`, or an error naming the file and the tensor.
-    public func shape(_ name: String) throws -> [Int] {
+    func shape(_ name: String) throws -> [Int] {
         guard let shape = source.shape(of: name) else { throw GPTError.missingTensor(file: fileName, tensor: name) }
         return shape
     }
