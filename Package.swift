@@ -121,7 +121,7 @@ let package = Package(
             "RemoteBackend", "LocalBackend", "Tasks", "Model", "ModelFiles", "Tokenizer", "EngineTestSupport",
         ]),
         .testTarget(name: "LanguageServerTests", dependencies: [
-            "LanguageServer", "Protocol", "Tasks", "LocalBackend", "Model", "ModelFiles",
+            "LanguageServer", "Protocol", "Tasks", "LocalBackend", "ModelFiles",
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["ServerClient", "JSONRPC", "JSON", "EngineTestSupport"]),
     ],
