@@ -19,8 +19,8 @@ let package = Package(
         .executable(name: "gptls-tools", targets: ["gptls-tools"]),
         // The libraries the fuzz targets (the package in Fuzz/) drive through their public surface.
         .library(name: "GPTLSLibraries", targets: [
-            "JSON", "JSONRPC", "Protocol", "Tasks", "LanguageServer", "LocalBackend", "RemoteBackend", "GPT",
-            "Tokenizer",
+            "JSON", "JSONRPC", "Protocol", "Tasks", "LanguageServer", "LocalBackend", "RemoteBackend", "Model",
+            "ModelFiles", "Tokenizer",
         ]),
     ],
     dependencies: [
@@ -49,7 +49,10 @@ let package = Package(
         // runs on any x86-64 CPU with AVX2 and uses AVX-512 where it exists. Optimised in debug builds too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: vectorised),
-        .target(name: "GPT", dependencies: ["Kernels"], swiftSettings: optimised),
+        // The model: its architecture, weights, forward pass and KV storage, whatever file it came from.
+        .target(name: "Model", dependencies: ["Kernels"], swiftSettings: optimised),
+        // Model files: safetensors, PyTorch .pth, Hugging Face directories; the name schemes; the exporters.
+        .target(name: "ModelFiles", dependencies: ["Model", "Kernels", "JSON"], swiftSettings: optimised),
         // The scheduler: jobs, paged KV blocks with a prefix index, step planning and sampling, over any `StepModel`.
         // It knows no model: the kernels only for the sampler's vectorised exp.
         .target(name: "Engine", dependencies: ["Kernels"]),
@@ -58,7 +61,9 @@ let package = Package(
         // written once over the two primitives every backend offers, and where each task runs (the manifest)...
         .target(name: "Tasks", dependencies: ["JSON", "Tokenizer"]),
         // ...and the adapter that runs them in this process: engine jobs, token healing, the classifier head, loading.
-        .target(name: "LocalBackend", dependencies: ["Tasks", "Engine", "GPT", "Kernels", "Tokenizer"]),
+        .target(name: "LocalBackend", dependencies: [
+            "Tasks", "Engine", "Model", "ModelFiles", "Kernels", "Tokenizer",
+        ]),
         // ...and the adapter that sends them to a serving engine's OpenAI-compatible HTTP API.
         .target(name: "RemoteBackend", dependencies: ["Tasks", "JSON", "Tokenizer", "CCurl"]),
         // Its HTTP exchanges, over libcurl (libcurl4-openssl-dev): see Sources/CCurl/include/http_exchange.h.
@@ -70,21 +75,21 @@ let package = Package(
         ]),
         // What the commands of both executables share: argument types and options.
         .target(name: "CommandSupport", dependencies: [
-            "GPT", "Kernels", "Tasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Model", "Kernels", "Tasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `gptls demo`'s driver: it starts the server as a subprocess and drives it like an editor.
         .target(name: "Demo", dependencies: ["ServerClient", "Protocol", "JSON"]),
         .executableTarget(name: "gptls", dependencies: [
-            "LanguageServer", "LocalBackend", "RemoteBackend", "Tasks", "Engine", "GPT", "Tokenizer", "CommandSupport",
-            "Demo", "ServerClient", "JSONRPC", "JSON",
+            "LanguageServer", "LocalBackend", "RemoteBackend", "Tasks", "Engine", "Model", "ModelFiles", "Tokenizer",
+            "CommandSupport", "Demo", "ServerClient", "JSONRPC", "JSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // The tools: benchmarks and test-model writers, an executable apart from the server it measures.
         .executableTarget(name: "gptls-tools", dependencies: [
-            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "Tasks", "Engine", "GPT", "Kernels",
-            "Tokenizer", "JSON", "JSONRPC",
+            "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "Tasks", "Engine", "Model", "ModelFiles",
+            "Kernels", "Tokenizer", "JSON", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -102,17 +107,25 @@ let package = Package(
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Tasks", "JSONRPC", "JSON"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "GPTTests", dependencies: ["GPT"], resources: [.copy("Fixtures")]),
+        // The model files the tests of both model modules read (training/fixtures/make_*_fixtures.py writes them).
+        .target(name: "ModelTestSupport", dependencies: ["Model", "ModelFiles"], path: "Tests/ModelTestSupport",
+                resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "ModelFiles", "ModelTestSupport"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Model", "ModelTestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Tokenizer", "JSON"]),
-        .testTarget(name: "LocalBackendTests", dependencies: ["LocalBackend", "Tasks", "Engine", "GPT", "Tokenizer"]),
+        .testTarget(name: "LocalBackendTests", dependencies: [
+            "LocalBackend", "Tasks", "Engine", "Model", "ModelFiles", "Tokenizer",
+        ]),
         .testTarget(name: "RemoteBackendTests", dependencies: ["RemoteBackend", "Tasks", "JSON", "Tokenizer"]),
         // The remote backend against a real engine (llama-cpp-python, from scripts/setup/engine) on loopback.
         .target(name: "EngineTestSupport", path: "Tests/EngineTestSupport"),
         .testTarget(name: "RemoteEngineTests", dependencies: [
-            "RemoteBackend", "LocalBackend", "Tasks", "GPT", "Tokenizer", "EngineTestSupport",
+            "RemoteBackend", "LocalBackend", "Tasks", "Model", "ModelFiles", "Tokenizer", "EngineTestSupport",
         ]),
-        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Protocol", "Tasks", "LocalBackend", "GPT"]),
+        .testTarget(name: "LanguageServerTests", dependencies: [
+            "LanguageServer", "Protocol", "Tasks", "LocalBackend", "ModelFiles",
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["ServerClient", "JSONRPC", "JSON", "EngineTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

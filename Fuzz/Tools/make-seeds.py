@@ -126,7 +126,7 @@ write("safetensors", "empty-header", struct.pack("<Q", 2) + b"{}")
 for name in ["dtypes", "hostile_eval", "hostile_huge_entry", "hostile_inst_opcode", "hostile_missing_storage",
              "hostile_negative_shape", "hostile_not_a_zip", "hostile_overflow_shape", "hostile_short_storage_entry",
              "hostile_storage_offset", "hostile_unknown_global", "hostile_unknown_opcode", "hostile_zip_bomb"]:
-    shutil.copyfile("Tests/GPTTests/Fixtures/pth/%s.pth" % name, os.path.join(ROOT, "pth", name))
+    shutil.copyfile("Tests/ModelTestSupport/Fixtures/pth/%s.pth" % name, os.path.join(ROOT, "pth", name))
 
 
 # vocabulary: form byte, two-byte length of the first file, then the files (see fuzz-vocabulary).

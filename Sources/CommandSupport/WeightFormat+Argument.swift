@@ -1,5 +1,5 @@
 import ArgumentParser
-import GPT
+import Model
 import Tasks
 
 /// `--weights f32|bf16` on the commands that load a model.

@@ -1,5 +1,4 @@
 import Engine
-import GPT
 import Tasks
 import Tokenizer
 

@@ -1,5 +1,5 @@
 import Engine
-import GPT
+import Model
 
 /// A `GPTModel` with its own KV block pool, as the engine drives it.
 ///

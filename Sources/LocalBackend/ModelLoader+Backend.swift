@@ -1,6 +1,7 @@
 import Engine
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import Kernels
 import Tasks
 import Tokenizer

@@ -1,6 +1,6 @@
 import Engine
 import Foundation
-import GPT
+import Model
 
 /// One model in an engine of its own, with calls that wait for their results: how the command-line tools and tests
 /// generate from a prompt or read the outputs of its positions, through the engine (scheduler, KV blocks, sampler)

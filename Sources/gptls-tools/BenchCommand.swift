@@ -3,7 +3,8 @@ import CommandSupport
 import Dispatch
 import Engine
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import Kernels
 import LocalBackend
 import Logging
@@ -74,11 +75,12 @@ struct BenchCommand: ParsableCommand {
         var gpt: GPTModel!
         let source = try ModelSource(model: model, task: .completion)
         let fileConfig = try source.config.map { try GPTConfig(contentsOf: $0) }
+        var file: ModelFile!
         let loadSeconds = try Self.time {
-            gpt = try GPTModel.load(from: source.weights, config: fileConfig, heads: heads ?? source.heads,
-                                    weights: weights)
+            file = try ModelFile(at: source.weights, config: fileConfig, heads: heads ?? source.heads)
+            gpt = try file.load(weights: weights)
         }
-        logger.info("loaded \(gpt.scheme.rawValue) in \(Int(loadSeconds * 1000)) ms; \(KernelThreads.count) threads")
+        logger.info("loaded \(file.scheme.rawValue) in \(Int(loadSeconds * 1000)) ms; \(KernelThreads.count) threads")
         let config = gpt.config
         var rng = Sampler(.init(temperature: 1, seed: 1))
         func tokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(rng.nextUInt64() % UInt64(config.vocabSize)) } }
@@ -130,7 +132,7 @@ struct BenchCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("gptls bench: \(gpt.scheme.rawValue), \(weights.rawValue) weights, SIMD \(SIMDPath.active.name), "
+            print("gptls bench: \(file.scheme.rawValue), \(weights.rawValue) weights, SIMD \(SIMDPath.active.name), "
                   + "\(KernelThreads.count) threads")
             for key in results.keys.sorted() {
                 let v = results[key]!

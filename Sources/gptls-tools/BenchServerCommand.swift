@@ -1,7 +1,7 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
-import GPT
+import Model
 import JSON
 import ServerClient
 import Tokenizer

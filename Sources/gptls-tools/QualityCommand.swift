@@ -1,7 +1,8 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import LocalBackend
 import Tasks
 import Tokenizer

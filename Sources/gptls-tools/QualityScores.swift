@@ -1,6 +1,6 @@
 import Foundation
-import GPT
 import LocalBackend
+import Model
 
 extension QualityCommand {
     /// One model's scores on the held-out windows: mean next-token loss (nats), the argmax at every scored

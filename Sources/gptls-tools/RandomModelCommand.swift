@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import GPT
+import Model
+import ModelFiles
 
 /// `gptls-tools random-model`: writes a seeded random-weight model, for tests and benchmarks.
 struct RandomModelCommand: ParsableCommand {

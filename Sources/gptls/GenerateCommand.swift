@@ -2,7 +2,8 @@ import ArgumentParser
 import CommandSupport
 import Engine
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import LocalBackend
 import Logging
 import Tasks
@@ -58,9 +59,9 @@ struct GenerateCommand: ParsableCommand {
         let ids = try promptIds(tokenizer)
         let started = Date()
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
-        let gpt = try GPTModel.load(from: source.weights, config: config, heads: heads ?? source.heads,
-                                    weights: weights)
-        logger.info("loaded \(gpt.scheme.rawValue) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        let file = try ModelFile(at: source.weights, config: config, heads: heads ?? source.heads)
+        let gpt = try file.load(weights: weights)
+        logger.info("loaded \(file.scheme.rawValue) in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         guard gpt.task == .languageModel else {
             throw ValidationError("\(model) is a classifier; generate needs a language model")
         }

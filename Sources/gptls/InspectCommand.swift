@@ -1,7 +1,8 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import LocalBackend
 import Tasks
 
@@ -24,8 +25,9 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         let source = try ModelSource(model: path, task: task)
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
-        let model = try GPTModel.load(from: source.weights, config: config, heads: heads ?? source.heads)
-        let c = model.config, s = model.summary
+        let file = try ModelFile(at: source.weights, config: config, heads: heads ?? source.heads)
+        let model = try file.load()
+        let c = model.config, s = file.summary
         var taskLine = "language model"
         if case .classifier(let own) = model.task {
             let labels = source.labels ?? own
@@ -37,11 +39,11 @@ struct InspectCommand: ParsableCommand {
         var lines = [
             "file: \(s.path)",
             "format: \(s.format)",
-            "naming scheme: \(model.scheme.rawValue)",
+            "naming scheme: \(file.scheme.rawValue)",
             "task: \(taskLine)",
             "config: n_embd \(c.nEmbd), n_head \(c.nHead) (head size \(c.headSize)), n_layer \(c.nLayer), "
                 + "n_positions \(c.nPositions), vocab_size \(c.vocabSize), n_inner \(c.nInner), "
-                + "layer_norm_epsilon \(c.layerNormEpsilon), qkv_bias \(c.qkvBias)",
+                + "layer_norm_epsilon \(c.layerNormEpsilon), qkv_bias \(c.architecture.qkvBias)",
             "tensors: \(s.tensorCount) ("
                 + s.dtypes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")",
             "bytes: \(s.fileBytes)",

@@ -3,10 +3,10 @@ import JSON
 import JSONRPC
 import XCTest
 
-/// The built binary takes the book's `.pth` files in every command (fixtures of Tests/GPTTests/Fixtures/pth, made
-/// by training/fixtures/make_pth_fixtures.py; their width of 16 is not a GPT-2 size, hence `--heads 2`).
+/// The built binary takes the book's `.pth` files in every command (fixtures of Tests/ModelTestSupport/Fixtures/pth,
+/// made by training/fixtures/make_pth_fixtures.py; their width of 16 is not a GPT-2 size, hence `--heads 2`).
 final class PthCommandTests: XCTestCase {
-    private let fixtures = Binary.repository.appendingPathComponent("Tests/GPTTests/Fixtures/pth")
+    private let fixtures = Binary.repository.appendingPathComponent("Tests/ModelTestSupport/Fixtures/pth")
     private let marker = "/tmp/gptls-pwned"
 
     private func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }

@@ -57,7 +57,7 @@ final class ToolsCommandTests: XCTestCase {
         try XCTSkipUnless(FileManager.default.fileExists(atPath: bundled.appendingPathComponent("manifest.json").path),
                           "quality needs the bundled model")
         let text = Binary.repository.appendingPathComponent("docs/DESIGN.md").path
-        let swift = Binary.repository.appendingPathComponent("Sources/GPT/GPTModel+Forward.swift").path
+        let swift = Binary.repository.appendingPathComponent("Sources/Model/GPTModel+Forward.swift").path
         let result = try Binary.run(["quality", "--model", bundled.path, "--text", text, "--labelled", "swift=" + swift,
                                      "--window", "64", "--max-windows", "3", "--greedy-tokens", "4", "--json"],
                                     executable: try Binary.tools)

@@ -1,5 +1,5 @@
 import Foundation
-import GPT
+import ModelFiles
 import JSON
 import JSONRPC
 import LocalBackend

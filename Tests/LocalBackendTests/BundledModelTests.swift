@@ -1,6 +1,7 @@
 import Engine
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import Tasks
 import Tokenizer
 import XCTest

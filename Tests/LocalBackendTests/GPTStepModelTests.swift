@@ -1,5 +1,6 @@
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import XCTest
 @testable import Engine
 @testable import LocalBackend

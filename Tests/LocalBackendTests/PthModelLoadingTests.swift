@@ -1,16 +1,17 @@
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import Tokenizer
 import XCTest
 import Tasks
 @testable import LocalBackend
 
 /// The book's `.pth` files served as they are: a lone file with GPT-2's tokenizer, or a manifest that names them
-/// and gives a classifier's labels and chapter 6's padded input (Tests/GPTTests/Fixtures/pth, made by
+/// and gives a classifier's labels and chapter 6's padded input (Tests/ModelTestSupport/Fixtures/pth, made by
 /// training/fixtures/make_pth_fixtures.py).
 final class PthModelLoadingTests: XCTestCase {
     private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("GPTTests/Fixtures/pth")
+        .appendingPathComponent("ModelTestSupport/Fixtures/pth")
     private var directory: URL!
 
     override func setUpWithError() throws {
@@ -102,7 +103,7 @@ final class PthModelLoadingTests: XCTestCase {
         XCTAssertNil(source.tokenizerDirectory)
         XCTAssertEqual(try ModelLoader.tokenizer(for: source).encode("hello world"), [31373, 995])
         XCTAssertThrowsError(try ModelLoader.backend(.init(models: [.completion: path]))) { error in
-            XCTAssertEqual(error as? GPTError, .unknownHeadCount(file: "transposed.pth", width: 16))
+            XCTAssertEqual(error as? ModelFileError, .unknownHeadCount(file: "transposed.pth", width: 16))
         }
         let backend = try ModelLoader.backend(.init(models: [.completion: path, .summarize: path, .classify: path]),
                                               heads: 2)

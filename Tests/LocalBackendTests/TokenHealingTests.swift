@@ -1,5 +1,5 @@
 import Foundation
-import GPT
+import Model
 import Tokenizer
 import XCTest
 import Tasks

@@ -1,8 +1,9 @@
 import Dispatch
 import EngineTestSupport
 import Foundation
-import GPT
 import LocalBackend
+import Model
+import ModelFiles
 import Tasks
 import Tokenizer
 import XCTest

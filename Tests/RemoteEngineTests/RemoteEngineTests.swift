@@ -1,7 +1,8 @@
 import Dispatch
 import EngineTestSupport
 import Foundation
-import GPT
+import Model
+import ModelFiles
 import LocalBackend
 import Tasks
 import Tokenizer

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import GPT
+import ModelFiles
 import JSON
 import JSONRPC
 import LanguageServer

@@ -1,6 +1,7 @@
 import Foundation
 import FuzzSupport
-import GPT
+import Model
+import ModelFiles
 
 // The `.pth` zip reader and unpickler: the input is a `torch.save` file, loaded the way `gptls serve --model` loads
 // one (and exported, which reads every tensor through its view). Any file either loads or throws an error; a

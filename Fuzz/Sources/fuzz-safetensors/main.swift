@@ -1,6 +1,7 @@
 import Foundation
 import FuzzSupport
-import GPT
+import Model
+import ModelFiles
 
 // Safetensors headers (and the tensors they describe): the input is a `.safetensors` file, loaded the way
 // `gptls serve --model` loads one. Any file either loads or throws an error; nothing traps or reads outside it.

@@ -1,0 +1,39 @@
+/// The sizes of a decoder-only transformer, and its `architecture` (which blocks it is made of).
+///
+/// Field names follow Hugging Face's GPT-2 `config.json` (ModelFiles reads one into this).
+public struct GPTConfig: Equatable, Sendable {
+    public var nEmbd: Int
+    public var nHead: Int
+    public var nLayer: Int
+    public var nPositions: Int
+    public var vocabSize: Int
+    public var layerNormEpsilon: Float
+    /// Hidden width of the MLP; 4 * nEmbd when the config says null.
+    public var nInner: Int
+    public var eosTokenId: Int?
+    public var padTokenId: Int?
+    public var architecture: Architecture
+
+    public var headSize: Int { nEmbd / nHead }
+
+    public init(nEmbd: Int = 768, nHead: Int = 12, nLayer: Int = 12, nPositions: Int = 1024, vocabSize: Int = 50257,
+                layerNormEpsilon: Float = 1e-5, nInner: Int? = nil, eosTokenId: Int? = 50256, padTokenId: Int? = nil,
+                architecture: Architecture = .gpt2) {
+        self.nEmbd = nEmbd; self.nHead = nHead; self.nLayer = nLayer; self.nPositions = nPositions
+        self.vocabSize = vocabSize; self.layerNormEpsilon = layerNormEpsilon; self.nInner = nInner ?? 4 * nEmbd
+        self.eosTokenId = eosTokenId; self.padTokenId = padTokenId; self.architecture = architecture
+    }
+
+    /// Checks that the sizes make a model: all positive, and the width a multiple of the head count. `file` names
+    /// where the configuration came from, for the message.
+    public func validate(file: String) throws {
+        for (name, v) in [("n_embd", nEmbd), ("n_head", nHead), ("n_layer", nLayer), ("n_positions", nPositions),
+                          ("vocab_size", vocabSize), ("n_inner", nInner)] where v <= 0 {
+            throw GPTError.invalidConfiguration(file: file, reason: "\(name) is \(v), expected a positive integer")
+        }
+        if nEmbd % nHead != 0 {
+            throw GPTError.invalidConfiguration(
+                file: file, reason: "n_embd \(nEmbd) is not divisible by n_head \(nHead)")
+        }
+    }
+}

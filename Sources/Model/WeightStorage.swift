@@ -1,0 +1,161 @@
+import Kernels
+
+/// Owns the memory behind a model's weights: buffers made at load time from a `TensorSource` (the matrices of linear
+/// layers packed in panels, fp32, bf16 or int8; vectors and embeddings as fp32 rows). Immutable once loaded.
+///
+/// Every tensor is copied out of the mapped file, and the file's pages of it are released right after: no page of
+/// the mapping stays in use, so the weights are resident once. Vectors are copied too: read in place, each bias
+/// would keep megabytes of its neighbours resident, since the kernel maps file pages around a fault in large blocks.
+public final class WeightStorage {
+    let source: TensorSource
+    /// How the matrices of linear layers are held (`matrix`); vectors and embeddings stay fp32.
+    public let format: WeightFormat
+    private(set) var owned: [UnsafeMutableRawPointer] = []
+    private(set) var ownedBytes = 0
+
+    var fileName: String { source.fileName }
+
+    public init(source: TensorSource, format: WeightFormat = .f32) { self.source = source; self.format = format }
+
+    deinit { for p in owned { p.deallocate() } }
+
+    private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        owned.append(UnsafeMutableRawPointer(p))
+        ownedBytes += count * 4
+        return p
+    }
+
+    /// A linear layer's matrix [out, in] in `format`; `transposed` reads a stored [in, out] matrix (Conv1D).
+    /// The panels are a copy, so the file's pages of the tensor are released afterwards.
+    public func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
+        defer { source.releasePages(name) }
+        let stored = transposed ? [shape[1], shape[0]] : shape
+        if try self.shape(name) == stored, let inPlace = source.inPlaceFloats(name) {
+            // Packed straight from the mapped file (a Conv1D's [in, out] too): no fp32 copy in between.
+            return pack(inPlace, shape: shape, transposed: transposed)
+        }
+        return packed(freeing: try floats(name, shape: shape, transposed: transposed), shape: shape)
+    }
+
+    /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`.
+    public func concatenatedMatrix(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight {
+        let rows = parts.reduce(0) { $0 + $1.shape[0] }
+        return packed(freeing: try concatenated(parts), shape: [rows, parts[0].shape[1]])
+    }
+
+    /// A LinearWeight in `format` from fp32 [out, in] values this storage made (`floats`, `concatenated`), which
+    /// are freed once packed.
+    private func packed(freeing values: UnsafePointer<Float>, shape: [Int]) -> LinearWeight {
+        let weight = pack(values, shape: shape, transposed: false)
+        let index = owned.firstIndex(of: UnsafeMutableRawPointer(mutating: values))!
+        owned.remove(at: index).deallocate()
+        ownedBytes -= shape[0] * shape[1] * 4
+        return weight
+    }
+
+    /// Panels in `format` from fp32 values laid out [out, in], or [in, out] when `transposed`.
+    private func pack(_ values: UnsafePointer<Float>, shape: [Int], transposed: Bool) -> LinearWeight {
+        let m = shape[0], k = shape[1]
+        switch format {
+        case .bf16:
+            let count = LinearWeight.panelCount(outFeatures: m, inFeatures: k)
+            let panels = UnsafeMutablePointer<UInt16>.allocate(capacity: max(count, 1))
+            LinearWeight.packPanels(values, outFeatures: m, inFeatures: k, transposed: transposed, into: panels)
+            owned.append(UnsafeMutableRawPointer(panels))
+            ownedBytes += count * 2
+            return LinearWeight(.bf16Panels(panels), outFeatures: m, inFeatures: k)
+        case .int8:
+            let count = LinearWeight.int8PanelCount(outFeatures: m, inFeatures: k)
+            let columns = LinearWeight.int8ColumnCount(outFeatures: m)
+            let panels = UnsafeMutablePointer<Int8>.allocate(capacity: max(count, 1))
+            let scales = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+            let sums = UnsafeMutablePointer<Int32>.allocate(capacity: columns)
+            LinearWeight.packInt8Panels(values, outFeatures: m, inFeatures: k, transposed: transposed, into: panels,
+                                        scales: scales, sums: sums)
+            owned += [UnsafeMutableRawPointer(panels), UnsafeMutableRawPointer(scales), UnsafeMutableRawPointer(sums)]
+            ownedBytes += count + 8 * columns
+            return LinearWeight(.int8Panels(.init(weights: panels, scales: scales, sums: sums)),
+                                outFeatures: m, inFeatures: k)
+        case .f32:
+            let count = LinearWeight.f32PanelCount(outFeatures: m, inFeatures: k)
+            let panels = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            LinearWeight.packF32Panels(values, outFeatures: m, inFeatures: k, transposed: transposed, into: panels)
+            owned.append(UnsafeMutableRawPointer(panels))
+            ownedBytes += count * 4
+            return LinearWeight(.f32Panels(panels), outFeatures: m, inFeatures: k)
+        }
+    }
+
+    public func contains(_ name: String) -> Bool { source.shape(of: name) != nil }
+
+    /// The logical shape of `name`, or an error naming the file and the tensor.
+    func shape(_ name: String) throws -> [Int] {
+        guard let shape = source.shape(of: name) else { throw GPTError.missingTensor(file: fileName, tensor: name) }
+        return shape
+    }
+
+    /// A copy of the tensor as fp32 with the given shape; `transposed` reads a stored [in, out] matrix (Conv1D) into
+    /// [out, in].
+    public func floats(_ name: String, shape expected: [Int], transposed: Bool = false) throws -> UnsafePointer<Float> {
+        let stored = transposed ? [expected[1], expected[0]] : expected
+        let shape = try shape(name)
+        guard shape == stored else {
+            throw GPTError.wrongShape(file: fileName, tensor: name, shape: shape, expected: stored)
+        }
+        let count = shape.reduce(1, *)
+        let out = allocate(count)
+        // The file's pages of a tensor copied here are no longer needed (see `TensorSource.releasePages`).
+        defer { source.releasePages(name) }
+        guard transposed else {
+            try source.copyFloats(name, into: out)
+            return UnsafePointer(out)
+        }
+        // Source [rows, cols] -> destination [cols, rows]: fp32 in place when possible, else converted first.
+        let rows = stored[0], cols = stored[1]
+        var widened: UnsafeMutablePointer<Float>?
+        defer { widened?.deallocate() }
+        let input: UnsafePointer<Float>
+        if let inPlace = source.inPlaceFloats(name) {
+            input = inPlace
+        } else {
+            widened = .allocate(capacity: max(count, 1))
+            try source.copyFloats(name, into: widened!)
+            input = UnsafePointer(widened!)
+        }
+        let tile = 64
+        for r0 in stride(from: 0, to: rows, by: tile) {
+            for c0 in stride(from: 0, to: cols, by: tile) {
+                for c in c0..<min(cols, c0 + tile) {
+                    let dst = out + c * rows
+                    for r in r0..<min(rows, r0 + tile) { dst[r] = input[r * cols + c] }
+                }
+            }
+        }
+        return UnsafePointer(out)
+    }
+
+    /// Rows of several [rows_i, cols] tensors stacked into one [sum rows_i, cols] matrix (the book's Q, K, V).
+    ///
+    /// Each part is written straight into the stacked matrix, so a part that needs converting costs no extra copy.
+    public func concatenated(_ parts: [(name: String, shape: [Int])]) throws -> UnsafePointer<Float> {
+        let total = parts.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        let out = allocate(total)
+        var offset = 0
+        for part in parts {
+            let shape = try shape(part.name)
+            guard shape == part.shape else {
+                throw GPTError.wrongShape(file: fileName, tensor: part.name, shape: shape, expected: part.shape)
+            }
+            let n = part.shape.reduce(1, *)
+            if let inPlace = source.inPlaceFloats(part.name) {
+                (out + offset).update(from: inPlace, count: n)
+            } else {
+                try source.copyFloats(part.name, into: out + offset)
+            }
+            source.releasePages(part.name)
+            offset += n
+        }
+        return UnsafePointer(out)
+    }
+}
