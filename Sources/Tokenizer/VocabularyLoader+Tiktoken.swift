@@ -6,8 +6,39 @@ extension VocabularyLoader {
     ///
     /// Merging follows tiktoken: any adjacent pair whose concatenation is a token merges, lowest token rank first.
     static func loadTiktoken(_ file: URL) throws -> Vocabulary {
+        let tokens = try readRanks(readData(file), path: file.path)
+        return try Vocabulary(tokens: tokens, merges: rankMerges(tokens, path: file.path),
+                              specials: ["<|endoftext|>": tokens.count], rule: .tokenRanks, path: file.path)
+    }
+
+    /// Llama 3's `tokenizer.model`, the rank file the book's Llama 3 tokenizer reads with tiktoken: 128000 ranks,
+    /// Llama 3's pattern, and the 256 special tokens Meta's tokenizer adds from 128000 on (Llama 3.1 and 3.2 names).
+    /// A SentencePiece `tokenizer.model` (Llama 2) is refused.
+    static func loadLlama3Tiktoken(_ file: URL) throws -> Vocabulary {
         let path = file.path
-        let text = try readText(file)
+        let data = try readData(file)
+        // A rank file starts with base64; a SentencePiece model with a protocol-buffer field tag.
+        if let first = data.first, !Self.isBase64(first) {
+            throw TokenizerError.unsupported(path: path, feature: "a SentencePiece model (only Llama 3's tiktoken rank "
+                + "file is read as tokenizer.model)")
+        }
+        let tokens = try readRanks(data, path: path)
+        guard tokens.count == Llama3Specials.firstID else {
+            throw TokenizerError.wrongFormat(path: path, reason: "the file has \(tokens.count) ranks; Llama 3's has "
+                + "\(Llama3Specials.firstID)")
+        }
+        var vocabulary = try Vocabulary(tokens: tokens, merges: rankMerges(tokens, path: path),
+                                        specials: Llama3Specials.all, rule: .tokenRanks,
+                                        scheme: Scheme(pattern: .llama3), path: path)
+        vocabulary.roles = Llama3Specials.roles
+        return vocabulary
+    }
+
+    /// The tokens of a rank file by rank; ranks no line names are nil.
+    private static func readRanks(_ data: Data, path: String) throws -> [[UInt8]?] {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw TokenizerError.wrongFormat(path: path, reason: "not UTF-8 text")
+        }
         var tokens: [[UInt8]?] = []
         var lineNumber = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -19,7 +50,10 @@ extension VocabularyLoader {
                 throw TokenizerError.wrongFormat(path: path, reason: "line \(lineNumber) is "
                     + "\(String(line.prefix(60)).debugDescription), expected \"<base64 token> <rank>\"")
             }
-            if rank >= tokens.count { tokens += [[UInt8]?](repeating: nil, count: rank + 1 - tokens.count) }
+            if rank >= tokens.count {
+                try checkDensity(size: rank + 1, count: lineNumber, path: path)
+                tokens += [[UInt8]?](repeating: nil, count: rank + 1 - tokens.count)
+            }
             if let other = tokens[rank] {
                 throw TokenizerError.duplicateID(path: path, id: rank, first: ByteLevel.string(of: other),
                                                  second: ByteLevel.string(of: bytes))
@@ -27,6 +61,16 @@ extension VocabularyLoader {
             tokens[rank] = Array(bytes)
         }
         guard !tokens.isEmpty else { throw TokenizerError.wrongFormat(path: path, reason: "the file has no ranks") }
+        return tokens
+    }
+
+    private static func isBase64(_ byte: UInt8) -> Bool {
+        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
+            || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
+    }
+
+    /// Every split of a token into two tokens is a merge ranked by the whole token.
+    private static func rankMerges(_ tokens: [[UInt8]?], path: String) throws -> [(left: Int, right: Int, rank: Int)] {
         var index = ByteSequenceMap(minimumCapacity: tokens.count)
         for (id, token) in tokens.enumerated() {
             guard let token else { continue }
@@ -36,17 +80,18 @@ extension VocabularyLoader {
             }
             index.set(Int64(id), for: token)
         }
-        // Every split of a token into two tokens is a merge ranked by the whole token.
         var merges: [(left: Int, right: Int, rank: Int)] = []
         for (id, token) in tokens.enumerated() {
             guard let token, token.count > 1 else { continue }
-            for split in 1..<token.count {
-                if let left = index.value(for: Array(token[..<split])), let right = index.value(for: Array(token[split...])) {
-                    merges.append((Int(left), Int(right), id))
+            token.withUnsafeBufferPointer { bytes in
+                for split in 1..<bytes.count {
+                    if let left = index.value(for: UnsafeBufferPointer(rebasing: bytes[..<split])),
+                       let right = index.value(for: UnsafeBufferPointer(rebasing: bytes[split...])) {
+                        merges.append((Int(left), Int(right), id))
+                    }
                 }
             }
         }
-        return try Vocabulary(tokens: tokens, merges: merges, specials: ["<|endoftext|>": tokens.count],
-                              rule: .tokenRanks, path: path)
+        return merges
     }
 }

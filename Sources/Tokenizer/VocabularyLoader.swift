@@ -3,7 +3,8 @@ import Foundation
 /// Finds and reads the vocabulary files of a model directory, in whichever form they come.
 ///
 /// Forms, in the order they are looked for: `tokenizer.json` (Hugging Face tokenizers), `vocab.json` + `merges.txt`
-/// (Hugging Face), `encoder.json` + `vocab.bpe` (OpenAI), a `*.tiktoken` rank file. Stateless.
+/// (Hugging Face), `encoder.json` + `vocab.bpe` (OpenAI), a `*.tiktoken` rank file, Llama 3's `tokenizer.model` rank
+/// file. GGUF metadata comes already parsed (`loadGGUF`). Stateless.
 enum VocabularyLoader {
     /// The vocabulary files found in `directory`, or nil if it holds none of the forms.
     static func form(in directory: URL) -> Form? {
@@ -23,6 +24,17 @@ enum VocabularyLoader {
         if let rankFile = names.filter({ $0.hasSuffix(".tiktoken") }).sorted().first {
             return .tiktoken(directory.appendingPathComponent(rankFile))
         }
+        if exists("tokenizer.model") { return .llama3Tiktoken(directory.appendingPathComponent("tokenizer.model")) }
+        return nil
+    }
+
+    /// The form of a single vocabulary file, by its name: `tokenizer.json` (any `*.json` holding a `model`),
+    /// `*.tiktoken`, `tokenizer.model` (any `*.model`); nil for a name that is none of them.
+    static func form(ofFile file: URL) -> Form? {
+        let name = file.lastPathComponent
+        if name.hasSuffix(".json") { return .tokenizerJSON(file) }
+        if name.hasSuffix(".tiktoken") { return .tiktoken(file) }
+        if name.hasSuffix(".model") { return .llama3Tiktoken(file) }
         return nil
     }
 
@@ -30,6 +42,7 @@ enum VocabularyLoader {
         case tokenizerJSON(URL)
         case mergeList(vocabulary: URL, merges: URL)
         case tiktoken(URL)
+        case llama3Tiktoken(URL)
     }
 
     static func load(directory: URL) throws -> Vocabulary {
@@ -49,6 +62,7 @@ enum VocabularyLoader {
         case .tokenizerJSON(let file): return try loadTokenizerJSON(file)
         case .mergeList(let vocabulary, let merges): return try loadMergeList(vocabulary: vocabulary, merges: merges)
         case .tiktoken(let file): return try loadTiktoken(file)
+        case .llama3Tiktoken(let file): return try loadLlama3Tiktoken(file)
         }
     }
 
@@ -104,10 +118,14 @@ enum VocabularyLoader {
     /// Builds a vocabulary from token ids and merges (pairs of token strings, with the line they came from).
     ///
     /// Tokens made by a merge or standing for one byte are ordinary; any other token (`<|endoftext|>`, added tokens)
-    /// is special and written as its plain text. `added` lists further special tokens (text -> id).
+    /// is special and written as its plain text. `specials` lists further special tokens and `added` the added tokens
+    /// that are not special (text -> id).
     static func buildFromMergeList(ids: [String: Int], vocabularyPath: String, merges: [(String, String, line: Int)],
-                                   mergesPath: String, added: [String: Int] = [:]) throws -> Vocabulary {
-        let size = max((ids.values.max() ?? -1) + 1, (added.values.max() ?? -1) + 1)
+                                   mergesPath: String, specials extraSpecials: [String: Int] = [:],
+                                   added: [String: Int] = [:], scheme: Scheme = .gpt2) throws -> Vocabulary {
+        let named = extraSpecials.merging(added) { special, _ in special }
+        let size = max((ids.values.max() ?? -1) + 1, (named.values.max() ?? -1) + 1)
+        try checkDensity(size: size, count: ids.count + named.count, path: vocabularyPath)
         var strings = [String?](repeating: nil, count: size)
         for (token, id) in ids {
             if let other = strings[id] {
@@ -116,9 +134,14 @@ enum VocabularyLoader {
             }
             strings[id] = token
         }
-        for (content, id) in added where id < strings.count {
+        var claimed: [Int: String] = [:]
+        for (content, id) in named {
             if let other = strings[id], other != content {
                 throw TokenizerError.duplicateID(path: vocabularyPath, id: id, first: other, second: content)
+            }
+            if let other = claimed.updateValue(content, forKey: id) {
+                let (first, second) = other < content ? (other, content) : (content, other)
+                throw TokenizerError.duplicateID(path: vocabularyPath, id: id, first: first, second: second)
             }
         }
         var merged = [Bool](repeating: false, count: size)
@@ -134,9 +157,9 @@ enum VocabularyLoader {
             triples.append((leftID, rightID, rank))
         }
         var tokens = [[UInt8]?](repeating: nil, count: size)
-        var specials = added
+        var specials = extraSpecials
         for (id, string) in strings.enumerated() {
-            guard let string, !added.keys.contains(string) else { continue }
+            guard let string, named[string] == nil else { continue }
             let bytes = ByteLevel.bytes(of: string)
             if let bytes, merged[id] || bytes.count == 1 {
                 tokens[id] = bytes
@@ -152,6 +175,15 @@ enum VocabularyLoader {
             throw TokenizerError.wrongFormat(path: mergesPath, reason: "merge uses \(name.debugDescription), which is "
                 + "neither a single byte nor made by an earlier merge")
         }
-        return try Vocabulary(tokens: tokens, merges: triples, specials: specials, rule: .mergeList, path: vocabularyPath)
+        return try Vocabulary(tokens: tokens, merges: triples, specials: specials, added: added, rule: .mergeList,
+                              scheme: scheme, path: vocabularyPath)
+    }
+
+    /// Refuses ids that leave most of their range unused: an id of 16 million in a file of a few tokens would
+    /// otherwise make tables of that size.
+    static func checkDensity(size: Int, count: Int, path: String) throws {
+        guard size > 2 * count + 1024 else { return }
+        throw TokenizerError.wrongFormat(path: path, reason: "ids run up to \(size - 1) but there are only \(count) "
+            + "tokens; a vocabulary's ids are expected to be nearly dense")
     }
 }
