@@ -40,7 +40,8 @@ struct Vocabulary: Sendable {
     ///
     /// - Parameters:
     ///   - tokens: bytes of each ordinary token by id (`nil` for ids that are special or unused).
-    ///   - merges: `(left, right, rank)` id triples; the merged token is the token of the concatenated bytes.
+    ///   - merges: `(left, right, rank)` id triples by ascending rank (as every file form lists them); the merged
+    ///     token is the token of the concatenated bytes; a pair listed twice keeps its first rank.
     ///   - specials: special token text -> id.
     ///   - added: added tokens that are not special, text -> id; their bytes are their UTF-8 text.
     ///   - scheme: the family's split pattern and normalization, and whether a piece that is itself a token is that
@@ -57,20 +58,22 @@ struct Vocabulary: Sendable {
             guard let id = index.value(for: [UInt8(byte)]) else { throw TokenizerError.missingByteToken(path: path, byte: UInt8(byte)) }
             byteTokens[byte] = UInt32(id)
         }
-        var table: [UInt64: UInt64] = [:]
-        table.reserveCapacity(merges.count)
-        var order: [(rank: Int, left: Int, right: Int)] = []
+        var table = PairTable(capacity: merges.count)
+        var order: [(left: Int, right: Int)] = []
+        order.reserveCapacity(merges.count)
+        var joined: [UInt8] = []
         for merge in merges {
-            guard let left = tokens[merge.left], let right = tokens[merge.right],
-                  let merged = index.value(for: left + right) else { continue }  // checked by the loaders
-            let key = UInt64(merge.left) << 32 | UInt64(merge.right)
-            if table[key] == nil {
-                table[key] = UInt64(merge.rank) << 32 | UInt64(merged)
-                order.append((merge.rank, merge.left, merge.right))
+            guard let left = tokens[merge.left], let right = tokens[merge.right] else { continue }
+            joined.removeAll(keepingCapacity: true)
+            joined += left
+            joined += right
+            guard let merged = index.value(for: joined) else { continue }  // checked by the loaders
+            if table.insert(UInt64(merge.left) << 32 | UInt64(merge.right), UInt64(merge.rank) << 32 | UInt64(merged)) {
+                order.append((merge.left, merge.right))
             }
         }
-        mergeOrder = order.sorted { $0.rank < $1.rank }.map { ($0.left, $0.right) }
-        let merger = BytePairMerger(merges: PairTable(table), byteTokens: byteTokens)
+        mergeOrder = order
+        let merger = BytePairMerger(merges: table, byteTokens: byteTokens)
         self.merger = merger
 
         var all: [UInt8] = []
