@@ -48,7 +48,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         case .unsupported(let path, let feature):
             return "\(path): \(feature) is not supported"
         case .unknownSplitPattern(let path, let pattern):
-            return "\(path): the pre-tokenizer splits with the regex \(quoted(pattern)), which is not one this tokenizer "
+            // Verbatim: escaping would double every backslash of the regex.
+            return "\(path): the pre-tokenizer splits with the regex \(pattern), which is not one this tokenizer "
                 + "implements (GPT-2's, Llama 3's or Qwen2's)"
         }
     }

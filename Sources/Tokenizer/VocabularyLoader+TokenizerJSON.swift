@@ -50,7 +50,8 @@ extension VocabularyLoader {
             }
         }
         var result = try buildFromMergeList(ids: ids, vocabularyPath: path, merges: merges, mergesPath: path,
-                                            specials: specials, added: added, scheme: scheme)
+                                            specials: specials, added: added, declaresSpecials: true,
+                                            scheme: scheme)
         result.roles = try tokenizerJSONRoles(root, vocabulary: result, ids: ids, path: path,
                                               config: file.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json"))
         return result

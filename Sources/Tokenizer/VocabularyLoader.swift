@@ -117,12 +117,15 @@ enum VocabularyLoader {
 
     /// Builds a vocabulary from token ids and merges (pairs of token strings, with the line they came from).
     ///
-    /// Tokens made by a merge or standing for one byte are ordinary; any other token (`<|endoftext|>`, added tokens)
-    /// is special and written as its plain text. `specials` lists further special tokens and `added` the added tokens
-    /// that are not special (text -> id).
+    /// Tokens made by a merge or standing for one byte are ordinary. Any other token (`<|endoftext|>` in GPT-2's
+    /// vocab.json) is special and written as its plain text, unless `declaresSpecials` (tokenizer.json, which lists
+    /// its special tokens in `added_tokens`): then every byte-level token of the vocabulary is ordinary, as in
+    /// Hugging Face tokenizers, where `ignore_merges` can produce one that no merge makes. `specials` lists further
+    /// special tokens and `added` the added tokens that are not special (text -> id).
     static func buildFromMergeList(ids: [String: Int], vocabularyPath: String, merges: [(String, String, line: Int)],
                                    mergesPath: String, specials extraSpecials: [String: Int] = [:],
-                                   added: [String: Int] = [:], scheme: Scheme = .gpt2) throws -> Vocabulary {
+                                   added: [String: Int] = [:], declaresSpecials: Bool = false,
+                                   scheme: Scheme = .gpt2) throws -> Vocabulary {
         let named = extraSpecials.merging(added) { special, _ in special }
         let size = max((ids.values.max() ?? -1) + 1, (named.values.max() ?? -1) + 1)
         try checkDensity(size: size, count: ids.count + named.count, path: vocabularyPath)
@@ -161,7 +164,7 @@ enum VocabularyLoader {
         for (id, string) in strings.enumerated() {
             guard let string, named[string] == nil else { continue }
             let bytes = ByteLevel.bytes(of: string)
-            if let bytes, merged[id] || bytes.count == 1 {
+            if let bytes, merged[id] || bytes.count == 1 || declaresSpecials {
                 tokens[id] = bytes
             } else if merged[id] {
                 throw TokenizerError.wrongFormat(path: vocabularyPath, reason: "token \(string.debugDescription) is "

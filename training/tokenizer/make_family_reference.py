@@ -21,7 +21,8 @@ Two kinds of output:
    vocabulary gives for it (with the sha256 of the peer file they were computed from, so a test can tell a different
    file from a regression); and, on the GPT-2 vocabulary this project ships, each family's scheme (its pre-tokenizer,
    normalizer, `ignore_merges`, added tokens) as a tokenizer.json skeleton with the ids of the suite, torture.txt
-   and every Unicode scalar (block hashes), so the scanners are checked on every machine, peers or not.
+   and every Unicode scalar (block hashes), so the scanners are checked on every machine, peers or not; and a tiny
+   synthetic Llama 3-scheme tokenizer.json in both merge forms, with one whose split regex is unknown.
 """
 import argparse
 import base64
@@ -384,6 +385,49 @@ def make_scheme_fixtures():
         "everyScalarSeparators": EVERY_SCALAR_SEPARATORS, "blockSize": BLOCK, "schemes": schemes})
 
 
+# A realistic split regex this project does not implement (GPT-4o's), for the error test.
+O200K_PATTERN = "|".join([
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"\p{N}{1,3}", r" ?[^\s\p{L}\p{N}]+[\r\n/]*", r"\s*[\r\n]+", r"\s+(?!\S)", r"\s+"])
+
+
+def make_synthetic_fixtures():
+    """A tiny Llama 3-scheme tokenizer (300 tokens trained here on the suite), in both merge forms, with a special
+    and a plain added token and a tokenizer_config.json; the ids tokenizers gives for the suite; and a copy whose
+    split regex is one this project does not implement."""
+    from tokenizers import trainers
+    tok = Tokenizer(models.BPE(ignore_merges=True))
+    tok.pre_tokenizer = split_then_bytes(LLAMA3_PATTERN)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    tok.train_from_iterator(TEXTS, trainer)
+    assert tok.get_vocab_size() == 300
+    tok.add_special_tokens([AddedToken("<|eot_id|>", special=True, normalized=False)])
+    tok.add_tokens([AddedToken("<tool_call>", special=False, normalized=False)])
+    tok.encode_special_tokens = True
+    root = json.loads(tok.to_str())
+    directory = os.path.join(OUT, "synthetic")
+    os.makedirs(directory, exist_ok=True)
+    merges = root["model"]["merges"]
+    for form, value in [("strings", [" ".join(m) if isinstance(m, list) else m for m in merges]),
+                        ("pairs", [m.split(" ") if isinstance(m, str) else m for m in merges])]:
+        root["model"]["merges"] = value
+        with open(os.path.join(directory, f"llama3-merges-as-{form}.json"), "w", encoding="utf-8") as f:
+            json.dump(root, f, ensure_ascii=False, indent=1)
+    root["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = O200K_PATTERN
+    with open(os.path.join(directory, "unknown-split-regex.json"), "w", encoding="utf-8") as f:
+        json.dump(root, f, ensure_ascii=False, indent=1)
+    with open(os.path.join(directory, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump({"bos_token": None, "eos_token": "<|eot_id|>", "add_bos_token": False}, f, indent=1)
+    write_json("synthetic/expected.json", {
+        "comment": "tokenizers on synthetic/llama3-merges-as-*.json, the texts of texts.json; made by "
+                   "training/tokenizer/make_family_reference.py",
+        "ids": [encode(tok, text) for text in TEXTS]})
+    print(f"synthetic: {tok.get_vocab_size(with_added_tokens=True)} tokens, {len(merges)} merges")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sdist", help="llama-cpp-python's source distribution (.tar.gz); fetched if not given")
@@ -396,6 +440,7 @@ def main():
     write_json("texts.json", TEXTS)
     make_vocabulary_fixtures(peers)
     make_scheme_fixtures()
+    make_synthetic_fixtures()
 
 
 if __name__ == "__main__":
