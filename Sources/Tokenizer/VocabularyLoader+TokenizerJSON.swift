@@ -52,7 +52,7 @@ extension VocabularyLoader {
         var result = try buildFromMergeList(ids: ids, vocabularyPath: path, merges: merges, mergesPath: path,
                                             specials: specials, added: added, declaresSpecials: true,
                                             scheme: scheme)
-        result.roles = try tokenizerJSONRoles(root, vocabulary: result, ids: ids, path: path,
+        result.roles = try tokenizerJSONRoles(root, vocabulary: result, path: path,
                                               config: file.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json"))
         return result
     }

@@ -81,11 +81,13 @@ extension VocabularyLoader {
     /// The special tokens' roles: `<|endoftext|>` ends text by default; the post-processor's template says which
     /// token it puts first or last; `tokenizer_config.json`, when there is one, names them and says whether they
     /// are added, and wins.
-    static func tokenizerJSONRoles(_ root: [String: Any], vocabulary: Vocabulary, ids: [String: Int], path: String,
+    static func tokenizerJSONRoles(_ root: [String: Any], vocabulary: Vocabulary, path: String,
                                    config: URL) throws -> SpecialTokenRoles {
         var roles = vocabulary.roles
+        // An ordinary token is found through the shortcut: every token that encodes as itself.
         func id(of name: String, in file: String, key: String) throws -> Int {
-            if let id = vocabulary.specials[name] ?? vocabulary.added[name] ?? ids[ByteLevel.string(of: name.utf8)] {
+            if let id = vocabulary.specials[name] ?? vocabulary.added[name]
+                ?? vocabulary.shortcut.value(for: Array(name.utf8)).map({ Int($0) }) {
                 return id
             }
             throw TokenizerError.wrongFormat(path: file, reason: "\(key) \(name.debugDescription) is not in the vocabulary")
