@@ -31,12 +31,24 @@ extension VocabularyLoader {
         }
         let ids = try tokenIDs(vocabulary, path: path, what: "model.vocab")
         let merges = try mergeList(model["merges"], path: path)
-        var specials: [String: Int] = [:]
-        var added: [String: Int] = [:]
-        guard let addedTokens = root["added_tokens"] as? [Any] ?? (root["added_tokens"] == nil ? [] : nil) else {
+        let (specials, added) = try addedTokens(root["added_tokens"], path: path)
+        var result = try buildFromMergeList(ids: ids, vocabularyPath: path, merges: merges, mergesPath: path,
+                                            specials: specials, added: added, declaresSpecials: true,
+                                            scheme: scheme)
+        let config = file.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+        result.roles = try tokenizerJSONRoles(root, vocabulary: result, path: path, config: config)
+        return result
+    }
+
+    /// `added_tokens`, split into special ones (`special: true`, or no such key) and the others (text -> id).
+    private static func addedTokens(_ value: Any?, path: String) throws -> (specials: [String: Int], added: [String: Int]) {
+        guard let value, !(value is NSNull) else { return ([:], [:]) }
+        guard let entries = value as? [Any] else {
             throw TokenizerError.wrongFormat(path: path, reason: "added_tokens must be an array")
         }
-        for entry in addedTokens {
+        var specials: [String: Int] = [:]
+        var added: [String: Int] = [:]
+        for entry in entries {
             guard let entry = entry as? [String: Any], let content = entry["content"] as? String, !content.isEmpty,
                   let number = entry["id"] as? NSNumber, let id = Int(exactly: number.doubleValue), id >= 0, id < 1 << 24
             else {
@@ -49,12 +61,7 @@ extension VocabularyLoader {
                 specials[content] = id
             }
         }
-        var result = try buildFromMergeList(ids: ids, vocabularyPath: path, merges: merges, mergesPath: path,
-                                            specials: specials, added: added, declaresSpecials: true,
-                                            scheme: scheme)
-        result.roles = try tokenizerJSONRoles(root, vocabulary: result, path: path,
-                                              config: file.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json"))
-        return result
+        return (specials, added)
     }
 
     /// `model.merges`: `"a b"` strings or `["a", "b"]` pairs, each with its number (from 1) for error messages.
