@@ -35,8 +35,10 @@ enum FamilyFixtures {
         let file = try peer(try XCTUnwrap(fixture["file"] as? String))
         let digest = SHA256.hex([UInt8](try Data(contentsOf: file)))
         guard digest == fixture["sha256"] as? String else {
+            let tools = (fixture["tools"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }
+                .map { "\($0.key)==\($0.value)" }.joined(separator: " ")
             throw XCTSkip("\(file.path) is not the file the expected ids were computed from (sha256 \(digest)); "
-                + "rerun training/tokenizer/make_family_reference.py --peers")
+                + "rebuild it with training/tokenizer/make_family_reference.py --peers in a venv with \(tools)")
         }
         let lists = try XCTUnwrap(fixture["ids"] as? [Any])
         return (file, try lists.map { try Fixtures.ids($0) })

@@ -2,8 +2,11 @@
 """Expected token ids of the Llama 3, Qwen2 and SmolLM2 tokenizer schemes, computed with Hugging Face `tokenizers`
 (and tiktoken for the Llama 3 rank file), for the Tokenizer tests.
 
-Run from the repository root, in a venv with `tokenizers`, `tiktoken` and `gguf` (PyPI; nothing is downloaded from
-the Hugging Face Hub):
+Run from the repository root, in a venv with the versions the committed fixtures were made with (PyPI; nothing is
+downloaded from the Hugging Face Hub; another tokenizers version may write the peers' tokenizer.json differently,
+and the tests then skip them as files other than the ones the expected ids came from):
+
+    pip install tokenizers==0.23.3 tiktoken==0.14.0 gguf==0.19.0
 
     python3 training/tokenizer/make_family_reference.py            # peers, then the committed fixtures
     python3 training/tokenizer/make_family_reference.py --peers    # only the peers (what the tests look for)
@@ -336,6 +339,14 @@ def suite():
     return TEXTS + [read_text("torture.txt"), read_text("the-verdict.txt")]
 
 
+def tool_versions():
+    import gguf
+    import tiktoken
+    import tokenizers
+    return {"tokenizers": tokenizers.__version__, "tiktoken": tiktoken.__version__,
+            "gguf": getattr(gguf, "__version__", None) or __import__("importlib.metadata").metadata.version("gguf")}
+
+
 def write_json(name, value):
     with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
         json.dump(value, f, ensure_ascii=True, separators=(",", ":"))
@@ -349,7 +360,7 @@ def make_vocabulary_fixtures(peers):
         write_json(f"{name}-ids.json", {
             "comment": f"tokenizers {__import__('tokenizers').__version__} on {os.path.relpath(path, PEERS)}, made by "
                        "training/tokenizer/make_family_reference.py from llama.cpp's vocabulary GGUF",
-            "file": os.path.relpath(path, PEERS), "sha256": sha256(path), "ids": ids})
+            "file": os.path.relpath(path, PEERS), "sha256": sha256(path), "tools": tool_versions(), "ids": ids})
         print(f"{name}: {len(texts)} texts, {sum(map(len, ids))} ids")
     enc = llama3_tiktoken()
     ids = [enc.encode_ordinary(text) for text in texts]
@@ -358,7 +369,7 @@ def make_vocabulary_fixtures(peers):
     path = os.path.join(PEERS, "llama3-tiktoken", "tokenizer.model")
     write_json("llama3-tiktoken-ids.json", {
         "comment": "tiktoken encode_ordinary with Llama 3's pattern on llama3-tiktoken/tokenizer.model",
-        "file": "llama3-tiktoken/tokenizer.model", "sha256": sha256(path), "ids": ids})
+        "file": "llama3-tiktoken/tokenizer.model", "sha256": sha256(path), "tools": tool_versions(), "ids": ids})
     print(f"llama3 tiktoken: {len(texts)} texts, identical to tokenizers")
 
 
