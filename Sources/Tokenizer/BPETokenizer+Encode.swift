@@ -1,5 +1,6 @@
 extension BPETokenizer {
-    /// The token ids of `text`. Special-token text such as `<|endoftext|>` is encoded as ordinary text.
+    /// The token ids of `text`. Special-token text such as `<|endoftext|>` is encoded as ordinary text; added tokens
+    /// that are not special (`<tool_call>` in Qwen2.5) are matched wherever their text occurs.
     ///
     /// Linear in the text for ordinary text; a single pre-token of n bytes (say a 50 MB run of one letter) costs
     /// O(n log n) time and about 20n bytes of scratch memory.
@@ -52,14 +53,48 @@ extension BPETokenizer {
         bytes.withUnsafeBufferPointer { encodeOrdinary($0) }
     }
 
-    /// Pre-tokenizes and merges; every piece is looked up first in the vocabulary, then in the cache.
+    /// Encodes text without special tokens: added tokens where their text occurs, the rest normalized, split and
+    /// merged.
     func encodeOrdinary(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
+        let matcher = vocabulary.addedMatcher
+        if matcher.isEmpty { return encodeNormalizing(bytes) }
+        var output: [Int] = []
+        var start = 0
+        while let (range, id) = matcher.firstMatch(in: bytes, from: start) {
+            output += encodeNormalizing(UnsafeBufferPointer(rebasing: bytes[start..<range.lowerBound]))
+            output.append(id)
+            start = range.upperBound
+        }
+        output += encodeNormalizing(UnsafeBufferPointer(rebasing: bytes[start...]))
+        return output
+    }
+
+    private func encodeNormalizing(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
+        if let normalized = vocabulary.normalization.apply(bytes) {
+            return normalized.withUnsafeBufferPointer { encodePieces($0) }
+        }
+        return encodePieces(bytes)
+    }
+
+    /// Splits with the vocabulary's pattern and merges.
+    private func encodePieces(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
+        switch vocabulary.pattern {
+        case .gpt2: return encodePieces(bytes, PreTokenizer(bytes))
+        case .llama3: return encodePieces(bytes, Llama3PreTokenizer(bytes, digitLimit: 3))
+        case .qwen2: return encodePieces(bytes, Llama3PreTokenizer(bytes, digitLimit: 1))
+        case .smolLM: return encodePieces(bytes, SmolLMPreTokenizer(bytes))
+        }
+    }
+
+    /// Merges the pieces of `scanner`; every piece is looked up first in the vocabulary, then in the cache.
+    private func encodePieces<Scanner: IteratorProtocol>(_ bytes: UnsafeBufferPointer<UInt8>, _ scanner: Scanner)
+        -> [Int] where Scanner.Element == Range<Int> {
         var output: [Int] = []
         output.reserveCapacity(bytes.count / 3 + 1)
         withState { state in
             let shortcut = vocabulary.shortcut
             let merger = vocabulary.merger
-            var pieces = PreTokenizer(bytes)
+            var pieces = scanner
             while let range = pieces.next() {
                 let piece = UnsafeBufferPointer(rebasing: bytes[range])
                 if let id = shortcut.value(for: piece) {

@@ -1,7 +1,13 @@
 import Foundation
 
-/// GPT-2's byte-level BPE tokenizer: text to token ids and back, identical to tiktoken's `gpt2` encoding when built
-/// from GPT-2's vocabulary, and able to load any byte-level BPE vocabulary in the usual file forms.
+/// A byte-level BPE tokenizer: text to token ids and back. Built from GPT-2's vocabulary it is identical to tiktoken's
+/// `gpt2` encoding; from a Llama 3, Qwen2 (Qwen2.5, Qwen3) or SmolLM2 vocabulary, to Hugging Face tokenizers with that
+/// family's pre-tokenizer pattern, normalization and added tokens (`SplitPattern`). Vocabularies come from the usual
+/// files (`init(directory:)`, `init(file:)`) or from GGUF metadata (`init(gguf:)`).
+///
+/// Special tokens are control tokens: text that spells one is encoded as text (`encode(_:)`), and only
+/// `encode(_:allowedSpecial:)` produces them, by name. `decode(_:skippingSpecialTokens:)` leaves them out of what a
+/// user sees.
 ///
 /// Thread-safe: the vocabulary is immutable, and each `encode` call borrows the shared pre-token cache (or a fresh
 /// one when another thread holds it), so concurrent calls never wait on each other for long.
@@ -15,12 +21,33 @@ public final class BPETokenizer: @unchecked Sendable {
         spareState = EncoderState()
     }
 
-    /// Loads the vocabulary found in a model directory: `tokenizer.json`, `vocab.json` + `merges.txt`,
-    /// `encoder.json` + `vocab.bpe` or a `*.tiktoken` rank file (looked for in that order).
+    /// Loads the vocabulary found in a model directory: `tokenizer.json` (with `tokenizer_config.json` when there is
+    /// one), `vocab.json` + `merges.txt`, `encoder.json` + `vocab.bpe`, a `*.tiktoken` rank file or Llama 3's
+    /// `tokenizer.model` (looked for in that order).
     ///
     /// - Throws: `TokenizerError` naming the file when none is found or one is missing, truncated or inconsistent.
     public convenience init(directory: URL) throws {
         self.init(vocabulary: try VocabularyLoader.load(directory: directory))
+    }
+
+    /// Loads one vocabulary file: a `tokenizer.json`, a `*.tiktoken` rank file, or Llama 3's `tokenizer.model` (the
+    /// rank file the book's Llama 3 tokenizer reads).
+    ///
+    /// - Throws: `TokenizerError` naming the file when it is missing, of another form, truncated or inconsistent.
+    public convenience init(file: URL) throws {
+        guard let form = VocabularyLoader.form(ofFile: file) else {
+            throw TokenizerError.unsupported(path: file.path, feature: "a vocabulary file of this name (known: "
+                + "tokenizer.json, *.tiktoken, tokenizer.model)")
+        }
+        self.init(vocabulary: try VocabularyLoader.load(form))
+    }
+
+    /// Builds the tokenizer a GGUF file describes in its `tokenizer.ggml.*` metadata.
+    ///
+    /// - Throws: `TokenizerError` naming `gguf.source` when the model or pre-tokenizer type is not supported or the
+    ///   metadata is inconsistent (a merge of an unknown token, a token id outside the vocabulary).
+    public convenience init(gguf: GGUFVocabulary) throws {
+        self.init(vocabulary: try VocabularyLoader.loadGGUF(gguf))
     }
 
     /// Whether `directory` holds vocabulary files that `init(directory:)` would load.
@@ -62,6 +89,18 @@ public final class BPETokenizer: @unchecked Sendable {
 
     /// Special token text -> id.
     public var specialTokens: [String: Int] { vocabulary.specials }
+
+    /// Added tokens that are not special, text -> id: matched wherever their text occurs, shown as text.
+    public var addedTokens: [String: Int] { vocabulary.added }
+
+    /// The special tokens that begin and end text, and whether a prompt starts with BOS.
+    public var roles: SpecialTokenRoles { vocabulary.roles }
+
+    /// How text is split before merging.
+    public var splitPattern: SplitPattern { vocabulary.pattern }
+
+    /// What is done to text before it is split.
+    public var normalization: Normalization { vocabulary.normalization }
 
     // MARK: Encoder state
 

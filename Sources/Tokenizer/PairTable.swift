@@ -1,31 +1,37 @@
 /// The merge table: `(left << 32 | right)` -> `(rank << 32 | merged)`, open addressing with a multiplicative hash.
 ///
-/// Swift's `Dictionary` hashes with SipHash, which dominated the profile of merging; pair keys need no such defence.
-/// Immutable after building; thread-safe to read.
+/// Swift's `Dictionary` hashes with SipHash, which dominated the profile of merging (and of loading a big
+/// vocabulary); pair keys need no such defence. Built once by `insert`, then only read; thread-safe to read.
 struct PairTable: Sendable {
     private static let empty = UInt64.max
-    private let entries: [UInt64]  // key, value, key, value, ...
+    private var entries: [UInt64]  // key, value, key, value, ...
     private let shift: UInt64
+    private(set) var count = 0
     /// The highest rank in the table.
-    let maxRank: Int
+    private(set) var maxRank = 0
 
-    init(_ pairs: [UInt64: UInt64]) {
+    /// An empty table with room for `capacity` pairs (it never grows).
+    init(capacity: Int) {
         var bits: UInt64 = 4
-        while (1 << bits) < pairs.count * 2 { bits += 1 }
-        let capacity = 1 << Int(bits)
-        var entries = [UInt64](repeating: Self.empty, count: capacity * 2)
-        let mask = capacity - 1
-        var maxRank = 0
-        for (key, value) in pairs {
-            var index = Self.slot(key, shift: 64 - bits)
-            while entries[2 * index] != Self.empty { index = (index + 1) & mask }
-            entries[2 * index] = key
-            entries[2 * index + 1] = value
-            maxRank = max(maxRank, Int(value >> 32))
+        while (1 << bits) < max(capacity, 1) * 2 { bits += 1 }
+        entries = [UInt64](repeating: Self.empty, count: (1 << Int(bits)) * 2)
+        shift = 64 - bits
+    }
+
+    /// Stores the pair unless the table has it already; returns whether it was stored (the first value wins).
+    mutating func insert(_ key: UInt64, _ value: UInt64) -> Bool {
+        precondition(count * 2 < entries.count / 2, "PairTable is full")
+        let mask = entries.count / 2 - 1
+        var index = Self.slot(key, shift: shift)
+        while entries[2 * index] != Self.empty {
+            if entries[2 * index] == key { return false }
+            index = (index + 1) & mask
         }
-        self.entries = entries
-        self.shift = 64 - bits
-        self.maxRank = maxRank
+        entries[2 * index] = key
+        entries[2 * index + 1] = value
+        count += 1
+        maxRank = max(maxRank, Int(value >> 32))
+        return true
     }
 
     @inline(__always)

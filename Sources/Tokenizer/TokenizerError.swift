@@ -21,6 +21,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case missingByteToken(path: String, byte: UInt8)
     /// A feature of the file that this tokenizer does not implement.
     case unsupported(path: String, feature: String)
+    /// A pre-tokenizer split regex that is none of the families' patterns this tokenizer implements.
+    case unknownSplitPattern(path: String, pattern: String)
 
     public var description: String {
         switch self {
@@ -28,7 +30,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "\(path): file not found"
         case .noVocabulary(let directory):
             return "\(directory): no tokenizer files found (expected tokenizer.json, vocab.json + merges.txt, "
-                + "encoder.json + vocab.bpe, or a *.tiktoken rank file)"
+                + "encoder.json + vocab.bpe, a *.tiktoken rank file, or Llama 3's tokenizer.model)"
         case .unreadable(let path, let reason):
             return "\(path): cannot be read (\(reason))"
         case .invalidJSON(let path, let reason):
@@ -45,6 +47,10 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "\(path): no token for byte 0x\(String(byte, radix: 16, uppercase: true)); a byte-level BPE needs all 256"
         case .unsupported(let path, let feature):
             return "\(path): \(feature) is not supported"
+        case .unknownSplitPattern(let path, let pattern):
+            // Verbatim: escaping would double every backslash of the regex.
+            return "\(path): the pre-tokenizer splits with the regex \(pattern), which is not one this tokenizer "
+                + "implements (GPT-2's, Llama 3's or Qwen2's)"
         }
     }
 }

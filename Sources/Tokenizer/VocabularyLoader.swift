@@ -3,7 +3,8 @@ import Foundation
 /// Finds and reads the vocabulary files of a model directory, in whichever form they come.
 ///
 /// Forms, in the order they are looked for: `tokenizer.json` (Hugging Face tokenizers), `vocab.json` + `merges.txt`
-/// (Hugging Face), `encoder.json` + `vocab.bpe` (OpenAI), a `*.tiktoken` rank file. Stateless.
+/// (Hugging Face), `encoder.json` + `vocab.bpe` (OpenAI), a `*.tiktoken` rank file, Llama 3's `tokenizer.model` rank
+/// file. GGUF metadata comes already parsed (`loadGGUF`). Stateless.
 enum VocabularyLoader {
     /// The vocabulary files found in `directory`, or nil if it holds none of the forms.
     static func form(in directory: URL) -> Form? {
@@ -23,6 +24,17 @@ enum VocabularyLoader {
         if let rankFile = names.filter({ $0.hasSuffix(".tiktoken") }).sorted().first {
             return .tiktoken(directory.appendingPathComponent(rankFile))
         }
+        if exists("tokenizer.model") { return .llama3Tiktoken(directory.appendingPathComponent("tokenizer.model")) }
+        return nil
+    }
+
+    /// The form of a single vocabulary file, by its name: `tokenizer.json` (any `*.json` holding a `model`),
+    /// `*.tiktoken`, `tokenizer.model` (any `*.model`); nil for a name that is none of them.
+    static func form(ofFile file: URL) -> Form? {
+        let name = file.lastPathComponent
+        if name.hasSuffix(".json") { return .tokenizerJSON(file) }
+        if name.hasSuffix(".tiktoken") { return .tiktoken(file) }
+        if name.hasSuffix(".model") { return .llama3Tiktoken(file) }
         return nil
     }
 
@@ -30,6 +42,7 @@ enum VocabularyLoader {
         case tokenizerJSON(URL)
         case mergeList(vocabulary: URL, merges: URL)
         case tiktoken(URL)
+        case llama3Tiktoken(URL)
     }
 
     static func load(directory: URL) throws -> Vocabulary {
@@ -49,6 +62,7 @@ enum VocabularyLoader {
         case .tokenizerJSON(let file): return try loadTokenizerJSON(file)
         case .mergeList(let vocabulary, let merges): return try loadMergeList(vocabulary: vocabulary, merges: merges)
         case .tiktoken(let file): return try loadTiktoken(file)
+        case .llama3Tiktoken(let file): return try loadLlama3Tiktoken(file)
         }
     }
 
@@ -80,78 +94,5 @@ enum VocabularyLoader {
             let reason = data.isEmpty ? "the file is empty" : detail
             throw TokenizerError.invalidJSON(path: file.path, reason: reason)
         }
-    }
-
-    // MARK: Merge lists (vocab.json + merges.txt, encoder.json + vocab.bpe, tokenizer.json)
-
-    /// Token string -> id from a JSON object of byte-level token strings.
-    static func tokenIDs(_ json: Any, path: String, what: String) throws -> [String: Int] {
-        guard let object = json as? [String: Any] else {
-            throw TokenizerError.wrongFormat(path: path, reason: "\(what) must be a JSON object of token -> id")
-        }
-        var ids: [String: Int] = [:]
-        ids.reserveCapacity(object.count)
-        for (token, value) in object {
-            guard let number = value as? NSNumber, let id = Int(exactly: number.doubleValue), id >= 0, id < 1 << 24 else {
-                throw TokenizerError.wrongFormat(path: path, reason: "token \(token.debugDescription) has id \(value), "
-                    + "expected an integer in 0..<16777216")
-            }
-            ids[token] = id
-        }
-        return ids
-    }
-
-    /// Builds a vocabulary from token ids and merges (pairs of token strings, with the line they came from).
-    ///
-    /// Tokens made by a merge or standing for one byte are ordinary; any other token (`<|endoftext|>`, added tokens)
-    /// is special and written as its plain text. `added` lists further special tokens (text -> id).
-    static func buildFromMergeList(ids: [String: Int], vocabularyPath: String, merges: [(String, String, line: Int)],
-                                   mergesPath: String, added: [String: Int] = [:]) throws -> Vocabulary {
-        let size = max((ids.values.max() ?? -1) + 1, (added.values.max() ?? -1) + 1)
-        var strings = [String?](repeating: nil, count: size)
-        for (token, id) in ids {
-            if let other = strings[id] {
-                let (first, second) = other < token ? (other, token) : (token, other)
-                throw TokenizerError.duplicateID(path: vocabularyPath, id: id, first: first, second: second)
-            }
-            strings[id] = token
-        }
-        for (content, id) in added where id < strings.count {
-            if let other = strings[id], other != content {
-                throw TokenizerError.duplicateID(path: vocabularyPath, id: id, first: other, second: content)
-            }
-        }
-        var merged = [Bool](repeating: false, count: size)
-        var triples: [(left: Int, right: Int, rank: Int)] = []
-        triples.reserveCapacity(merges.count)
-        for (rank, (left, right, line)) in merges.enumerated() {
-            guard let leftID = ids[left] else { throw TokenizerError.mergeOfUnknownToken(path: mergesPath, line: line, token: left) }
-            guard let rightID = ids[right] else { throw TokenizerError.mergeOfUnknownToken(path: mergesPath, line: line, token: right) }
-            guard let mergedID = ids[left + right] else {
-                throw TokenizerError.mergedTokenMissing(path: mergesPath, line: line, token: left + right)
-            }
-            merged[mergedID] = true
-            triples.append((leftID, rightID, rank))
-        }
-        var tokens = [[UInt8]?](repeating: nil, count: size)
-        var specials = added
-        for (id, string) in strings.enumerated() {
-            guard let string, !added.keys.contains(string) else { continue }
-            let bytes = ByteLevel.bytes(of: string)
-            if let bytes, merged[id] || bytes.count == 1 {
-                tokens[id] = bytes
-            } else if merged[id] {
-                throw TokenizerError.wrongFormat(path: vocabularyPath, reason: "token \(string.debugDescription) is "
-                    + "not byte-level (it holds a character outside GPT-2's byte map)")
-            } else {
-                specials[string] = id
-            }
-        }
-        for (leftID, rightID, _) in triples where tokens[leftID] == nil || tokens[rightID] == nil {
-            let name = tokens[leftID] == nil ? strings[leftID] ?? "" : strings[rightID] ?? ""
-            throw TokenizerError.wrongFormat(path: mergesPath, reason: "merge uses \(name.debugDescription), which is "
-                + "neither a single byte nor made by an earlier merge")
-        }
-        return try Vocabulary(tokens: tokens, merges: triples, specials: specials, rule: .mergeList, path: vocabularyPath)
     }
 }
