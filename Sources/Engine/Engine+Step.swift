@@ -60,7 +60,7 @@ extension Engine {
                 sequence.started = true
                 sequence.metrics.queuedMs = sequence.elapsedMs(now)
             }
-            let outputs: [[Float]]
+            let outputs: [ArraySlice<Float>]
             do {
                 outputs = try models[model].forward(rows.map(\.1))
             } catch {
@@ -101,7 +101,7 @@ extension Engine {
     }
 
     /// Takes in a row's outputs: records scores, samples the next token, and ends the sequence when done.
-    private func advance(_ sequence: SequenceState, by row: StepRow, output: [Float]) {
+    private func advance(_ sequence: SequenceState, by row: StepRow, output: ArraySlice<Float>) {
         let model = models[sequence.job.model]
         let wasPrefill = sequence.pendingPromptTokens > 0
         sequence.computed += row.tokens.count
@@ -122,7 +122,7 @@ extension Engine {
                 return finish(sequence, .length)
             }
         }
-        let logits = output[(output.count - model.outputWidth)...]
+        let logits = output.suffix(model.outputWidth)
         let token: Int
         if sequence.generated.isEmpty, let allowed = sequence.job.firstTokens, !allowed.isEmpty {
             token = sequence.sampler.sample(Self.restricted(logits, to: allowed))

@@ -41,8 +41,9 @@ public protocol StepModel: AnyObject {
     var bytesPerBlock: Int { get }
 
     /// Computes all rows in one pass (one matrix product per weight) and returns, for each row, its requested
-    /// outputs as `[positions * outputWidth]` floats (empty for `.none`).
-    func forward(_ rows: [StepRow]) throws -> [[Float]]
+    /// outputs as `[positions * outputWidth]` floats (empty for `.none`): slices of one buffer, not a copy per row,
+    /// since a row of logits is a vocabulary wide and the engine only reads it.
+    func forward(_ rows: [StepRow]) throws -> [ArraySlice<Float>]
 
     /// Copies the keys and values of the first `positions` positions of block `source` into block `destination`.
     func copyBlock(from source: Int, to destination: Int, positions: Int)

@@ -27,7 +27,7 @@ final class GPTStepModel: StepModel {
     var blockCapacity: Int { pool.capacity }
     var bytesPerBlock: Int { pool.blockBytes }
 
-    func forward(_ rows: [StepRow]) throws -> [[Float]] {
+    func forward(_ rows: [StepRow]) throws -> [ArraySlice<Float>] {
         let counts = rows.map { row -> Int in
             switch row.outputs {
             case .none: return 0
@@ -44,7 +44,7 @@ final class GPTStepModel: StepModel {
         var start = 0
         return counts.map { count in
             defer { start += count }
-            return Array(logits.values[(start * logits.width)..<((start + count) * logits.width)])
+            return logits.values[(start * logits.width)..<((start + count) * logits.width)]
         }
     }
 

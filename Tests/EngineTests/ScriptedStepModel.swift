@@ -27,7 +27,7 @@ final class ScriptedStepModel: StepModel {
         self.blocks = Array(repeating: Array(repeating: -1, count: blockSize), count: blocks)
     }
 
-    func forward(_ rows: [StepRow]) throws -> [[Float]] {
+    func forward(_ rows: [StepRow]) throws -> [ArraySlice<Float>] {
         for row in rows {
             for (offset, token) in row.tokens.enumerated() {
                 let position = row.startPosition + offset
@@ -42,7 +42,8 @@ final class ScriptedStepModel: StepModel {
             case .last: count = 1
             case .lastPositions(let n): count = n
             }
-            return ((end - count)..<end).flatMap { position in logits(after: history(row.blockTable, through: position)) }
+            let outputs = ((end - count)..<end).flatMap { logits(after: history(row.blockTable, through: $0)) }
+            return outputs[...]
         }
     }
 
