@@ -152,3 +152,16 @@ public final class GGUFFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[(dataOffset + info.offset)..<(dataOffset + info.offset + info.byteCount)])
     }
 }
+
+extension GGUFFile {
+    /// Tells the kernel this process no longer needs the tensor's mapped pages, once a converted copy replaced them,
+    /// so the model is not resident twice. Only whole pages inside the tensor are released.
+    public func releasePages(of info: TensorInfo) {
+        guard let base = file.bytes.baseAddress, info.byteCount > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (dataOffset + info.offset + page - 1) / page * page
+        let end = (dataOffset + info.offset + info.byteCount) / page * page
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base) + start, end - start, Int32(MADV_DONTNEED))
+    }
+}
