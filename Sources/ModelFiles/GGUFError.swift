@@ -21,6 +21,7 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     case wrongKeyType(file: String, key: String, expected: String)
     case unsupportedArchitecture(file: String, architecture: String)
     case wrongShape(file: String, tensor: String, shape: [Int], reason: String)
+    case cannotRunYet(file: String, architecture: String)
 
     public var description: String {
         switch self {
@@ -66,6 +67,10 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
                 + "the architectures llama, qwen2 and qwen3"
         case let .wrongShape(file, tensor, shape, reason):
             return "\(file): tensor \(tensor) has shape \(shape): \(reason)"
+        case let .cannotRunYet(file, architecture):
+            return "\(file): the GGUF file reads (a \(architecture) model), but gptls cannot run the \(architecture) "
+                + "architecture yet: only GPT-2 models (.safetensors, .pth, Hugging Face directories) run; "
+                + "`gptls inspect` shows what the file holds"
         }
     }
 }

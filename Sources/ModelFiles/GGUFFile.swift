@@ -43,8 +43,16 @@ public final class GGUFFile: @unchecked Sendable {
     /// `general.architecture`, when the file names one.
     public var architecture: String? { metadata["general.architecture"]?.string }
 
+    /// Maps and validates the file at `url`.
     public convenience init(url: URL) throws {
-        try self.init(file: MappedFile(url: url))
+        let mapped: MappedFile
+        do {
+            mapped = try MappedFile(url: url)
+        } catch CheckpointError.cannotOpen(let file, let reason) {
+            if !FileManager.default.fileExists(atPath: url.path) { throw ModelFileError.fileNotFound(path: url.path) }
+            throw ModelFileError.unreadable(file: file, reason: reason)
+        }
+        try self.init(file: mapped)
     }
 
     init(file: MappedFile) throws {
