@@ -64,5 +64,6 @@ extension GGUFFile {
 
 /// Bytes in MB, or kB below one MB, so the tensors of small files do not all read "0.0 MB".
 private func megabytes(_ bytes: Int) -> String {
-    bytes < 1_000_000 ? String(format: "%.1f kB", Double(bytes) / 1000) : String(format: "%.1f MB", Double(bytes) / 1_000_000)
+    bytes < 1_000_000
+        ? String(format: "%.1f kB", Double(bytes) / 1000) : String(format: "%.1f MB", Double(bytes) / 1_000_000)
 }

@@ -23,12 +23,16 @@ extension GGUFFile {
         }
         func int(_ key: String) throws -> Int? {
             guard let value = metadata[key] else { return nil }
-            guard let int = value.int else { throw GGUFError.wrongKeyType(file: fileName, key: key, expected: "an integer") }
+            guard let int = value.int else {
+                throw GGUFError.wrongKeyType(file: fileName, key: key, expected: "an integer")
+            }
             return int
         }
         func bool(_ key: String) throws -> Bool? {
             guard let value = metadata[key] else { return nil }
-            guard let bool = value.bool else { throw GGUFError.wrongKeyType(file: fileName, key: key, expected: "a bool") }
+            guard let bool = value.bool else {
+                throw GGUFError.wrongKeyType(file: fileName, key: key, expected: "a bool")
+            }
             return bool
         }
         var types: [Int32]?

@@ -11,14 +11,14 @@ import Foundation
 public final class GGUFFile: @unchecked Sendable {
     /// One tensor as the file describes it.
     public struct TensorInfo: Equatable, Sendable {
-        public var name: String
+        public let name: String
         /// Dimensions as stored: fastest-varying first (ggml's ne0, ne1, ...).
-        public var dimensions: [Int]
-        public var type: GGUFTensorType
+        public let dimensions: [Int]
+        public let type: GGUFTensorType
         /// Offset from the start of the data section.
-        public var offset: Int
-        public var byteCount: Int
-        public var elementCount: Int
+        public let offset: Int
+        public let byteCount: Int
+        public let elementCount: Int
         /// The row-major shape: the dimensions reversed, so a [rows, cols] matrix is stored as ne = [cols, rows].
         public var shape: [Int] { dimensions.reversed() }
     }
@@ -155,9 +155,10 @@ public final class GGUFFile: @unchecked Sendable {
     /// The tensor named `name`, or nil.
     public func tensor(_ name: String) -> TensorInfo? { tensorIndex[name].map { tensors[$0] } }
 
-    /// The tensor's bytes in the map (valid while this object lives).
+    /// The bytes of `info`, a tensor of this file, in the map (valid while this object lives).
     public func bytes(of info: TensorInfo) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: file.bytes[(dataOffset + info.offset)..<(dataOffset + info.offset + info.byteCount)])
+        let start = dataOffset + info.offset
+        return UnsafeRawBufferPointer(rebasing: file.bytes[start..<(start + info.byteCount)])
     }
 }
 

@@ -22,9 +22,17 @@ struct GGUFReader {
     }
 
     mutating func uint8(_ what: @autoclosure () -> String) throws -> UInt8 { bytes[try advance(1, what())] }
-    mutating func uint16(_ what: @autoclosure () -> String) throws -> UInt16 { bytes.uint16(at: try advance(2, what())) }
-    mutating func uint32(_ what: @autoclosure () -> String) throws -> UInt32 { bytes.uint32(at: try advance(4, what())) }
-    mutating func uint64(_ what: @autoclosure () -> String) throws -> UInt64 { bytes.uint64(at: try advance(8, what())) }
+    mutating func uint16(_ what: @autoclosure () -> String) throws -> UInt16 {
+        bytes.uint16(at: try advance(2, what()))
+    }
+
+    mutating func uint32(_ what: @autoclosure () -> String) throws -> UInt32 {
+        bytes.uint32(at: try advance(4, what()))
+    }
+
+    mutating func uint64(_ what: @autoclosure () -> String) throws -> UInt64 {
+        bytes.uint64(at: try advance(8, what()))
+    }
 
     /// A u64 count of items that each take at least `minimumBytes`, refused when the rest of the file cannot hold
     /// that many (so no loop or reservation trusts it).

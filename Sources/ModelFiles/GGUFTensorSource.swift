@@ -103,8 +103,8 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
     public static func huggingFaceName(_ name: String) -> String {
         if let whole = topLevel[name] { return whole }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]), let module = layerModules[String(parts[2])]
-        else { return name }
+        guard parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]),
+              let module = layerModules[String(parts[2])] else { return name }
         return "model.layers.\(layer).\(module).\(parts[3])"
     }
 
