@@ -51,8 +51,9 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: vectorised),
         // The model: its architecture, weights, forward pass and KV storage, whatever file it came from.
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: optimised),
-        // Model files: safetensors, PyTorch .pth, Hugging Face directories; the name schemes; the exporters.
-        .target(name: "ModelFiles", dependencies: ["Model", "Kernels", "JSON"], swiftSettings: optimised),
+        // Model files: safetensors, PyTorch .pth, GGUF, Hugging Face directories; the name schemes; the exporters.
+        // The tokenizer only for the vocabulary a GGUF file carries.
+        .target(name: "ModelFiles", dependencies: ["Model", "Kernels", "JSON", "Tokenizer"], swiftSettings: optimised),
         // The scheduler: jobs, paged KV blocks with a prefix index, step planning and sampling, over any `StepModel`.
         // It knows no model: the kernels only for the sampler's vectorised exp.
         .target(name: "Engine", dependencies: ["Kernels"]),
@@ -111,7 +112,7 @@ let package = Package(
         .target(name: "ModelTestSupport", dependencies: ["Model", "ModelFiles"], path: "Tests/ModelTestSupport",
                 resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "ModelFiles", "ModelTestSupport"]),
-        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Model", "ModelTestSupport"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Model", "ModelTestSupport", "Tokenizer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Tokenizer", "JSON"]),
         .testTarget(name: "LocalBackendTests", dependencies: [

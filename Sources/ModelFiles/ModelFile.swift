@@ -48,6 +48,7 @@ public struct ModelFile {
                 fromJSON = try GPTConfig.readHuggingFace(configURL)
             }
         }
+        if GGUFFile.isGGUF(fileURL) { try Self.refuseGGUF(at: fileURL) }
         let source = try openWeightsFile(at: fileURL)
         let file = source.fileName
         func has(_ name: String) -> Bool { source.shape(of: name) != nil }
@@ -83,6 +84,14 @@ public struct ModelFile {
             dtypes: source.dtypeCounts, fileBytes: source.fileBytes, parameterCount: parameters, notes: source.notes)
         self.scheme = scheme; self.config = config; self.task = task; self.source = source; self.names = names
         self.headRows = headRows
+    }
+
+    /// A GGUF model is read (so a damaged file, an unsupported architecture or tensor type is named) and then
+    /// refused, since only GPT-2 models run.
+    static func refuseGGUF(at url: URL) throws {
+        let source = try GGUFTensorSource(url: url)
+        if let error = source.file.unreadableTensorError() { throw error }
+        throw GGUFError.cannotRunYet(file: source.fileName, architecture: source.config.architecture)
     }
 
     static func labels(_ fromJSON: [String]?, count: Int) -> [String] {

@@ -11,11 +11,13 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Show a model's format, naming scheme, configuration and size.",
         discussion: """
-            Reads a .safetensors file, a PyTorch .pth checkpoint (never running its pickle), a Hugging Face \
-            directory, or a directory with manifest.json (the weights of --task, with the manifest's labels).
+            Reads a .safetensors file, a PyTorch .pth checkpoint (never running its pickle), a GGUF file (its \
+            architecture, tensor types, vocabulary and memory), a Hugging Face directory, or a directory with \
+            manifest.json (the weights of --task, with the manifest's labels).
             """)
 
-    @Argument(help: "A .safetensors or .pth file, a Hugging Face model directory, or a directory with manifest.json.")
+    @Argument(help: ArgumentHelp("A .safetensors, .pth or .gguf file, a Hugging Face model directory, or a "
+                                 + "directory with manifest.json."))
     var path: String
     @Option(help: "Task whose weights to show when PATH has a manifest.json: completion, summarize or classify.")
     var task = TaskKind.completion
@@ -23,6 +25,10 @@ struct InspectCommand: ParsableCommand {
     var heads: Int?
 
     func run() throws {
+        if GGUFFile.isGGUF(URL(fileURLWithPath: path)) {
+            print(try GGUFFile(url: URL(fileURLWithPath: path)).summaryLines().joined(separator: "\n"))
+            return
+        }
         let source = try ModelSource(model: path, task: task)
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
         let file = try ModelFile(at: source.weights, config: config, heads: heads ?? source.heads)

@@ -1,0 +1,49 @@
+import Foundation
+import Model
+import ModelFiles
+import ModelTestSupport
+import XCTest
+
+/// A GGUF file given where a model is loaded: read, then refused with a sentence naming what does not run yet.
+final class GGUFModelFileTests: XCTestCase {
+    func testALlamaFileIsReadThenRefusedByArchitecture() {
+        XCTAssertThrowsError(try ModelFile(at: GGUFFixtures.url("llama.gguf"))) { error in
+            XCTAssertEqual(error as? GGUFError, .cannotRunYet(file: "llama.gguf", architecture: "llama"))
+            XCTAssertTrue("\(error)".contains("cannot run the llama architecture yet"), "\(error)")
+        }
+    }
+
+    func testAnUnsupportedArchitectureIsNamed() {
+        XCTAssertThrowsError(try GPTModel.load(from: GGUFFixtures.url("quants.gguf"))) { error in
+            XCTAssertEqual(error as? GGUFError, .unsupportedArchitecture(file: "quants.gguf", architecture: "quants"))
+        }
+    }
+
+    func testAnUnreadableTensorTypeIsNamed() throws {
+        var writer = GGUFHostileTests.Bytes.header(tensors: 1, keys: 1)
+        writer.string("general.architecture"); writer.u32(8); writer.string("qwen2")
+        writer.tensor("blk.0.ffn_up.weight", dims: [256], type: 13)  // Q5_K
+        writer.data(176)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-\(getpid())-q5k.gguf")
+        try writer.data.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let file = try GGUFFile(url: url)
+        XCTAssertEqual(file.unreadableTensorError(),
+                       .unsupportedTensorType(file: url.lastPathComponent, tensor: "blk.0.ffn_up.weight", type: "Q5_K"))
+        XCTAssertTrue(file.summaryLines().contains("note: gptls cannot dequantize tensor types Q5_K yet"))
+    }
+
+    func testTheSummaryNamesArchitectureTypesAndVocabulary() throws {
+        let lines = try GGUFFile(url: GGUFFixtures.url("qwen3.gguf")).summaryLines()
+        XCTAssertTrue(lines.contains("architecture: qwen3"), "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("tensors: 25 (23 F32") && $0.contains("2 Q8_0") }, "\(lines)")
+        XCTAssertTrue(lines.contains("vocabulary: 262 tokens (tokenizer.ggml.model gpt2)"), "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("config: hidden 32, heads 4 (kv 2, head_dim 16), layers 2") })
+    }
+
+    func testAMissingGGUFFileIsNamed() {
+        XCTAssertThrowsError(try GGUFFile(url: URL(fileURLWithPath: "/nonexistent/model.gguf"))) { error in
+            XCTAssertEqual(error as? ModelFileError, .fileNotFound(path: "/nonexistent/model.gguf"))
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// The committed GGUF fixtures and their expected contents (made by training/fixtures/make_gguf_fixtures.py).
+public enum GGUFFixtures {
+    public static var directory: URL {
+        Bundle.module.resourceURL!.appendingPathComponent("Fixtures/gguf")
+    }
+
+    public static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    public struct Reference: Decodable {
+        public struct Tensor: Decodable {
+            public let name: String
+            public let shape: [Int]
+            public let offset: Int
+            public let count: Int
+        }
+        public let file: String
+        public let values: String
+        public let tensors: [Tensor]
+    }
+
+    /// The reference of `stem`: each tensor's shape and expected row-major contents as float32.
+    public static func reference(_ stem: String) throws -> [(name: String, shape: [Int], values: [Float])] {
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url(stem + ".json")))
+        let data = try Data(contentsOf: url(reference.values))
+        let all = data.withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+            }
+        }
+        return reference.tensors.map { ($0.name, $0.shape, Array(all[$0.offset..<($0.offset + $0.count)])) }
+    }
+}
