@@ -16,6 +16,9 @@ public struct AttentionRow {
 }
 
 /// Causal multi-head attention of new tokens against their sequences' paged KV cache.
+///
+/// With grouped-query attention the cache holds `cache.heads` key/value heads, fewer than the H query heads: query
+/// head h reads key/value head h / (H / cache.heads).
 public enum PagedAttention {
     /// One sequence: q [T, qStride] with head h at columns h*D..<(h+1)*D; out: [T, C]. Query t sits at position
     /// start + t and sees positions 0...start+t, whose K/V must already be in the cache.
@@ -50,6 +53,7 @@ public enum PagedAttention {
             }
         }
         guard items > 0 else { return }
+        let group = h / cache.heads
         // Four parts per thread, claimed as threads free up, so uneven rows (contexts of different lengths) balance.
         let parts = threads > 1 ? min(items, 4 * threads) : 1
         let scale = 1 / Float(d).squareRoot()
@@ -64,8 +68,9 @@ public enum PagedAttention {
                 // Head-major order: one head's keys and values stay in cache across its queries.
                 let head = local / row.tokens, ti = local % row.tokens
                 let n = row.start + ti + 1
-                gk_attend_head(q + (row.firstToken + ti) * queryStride + head * d, d, cache.keys(head: head),
-                               cache.values(head: head), cache.isBF16, cache.blockStride, cache.blockSize,
+                let kvHead = head / group
+                gk_attend_head(q + (row.firstToken + ti) * queryStride + head * d, d, cache.keys(head: kvHead),
+                               cache.values(head: kvHead), cache.isBF16, cache.blockStride, cache.blockSize,
                                row.blockTable, n, scale, scores, out + (row.firstToken + ti) * outStride + head * d)
                 item += parts
             }
@@ -88,24 +93,27 @@ public enum PagedAttention {
         _ = singleThreadedBLAS
         let n = start + t
         let scale = 1 / Float(d).squareRoot()
-        // One part per head, claimed as threads free up.
-        let parts = threads > 1 ? h : 1
+        let kvHeads = cache.heads, group = h / kvHeads
+        // One part per key/value head, claimed as threads free up; its group of query heads reads one gather.
+        let parts = threads > 1 ? kvHeads : 1
         Parallel.run(parts, threads: threads) { part in
             let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
             let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
             defer { keys.deallocate(); values.deallocate(); scores.deallocate() }
-            for head in stride(from: part, to: h, by: parts) {  // one head, or all of them single-threaded
-                cache.gather(head: head, positions: n, table: blockTable, keys: keys, values: values)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
-                            q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
-                for i in 0..<t {
-                    let row = scores + i * n, visible = start + i + 1
-                    Softmax.apply(row, count: visible)
-                    for j in visible..<n { row[j] = 0 }
+            for kvHead in stride(from: part, to: kvHeads, by: parts) {  // one, or all of them single-threaded
+                cache.gather(head: kvHead, positions: n, table: blockTable, keys: keys, values: values)
+                for head in kvHead * group..<(kvHead + 1) * group {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
+                                q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
+                    for i in 0..<t {
+                        let row = scores + i * n, visible = start + i + 1
+                        Softmax.apply(row, count: visible)
+                        for j in visible..<n { row[j] = 0 }
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(n), 1,
+                                scores, Int32(n), values, Int32(d), 0, out + head * d, Int32(outStride))
                 }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(n), 1,
-                            scores, Int32(n), values, Int32(d), 0, out + head * d, Int32(outStride))
             }
         }
     }
@@ -116,9 +124,10 @@ public enum PagedAttention {
                             into out: UnsafeMutablePointer<Float>, outStride: Int) {
         let total = start + t
         // [H][positions][D], widened from the cache's elements.
-        var keys = [[Float]](repeating: [Float](repeating: 0, count: total * d), count: h)
+        let group = h / cache.heads
+        var keys = [[Float]](repeating: [Float](repeating: 0, count: total * d), count: cache.heads)
         var values = keys
-        for head in 0..<h {
+        for head in 0..<cache.heads {
             cache.gather(head: head, positions: total, table: blockTable, keys: &keys[head], values: &values[head])
         }
         for ti in 0..<t {
@@ -127,7 +136,9 @@ public enum PagedAttention {
                 var s = [Double](repeating: 0, count: n)
                 for p in 0..<n {
                     var acc = 0.0
-                    for i in 0..<d { acc += Double(q[ti * queryStride + head * d + i]) * Double(keys[head][p * d + i]) }
+                    for i in 0..<d {
+                        acc += Double(q[ti * queryStride + head * d + i]) * Double(keys[head / group][p * d + i])
+                    }
                     s[p] = acc / Double(d).squareRoot()
                 }
                 let m = s.max()!
@@ -135,7 +146,7 @@ public enum PagedAttention {
                 let z = e.reduce(0, +)
                 for i in 0..<d {
                     var acc = 0.0
-                    for p in 0..<n { acc += e[p] / z * Double(values[head][p * d + i]) }
+                    for p in 0..<n { acc += e[p] / z * Double(values[head / group][p * d + i]) }
                     out[ti * outStride + head * d + i] = Float(acc)
                 }
             }
