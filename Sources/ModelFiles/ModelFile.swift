@@ -41,14 +41,21 @@ public struct ModelFile {
         }
         var fileURL = url
         var fromJSON: (config: GPTConfig, labels: [String]?)?
+        var sharded = false
         if isDirectory.boolValue {
             fileURL = url.appendingPathComponent("model.safetensors")
+            let index = url.appendingPathComponent(ShardedSafetensors.indexName)
+            if !FileManager.default.fileExists(atPath: fileURL.path),
+               FileManager.default.fileExists(atPath: index.path) {
+                fileURL = index
+                sharded = true
+            }
             let configURL = url.appendingPathComponent("config.json")
             if FileManager.default.fileExists(atPath: configURL.path) {
                 fromJSON = try GPTConfig.readHuggingFace(configURL)
             }
         }
-        let source = try openWeightsFile(at: fileURL)
+        let source: WeightsFile = sharded ? try ShardedSafetensors(index: fileURL) : try openWeightsFile(at: fileURL)
         let file = source.fileName
         func has(_ name: String) -> Bool { source.shape(of: name) != nil }
         let scheme = try NamingScheme.detect(in: source)
@@ -57,6 +64,7 @@ public struct ModelFile {
         if let heads, explicit == nil { config.nHead = heads }
         if scheme == .book { config.architecture.qkvBias = has(names.qkvBias(0, part: 0)) }
         try config.validate(file: file)
+        try Self.checkFamily(config, scheme: scheme, file: file)
 
         var task = GPTModel.Task.languageModel
         let headName = names.head(classifier: scheme == .huggingFaceClassifier)
@@ -74,7 +82,10 @@ public struct ModelFile {
             task = .classifier(labels: Self.labels(fromJSON?.labels, count: headRows))
         }
         // GPT-2's language model without an lm_head of its own reads its logits through wte.
-        config.architecture.tiedHead = scheme == .huggingFaceLanguageModel && !has(headName)
+        switch scheme {
+        case .huggingFaceDecoder: config.architecture.tiedHead = config.architecture.tiedHead || !has(headName)
+        default: config.architecture.tiedHead = scheme == .huggingFaceLanguageModel && !has(headName)
+        }
 
         let parameters = source.tensorNames.filter { !names.isBuffer($0) }
             .reduce(0) { $0 + (source.shape(of: $1) ?? []).reduce(1, *) }
@@ -83,6 +94,16 @@ public struct ModelFile {
             dtypes: source.dtypeCounts, fileBytes: source.fileBytes, parameterCount: parameters, notes: source.notes)
         self.scheme = scheme; self.config = config; self.task = task; self.source = source; self.names = names
         self.headRows = headRows
+    }
+
+    /// Llama/Qwen tensors need a Llama-family configuration and GPT-2 or book tensors a GPT-2 one.
+    static func checkFamily(_ config: GPTConfig, scheme: NamingScheme, file: String) throws {
+        let llamaConfig = config.architecture.mlp == .swiGLU
+        if llamaConfig != (scheme == .huggingFaceDecoder) {
+            throw GPTError.invalidConfiguration(
+                file: file, reason: "the configuration describes a \(llamaConfig ? "Llama/Qwen" : "GPT-2") model "
+                    + "but the tensors are named as a \(scheme.rawValue)")
+        }
     }
 
     static func labels(_ fromJSON: [String]?, count: Int) -> [String] {
@@ -99,12 +120,15 @@ public struct ModelFile {
             return shape
         }
         let tok = try shape(names.tokenEmbedding)
-        let pos = try shape(names.positionEmbedding)
+        guard let positionName = names.positionEmbedding else {
+            throw ModelFileError.unreadable(file: file, reason: "config.json is missing, expected it beside the weights")
+        }
+        let pos = try shape(positionName)
         guard tok.count == 2 else {
             throw GPTError.wrongShape(file: file, tensor: names.tokenEmbedding, shape: tok, expected: [-1, -1])
         }
         guard pos.count == 2 else {
-            throw GPTError.wrongShape(file: file, tensor: names.positionEmbedding, shape: pos, expected: [-1, -1])
+            throw GPTError.wrongShape(file: file, tensor: positionName, shape: pos, expected: [-1, -1])
         }
         let c = tok[1]
         var layers = 0
