@@ -47,7 +47,7 @@ public struct ExportedModel {
             for head in ["lm_head.weight", "score.weight"] where source.shape(of: head) != nil {
                 tensors.append(try reader.tensor(head, as: head))
             }
-        case .huggingFaceDecoder:
+        case .huggingFaceDecoder, .bookDecoder:
             throw ModelFileError.cannotExport(reason: "\(source.fileName) is a Llama/Qwen model; export writes GPT-2 "
                 + "models only")
         }

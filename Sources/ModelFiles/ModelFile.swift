@@ -60,6 +60,15 @@ public struct ModelFile {
         func has(_ name: String) -> Bool { source.shape(of: name) != nil }
         let scheme = try NamingScheme.detect(in: source)
         let names = scheme.names(in: source)
+        if scheme == .bookDecoder, explicit == nil, !isDirectory.boolValue {
+            // The book keeps these configurations in Python dicts: the user saves one as JSON beside the weights.
+            let bookJSON = url.deletingPathExtension().appendingPathExtension("json")
+            guard FileManager.default.fileExists(atPath: bookJSON.path) else {
+                throw ModelFileError.fileNotFound(path: bookJSON.path)
+            }
+            let qwen3 = (names as? BookDecoderNames)?.gain == "scale"
+            fromJSON = (try GPTConfig.readBookDecoder(bookJSON, qwen3: qwen3), nil)
+        }
         var config = try explicit ?? fromJSON?.config ?? Self.inferConfig(names, source: source, heads: heads)
         if let heads, explicit == nil { config.nHead = heads }
         if scheme == .book { config.architecture.qkvBias = has(names.qkvBias(0, part: 0)) }
@@ -99,7 +108,7 @@ public struct ModelFile {
     /// Llama/Qwen tensors need a Llama-family configuration and GPT-2 or book tensors a GPT-2 one.
     static func checkFamily(_ config: GPTConfig, scheme: NamingScheme, file: String) throws {
         let llamaConfig = config.architecture.mlp == .swiGLU
-        if llamaConfig != (scheme == .huggingFaceDecoder) {
+        if llamaConfig != (scheme == .huggingFaceDecoder || scheme == .bookDecoder) {
             throw GPTError.invalidConfiguration(
                 file: file, reason: "the configuration describes a \(llamaConfig ? "Llama/Qwen" : "GPT-2") model "
                     + "but the tensors are named as a \(scheme.rawValue)")

@@ -7,6 +7,8 @@ import ModelTestSupport
 /// Llama 3 (llama3 rope scaling, untied head), Qwen2 (QKV bias, tied head, two shards) and Qwen3 (QK norms, head
 /// size apart from the width) directories written by training/fixtures/make_family_fixtures.py give transformers'
 /// logits at every position, its greedy tokens, and the same logits decoding one token at a time through the pool.
+/// The book package's Llama3Model and Qwen3Model, saved as `.pth` state dicts with a `.json` configuration beside
+/// them, give the book's logits.
 final class FamilyModelTests: XCTestCase {
     struct Sequence { var tokens: [Int]; var logits: [[Float]]; var greedy: [Int] }
 
@@ -45,7 +47,8 @@ final class FamilyModelTests: XCTestCase {
     }
 
     func testF32LogitsMatchTransformersAtEveryPosition() throws {
-        for name in ["family-llama", "family-qwen2", "family-qwen3", "family-qwen3-bf16"] {
+        for name in ["family-llama", "family-qwen2", "family-qwen3", "family-qwen3-bf16", "book-llama3.pth",
+                     "book-qwen3.pth"] {
             let error = try worstError(try load(name), name)
             XCTAssertLessThanOrEqual(error, 1e-4, name)
             print("\(name): f32 weights, max error \(error) of the logit range")
@@ -53,7 +56,7 @@ final class FamilyModelTests: XCTestCase {
     }
 
     func testGreedyTokensMatchTransformers() throws {
-        for name in ["family-llama", "family-qwen2", "family-qwen3"] {
+        for name in ["family-llama", "family-qwen2", "family-qwen3", "book-llama3.pth", "book-qwen3.pth"] {
             let model = try load(name)
             for sequence in Self.references[name]! {
                 let run = TestSequence(model: model, pool: TestKVPool(for: model, blockSize: 4, capacityBlocks: 16))
@@ -96,6 +99,17 @@ final class FamilyModelTests: XCTestCase {
             XCTAssertLessThanOrEqual(bf16, 0.01, name)
             XCTAssertLessThanOrEqual(int8, 0.03, name)
         }
+    }
+
+    func testBookCheckpointsReadTheirConfigurationBesideThem() throws {
+        let llama = try ModelFile(at: Reference.fixtures.appendingPathComponent("book-llama3.pth"))
+        XCTAssertEqual(llama.scheme, .bookDecoder)
+        XCTAssertEqual(llama.config.architecture.norm, .rmsNorm(epsilon: 1e-5))
+        XCTAssertNotNil({ if case .rotary(_, let s) = llama.config.architecture.positions { return s }; return nil }())
+        let qwen3 = try ModelFile(at: Reference.fixtures.appendingPathComponent("book-qwen3.pth"))
+        XCTAssertTrue(qwen3.config.architecture.qkNorm)
+        XCTAssertEqual(qwen3.config.architecture.norm, .rmsNorm(epsilon: 1e-6))
+        XCTAssertEqual(qwen3.config.headSize, 32)
     }
 
     func testConfigurationDescribesEachFamily() throws {
