@@ -31,8 +31,9 @@ public enum PagedAttention {
     }
 
     /// Several sequences at once (all rows of a forward pass): rows of at least `gemmTokenThreshold` tokens go
-    /// through `attendGEMM` one by one; the (row, head, token) items of all shorter rows — decode tokens, short
-    /// appends — are split over `threads` threads in one parallel call.
+    /// through `attendGEMM` one by one; the (row, KV head, token) items of all shorter rows — decode tokens, short
+    /// appends — are split over `threads` threads in one parallel call. An item runs the query heads of its KV
+    /// head's group one after the other, so the group's later heads read that head's keys and values from cache.
     public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, rows: [AttentionRow],
                               heads h: Int, headSize d: Int, cache: PagedKV,
                               into out: UnsafeMutablePointer<Float>, outStride: Int,
@@ -40,6 +41,7 @@ public enum PagedAttention {
         var short: [AttentionRow] = []
         var itemStarts: [Int] = []  // first item of each short row
         var items = 0, longest = 0
+        let kvHeads = cache.heads, group = h / kvHeads
         for row in rows {
             if row.tokens >= gemmTokenThreshold {
                 attendGEMM(queries: q + row.firstToken * queryStride, queryStride: queryStride, tokens: row.tokens,
@@ -48,12 +50,11 @@ public enum PagedAttention {
             } else {
                 short.append(row)
                 itemStarts.append(items)
-                items += row.tokens * h
+                items += row.tokens * kvHeads
                 longest = max(longest, row.start + row.tokens)
             }
         }
         guard items > 0 else { return }
-        let group = h / cache.heads
         // Four parts per thread, claimed as threads free up, so uneven rows (contexts of different lengths) balance.
         let parts = threads > 1 ? min(items, 4 * threads) : 1
         let scale = 1 / Float(d).squareRoot()
@@ -66,12 +67,13 @@ public enum PagedAttention {
                 while r + 1 < short.count && itemStarts[r + 1] <= item { r += 1 }
                 let row = short[r], local = item - itemStarts[r]
                 // Head-major order: one head's keys and values stay in cache across its queries.
-                let head = local / row.tokens, ti = local % row.tokens
+                let kvHead = local / row.tokens, ti = local % row.tokens
                 let n = row.start + ti + 1
-                let kvHead = head / group
-                gk_attend_head(q + (row.firstToken + ti) * queryStride + head * d, d, cache.keys(head: kvHead),
-                               cache.values(head: kvHead), cache.isBF16, cache.blockStride, cache.blockSize,
-                               row.blockTable, n, scale, scores, out + (row.firstToken + ti) * outStride + head * d)
+                for head in kvHead * group..<(kvHead + 1) * group {
+                    gk_attend_head(q + (row.firstToken + ti) * queryStride + head * d, d, cache.keys(head: kvHead),
+                                   cache.values(head: kvHead), cache.isBF16, cache.blockStride, cache.blockSize,
+                                   row.blockTable, n, scale, scores, out + (row.firstToken + ti) * outStride + head * d)
+                }
                 item += parts
             }
         }
