@@ -37,15 +37,21 @@ public struct GPTConfig: Equatable, Sendable {
         self.headDim = headDim
     }
 
-    /// Checks that the sizes make a model: all positive, and the width a multiple of the head count. `file` names
-    /// where the configuration came from, for the message.
+    /// Checks that the sizes make a model: all positive, the width a multiple of the head count (unless `headDim`
+    /// is given), the query heads a multiple of the key/value heads, an even head size for rotary positions.
+    /// `file` names where the configuration came from, for the message.
     public func validate(file: String) throws {
         for (name, v) in [("n_embd", nEmbd), ("n_head", nHead), ("n_layer", nLayer), ("n_positions", nPositions),
                           ("vocab_size", vocabSize), ("n_inner", nInner)] where v <= 0 {
             throw GPTError.invalidConfiguration(file: file, reason: "\(name) is \(v), expected a positive integer")
         }
-        if let headDim, headDim <= 0 || headDim % 2 != 0 {
-            throw GPTError.invalidConfiguration(file: file, reason: "head_dim is \(headDim), expected a positive even integer")
+        if let headDim, headDim <= 0 {
+            throw GPTError.invalidConfiguration(
+                file: file, reason: "head_dim is \(headDim), expected a positive integer")
+        }
+        if case .rotary = architecture.positions, headSize % 2 != 0 {
+            throw GPTError.invalidConfiguration(
+                file: file, reason: "the head size is \(headSize), expected an even size for rotary positions")
         }
         if kvHeads <= 0 || nHead % kvHeads != 0 {
             throw GPTError.invalidConfiguration(

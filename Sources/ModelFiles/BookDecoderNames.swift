@@ -29,7 +29,8 @@ struct BookDecoderNames: TensorNames {
     func layer(_ l: Int, config: GPTConfig, storage: WeightStorage) throws -> DecoderLayer {
         let p = "trf_blocks.\(l).", c = config.nEmbd, f = config.nInner, d = config.headSize
         let q = config.queryChannels, k = config.kvChannels
-        let qkv = [("W_query", q), ("W_key", k), ("W_value", k)].map { (name: p + "att.\($0.0).weight", shape: [$0.1, c]) }
+        let qkv = [("W_query", q), ("W_key", k), ("W_value", k)]
+            .map { (name: p + "att.\($0.0).weight", shape: [$0.1, c]) }
         let qkNorm = config.architecture.qkNorm
         return DecoderLayer(
             attentionNorm: NormWeights(gain: try storage.floats(p + "norm1.\(gain)", shape: [c]), bias: nil),

@@ -5,10 +5,11 @@ import Model
 /// task they imply, and what `gptls inspect` shows. `load` then builds the model.
 ///
 /// Reads a `.safetensors` file, a PyTorch `.pth` checkpoint (state dict, or a training checkpoint that wraps one), or
-/// a Hugging Face directory (config.json + model.safetensors). A `.pth` pickle is never run: see `PyTorchCheckpoint`.
-/// The configuration comes from, in order: `config`, the directory's config.json, or the tensor shapes (heads from
-/// `heads` or the standard GPT-2 sizes). Immutable; the file stays mapped while this value or a model loaded from
-/// it lives.
+/// a Hugging Face directory (config.json + model.safetensors, or a sharded model.safetensors.index.json). A `.pth`
+/// pickle is never run: see `PyTorchCheckpoint`. The configuration comes from, in order: `config`, the directory's
+/// config.json, a book Llama3Model/Qwen3Model's JSON beside its weights (`model.pth` + `model.json`), or the tensor
+/// shapes (GPT-2 only; heads from `heads` or the standard GPT-2 sizes). Immutable; the file stays mapped while this
+/// value or a model loaded from it lives.
 public struct ModelFile {
     /// What `gptls inspect` shows about the file.
     public struct Summary: Sendable {
@@ -130,7 +131,8 @@ public struct ModelFile {
         }
         let tok = try shape(names.tokenEmbedding)
         guard let positionName = names.positionEmbedding else {
-            throw ModelFileError.unreadable(file: file, reason: "config.json is missing, expected it beside the weights")
+            throw ModelFileError.unreadable(
+                file: file, reason: "config.json is missing, expected it beside the weights")
         }
         let pos = try shape(positionName)
         guard tok.count == 2 else {
