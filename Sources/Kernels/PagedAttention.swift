@@ -16,6 +16,9 @@ public struct AttentionRow {
 }
 
 /// Causal multi-head attention of new tokens against their sequences' paged KV cache.
+///
+/// With grouped-query attention the cache holds `cache.heads` key/value heads, fewer than the H query heads: query
+/// head h reads key/value head h / (H / cache.heads).
 public enum PagedAttention {
     /// One sequence: q [T, qStride] with head h at columns h*D..<(h+1)*D; out: [T, C]. Query t sits at position
     /// start + t and sees positions 0...start+t, whose K/V must already be in the cache.
@@ -28,8 +31,9 @@ public enum PagedAttention {
     }
 
     /// Several sequences at once (all rows of a forward pass): rows of at least `gemmTokenThreshold` tokens go
-    /// through `attendGEMM` one by one; the (row, head, token) items of all shorter rows — decode tokens, short
-    /// appends — are split over `threads` threads in one parallel call.
+    /// through `attendGEMM` one by one; the (row, KV head, token) items of all shorter rows — decode tokens, short
+    /// appends — are split over `threads` threads in one parallel call. An item runs the query heads of its KV
+    /// head's group one after the other, so the group's later heads read that head's keys and values from cache.
     public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, rows: [AttentionRow],
                               heads h: Int, headSize d: Int, cache: PagedKV,
                               into out: UnsafeMutablePointer<Float>, outStride: Int,
@@ -37,6 +41,7 @@ public enum PagedAttention {
         var short: [AttentionRow] = []
         var itemStarts: [Int] = []  // first item of each short row
         var items = 0, longest = 0
+        let kvHeads = cache.heads, group = h / kvHeads
         for row in rows {
             if row.tokens >= gemmTokenThreshold {
                 attendGEMM(queries: q + row.firstToken * queryStride, queryStride: queryStride, tokens: row.tokens,
@@ -45,7 +50,7 @@ public enum PagedAttention {
             } else {
                 short.append(row)
                 itemStarts.append(items)
-                items += row.tokens * h
+                items += row.tokens * kvHeads
                 longest = max(longest, row.start + row.tokens)
             }
         }
@@ -62,11 +67,13 @@ public enum PagedAttention {
                 while r + 1 < short.count && itemStarts[r + 1] <= item { r += 1 }
                 let row = short[r], local = item - itemStarts[r]
                 // Head-major order: one head's keys and values stay in cache across its queries.
-                let head = local / row.tokens, ti = local % row.tokens
+                let kvHead = local / row.tokens, ti = local % row.tokens
                 let n = row.start + ti + 1
-                gk_attend_head(q + (row.firstToken + ti) * queryStride + head * d, d, cache.keys(head: head),
-                               cache.values(head: head), cache.isBF16, cache.blockStride, cache.blockSize,
-                               row.blockTable, n, scale, scores, out + (row.firstToken + ti) * outStride + head * d)
+                for head in kvHead * group..<(kvHead + 1) * group {
+                    gk_attend_head(q + (row.firstToken + ti) * queryStride + head * d, d, cache.keys(head: kvHead),
+                                   cache.values(head: kvHead), cache.isBF16, cache.blockStride, cache.blockSize,
+                                   row.blockTable, n, scale, scores, out + (row.firstToken + ti) * outStride + head * d)
+                }
                 item += parts
             }
         }
@@ -88,24 +95,27 @@ public enum PagedAttention {
         _ = singleThreadedBLAS
         let n = start + t
         let scale = 1 / Float(d).squareRoot()
-        // One part per head, claimed as threads free up.
-        let parts = threads > 1 ? h : 1
+        let kvHeads = cache.heads, group = h / kvHeads
+        // One part per key/value head, claimed as threads free up; its group of query heads reads one gather.
+        let parts = threads > 1 ? kvHeads : 1
         Parallel.run(parts, threads: threads) { part in
             let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
             let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
             defer { keys.deallocate(); values.deallocate(); scores.deallocate() }
-            for head in stride(from: part, to: h, by: parts) {  // one head, or all of them single-threaded
-                cache.gather(head: head, positions: n, table: blockTable, keys: keys, values: values)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
-                            q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
-                for i in 0..<t {
-                    let row = scores + i * n, visible = start + i + 1
-                    Softmax.apply(row, count: visible)
-                    for j in visible..<n { row[j] = 0 }
+            for kvHead in stride(from: part, to: kvHeads, by: parts) {  // one, or all of them single-threaded
+                cache.gather(head: kvHead, positions: n, table: blockTable, keys: keys, values: values)
+                for head in kvHead * group..<(kvHead + 1) * group {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
+                                q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
+                    for i in 0..<t {
+                        let row = scores + i * n, visible = start + i + 1
+                        Softmax.apply(row, count: visible)
+                        for j in visible..<n { row[j] = 0 }
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(n), 1,
+                                scores, Int32(n), values, Int32(d), 0, out + head * d, Int32(outStride))
                 }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(n), 1,
-                            scores, Int32(n), values, Int32(d), 0, out + head * d, Int32(outStride))
             }
         }
     }
@@ -116,9 +126,10 @@ public enum PagedAttention {
                             into out: UnsafeMutablePointer<Float>, outStride: Int) {
         let total = start + t
         // [H][positions][D], widened from the cache's elements.
-        var keys = [[Float]](repeating: [Float](repeating: 0, count: total * d), count: h)
+        let group = h / cache.heads
+        var keys = [[Float]](repeating: [Float](repeating: 0, count: total * d), count: cache.heads)
         var values = keys
-        for head in 0..<h {
+        for head in 0..<cache.heads {
             cache.gather(head: head, positions: total, table: blockTable, keys: &keys[head], values: &values[head])
         }
         for ti in 0..<t {
@@ -127,7 +138,9 @@ public enum PagedAttention {
                 var s = [Double](repeating: 0, count: n)
                 for p in 0..<n {
                     var acc = 0.0
-                    for i in 0..<d { acc += Double(q[ti * queryStride + head * d + i]) * Double(keys[head][p * d + i]) }
+                    for i in 0..<d {
+                        acc += Double(q[ti * queryStride + head * d + i]) * Double(keys[head / group][p * d + i])
+                    }
                     s[p] = acc / Double(d).squareRoot()
                 }
                 let m = s.max()!
@@ -135,7 +148,7 @@ public enum PagedAttention {
                 let z = e.reduce(0, +)
                 for i in 0..<d {
                     var acc = 0.0
-                    for p in 0..<n { acc += e[p] / z * Double(values[head][p * d + i]) }
+                    for p in 0..<n { acc += e[p] / z * Double(values[head / group][p * d + i]) }
                     out[ti * outStride + head * d + i] = Float(acc)
                 }
             }

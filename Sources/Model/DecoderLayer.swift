@@ -15,31 +15,41 @@ public struct DecoderLayer {
     }
 }
 
-/// A norm's gain and bias, [C] each.
+/// A norm's gain and bias, [C] each; RMSNorm has no bias.
 public struct NormWeights {
     public var gain: UnsafePointer<Float>
-    public var bias: UnsafePointer<Float>
+    public var bias: UnsafePointer<Float>?
 
-    public init(gain: UnsafePointer<Float>, bias: UnsafePointer<Float>) { self.gain = gain; self.bias = bias }
+    public init(gain: UnsafePointer<Float>, bias: UnsafePointer<Float>?) { self.gain = gain; self.bias = bias }
 }
 
 /// Self-attention: the fused query/key/value projection and the output projection.
+///
+/// With Q = H * D queries and K = kvHeads * D keys (Q = K = C for GPT-2), the projection's rows 0..<Q make the
+/// queries, Q..<Q+K the keys and Q+K..<Q+2K the values.
 public struct AttentionWeights {
-    /// [3C, C]: rows 0..<C make the queries, C..<2C the keys, 2C..<3C the values.
-    public var qkv: LinearWeight
-    public var qkvBias: UnsafePointer<Float>?     // [3C]
-    public var output: LinearWeight               // [C, C]
+    public var qkv: LinearWeight                  // [Q + 2K, C]
+    public var qkvBias: UnsafePointer<Float>?     // [Q + 2K]
+    public var output: LinearWeight               // [C, Q]
     public var outputBias: UnsafePointer<Float>?  // [C]
+    /// Qwen3's RMSNorm gains over each head's queries and keys, [D] each.
+    public var queryNorm: UnsafePointer<Float>?
+    public var keyNorm: UnsafePointer<Float>?
 
     public init(qkv: LinearWeight, qkvBias: UnsafePointer<Float>?, output: LinearWeight,
-                outputBias: UnsafePointer<Float>?) {
+                outputBias: UnsafePointer<Float>?, queryNorm: UnsafePointer<Float>? = nil,
+                keyNorm: UnsafePointer<Float>? = nil) {
         self.qkv = qkv; self.qkvBias = qkvBias; self.output = output; self.outputBias = outputBias
+        self.queryNorm = queryNorm; self.keyNorm = keyNorm
     }
 }
 
 /// The MLP: up to the hidden width F, the activation, down to C.
+///
+/// For SwiGLU, `up` is the gate and up projections stacked, [2F, C]: one product makes both.
 public struct MLPWeights {
-    public var up: LinearWeight                // [F, C]
+    public var up: LinearWeight                // [F, C], or [2F, C] for SwiGLU
+
     public var upBias: UnsafePointer<Float>?   // [F]
     public var down: LinearWeight              // [C, F]
     public var downBias: UnsafePointer<Float>? // [C]

@@ -8,6 +8,9 @@ extension ForwardPass {
             // GELU is applied by the kernel to the columns it just computed, while they are in cache.
             Matmul.linear(input, rows: tokens, weight: w.up, bias: w.upBias, into: hidden, gelu: true,
                           threads: threads)
+        case .swiGLU:
+            Matmul.linear(input, rows: tokens, weight: w.up, bias: w.upBias, into: gateUp!, threads: threads)
+            SwiGLU.apply(gateUp!, rows: tokens, width: config.nInner, into: hidden)
         }
         Matmul.linear(hidden, rows: tokens, weight: w.down, bias: w.downBias, into: x, accumulate: true,
                       threads: threads)

@@ -17,9 +17,13 @@ struct ForwardPass {
 
     let residual: UnsafeMutablePointer<Float>  // [N, C] the residual stream x
     let normed: UnsafeMutablePointer<Float>    // [N, C]
-    let qkv: UnsafeMutablePointer<Float>       // [N, 3C]
-    let attended: UnsafeMutablePointer<Float>  // [N, C]
+    let qkv: UnsafeMutablePointer<Float>       // [N, Q + 2K] (3C for GPT-2; see `AttentionWeights`)
+    let attended: UnsafeMutablePointer<Float>  // [N, Q]
     let hidden: UnsafeMutablePointer<Float>    // [N, F]
+    /// SwiGLU's gate and up projections, [N, 2F]; nil for other MLPs.
+    let gateUp: UnsafeMutablePointer<Float>?
+    /// Rotary positions' D/2 inverse frequencies; empty for learned positions.
+    let inverseFrequencies: [Float]
     /// The rows' block tables as Int32, one after the other.
     private let blockTables: UnsafeMutablePointer<Int32>
 
@@ -30,9 +34,20 @@ struct ForwardPass {
         threads = KernelThreads.count
         residual = .allocate(capacity: n * c)
         normed = .allocate(capacity: n * c)
-        qkv = .allocate(capacity: n * 3 * c)
-        attended = .allocate(capacity: n * c)
+        qkv = .allocate(capacity: n * (config.queryChannels + 2 * config.kvChannels))
+        attended = .allocate(capacity: n * config.queryChannels)
         hidden = .allocate(capacity: n * config.nInner)
+        gateUp = config.architecture.mlp == .swiGLU ? .allocate(capacity: n * 2 * config.nInner) : nil
+        switch config.architecture.positions {
+        case .learned:
+            inverseFrequencies = []
+        case .rotary(let theta, let scaling):
+            inverseFrequencies = Rotary.inverseFrequencies(
+                headSize: config.headSize, theta: theta, factor: scaling?.factor,
+                lowFrequencyFactor: scaling?.lowFrequencyFactor ?? 1,
+                highFrequencyFactor: scaling?.highFrequencyFactor ?? 4,
+                originalContext: scaling?.originalContext ?? config.nPositions)
+        }
         blockTables = .allocate(capacity: max(1, batch.reduce(0) { $0 + $1.blockTable.count }))
         var rows: [AttentionRow] = []
         rows.reserveCapacity(batch.count)
@@ -49,6 +64,7 @@ struct ForwardPass {
 
     func deallocate() {
         [residual, normed, qkv, attended, hidden].forEach { $0.deallocate() }
+        gateUp?.deallocate()
         blockTables.deallocate()
     }
 }

@@ -13,25 +13,51 @@ public struct GPTConfig: Equatable, Sendable {
     public var eosTokenId: Int?
     public var padTokenId: Int?
     public var architecture: Architecture
+    /// D, the width of one head, where the config sets it apart from the width (Qwen3's head_dim).
+    public var headDim: Int?
 
-    public var headSize: Int { nEmbd / nHead }
+    /// D: `headDim`, or C / H.
+    public var headSize: Int { headDim ?? nEmbd / nHead }
+    /// The key/value heads: H, or fewer with grouped-query attention.
+    public var kvHeads: Int {
+        if case .grouped(let kv) = architecture.attention { return kv }
+        return nHead
+    }
+    /// Width of one token's keys (or values) in the KV cache: kvHeads * D.
+    public var kvChannels: Int { kvHeads * headSize }
+    /// Width of one token's queries and of the attention output: H * D (C unless `headDim` says otherwise).
+    public var queryChannels: Int { nHead * headSize }
 
     public init(nEmbd: Int = 768, nHead: Int = 12, nLayer: Int = 12, nPositions: Int = 1024, vocabSize: Int = 50257,
                 layerNormEpsilon: Float = 1e-5, nInner: Int? = nil, eosTokenId: Int? = 50256, padTokenId: Int? = nil,
-                architecture: Architecture = .gpt2) {
+                architecture: Architecture = .gpt2, headDim: Int? = nil) {
         self.nEmbd = nEmbd; self.nHead = nHead; self.nLayer = nLayer; self.nPositions = nPositions
         self.vocabSize = vocabSize; self.layerNormEpsilon = layerNormEpsilon; self.nInner = nInner ?? 4 * nEmbd
         self.eosTokenId = eosTokenId; self.padTokenId = padTokenId; self.architecture = architecture
+        self.headDim = headDim
     }
 
-    /// Checks that the sizes make a model: all positive, and the width a multiple of the head count. `file` names
-    /// where the configuration came from, for the message.
+    /// Checks that the sizes make a model: all positive, the width a multiple of the head count (unless `headDim`
+    /// is given), the query heads a multiple of the key/value heads, an even head size for rotary positions.
+    /// `file` names where the configuration came from, for the message.
     public func validate(file: String) throws {
         for (name, v) in [("n_embd", nEmbd), ("n_head", nHead), ("n_layer", nLayer), ("n_positions", nPositions),
                           ("vocab_size", vocabSize), ("n_inner", nInner)] where v <= 0 {
             throw GPTError.invalidConfiguration(file: file, reason: "\(name) is \(v), expected a positive integer")
         }
-        if nEmbd % nHead != 0 {
+        if let headDim, headDim <= 0 {
+            throw GPTError.invalidConfiguration(
+                file: file, reason: "head_dim is \(headDim), expected a positive integer")
+        }
+        if case .rotary = architecture.positions, headSize % 2 != 0 {
+            throw GPTError.invalidConfiguration(
+                file: file, reason: "the head size is \(headSize), expected an even size for rotary positions")
+        }
+        if kvHeads <= 0 || nHead % kvHeads != 0 {
+            throw GPTError.invalidConfiguration(
+                file: file, reason: "num_key_value_heads \(kvHeads) does not divide num_attention_heads \(nHead)")
+        }
+        if headDim == nil, nEmbd % nHead != 0 {
             throw GPTError.invalidConfiguration(
                 file: file, reason: "n_embd \(nEmbd) is not divisible by n_head \(nHead)")
         }

@@ -36,6 +36,8 @@ extension GPTModel {
                 case .learned:
                     let p = positionEmbedding! + (row.startPosition + i) * c
                     for j in 0..<c { x[t * c + j] += p[j] }
+                case .rotary:
+                    break  // applied to queries and keys inside attention
                 }
                 t += 1
             }

@@ -2,9 +2,9 @@ extension GPTModel {
     /// Checks a batch before any memory is touched: rows within the context and the vocabulary, block tables long
     /// enough and within `cache`, which must have been made for this model's shape.
     func validate(_ rows: [GPTBatchRow], cache: KVBlockPool) throws {
-        guard cache.layers == config.nLayer, cache.channels == config.nEmbd else {
+        guard cache.layers == config.nLayer, cache.channels == config.kvChannels else {
             throw GPTError.invalidInput(reason: "the KV pool was made for \(cache.layers) layers of \(cache.channels) "
-                + "channels, expected \(config.nLayer) of \(config.nEmbd)")
+                + "channels, expected \(config.nLayer) of \(config.kvChannels)")
         }
         guard !rows.isEmpty else { throw GPTError.invalidInput(reason: "a forward pass needs at least one row") }
         for (r, row) in rows.enumerated() {

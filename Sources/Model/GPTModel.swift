@@ -34,7 +34,8 @@ public final class GPTModel {
     /// Bytes of the model's parameters as held in memory: the matrices one step reads plus the embedding tables
     /// (a token table that is the tied head counts once).
     public var weightBytes: Int {
-        var bytes = weightBytesPerStep + config.nPositions * config.nEmbd * MemoryLayout<Float>.size
+        var bytes = weightBytesPerStep
+        if positionEmbedding != nil { bytes += config.nPositions * config.nEmbd * MemoryLayout<Float>.size }
         if case .table = tokenEmbedding { bytes += config.vocabSize * config.nEmbd * MemoryLayout<Float>.size }
         return bytes
     }

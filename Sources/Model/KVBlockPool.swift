@@ -27,10 +27,10 @@ public class KVBlockPool {
         self.blockSize = blockSize
         self.capacity = capacityBlocks
         self.layers = config.nLayer
-        self.channels = config.nEmbd
-        self.heads = config.nHead
+        self.channels = config.kvChannels
+        self.heads = config.kvHeads
         self.element = element
-        let bytes = capacityBlocks * config.nLayer * 2 * blockSize * config.nEmbd * element.byteCount
+        let bytes = capacityBlocks * config.nLayer * 2 * blockSize * config.kvChannels * element.byteCount
         // Transparent huge pages where the system allows them: a block holds one 4 KiB page per (layer, K or V,
         // head) slice (288 for GPT-2 124M in fp32), and a virtual machine takes microseconds per first-touch fault,
         // so the first write to a fresh block cost about 3 ms of a keystroke's latency. A 2 MiB page faults once.
@@ -41,7 +41,7 @@ public class KVBlockPool {
     /// A pool whose blocks fit in `bytes` (at least one block).
     public convenience init(config: GPTConfig, blockSize: Int = 16, byteBudget bytes: Int,
                             element: PagedKV.Element = .f32) {
-        let perBlock = config.nLayer * 2 * blockSize * config.nEmbd * element.byteCount
+        let perBlock = config.nLayer * 2 * blockSize * config.kvChannels * element.byteCount
         self.init(config: config, blockSize: blockSize, capacityBlocks: max(1, bytes / perBlock), element: element)
     }
 

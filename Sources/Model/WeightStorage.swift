@@ -13,7 +13,7 @@ public final class WeightStorage {
     private(set) var owned: [UnsafeMutableRawPointer] = []
     private(set) var ownedBytes = 0
 
-    var fileName: String { source.fileName }
+    public var fileName: String { source.fileName }
 
     public init(source: TensorSource, format: WeightFormat = .f32) { self.source = source; self.format = format }
 

@@ -3,9 +3,9 @@ import Model
 /// The book's GPTModel state dict: nn.Linear weights [out, in] used in place; Q, K, V concatenated at load.
 struct BookNames: TensorNames {
     var tokenEmbedding: String { "tok_emb.weight" }
-    var positionEmbedding: String { "pos_emb.weight" }
+    var positionEmbedding: String? { "pos_emb.weight" }
     var finalGain: String { "final_norm.scale" }
-    var finalBias: String { "final_norm.shift" }
+    var finalBias: String? { "final_norm.shift" }
     func head(classifier: Bool) -> String { "out_head.weight" }
     func layerMarker(_ l: Int) -> String { "trf_blocks.\(l).norm1.scale" }
     func mlpMarker(_ l: Int) -> String { "trf_blocks.\(l).ff.layers.0.weight" }

@@ -47,6 +47,9 @@ public struct ExportedModel {
             for head in ["lm_head.weight", "score.weight"] where source.shape(of: head) != nil {
                 tensors.append(try reader.tensor(head, as: head))
             }
+        case .huggingFaceDecoder, .bookDecoder:
+            throw ModelFileError.cannotExport(reason: "\(source.fileName) is a Llama/Qwen model; export writes GPT-2 "
+                + "models only")
         }
         return ExportedModel(config: file.config, task: file.task, tensors: tensors)
     }

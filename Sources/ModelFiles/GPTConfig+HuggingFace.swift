@@ -3,8 +3,9 @@ import JSON
 import Model
 
 extension GPTConfig {
-    /// Reads a Hugging Face GPT-2 `config.json` (n_embd, n_head, n_layer, n_positions, vocab_size, layer_norm_epsilon,
-    /// n_inner, activation_function which must be gelu_new, eos/pad token ids).
+    /// Reads a Hugging Face `config.json`: GPT-2's (n_embd, n_head, n_layer, n_positions, vocab_size,
+    /// layer_norm_epsilon, n_inner, activation_function which must be gelu_new, eos/pad token ids), or a Llama,
+    /// Qwen2 or Qwen3 one (see `readLlamaFamily`). Any other `architectures` name is an error that names it.
     public init(contentsOf url: URL) throws {
         self = try GPTConfig.readHuggingFace(url).config
     }
@@ -22,6 +23,13 @@ extension GPTConfig {
             if let v = json[key]?.int { return v }
             if let fallback { return fallback }
             throw GPTError.invalidConfiguration(file: file, reason: "\(key) is missing, expected an integer")
+        }
+        let architectureName = json["architectures"]?.array?.first?.string
+        if let name = architectureName, let modelType = llamaFamilies[name] {
+            return (try readLlamaFamily(json, modelType: modelType, file: file), nil)
+        }
+        if let name = architectureName, !name.hasPrefix("GPT2") {
+            throw ModelFileError.unsupportedArchitecture(file: file, name: name)
         }
         if let act = json["activation_function"]?.string, act != "gelu_new" {
             throw GPTError.invalidConfiguration(file: file, reason: "activation_function is \(act), expected gelu_new")

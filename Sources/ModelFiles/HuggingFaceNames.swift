@@ -4,9 +4,9 @@ import Model
 struct HuggingFaceNames: TensorNames {
     var prefix: String
     var tokenEmbedding: String { prefix + "wte.weight" }
-    var positionEmbedding: String { prefix + "wpe.weight" }
+    var positionEmbedding: String? { prefix + "wpe.weight" }
     var finalGain: String { prefix + "ln_f.weight" }
-    var finalBias: String { prefix + "ln_f.bias" }
+    var finalBias: String? { prefix + "ln_f.bias" }
     func head(classifier: Bool) -> String { classifier ? "score.weight" : "lm_head.weight" }
     func layerMarker(_ l: Int) -> String { "\(prefix)h.\(l).ln_1.weight" }
     func mlpMarker(_ l: Int) -> String { "\(prefix)h.\(l).mlp.c_fc.weight" }

@@ -8,7 +8,13 @@ extension ModelFile {
     /// step reads; logits within 1% of the model's logit range of fp32's, see BENCHMARKS.md), or int8 (a quarter of
     /// the bytes: each output's weights scaled by their largest magnitude, quantized at load from any source format).
     public func load(weights format: WeightFormat = .f32) throws -> GPTModel {
-        let storage = WeightStorage(source: source, format: format)
+        try Self.build(names: names, scheme: scheme, config: config, task: task, headRows: headRows,
+                       storage: WeightStorage(source: source, format: format))
+    }
+
+    /// The model of `config` from the tensors in `storage`, named as `names` says.
+    static func build(names: TensorNames, scheme: NamingScheme, config: GPTConfig, task: GPTModel.Task,
+                      headRows: Int, storage: WeightStorage) throws -> GPTModel {
         let c = config.nEmbd
         let layers = try (0..<config.nLayer).map { try names.layer($0, config: config, storage: storage) }
         let headName = names.head(classifier: scheme == .huggingFaceClassifier)
@@ -22,18 +28,36 @@ extension ModelFile {
                 headBias = try storage.floats("out_head.bias", shape: [headRows])
             }
         } else {
-            throw GPTError.missingTensor(file: source.fileName, tensor: headName)
+            throw GPTError.missingTensor(file: storage.fileName, tensor: headName)
         }
         // fp32 panels of a tied head hold wte exactly, so they serve the embedding lookups too and the model holds
         // wte (155 MB for GPT-2) once. bf16 and int8 panels are rounded: lookups then read an fp32 copy.
         let tokenEmbedding: TokenEmbedding = config.architecture.tiedHead && head.isF32 ? .tiedHead(head) : .table(
             try storage.floats(names.tokenEmbedding, shape: [config.vocabSize, c]), channels: c)
+        let positionEmbedding = try names.positionEmbedding.map {
+            try storage.floats($0, shape: [config.nPositions, c])
+        }
         return GPTModel(
             config: config, task: task, storage: storage, tokenEmbedding: tokenEmbedding,
-            positionEmbedding: try storage.floats(names.positionEmbedding, shape: [config.nPositions, c]),
-            layers: layers,
+            positionEmbedding: positionEmbedding, layers: layers,
             finalNorm: NormWeights(gain: try storage.floats(names.finalGain, shape: [c]),
-                                   bias: try storage.floats(names.finalBias, shape: [c])),
+                                   bias: try names.finalBias.map { try storage.floats($0, shape: [c]) }),
             head: head, headBias: headBias)
+    }
+}
+
+extension GPTModel {
+    /// A language model from tensors under Hugging Face's names (GPT-2's, or Llama/Qwen's `model.embed_tokens`,
+    /// `model.layers.N...`) and its configuration, wherever they were read from (a GGUF reader that renames its
+    /// tensors, for one). The head is tied when the configuration says so or `lm_head.weight` is absent.
+    public static func load(tensors source: TensorSource, config: GPTConfig,
+                            weights format: WeightFormat = .f32) throws -> GPTModel {
+        let scheme = try NamingScheme.detect(in: source)
+        let names = scheme.names(in: source)
+        var config = config
+        try ModelFile.checkFamily(config, scheme: scheme, file: source.fileName)
+        if source.shape(of: names.head(classifier: false)) == nil { config.architecture.tiedHead = true }
+        return try ModelFile.build(names: names, scheme: scheme, config: config, task: .languageModel,
+                                   headRows: config.vocabSize, storage: WeightStorage(source: source, format: format))
     }
 }

@@ -5,10 +5,11 @@ import Model
 /// task they imply, and what `gptls inspect` shows. `load` then builds the model.
 ///
 /// Reads a `.safetensors` file, a PyTorch `.pth` checkpoint (state dict, or a training checkpoint that wraps one), or
-/// a Hugging Face directory (config.json + model.safetensors). A `.pth` pickle is never run: see `PyTorchCheckpoint`.
-/// The configuration comes from, in order: `config`, the directory's config.json, or the tensor shapes (heads from
-/// `heads` or the standard GPT-2 sizes). Immutable; the file stays mapped while this value or a model loaded from
-/// it lives.
+/// a Hugging Face directory (config.json + model.safetensors, or a sharded model.safetensors.index.json). A `.pth`
+/// pickle is never run: see `PyTorchCheckpoint`. The configuration comes from, in order: `config`, the directory's
+/// config.json, a book Llama3Model/Qwen3Model's JSON beside its weights (`model.pth` + `model.json`), or the tensor
+/// shapes (GPT-2 only; heads from `heads` or the standard GPT-2 sizes). Immutable; the file stays mapped while this
+/// value or a model loaded from it lives.
 public struct ModelFile {
     /// What `gptls inspect` shows about the file.
     public struct Summary: Sendable {
@@ -41,23 +42,40 @@ public struct ModelFile {
         }
         var fileURL = url
         var fromJSON: (config: GPTConfig, labels: [String]?)?
+        var sharded = false
         if isDirectory.boolValue {
             fileURL = url.appendingPathComponent("model.safetensors")
+            let index = url.appendingPathComponent(ShardedSafetensors.indexName)
+            if !FileManager.default.fileExists(atPath: fileURL.path),
+               FileManager.default.fileExists(atPath: index.path) {
+                fileURL = index
+                sharded = true
+            }
             let configURL = url.appendingPathComponent("config.json")
             if FileManager.default.fileExists(atPath: configURL.path) {
                 fromJSON = try GPTConfig.readHuggingFace(configURL)
             }
         }
         if GGUFFile.isGGUF(fileURL) { try Self.refuseGGUF(at: fileURL) }
-        let source = try openWeightsFile(at: fileURL)
+        let source: WeightsFile = sharded ? try ShardedSafetensors(index: fileURL) : try openWeightsFile(at: fileURL)
         let file = source.fileName
         func has(_ name: String) -> Bool { source.shape(of: name) != nil }
         let scheme = try NamingScheme.detect(in: source)
         let names = scheme.names(in: source)
+        if scheme == .bookDecoder, explicit == nil, !isDirectory.boolValue {
+            // The book keeps these configurations in Python dicts: the user saves one as JSON beside the weights.
+            let bookJSON = url.deletingPathExtension().appendingPathExtension("json")
+            guard FileManager.default.fileExists(atPath: bookJSON.path) else {
+                throw ModelFileError.fileNotFound(path: bookJSON.path)
+            }
+            let qwen3 = (names as? BookDecoderNames)?.gain == "scale"
+            fromJSON = (try GPTConfig.readBookDecoder(bookJSON, qwen3: qwen3), nil)
+        }
         var config = try explicit ?? fromJSON?.config ?? Self.inferConfig(names, source: source, heads: heads)
         if let heads, explicit == nil { config.nHead = heads }
         if scheme == .book { config.architecture.qkvBias = has(names.qkvBias(0, part: 0)) }
         try config.validate(file: file)
+        try Self.checkFamily(config, scheme: scheme, file: file)
 
         var task = GPTModel.Task.languageModel
         let headName = names.head(classifier: scheme == .huggingFaceClassifier)
@@ -75,7 +93,10 @@ public struct ModelFile {
             task = .classifier(labels: Self.labels(fromJSON?.labels, count: headRows))
         }
         // GPT-2's language model without an lm_head of its own reads its logits through wte.
-        config.architecture.tiedHead = scheme == .huggingFaceLanguageModel && !has(headName)
+        switch scheme {
+        case .huggingFaceDecoder: config.architecture.tiedHead = config.architecture.tiedHead || !has(headName)
+        default: config.architecture.tiedHead = scheme == .huggingFaceLanguageModel && !has(headName)
+        }
 
         let parameters = source.tensorNames.filter { !names.isBuffer($0) }
             .reduce(0) { $0 + (source.shape(of: $1) ?? []).reduce(1, *) }
@@ -87,11 +108,21 @@ public struct ModelFile {
     }
 
     /// A GGUF model is read (so a damaged file, an unsupported architecture or tensor type is named) and then
-    /// refused, since only GPT-2 models run.
+    /// refused: its tensors and configuration are not handed to the Llama/Qwen loader yet.
     static func refuseGGUF(at url: URL) throws {
         let source = try GGUFTensorSource(url: url)
         if let error = source.file.unreadableTensorError() { throw error }
         throw GGUFError.cannotRunYet(file: source.fileName, architecture: source.config.architecture)
+    }
+
+    /// Llama/Qwen tensors need a Llama-family configuration and GPT-2 or book tensors a GPT-2 one.
+    static func checkFamily(_ config: GPTConfig, scheme: NamingScheme, file: String) throws {
+        let llamaConfig = config.architecture.mlp == .swiGLU
+        if llamaConfig != (scheme == .huggingFaceDecoder || scheme == .bookDecoder) {
+            throw GPTError.invalidConfiguration(
+                file: file, reason: "the configuration describes a \(llamaConfig ? "Llama/Qwen" : "GPT-2") model "
+                    + "but the tensors are named as a \(scheme.rawValue)")
+        }
     }
 
     static func labels(_ fromJSON: [String]?, count: Int) -> [String] {
@@ -108,12 +139,16 @@ public struct ModelFile {
             return shape
         }
         let tok = try shape(names.tokenEmbedding)
-        let pos = try shape(names.positionEmbedding)
+        guard let positionName = names.positionEmbedding else {
+            throw ModelFileError.unreadable(
+                file: file, reason: "config.json is missing, expected it beside the weights")
+        }
+        let pos = try shape(positionName)
         guard tok.count == 2 else {
             throw GPTError.wrongShape(file: file, tensor: names.tokenEmbedding, shape: tok, expected: [-1, -1])
         }
         guard pos.count == 2 else {
-            throw GPTError.wrongShape(file: file, tensor: names.positionEmbedding, shape: pos, expected: [-1, -1])
+            throw GPTError.wrongShape(file: file, tensor: positionName, shape: pos, expected: [-1, -1])
         }
         let c = tok[1]
         var layers = 0

@@ -18,6 +18,8 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     case unknownNamingScheme(file: String)
     case unknownHeadCount(file: String, width: Int)
     case cannotExport(reason: String)
+    case unsupportedArchitecture(file: String, name: String)
+    case missingShard(file: String, shard: String)
 
     public var description: String {
         switch self {
@@ -44,7 +46,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
             return "\(file): tensors \(first) and \(second) overlap, expected disjoint data ranges"
         case .unknownNamingScheme(let file):
             return "\(file): tensor names match no known scheme (expected Hugging Face GPT-2 `wte.weight`/"
-                + "`transformer.wte.weight` or the book's `tok_emb.weight`)"
+                + "`transformer.wte.weight`, Llama/Qwen `model.embed_tokens.weight` or the book's `tok_emb.weight`)"
         case .unknownHeadCount(let file, let width):
             let standard = ModelFile.standardHeads.sorted { $0.key < $1.key }.map { "\($0.key) -> \($0.value)" }
             return "\(file): cannot tell the number of attention heads: n_embd \(width) is not a standard GPT-2 width "
@@ -52,6 +54,11 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
                 + "manifest.json (or n_head in a config.json)"
         case .cannotExport(let reason):
             return "cannot export the model: \(reason)"
+        case .unsupportedArchitecture(let file, let name):
+            return "\(file): architecture \(name) is not supported (expected GPT2LMHeadModel, "
+                + "GPT2ForSequenceClassification, LlamaForCausalLM, Qwen2ForCausalLM or Qwen3ForCausalLM)"
+        case .missingShard(let file, let shard):
+            return "\(file): names shard \(shard), which is not in the model directory"
         }
     }
 }

@@ -47,6 +47,7 @@ struct InspectCommand: ParsableCommand {
             "format: \(s.format)",
             "naming scheme: \(file.scheme.rawValue)",
             "task: \(taskLine)",
+            "architecture: \(c.architecture)",
             "config: n_embd \(c.nEmbd), n_head \(c.nHead) (head size \(c.headSize)), n_layer \(c.nLayer), "
                 + "n_positions \(c.nPositions), vocab_size \(c.vocabSize), n_inner \(c.nInner), "
                 + "layer_norm_epsilon \(c.layerNormEpsilon), qkv_bias \(c.architecture.qkvBias)",

@@ -31,23 +31,25 @@ final class AttentionTwinTests: XCTestCase {
         deinit { storage.deallocate() }
     }
 
-    func checkAttention(start: Int, tokens t: Int, table: [Int32], blocks: Int, headSize d: Int = 20) {
-        let h = 3, c = h * d, blockSize = 4
+    /// `h` query heads over `kvHeads` key/value heads (grouped-query attention when fewer).
+    func checkAttention(start: Int, tokens t: Int, table: [Int32], blocks: Int, headSize d: Int = 20, h: Int = 3,
+                        kvHeads: Int = 3) {
+        let c = h * d, stride = c + 2 * kvHeads * d, blockSize = 4
         for element in [PagedKV.Element.f32, .bf16] {
-            let cache = Cache(blocks: blocks, blockSize: blockSize, heads: h, headSize: d, element: element)
-            let q = random(t * 3 * c)
+            let cache = Cache(blocks: blocks, blockSize: blockSize, heads: kvHeads, headSize: d, element: element)
+            let q = random(t * stride)
             for path in SIMDPath.runnable {
                 SIMDPath.limit(to: path)
                 for threads in [1, 2] {
                     var fast = [Float](repeating: 0, count: t * c), naive = fast
-                    PagedAttention.attend(queries: q, queryStride: 3 * c, tokens: t, start: start, heads: h,
+                    PagedAttention.attend(queries: q, queryStride: stride, tokens: t, start: start, heads: h,
                                           headSize: d, cache: cache.kv, blockTable: table, into: &fast, outStride: c,
                                           threads: threads)
-                    PagedAttention.attendNaive(queries: q, queryStride: 3 * c, tokens: t, start: start, heads: h,
+                    PagedAttention.attendNaive(queries: q, queryStride: stride, tokens: t, start: start, heads: h,
                                                headSize: d, cache: cache.kv, blockTable: table, into: &naive,
                                                outStride: c)
                     XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-5,
-                                             "\(element), \(path.name), D \(d), threads \(threads)")
+                                             "\(element), \(path.name), D \(d), H \(h)/\(kvHeads), threads \(threads)")
                 }
             }
         }
@@ -62,6 +64,39 @@ final class AttentionTwinTests: XCTestCase {
     func testGEMMPathMatchesNaive() {
         checkAttention(start: 7, tokens: 40, table: [3, 12, 0, 5, 9, 1, 2, 4, 6, 7, 8, 10], blocks: 13)
         checkAttention(start: 0, tokens: 33, table: [2, 0, 1, 3, 4, 5, 6, 7, 8], blocks: 9, headSize: 64)
+    }
+
+    /// Grouped-query attention: query heads 2k and 2k+1 read key/value head k, on both paths.
+    func testGroupedQueryAttentionMatchesNaiveOnBothPaths() {
+        checkAttention(start: 9, tokens: 5, table: [5, 2, 0, 4], blocks: 6, headSize: 16, h: 4, kvHeads: 2)
+        checkAttention(start: 7, tokens: 40, table: [3, 12, 0, 5, 9, 1, 2, 4, 6, 7, 8, 10], blocks: 13,
+                       headSize: 32, h: 4, kvHeads: 2)
+        checkAttention(start: 3, tokens: 2, table: [1, 0], blocks: 2, headSize: 16, h: 6, kvHeads: 1)
+    }
+
+    /// A query head's output depends on its own key/value head only: with one KV head copied to every head,
+    /// grouped attention gives multi-head attention's result.
+    func testGroupedAttentionEqualsMultiHeadOverRepeatedHeads() {
+        let d = 16, blockSize = 4, t = 6, start = 2, h = 4, table: [Int32] = [1, 0]
+        let grouped = Cache(blocks: 2, blockSize: blockSize, heads: 2, headSize: d, element: .f32)
+        let repeated = Cache(blocks: 2, blockSize: blockSize, heads: h, headSize: d, element: .f32)
+        let slice = blockSize * d * 4
+        for block in 0..<2 {
+            for part in 0..<2 {  // keys, values
+                for head in 0..<h {
+                    let from = grouped.storage + ((block * 2 + part) * 2 + head / 2) * slice
+                    let to = repeated.storage + ((block * 2 + part) * h + head) * slice
+                    to.copyMemory(from: from, byteCount: slice)
+                }
+            }
+        }
+        let q = random(t * h * d)
+        var a = [Float](repeating: 0, count: t * h * d), b = a
+        PagedAttention.attend(queries: q, queryStride: h * d, tokens: t, start: start, heads: h, headSize: d,
+                              cache: grouped.kv, blockTable: table, into: &a, outStride: h * d)
+        PagedAttention.attend(queries: q, queryStride: h * d, tokens: t, start: start, heads: h, headSize: d,
+                              cache: repeated.kv, blockTable: table, into: &b, outStride: h * d)
+        XCTAssertLessThanOrEqual(maxDiff(a, b), 1e-6)
     }
 
     /// Several sequences in one call (short rows split over threads together, long rows through the GEMM path)
