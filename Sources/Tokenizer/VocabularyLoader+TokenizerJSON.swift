@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 extension VocabularyLoader {
     /// Hugging Face `tokenizer.json` with a byte-level BPE model: merges as `"a b"` strings or as `["a", "b"]` pairs,
@@ -8,24 +9,25 @@ extension VocabularyLoader {
     /// post-processor.
     static func loadTokenizerJSON(_ file: URL) throws -> Vocabulary {
         let path = file.path
-        guard let root = try readJSON(file) as? [String: Any] else {
+        let root = try readJSON(file)
+        guard root.object != nil else {
             throw TokenizerError.wrongFormat(path: path, reason: "expected a JSON object at the top level")
         }
-        guard let model = root["model"] as? [String: Any] else {
+        guard let model = root["model"], model.object != nil else {
             throw TokenizerError.wrongFormat(path: path, reason: "no \"model\" object")
         }
-        let type = model["type"] as? String ?? "BPE"
+        let type = model["type"]?.string ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupported(path: path, feature: "model type \(type)") }
         var scheme = try tokenizerJSONScheme(root, path: path)
         for option in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let value = model[option] as? String, !value.isEmpty {
+            if let value = model[option]?.string, !value.isEmpty {
                 throw TokenizerError.unsupported(path: path, feature: "model.\(option) \(value.debugDescription)")
             }
         }
-        if model["byte_fallback"] as? Bool == true {
+        if model["byte_fallback"]?.bool == true {
             throw TokenizerError.unsupported(path: path, feature: "model.byte_fallback: true")
         }
-        scheme.ignoresMerges = model["ignore_merges"] as? Bool == true
+        scheme.ignoresMerges = model["ignore_merges"]?.bool == true
         guard let vocabulary = model["vocab"] else {
             throw TokenizerError.wrongFormat(path: path, reason: "model has no \"vocab\"")
         }
@@ -41,21 +43,22 @@ extension VocabularyLoader {
     }
 
     /// `added_tokens`, split into special ones (`special: true`, or no such key) and the others (text -> id).
-    private static func addedTokens(_ value: Any?, path: String) throws -> (specials: [String: Int], added: [String: Int]) {
-        guard let value, !(value is NSNull) else { return ([:], [:]) }
-        guard let entries = value as? [Any] else {
+    private static func addedTokens(_ value: JSONValue?, path: String) throws
+        -> (specials: [String: Int], added: [String: Int]) {
+        guard let value, !value.isNull else { return ([:], [:]) }
+        guard let entries = value.array else {
             throw TokenizerError.wrongFormat(path: path, reason: "added_tokens must be an array")
         }
         var specials: [String: Int] = [:]
         var added: [String: Int] = [:]
         for entry in entries {
-            guard let entry = entry as? [String: Any], let content = entry["content"] as? String, !content.isEmpty,
-                  let number = entry["id"] as? NSNumber, let id = Int(exactly: number.doubleValue), id >= 0, id < 1 << 24
+            guard let content = entry["content"]?.string, !content.isEmpty, let id = entry["id"]?.int, id >= 0,
+                  id < 1 << 24
             else {
                 throw TokenizerError.wrongFormat(path: path, reason: "added_tokens entries need a non-empty "
                     + "\"content\" string and an \"id\" in 0..<16777216")
             }
-            if entry["special"] as? Bool == false {
+            if entry["special"]?.bool == false {
                 added[content] = id
             } else {
                 specials[content] = id
@@ -65,21 +68,21 @@ extension VocabularyLoader {
     }
 
     /// `model.merges`: `"a b"` strings or `["a", "b"]` pairs, each with its number (from 1) for error messages.
-    private static func mergeList(_ value: Any?, path: String) throws -> [(String, String, line: Int)] {
-        guard let list = value as? [Any] else {
+    private static func mergeList(_ value: JSONValue?, path: String) throws -> [(String, String, line: Int)] {
+        guard let list = value?.array else {
             throw TokenizerError.wrongFormat(path: path, reason: "model.merges must be an array")
         }
         var merges: [(String, String, line: Int)] = []
         merges.reserveCapacity(list.count)
         for (index, entry) in list.enumerated() {
-            if let string = entry as? String {
+            if let string = entry.string {
                 let parts = string.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                     throw TokenizerError.wrongFormat(path: path, reason: "merge \(index) is \(string.debugDescription), "
                         + "expected two tokens separated by one space")
                 }
                 merges.append((String(parts[0]), String(parts[1]), index + 1))
-            } else if let pair = entry as? [Any], pair.count == 2, let left = pair[0] as? String, let right = pair[1] as? String,
+            } else if let pair = entry.array, pair.count == 2, let left = pair[0].string, let right = pair[1].string,
                       !left.isEmpty, !right.isEmpty {
                 merges.append((left, right, index + 1))
             } else {
