@@ -9,13 +9,19 @@ extension VocabularyLoader {
     /// post-processor.
     static func loadTokenizerJSON(_ file: URL) throws -> Vocabulary {
         let path = file.path
-        let root = try readJSON(file)
-        guard root.object != nil else {
+        let document = try readJSONDocument(file)
+        guard let keys = document.keys(at: []) else {
             throw TokenizerError.wrongFormat(path: path, reason: "expected a JSON object at the top level")
         }
-        guard let model = root["model"], model.object != nil else {
+        guard let modelKeys = document.keys(at: ["model"]) else {
             throw TokenizerError.wrongFormat(path: path, reason: "no \"model\" object")
         }
+        // All but the model's vocab and merges is small: copied out as values. Those two are read from the tree.
+        let large: Set = ["vocab", "merges"]
+        let root = JSONValue.object(JSONObject(keys.filter { $0 != "model" }.map { ($0, document.value(at: [$0])!) }))
+        let model = JSONValue.object(JSONObject(modelKeys.filter { !large.contains($0) }.map {
+            ($0, document.value(at: ["model", $0])!)
+        }))
         let type = model["type"]?.string ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupported(path: path, feature: "model type \(type)") }
         var scheme = try tokenizerJSONScheme(root, path: path)
@@ -28,11 +34,11 @@ extension VocabularyLoader {
             throw TokenizerError.unsupported(path: path, feature: "model.byte_fallback: true")
         }
         scheme.ignoresMerges = model["ignore_merges"]?.bool == true
-        guard let vocabulary = model["vocab"] else {
+        guard modelKeys.contains("vocab") else {
             throw TokenizerError.wrongFormat(path: path, reason: "model has no \"vocab\"")
         }
-        let ids = try tokenIDs(vocabulary, path: path, what: "model.vocab")
-        let merges = try mergeList(model["merges"], path: path)
+        let ids = try tokenIDs(document.integerMembers(at: ["model", "vocab"]), path: path, what: "model.vocab")
+        let merges = try mergeList(document.stringElements(at: ["model", "merges"]), path: path)
         let (specials, added) = try addedTokens(root["added_tokens"], path: path)
         var result = try buildFromMergeList(ids: ids, vocabularyPath: path, merges: merges, mergesPath: path,
                                             specials: specials, added: added, declaresSpecials: true,
@@ -68,23 +74,23 @@ extension VocabularyLoader {
     }
 
     /// `model.merges`: `"a b"` strings or `["a", "b"]` pairs, each with its number (from 1) for error messages.
-    private static func mergeList(_ value: JSONValue?, path: String) throws -> [(String, String, line: Int)] {
-        guard let list = value?.array else {
+    private static func mergeList(_ elements: [[String]?]?, path: String) throws -> [(String, String, line: Int)] {
+        guard let elements else {
             throw TokenizerError.wrongFormat(path: path, reason: "model.merges must be an array")
         }
         var merges: [(String, String, line: Int)] = []
-        merges.reserveCapacity(list.count)
-        for (index, entry) in list.enumerated() {
-            if let string = entry.string {
+        merges.reserveCapacity(elements.count)
+        for (index, entry) in elements.enumerated() {
+            if let entry, entry.count == 1 {
+                let string = entry[0]
                 let parts = string.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                     throw TokenizerError.wrongFormat(path: path, reason: "merge \(index) is \(string.debugDescription), "
                         + "expected two tokens separated by one space")
                 }
                 merges.append((String(parts[0]), String(parts[1]), index + 1))
-            } else if let pair = entry.array, pair.count == 2, let left = pair[0].string, let right = pair[1].string,
-                      !left.isEmpty, !right.isEmpty {
-                merges.append((left, right, index + 1))
+            } else if let pair = entry, pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty {
+                merges.append((pair[0], pair[1], index + 1))
             } else {
                 throw TokenizerError.wrongFormat(path: path, reason: "merge \(index) must be \"a b\" or [\"a\", \"b\"]")
             }

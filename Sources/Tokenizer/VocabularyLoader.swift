@@ -88,9 +88,14 @@ enum VocabularyLoader {
 
     /// A JSON file's value, read with the `JSON` module like every other JSON input.
     static func readJSON(_ file: URL) throws -> JSONValue {
+        try readJSONDocument(file).value()!
+    }
+
+    /// A large JSON file, kept in the parser's tree so that its big members are read without copies in between.
+    static func readJSONDocument(_ file: URL) throws -> JSONDocument {
         let data = try readData(file)
         do {
-            return try JSONValue.parse(data)
+            return try JSONDocument(parsing: data)
         } catch {
             throw TokenizerError.invalidJSON(path: file.path, reason: data.isEmpty ? "the file is empty" : "\(error)")
         }
