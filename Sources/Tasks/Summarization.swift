@@ -37,7 +37,7 @@ public enum Summarization {
         switch measure {
         case .tokens(let tokenizer, let context):
             let cap = min(maxTokens, context / 4)
-            let overhead = tokenizer.encode(PromptFormat.alpaca(instruction: instruction, input: "")).count
+            let overhead = tokenizer.promptTokens(PromptFormat.alpaca(instruction: instruction, input: "")).count
             return (tokenizer.pieces(of: text, maxTokens: max(16, context - cap - overhead)), cap)
         case .characters(let limits):
             return (split(text, characters: limits.input), maxTokens)
