@@ -56,30 +56,38 @@ public final class JSONDocument: @unchecked Sendable {
         return members
     }
 
-    /// The elements of the array at `path`: a string gives itself alone, an array of strings its strings, anything
-    /// else nil; nil where there is no array at `path`.
-    public func stringElements(at path: [String]) -> [[String]?]? {
+    /// An element of an array of strings or string arrays (`stringElements(at:)`).
+    public enum StringElement: Equatable, Sendable {
+        case string(String)
+        case strings([String])
+        /// Any other value.
+        case other
+    }
+
+    /// The elements of the array at `path`, each a string, an array of only strings, or other; nil where there is
+    /// no array at `path`.
+    public func stringElements(at path: [String]) -> [StringElement]? {
         guard let array = node(at: path), array.pointee.type == JSON_ARRAY else { return nil }
         func string(_ json: UnsafeMutablePointer<json_t>) -> String? {
             guard json.pointee.type == JSON_STRING else { return nil }
             return JSONValue.string(bytes: json_string_value(json), count: json_string_length(json))
         }
         let count = json_array_size(array)
-        var elements: [[String]?] = []
+        var elements: [StringElement] = []
         elements.reserveCapacity(count)
         for index in 0..<count {
             let element = json_array_get(array, index)!
             if let single = string(element) {
-                elements.append([single])
+                elements.append(.string(single))
             } else if element.pointee.type == JSON_ARRAY {
                 var strings: [String] = []
                 for inner in 0..<json_array_size(element) {
                     guard let text = string(json_array_get(element, inner)) else { break }
                     strings.append(text)
                 }
-                elements.append(strings.count == json_array_size(element) ? strings : nil)
+                elements.append(strings.count == json_array_size(element) ? .strings(strings) : .other)
             } else {
-                elements.append(nil)
+                elements.append(.other)
             }
         }
         return elements

@@ -74,22 +74,21 @@ extension VocabularyLoader {
     }
 
     /// `model.merges`: `"a b"` strings or `["a", "b"]` pairs, each with its number (from 1) for error messages.
-    private static func mergeList(_ elements: [[String]?]?, path: String) throws -> [(String, String, line: Int)] {
+    private static func mergeList(_ elements: [JSONDocument.StringElement]?, path: String) throws -> [(String, String, line: Int)] {
         guard let elements else {
             throw TokenizerError.wrongFormat(path: path, reason: "model.merges must be an array")
         }
         var merges: [(String, String, line: Int)] = []
         merges.reserveCapacity(elements.count)
         for (index, entry) in elements.enumerated() {
-            if let entry, entry.count == 1 {
-                let string = entry[0]
+            if case .string(let string) = entry {
                 let parts = string.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                     throw TokenizerError.wrongFormat(path: path, reason: "merge \(index) is \(string.debugDescription), "
                         + "expected two tokens separated by one space")
                 }
                 merges.append((String(parts[0]), String(parts[1]), index + 1))
-            } else if let pair = entry, pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty {
+            } else if case .strings(let pair) = entry, pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty {
                 merges.append((pair[0], pair[1], index + 1))
             } else {
                 throw TokenizerError.wrongFormat(path: path, reason: "merge \(index) must be \"a b\" or [\"a\", \"b\"]")
