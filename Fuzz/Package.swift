@@ -6,7 +6,7 @@ import PackageDescription
 // libFuzzer coverage) and links libFuzzer; a plain `swift build` of this package does not link.
 let fuzzTargets = [
     "fuzz-framing", "fuzz-json", "fuzz-decode", "fuzz-document", "fuzz-handlers", "fuzz-safetensors", "fuzz-pth",
-    "fuzz-vocabulary", "fuzz-manifest", "fuzz-remote", "fuzz-gguf",
+    "fuzz-vocabulary", "fuzz-tokenizer-json", "fuzz-manifest", "fuzz-remote", "fuzz-gguf",
 ]
 
 let package = Package(

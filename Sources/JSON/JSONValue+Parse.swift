@@ -29,6 +29,20 @@ extension JSONValue {
     }
 
     private static func parse(_ buffer: UnsafeRawBufferPointer) -> Result<JSONValue, JSONError> {
+        parseTree(buffer).map { root in
+            defer { json_decref(root) }
+            return JSONValue(borrowing: root)
+        }
+    }
+
+    /// jansson's tree of one JSON value, owned by the caller (who releases it with `json_decref`).
+    static func parseTree<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Result<UnsafeMutablePointer<json_t>, JSONError> {
+        bytes.withContiguousStorageIfAvailable { buffer in
+            parseTree(UnsafeRawBufferPointer(buffer))
+        } ?? Array(bytes).withUnsafeBytes { parseTree($0) }
+    }
+
+    private static func parseTree(_ buffer: UnsafeRawBufferPointer) -> Result<UnsafeMutablePointer<json_t>, JSONError> {
         if let nul = buffer.firstIndex(of: 0) { return .failure(JSONError(rawNULAt: nul, in: buffer)) }
         let flags = JSON_DECODE_ANY | JSON_ALLOW_NUL
         var error = json_error_t()
@@ -38,8 +52,7 @@ extension JSONValue {
             return json_loadb(start, buffer.count, Int(flags), &error)
         }
         guard let root else { return .failure(JSONError(jansson: &error)) }
-        defer { json_decref(root) }
-        return .success(JSONValue(borrowing: root))
+        return .success(root)
     }
 
     /// Copies a json_t tree into Swift values. Borrows `json`: the caller keeps its reference and releases it.
@@ -80,7 +93,7 @@ extension JSONValue {
     }
 
     /// A Swift string from `count` bytes that jansson has already validated as UTF-8 (they may include NUL).
-    private static func string(bytes: UnsafePointer<CChar>?, count: Int) -> String {
+    static func string(bytes: UnsafePointer<CChar>?, count: Int) -> String {
         guard let bytes, count > 0 else { return "" }
         return String(decoding: UnsafeRawBufferPointer(start: bytes, count: count), as: UTF8.self)
     }

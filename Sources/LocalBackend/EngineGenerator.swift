@@ -30,11 +30,12 @@ final class EngineGenerator: Generator, @unchecked Sendable {
         let healed = request.endsAtCursor ? healing?.plan(prompt) : nil
         let removed = healed?.removed.count ?? 0
         let decode: @Sendable ([Int]) -> String = { generated in
-            String(decoding: tokenizer.decodeBytes(generated).dropFirst(removed), as: UTF8.self)
+            String(decoding: tokenizer.decodeBytes(generated, skippingSpecialTokens: true).dropFirst(removed),
+                   as: UTF8.self)
         }
         let job = Job(model: model.index, priority: Priority(request.task), prompt: healed?.prompt ?? prompt,
                       maxTokens: request.maxTokens, sampler: Sampler(.init(temperature: Float(request.temperature))),
-                      stopTokens: Set([tokenizer.endOfText].compactMap { $0 }), decode: decode,
+                      stopTokens: tokenizer.stopTokens, decode: decode,
                       stopText: request.stop, deadline: request.deadline, supersedeKey: request.supersedeKey,
                       firstTokens: healed?.firstTokens)
         group.submit(job) { outcome in
@@ -80,7 +81,7 @@ final class EngineGenerator: Generator, @unchecked Sendable {
     private func tokens(_ prompt: Prompt) -> [Int] {
         switch prompt {
         case .tokens(let tokens): return tokens
-        case .text(let text): return model.tokenizer.encode(text)
+        case .text(let text): return model.tokenizer.promptTokens(text)
         }
     }
 

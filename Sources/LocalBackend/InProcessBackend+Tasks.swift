@@ -10,7 +10,8 @@ extension InProcessBackend {
     /// Summarises `task.text` with the summary model (see `Summarization`).
     public func summarize(_ task: SummaryTask, progress: @escaping @Sendable (Int, Int) -> Void,
                           onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        Summarization.run(task, instruction: summaryInstruction, on: summaryGenerator, progress: progress,
+        Summarization.run(task, instruction: summaryInstruction, format: summaryGenerator.model.instructionFormat,
+                          on: summaryGenerator, progress: progress,
                           onFinish: onFinish)
     }
 

@@ -21,9 +21,12 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
         public var labels: [String]?
         /// How a classifier's input is cut and padded before its last position is read.
         public var classifierInput: ClassifierInput
+        /// How instructions are put to it (summaries): its chat format, or the book's Alpaca.
+        public var instructionFormat: InstructionFormat
 
         public init(index: Int, tokenizer: BPETokenizer, contextLength: Int, labels: [String]? = nil,
-                    classifierInput: ClassifierInput = ClassifierInput()) {
+                    classifierInput: ClassifierInput = ClassifierInput(), instructionFormat: InstructionFormat = .alpaca) {
+            self.instructionFormat = instructionFormat
             self.index = index
             self.tokenizer = tokenizer
             self.contextLength = contextLength

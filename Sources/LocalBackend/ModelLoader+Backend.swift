@@ -51,7 +51,9 @@ extension ModelLoader {
             if case .classifier(let own) = model.task { labels = source.labels ?? own }
             return InProcessBackend.TaskModel(index: index, tokenizer: try tokenizer(for: source),
                                               contextLength: model.config.nPositions, labels: labels,
-                                              classifierInput: source.classifierInput)
+                                              classifierInput: source.classifierInput,
+                                              instructionFormat: source.tokenizerDirectory
+                                                .map(InstructionFormat.init(modelDirectory:)) ?? .alpaca)
         }
         let backend = InProcessBackend(engine: engine, completion: try taskModel(completion, indices.0),
                                        summarize: try taskModel(summarize, indices.1),

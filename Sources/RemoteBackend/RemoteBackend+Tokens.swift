@@ -32,14 +32,16 @@ extension RemoteBackend {
             return SizedPrompt(text: Self.text(of: tokens, tokenizer), count: tokens.count, unit: .tokens)
         case .text(let text):
             guard let tokenizer else { return SizedPrompt(text: text, count: text.count, unit: .characters) }
-            return SizedPrompt(text: text, count: tokenizer.encode(text).count, unit: .tokens)
+            return SizedPrompt(text: text, count: tokenizer.promptTokens(text).count, unit: .tokens)
         }
     }
 
     /// The text of a token window. A window cut inside a character starts with the bytes after the cut, which are
-    /// dropped rather than sent as U+FFFD (a character the document does not hold).
+    /// dropped rather than sent as U+FFFD (a character the document does not hold). A leading BOS is left to the
+    /// engine, which adds its own; it still counts as one of the prompt's tokens.
     static func text(of tokens: [Int], _ tokenizer: BPETokenizer) -> String {
-        let bytes = tokenizer.decodeBytes(tokens)
+        let text = tokens.starts(with: tokenizer.promptStart) ? tokens.dropFirst(tokenizer.promptStart.count) : tokens[...]
+        let bytes = tokenizer.decodeBytes(Array(text))
         return String(decoding: bytes.drop(while: UTF8.isContinuation), as: UTF8.self)
     }
 }

@@ -14,18 +14,20 @@ public enum InlineCompletion {
     /// The prompt for the text before the cursor, and the cap on generated tokens.
     ///
     /// In tokens, the prompt is the window of the last tokens that moves in steps (`PromptWindow`), so consecutive
-    /// keystrokes share their cached prefix, and the reply gets at most half the context. In characters, it is the
+    /// keystrokes share their cached prefix, and the reply gets at most half the context; the tokenizer's BOS, where
+    /// it adds one, comes first and counts in the window. In characters, it is the
     /// end of the text, starting at a line where one is near, and the cap is the task's.
     static func window(_ prefix: String, maxTokens: Int, measure: PromptMeasure) -> (Prompt, maxTokens: Int) {
         switch measure {
         case .tokens(let tokenizer, let context):
+            let head = tokenizer.promptStart
             var tokens = tokenizer.encode(String(PromptWindow.recentText(prefix, contextLength: context)))
             // An empty document is continued from the start of a text.
-            if tokens.isEmpty, let start = tokenizer.endOfText { tokens = [start] }
+            if tokens.isEmpty, head.isEmpty, let start = tokenizer.endOfText ?? tokenizer.roles.eos { tokens = [start] }
             let cap = min(maxTokens, context / 2)
-            let capacity = context - cap
+            let capacity = max(1, context - cap - head.count)
             let start = PromptWindow.start(tokenCount: tokens.count, capacity: capacity, step: max(1, capacity / 4))
-            return (.tokens(Array(tokens[start...])), cap)
+            return (.tokens(head + tokens[start...]), cap)
         case .characters(let limits):
             var text = String(PromptWindow.recentText(prefix, characters: limits.completion))
             if text.isEmpty { text = "<|endoftext|>" }

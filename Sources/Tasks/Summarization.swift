@@ -1,43 +1,45 @@
 /// Summarise, written once for every backend: the text split to fit the context, each piece summarised in the
-/// book's instruction format (`PromptFormat.alpaca`) until the response ends (`endsResponse`), cleaned, and the
-/// pieces' summaries joined.
+/// model's instruction format (`InstructionFormat`: the book's Alpaca, or an instruct model's chat format) until the
+/// response ends (`InstructionFormat.endsResponse`, or the model's end tokens), cleaned, and the pieces' summaries
+/// joined.
 public enum Summarization {
     /// Summarises `task.text` on `generator` with `instruction`. Text longer than the context is split at line
     /// breaks and the pieces are summarised in turn, `progress(done, total)` after each; the summaries are joined
     /// with spaces and the metrics added up (in the generator's prompt unit).
-    public static func run(_ task: SummaryTask, instruction: String, on generator: any Generator,
+    public static func run(_ task: SummaryTask, instruction: String, format: InstructionFormat = .alpaca,
+                           on generator: any Generator,
                            progress: @escaping @Sendable (Int, Int) -> Void,
                            onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
         let (pieces, maxTokens) = split(task.text, maxTokens: task.maxTokens, instruction: instruction,
-                                        measure: generator.measure)
+                                        format: format, measure: generator.measure)
         let run = TaskRun(onFinish: onFinish)
         var metrics = TaskMetrics()
         metrics.promptUnit = generator.measure.unit
-        let part = Part(pieces: pieces, instruction: instruction, maxTokens: maxTokens, owner: task.client,
+        let part = Part(pieces: pieces, instruction: instruction, format: format, maxTokens: maxTokens, owner: task.client,
                         generator: generator, run: run, progress: progress)
         part.summarize(0, summaries: [], metrics: metrics)
         return run
     }
 
-    /// The response is over at a blank line or at the next turn's header, or once the text starts looping.
+    /// The response in the book's format is over at a blank line or at the next turn's header, or once the text
+    /// starts looping.
     static func endsResponse(_ generated: String) -> Bool {
-        generated.contains("\n\n") || generated.contains("###") || TextLoop.start(in: generated) != nil
+        InstructionFormat.alpaca.endsResponse(generated)
     }
 
-    /// A generated summary without its loop and without anything that belongs to the next turn.
+    /// A generated summary in the book's format without its loop and without anything of the next turn.
     static func clean(_ generated: String) -> String {
-        let end = TextLoop.start(in: generated) ?? generated.endIndex
-        return PromptFormat.cleanResponse(String(generated[..<end]))
+        InstructionFormat.alpaca.clean(generated)
     }
 
     /// The text in pieces whose prompts fit, and the cap on each piece's summary: in tokens, a quarter of the
     /// context for the summary and the rest for the prompt; in characters, pieces of `limits.input`.
-    static func split(_ text: String, maxTokens: Int, instruction: String,
+    static func split(_ text: String, maxTokens: Int, instruction: String, format: InstructionFormat = .alpaca,
                       measure: PromptMeasure) -> (pieces: [String], maxTokens: Int) {
         switch measure {
         case .tokens(let tokenizer, let context):
             let cap = min(maxTokens, context / 4)
-            let overhead = tokenizer.encode(PromptFormat.alpaca(instruction: instruction, input: "")).count
+            let overhead = format.tokens(instruction: instruction, input: "", tokenizer: tokenizer).count
             return (tokenizer.pieces(of: text, maxTokens: max(16, context - cap - overhead)), cap)
         case .characters(let limits):
             return (split(text, characters: limits.input), maxTokens)
@@ -68,6 +70,7 @@ public enum Summarization {
     private struct Part: Sendable {
         let pieces: [String]
         let instruction: String
+        let format: InstructionFormat
         let maxTokens: Int
         let owner: String
         let generator: any Generator
@@ -79,19 +82,28 @@ public enum Summarization {
                 return run.finish(.success(TextResult(text: summaries.joined(separator: " "), metrics: metrics)))
             }
             guard !run.isFinished else { return }
-            let prompt = PromptFormat.alpaca(instruction: instruction, input: pieces[index])
-            let request = GenerationRequest(prompt: .text(prompt), maxTokens: maxTokens,
-                                            stop: { Summarization.endsResponse($0) }, task: .summarize, owner: owner)
+            let request = GenerationRequest(prompt: prompt(pieces[index]), maxTokens: maxTokens,
+                                            stop: { [format] in format.endsResponse($0) }, task: .summarize,
+                                            owner: owner)
             run.attach(generator.generate(request) { outcome in
                 switch outcome {
                 case .failure(let error): run.finish(.failure(error))
                 case .success(let result):
                     guard !run.isFinished else { return }
                     progress(index + 1, pieces.count)
-                    summarize(index + 1, summaries: summaries + [Summarization.clean(result.text)],
+                    summarize(index + 1, summaries: summaries + [format.clean(result.text)],
                               metrics: metrics.adding(result.metrics))
                 }
             })
+        }
+
+        /// A piece's prompt: a chat format's control tokens must reach the model as themselves, so where the
+        /// generator counts tokens its prompt is tokens; otherwise text (which an engine tokenizes).
+        private func prompt(_ input: String) -> Prompt {
+            if format != .alpaca, case .tokens(let tokenizer, _) = generator.measure {
+                return .tokens(format.tokens(instruction: instruction, input: input, tokenizer: tokenizer))
+            }
+            return .text(format.prompt(instruction: instruction, input: input))
         }
     }
 }

@@ -39,8 +39,9 @@ public enum ZeroShotClassification {
                 return .failure(.failed("label \(index + 1) has \(lengths[index]) tokens, but the model's context "
                     + "holds \(context) for the prompt and the label together; use shorter labels"))
             }
+            let head = tokenizer.promptStart
             let tokens = tokenizer.encode(PromptFormat.alpaca(instruction: instruction, input: text))
-            return .success(.tokens(Array(tokens.suffix(context - lengths.max()!))))
+            return .success(.tokens(head + tokens.suffix(max(1, context - lengths.max()! - head.count))))
         case .characters(let limits):
             let input = String(text.suffix(limits.input))
             return .success(.text(PromptFormat.alpaca(instruction: instruction, input: input)))

@@ -4,7 +4,7 @@ extension VocabularyLoader {
     /// `vocab.json` + `merges.txt` (Hugging Face) or `encoder.json` + `vocab.bpe` (OpenAI): the same two files under
     /// two names. The merges file is one `left right` pair per line, after an optional `#version` line.
     static func loadMergeList(vocabulary: URL, merges: URL) throws -> Vocabulary {
-        let ids = try tokenIDs(readJSON(vocabulary), path: vocabulary.path, what: "the vocabulary")
+        let ids = try tokenIDs(readJSONDocument(vocabulary).integerMembers(at: []), path: vocabulary.path, what: "the vocabulary")
         let text = try readText(merges)
         var pairs: [(String, String, line: Int)] = []
         var lineNumber = 0

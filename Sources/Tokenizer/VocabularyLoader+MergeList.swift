@@ -1,19 +1,21 @@
 import Foundation
+import JSON
 
 extension VocabularyLoader {
     /// Token string -> id from a JSON object of byte-level token strings.
-    static func tokenIDs(_ json: Any, path: String, what: String) throws -> [String: Int] {
-        guard let object = json as? [String: Any] else {
+    static func tokenIDs(_ members: [(key: String, value: Int64?)]?, path: String, what: String) throws
+        -> [String: Int] {
+        guard let object = members else {
             throw TokenizerError.wrongFormat(path: path, reason: "\(what) must be a JSON object of token -> id")
         }
         var ids: [String: Int] = [:]
         ids.reserveCapacity(object.count)
         for (token, value) in object {
-            guard let number = value as? NSNumber, let id = Int(exactly: number.doubleValue), id >= 0, id < 1 << 24 else {
-                throw TokenizerError.wrongFormat(path: path, reason: "token \(token.debugDescription) has id \(value), "
-                    + "expected an integer in 0..<16777216")
+            guard let value, value >= 0, value < 1 << 24 else {
+                throw TokenizerError.wrongFormat(path: path, reason: "token \(token.debugDescription) has an id that is "
+                    + "not an integer in 0..<16777216")
             }
-            ids[token] = id
+            ids[token] = Int(value)
         }
         return ids
     }

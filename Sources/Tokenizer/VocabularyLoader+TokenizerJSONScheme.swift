@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 extension VocabularyLoader {
     /// The family scheme a `tokenizer.json` describes, from its normalizer and pre-tokenizer. Recognised:
@@ -9,13 +10,13 @@ extension VocabularyLoader {
     ///
     /// - Throws: `TokenizerError.unknownSplitPattern` naming a regex this tokenizer does not implement, or
     ///   `.unsupported` naming the normalizer or pre-tokenizer steps.
-    static func tokenizerJSONScheme(_ root: [String: Any], path: String) throws -> Scheme {
+    static func tokenizerJSONScheme(_ root: JSONValue, path: String) throws -> Scheme {
         var scheme = Scheme()
         scheme.normalization = try normalization(root["normalizer"], path: path)
-        var steps: [[String: Any]] = []
-        if let preTokenizer = root["pre_tokenizer"] as? [String: Any] {
-            if preTokenizer["type"] as? String == "Sequence" {
-                guard let list = preTokenizer["pretokenizers"] as? [[String: Any]] else {
+        var steps: [JSONValue] = []
+        if let preTokenizer = root["pre_tokenizer"], preTokenizer.object != nil {
+            if preTokenizer["type"]?.string == "Sequence" {
+                guard let list = preTokenizer["pretokenizers"]?.array, list.allSatisfy({ $0.object != nil }) else {
                     throw TokenizerError.wrongFormat(path: path, reason: "pre_tokenizer.pretokenizers must be an array of objects")
                 }
                 steps = list
@@ -23,20 +24,20 @@ extension VocabularyLoader {
                 steps = [preTokenizer]
             }
         }
-        let names = steps.map { $0["type"] as? String ?? "?" }
+        let names = steps.map { $0["type"]?.string ?? "?" }
         func byteLevel(usesRegex: Bool) throws -> Bool {
-            guard let last = steps.last, last["type"] as? String == "ByteLevel" else { return false }
-            if last["add_prefix_space"] as? Bool == true {
+            guard let last = steps.last, last["type"]?.string == "ByteLevel" else { return false }
+            if last["add_prefix_space"]?.bool == true {
                 throw TokenizerError.unsupported(path: path, feature: "ByteLevel add_prefix_space: true")
             }
-            return (last["use_regex"] as? Bool ?? true) == usesRegex
+            return (last["use_regex"]?.bool ?? true) == usesRegex
         }
         switch names {
         case ["ByteLevel"] where try byteLevel(usesRegex: true):
             scheme.pattern = .gpt2
         case ["Split", "ByteLevel"] where try byteLevel(usesRegex: false):
             scheme.pattern = try splitPattern(steps[0], path: path)
-        case ["Digits", "ByteLevel"] where try byteLevel(usesRegex: true) && steps[0]["individual_digits"] as? Bool == true:
+        case ["Digits", "ByteLevel"] where try byteLevel(usesRegex: true) && steps[0]["individual_digits"]?.bool == true:
             scheme.pattern = .smolLM
         case ["ByteLevel"]:
             throw TokenizerError.unsupported(path: path, feature: "ByteLevel use_regex: false without a Split before it")
@@ -47,27 +48,27 @@ extension VocabularyLoader {
         return scheme
     }
 
-    private static func normalization(_ value: Any?, path: String) throws -> Normalization {
-        guard let value, !(value is NSNull) else { return Normalization.none }
-        guard let normalizer = value as? [String: Any], let type = normalizer["type"] as? String else {
+    private static func normalization(_ value: JSONValue?, path: String) throws -> Normalization {
+        guard let value, !value.isNull else { return Normalization.none }
+        guard let type = value["type"]?.string else {
             throw TokenizerError.wrongFormat(path: path, reason: "normalizer must be null or an object with a \"type\"")
         }
         switch type {
         case "NFC":
             return .nfc
-        case "Sequence" where (normalizer["normalizers"] as? [Any])?.isEmpty == true:
+        case "Sequence" where value["normalizers"]?.array?.isEmpty == true:
             return .none
         default:
             throw TokenizerError.unsupported(path: path, feature: "normalizer \(type) (known: none, NFC)")
         }
     }
 
-    private static func splitPattern(_ split: [String: Any], path: String) throws -> SplitPattern {
-        guard let pattern = split["pattern"] as? [String: Any], let regex = pattern["Regex"] as? String else {
+    private static func splitPattern(_ split: JSONValue, path: String) throws -> SplitPattern {
+        guard let regex = split["pattern"]?["Regex"]?.string else {
             throw TokenizerError.unsupported(path: path, feature: "a Split pre-tokenizer without a \"Regex\" pattern")
         }
-        let behavior = split["behavior"] as? String ?? "?"
-        guard behavior == "Isolated", split["invert"] as? Bool != true else {
+        let behavior = split["behavior"]?.string ?? "?"
+        guard behavior == "Isolated", split["invert"]?.bool != true else {
             throw TokenizerError.unsupported(path: path, feature: "Split behavior \(behavior) (known: Isolated, not inverted)")
         }
         guard let known = SplitPattern(splitRegex: regex) else {
@@ -81,7 +82,7 @@ extension VocabularyLoader {
     /// The special tokens' roles: `<|endoftext|>` ends text by default; the post-processor's template says which
     /// token it puts first or last; `tokenizer_config.json`, when there is one, names them and says whether they
     /// are added, and wins.
-    static func tokenizerJSONRoles(_ root: [String: Any], vocabulary: Vocabulary, path: String,
+    static func tokenizerJSONRoles(_ root: JSONValue, vocabulary: Vocabulary, path: String,
                                    config: URL) throws -> SpecialTokenRoles {
         var roles = vocabulary.roles
         // An ordinary token is found through the shortcut: every token that encodes as itself.
@@ -103,34 +104,35 @@ extension VocabularyLoader {
             }
         }
         guard FileManager.default.fileExists(atPath: config.path) else { return roles }
-        guard let settings = try readJSON(config) as? [String: Any] else {
+        let settings = try readJSON(config)
+        guard settings.object != nil else {
             throw TokenizerError.wrongFormat(path: config.path, reason: "expected a JSON object at the top level")
         }
         let keys: [(String, WritableKeyPath<SpecialTokenRoles, Int?>)] = [("bos_token", \.bos), ("eos_token", \.eos),
                                                                           ("pad_token", \.padding)]
         for (key, role) in keys {
             guard let value = settings[key] else { continue }
-            if value is NSNull {
+            if value.isNull {
                 roles[keyPath: role] = nil
-            } else if let name = value as? String ?? (value as? [String: Any])?["content"] as? String {
+            } else if let name = value.string ?? value["content"]?.string {
                 roles[keyPath: role] = try id(of: name, in: config.path, key: key)
             } else {
                 throw TokenizerError.wrongFormat(path: config.path, reason: "\(key) must be a token's text or null")
             }
         }
-        if let adds = settings["add_bos_token"] as? Bool { roles.addsBOS = adds && roles.bos != nil }
-        if let adds = settings["add_eos_token"] as? Bool { roles.addsEOS = adds && roles.eos != nil }
+        if let adds = settings["add_bos_token"]?.bool { roles.addsBOS = adds && roles.bos != nil }
+        if let adds = settings["add_eos_token"]?.bool { roles.addsEOS = adds && roles.eos != nil }
         return roles
     }
 
     /// The `single` template of a `TemplateProcessing` post-processor, also inside a `Sequence`.
-    private static func singleTemplate(_ value: Any?) -> [Any]? {
-        guard let processor = value as? [String: Any] else { return nil }
-        switch processor["type"] as? String {
+    private static func singleTemplate(_ processor: JSONValue?) -> [JSONValue]? {
+        guard let processor else { return nil }
+        switch processor["type"]?.string {
         case "TemplateProcessing":
-            return processor["single"] as? [Any]
+            return processor["single"]?.array
         case "Sequence":
-            for inner in processor["processors"] as? [Any] ?? [] {
+            for inner in processor["processors"]?.array ?? [] {
                 if let template = singleTemplate(inner) { return template }
             }
             return nil
@@ -140,7 +142,7 @@ extension VocabularyLoader {
     }
 
     /// The token name of a `{"SpecialToken": {"id": name}}` template piece.
-    private static func specialName(_ piece: Any?) -> String? {
-        ((piece as? [String: Any])?["SpecialToken"] as? [String: Any])?["id"] as? String
+    private static func specialName(_ piece: JSONValue?) -> String? {
+        piece?["SpecialToken"]?["id"]?.string
     }
 }

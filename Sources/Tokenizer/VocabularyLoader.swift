@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Finds and reads the vocabulary files of a model directory, in whichever form they come.
 ///
@@ -85,14 +86,18 @@ enum VocabularyLoader {
         return text
     }
 
-    static func readJSON(_ file: URL) throws -> Any {
+    /// A JSON file's value, read with the `JSON` module like every other JSON input.
+    static func readJSON(_ file: URL) throws -> JSONValue {
+        try readJSONDocument(file).value()!
+    }
+
+    /// A large JSON file, kept in the parser's tree so that its big members are read without copies in between.
+    static func readJSONDocument(_ file: URL) throws -> JSONDocument {
         let data = try readData(file)
         do {
-            return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return try JSONDocument(parsing: data)
         } catch {
-            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            let reason = data.isEmpty ? "the file is empty" : detail
-            throw TokenizerError.invalidJSON(path: file.path, reason: reason)
+            throw TokenizerError.invalidJSON(path: file.path, reason: data.isEmpty ? "the file is empty" : "\(error)")
         }
     }
 }
