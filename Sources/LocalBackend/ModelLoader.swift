@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import ModelFiles
 import Tasks
 import Tokenizer
 
@@ -9,9 +10,14 @@ import Tokenizer
 /// Which weights serve which task is decided by `BackendConfiguration.placements` (the manifest, the settings, the
 /// flags); this loads the ones that run here.
 public enum ModelLoader {
-    /// The tokenizer of `source`: the one beside its weights, else GPT-2's.
+    /// The tokenizer of `source`: the one beside its weights, else the vocabulary inside a GGUF file, else GPT-2's.
     public static func tokenizer(for source: ModelSource) throws -> BPETokenizer {
-        guard let directory = source.tokenizerDirectory else { return try BPETokenizer.gpt2() }
+        guard let directory = source.tokenizerDirectory else {
+            if GGUFFile.isGGUF(source.weights), let vocabulary = try GGUFFile(url: source.weights).vocabulary() {
+                return try BPETokenizer(gguf: vocabulary)
+            }
+            return try BPETokenizer.gpt2()
+        }
         return try BPETokenizer(directory: directory)
     }
 }

@@ -21,7 +21,7 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     case wrongKeyType(file: String, key: String, expected: String)
     case unsupportedArchitecture(file: String, architecture: String)
     case wrongShape(file: String, tensor: String, shape: [Int], reason: String)
-    case cannotRunYet(file: String, architecture: String)
+    case unsupportedRopeScaling(file: String, what: String)
 
     public var description: String {
         switch self {
@@ -67,10 +67,9 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
                 + "the architectures llama, qwen2 and qwen3"
         case let .wrongShape(file, tensor, shape, reason):
             return "\(file): tensor \(tensor) has shape \(shape): \(reason)"
-        case let .cannotRunYet(file, architecture):
-            return "\(file): the GGUF file reads (a \(architecture) model), but gptls cannot run the \(architecture) "
-                + "architecture yet: only GPT-2 models (.safetensors, .pth, Hugging Face directories) run; "
-                + "`gptls inspect` shows what the file holds"
+        case let .unsupportedRopeScaling(file, what):
+            return "\(file): \(what); gptls cannot apply that rotary scaling exactly, so it runs only GGUF files "
+                + "with plain rotary positions"
         }
     }
 }

@@ -4,10 +4,11 @@ import Model
 /// A model's weights file as read, before its weights are: the format, the naming scheme, the configuration and
 /// task they imply, and what `gptls inspect` shows. `load` then builds the model.
 ///
-/// Reads a `.safetensors` file, a PyTorch `.pth` checkpoint (state dict, or a training checkpoint that wraps one), or
-/// a Hugging Face directory (config.json + model.safetensors, or a sharded model.safetensors.index.json). A `.pth`
-/// pickle is never run: see `PyTorchCheckpoint`. The configuration comes from, in order: `config`, the directory's
-/// config.json, a book Llama3Model/Qwen3Model's JSON beside its weights (`model.pth` + `model.json`), or the tensor
+/// Reads a `.safetensors` file, a PyTorch `.pth` checkpoint (state dict, or a training checkpoint that wraps one),
+/// a Hugging Face directory (config.json + model.safetensors, or a sharded model.safetensors.index.json), or a GGUF
+/// file of a Llama/Qwen model (tensors renamed to Hugging Face's). A `.pth` pickle is never run: see
+/// `PyTorchCheckpoint`. The configuration comes from, in order: `config`, the directory's config.json or the GGUF
+/// metadata, a book Llama3Model/Qwen3Model's JSON beside its weights (`model.pth` + `model.json`), or the tensor
 /// shapes (GPT-2 only; heads from `heads` or the standard GPT-2 sizes). Immutable; the file stays mapped while this
 /// value or a model loaded from it lives.
 public struct ModelFile {
@@ -56,8 +57,14 @@ public struct ModelFile {
                 fromJSON = try GPTConfig.readHuggingFace(configURL)
             }
         }
-        if GGUFFile.isGGUF(fileURL) { try Self.refuseGGUF(at: fileURL) }
-        let source: WeightsFile = sharded ? try ShardedSafetensors(index: fileURL) : try openWeightsFile(at: fileURL)
+        let source: WeightsFile
+        if GGUFFile.isGGUF(fileURL) {
+            let gguf = try Self.openGGUF(at: fileURL)
+            source = gguf
+            if explicit == nil { fromJSON = (try GPTConfig.readGGUF(gguf), nil) }
+        } else {
+            source = sharded ? try ShardedSafetensors(index: fileURL) : try openWeightsFile(at: fileURL)
+        }
         let file = source.fileName
         func has(_ name: String) -> Bool { source.shape(of: name) != nil }
         let scheme = try NamingScheme.detect(in: source)
@@ -107,12 +114,12 @@ public struct ModelFile {
         self.headRows = headRows
     }
 
-    /// A GGUF model is read (so a damaged file, an unsupported architecture or tensor type is named) and then
-    /// refused: its tensors and configuration are not handed to the Llama/Qwen loader yet.
-    static func refuseGGUF(at url: URL) throws {
+    /// A GGUF model under Hugging Face tensor names. Throws before any weight is read when the architecture is not
+    /// a Llama/Qwen one or a tensor is stored in a type gptls cannot dequantize.
+    static func openGGUF(at url: URL) throws -> GGUFTensorSource {
         let source = try GGUFTensorSource(url: url)
         if let error = source.file.unreadableTensorError() { throw error }
-        throw GGUFError.cannotRunYet(file: source.fileName, architecture: source.config.architecture)
+        return source
     }
 
     /// Llama/Qwen tensors need a Llama-family configuration and GPT-2 or book tensors a GPT-2 one.

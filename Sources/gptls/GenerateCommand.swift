@@ -14,7 +14,7 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Generate a continuation of a prompt with a local model.")
 
-    @Option(help: "A .safetensors or .pth file, a Hugging Face model directory, or a directory with manifest.json (its completion model).") var model: String?
+    @Option(help: "A .safetensors, .pth or .gguf file, a Hugging Face model directory, or a directory with manifest.json (its completion model).") var model: String?
     @Option(help: "Prompt text.") var prompt: String?
     @Option(help: "Prompt as comma-separated token ids, e.g. 1,2,3.") var promptTokens: String?
     @Option(help: "Tokens to generate.") var maxTokens = 32

@@ -4,13 +4,16 @@ import ModelFiles
 import ModelTestSupport
 import XCTest
 
-/// A GGUF file given where a model is loaded: read, then refused with a sentence naming what does not run yet.
+/// A GGUF file given where a model is loaded: a Llama/Qwen one runs, anything else is refused with a sentence naming
+/// the architecture or tensor type.
 final class GGUFModelFileTests: XCTestCase {
-    func testALlamaFileIsReadThenRefusedByArchitecture() {
-        XCTAssertThrowsError(try ModelFile(at: GGUFFixtures.url("llama.gguf"))) { error in
-            XCTAssertEqual(error as? GGUFError, .cannotRunYet(file: "llama.gguf", architecture: "llama"))
-            XCTAssertTrue("\(error)".contains("cannot run the llama architecture yet"), "\(error)")
-        }
+    func testALlamaFileLoadsWithItsMetadataConfiguration() throws {
+        let file = try ModelFile(at: GGUFFixtures.url("llama.gguf"))
+        XCTAssertEqual(file.scheme, .huggingFaceDecoder)
+        XCTAssertEqual(file.config.architecture.positions, .rotary(theta: 500_000, scaling: nil))
+        XCTAssertEqual(file.config.architecture.attention, .grouped(kvHeads: 2))
+        XCTAssertEqual(file.config.eosTokenId, 261)
+        XCTAssertEqual(try file.load().config.vocabSize, 262)
     }
 
     func testAnUnsupportedArchitectureIsNamed() {
