@@ -44,7 +44,8 @@ let package = Package(
         ]),
 
         // The model side.
-        .target(name: "Tokenizer", dependencies: ["JSON"], resources: [.copy("Resources/gpt2")], swiftSettings: optimised),
+        .target(name: "Tokenizer", dependencies: ["JSON"], resources: [.copy("Resources/gpt2")],
+                swiftSettings: optimised),
         // Hot loops in C with intrinsics: AVX2 and AVX-512 (BF16) paths chosen at run time by cpuid, so the binary
         // runs on any x86-64 CPU with AVX2 and uses AVX-512 where it exists. Optimised in debug builds too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
