@@ -12,10 +12,13 @@ import XCTest
 /// The family fixtures (training/fixtures/make_family_fixtures.py) hold 128 positions, which a byte-level prompt
 /// fills in 128 characters; positions are rotary, so the same weights with a longer `max_position_embeddings` are
 /// the same model with room for an editor's prompt. Each test writes that directory, with the Qwen2 fixture's
-/// byte-level tokenizer.json (its 256 bytes fit every family's vocabulary of 256).
+/// byte-level tokenizer.json (its 256 bytes fit every family's vocabulary of 256) where it has none.
 final class FamilyServeTests: XCTestCase {
     private static let fixtures = Binary.repository.appendingPathComponent("Tests/ModelTestSupport/Fixtures")
-    private static let families = ["family-llama", "family-qwen2", "family-qwen3"]
+    /// The families, and whether the directory has a ChatML chat template (family-qwen2-chat, with ChatML's special
+    /// tokens after the bytes and 1024 positions of its own).
+    private static let families = [("family-llama", false), ("family-qwen2", false), ("family-qwen3", false),
+                                   ("family-qwen2-chat", true)]
     private static let document = """
         def mean(values):
             total = 0
@@ -116,12 +119,13 @@ final class FamilyServeTests: XCTestCase {
 
     /// Typing reuses the cached prompt as with GPT-2: after the first request each keystroke computes only its own
     /// token (a byte-level tokenizer gives one a keystroke; a keystroke that re-merges the last BPE token of GPT-2's
-    /// computes two); then a summary in the fixture's format (Alpaca: it has no chat template) and a two-label
-    /// classification whose probabilities sum to 1.
+    /// computes two); then a summary in the directory's format (ChatML where its chat template writes it, else
+    /// Alpaca), its prompt a token a byte and one for each control token, and a two-label classification whose
+    /// probabilities sum to 1.
     func testEveryFamilyServesCompletionWithPromptReuseSummaryAndClassification() throws {
         let (reference, gpt2) = try typing(URL(fileURLWithPath: Binary.model), label: "GPT-2 test model")
         reference.stop()
-        for family in Self.families {
+        for (family, chat) in Self.families {
             let (server, computed) = try typing(try model(family, positions: 1024), label: family)
             defer { server.stop() }
             XCTAssertLessThanOrEqual(computed.reduce(0, +), max(gpt2.reduce(0, +), computed.count),
@@ -131,6 +135,8 @@ final class FamilyServeTests: XCTestCase {
             let summary = try server.client.request("gptls/summarize", params: ["text": .string(Self.document)],
                                                     timeout: 120)
             XCTAssertNotNil(summary["summary"]?.string, "\(family): \(summary.jsonText)")
+            XCTAssertEqual(summary["metrics"]?["promptTokens"]?.int,
+                           Self.summaryPromptTokens(of: Self.document, chat: chat), "\(family): \(summary.jsonText)")
 
             let classified = try server.client.request("gptls/classify", params: [
                 "text": "print('hi')", "labels": ["python", "swift"],
@@ -140,6 +146,18 @@ final class FamilyServeTests: XCTestCase {
             XCTAssertEqual(scores.compactMap { $0["probability"]?.double }.reduce(0, +), 1, accuracy: 1e-4, family)
             XCTAssertTrue(["python", "swift"].contains(classified["label"]?.string ?? ""), family)
         }
+    }
+
+    /// The tokens of the summary prompt for `input` under a byte-level tokenizer: ChatML's control tokens count one
+    /// each, the rest a token a byte.
+    private static func summaryPromptTokens(of input: String, chat: Bool) -> Int {
+        let instruction = "Summarize the following code."
+        guard chat else {
+            return ("Below is an instruction that describes a task. Write a response that appropriately completes the "
+                    + "request.\n\n### Instruction:\n\(instruction)\n\n### Input:\n\(input)\n\n### Response:\n").utf8.count
+        }
+        let text = "system\nYou are a helpful assistant.\nuser\n\(instruction)\n\n\(input)\nassistant\n"
+        return text.utf8.count + 5  // <|im_start|> three times, <|im_end|> twice
     }
 
     /// With the fixture's own 128 positions the document does not fit: the prompt is the window of its last tokens,
