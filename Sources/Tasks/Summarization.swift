@@ -21,17 +21,6 @@ public enum Summarization {
         return run
     }
 
-    /// The response in the book's format is over at a blank line or at the next turn's header, or once the text
-    /// starts looping.
-    static func endsResponse(_ generated: String) -> Bool {
-        InstructionFormat.alpaca.endsResponse(generated)
-    }
-
-    /// A generated summary in the book's format without its loop and without anything of the next turn.
-    static func clean(_ generated: String) -> String {
-        InstructionFormat.alpaca.clean(generated)
-    }
-
     /// The text in pieces whose prompts fit, and the cap on each piece's summary: in tokens, a quarter of the
     /// context for the summary and the rest for the prompt; in characters, pieces of `limits.input`.
     static func split(_ text: String, maxTokens: Int, instruction: String, format: InstructionFormat = .alpaca,
