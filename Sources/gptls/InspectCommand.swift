@@ -42,6 +42,8 @@ struct InspectCommand: ParsableCommand {
             taskLine += "\nclassifier input: " + describe(source.classifierInput, context: c.nPositions)
         }
         let tokenizer = source.tokenizerDirectory.map { $0.path } ?? "GPT-2's (shipped with gptls)"
+        // RMSNorm models carry their epsilon in the architecture line; GPT-2's LayerNorm epsilon would only mislead.
+        let layerNormEpsilon = c.architecture.norm == .layerNorm ? "layer_norm_epsilon \(c.layerNormEpsilon), " : ""
         var lines = [
             "file: \(s.path)",
             "format: \(s.format)",
@@ -50,7 +52,7 @@ struct InspectCommand: ParsableCommand {
             "architecture: \(c.architecture)",
             "config: n_embd \(c.nEmbd), n_head \(c.nHead) (head size \(c.headSize)), n_layer \(c.nLayer), "
                 + "n_positions \(c.nPositions), vocab_size \(c.vocabSize), n_inner \(c.nInner), "
-                + "layer_norm_epsilon \(c.layerNormEpsilon), qkv_bias \(c.architecture.qkvBias)",
+                + layerNormEpsilon + "qkv_bias \(c.architecture.qkvBias)",
             "tensors: \(s.tensorCount) ("
                 + s.dtypes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")",
             "bytes: \(s.fileBytes)",
