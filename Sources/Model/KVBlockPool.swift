@@ -9,7 +9,10 @@ import Kernels
 /// holds what is the caller's (the engine's `BlockPool`, with reference counts, a prefix index and eviction), and
 /// the forward pass only writes the positions it computes.
 /// Threading rule: not thread-safe; use it from the one thread that runs the model.
-public class KVBlockPool {
+///
+/// Open so that a caller can add its own allocation on top (the model tests' pool hands out blocks itself); nothing
+/// in it can be overridden.
+open class KVBlockPool {
     public let blockSize: Int
     public let capacity: Int
     public let layers: Int

@@ -24,7 +24,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .fileNotFound(let path):
-            return "\(path): no such file or directory (expected a .safetensors or .pth file, or a Hugging Face model directory)"
+            return "\(path): no such file or directory (expected a .safetensors, .pth or .gguf file, or a Hugging Face model directory)"
         case .unreadable(let file, let reason):
             return "\(file): cannot be read: \(reason)"
         case .unwritable(let path, let reason):

@@ -18,7 +18,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure prefill/decode tokens per second and the decode roofline.")
 
-    @Option(help: "A .safetensors or .pth file, a Hugging Face model directory, or a directory with manifest.json (its completion model).")
+    @Option(help: "A .safetensors, .pth or .gguf file, a Hugging Face model directory, or a directory with manifest.json (its completion model).")
     var model: String
     @Option(help: "Runs per figure; the median is reported.") var runs = 5
     @Option(help: "Decode steps per run.") var steps = 16

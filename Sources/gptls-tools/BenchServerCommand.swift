@@ -17,7 +17,7 @@ struct BenchServerCommand: ParsableCommand {
         commandName: "bench-server",
         abstract: "Replay keystroke traces through the real server: latency, cache reuse, tokens/s, memory.")
 
-    @Option(help: "Model directory, or a .safetensors or .pth file.") var model: String
+    @Option(help: "Model directory, or a .safetensors, .pth or .gguf file.") var model: String
     @Option(help: "The gptls binary to run (default: the gptls beside this executable).") var server: String?
     @Option(help: "Seconds of typing per configuration.") var seconds = 20.0
     @Option(help: "Client counts to run, comma-separated.") var clients = "1,4,8"

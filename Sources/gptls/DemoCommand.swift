@@ -9,7 +9,7 @@ struct DemoCommand: ParsableCommand {
         abstract: "Run the server as a subprocess and drive it like an editor: typing with inline completions, "
             + "a summary and classifications, with timings.")
 
-    @Option(name: .long, help: "Model directory, or a .safetensors or .pth file (default: the bundled model).")
+    @Option(name: .long, help: "Model directory, or a .safetensors, .pth or .gguf file (default: the bundled model).")
     var model: String?
 
     @OptionGroup var threadOptions: ThreadsOption

@@ -17,7 +17,7 @@ struct ServeCommand: ParsableCommand {
             only protocol frames; logs go to stderr. See protocol/README.md for the methods and the configuration.
             """)
 
-    @Option(name: .long, help: "Model directory, or a .safetensors or .pth file, for every task (default: the bundled model).")
+    @Option(name: .long, help: "Model directory, or a .safetensors, .pth or .gguf file, for every task (default: the bundled model).")
     var model: String?
 
     @Option(help: "Head count, for weights whose width is not a standard GPT-2 size and whose manifest does not say.")

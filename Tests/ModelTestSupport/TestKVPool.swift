@@ -1,4 +1,4 @@
-@testable import Model
+import Model
 
 /// A KV block pool that also hands out its blocks, for tests that run `GPTModel.forward` directly (the engine's
 /// `BlockPool` does this for the server): the lowest free block first.

@@ -1,4 +1,4 @@
-@testable import Model
+import Model
 
 /// One sequence run straight through `GPTModel.forward` with its own blocks of a `TestKVPool`: append tokens, get the
 /// outputs of the last one. What the model tests compare with references; the server runs the model through the
