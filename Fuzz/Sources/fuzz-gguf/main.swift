@@ -5,7 +5,8 @@ import ModelFiles
 
 // GGUF files: the input is a `.gguf` file, read the way `gptls inspect` and the model loader read one: the header,
 // every readable tensor dequantized, the vocabulary, the Llama-family tensor source with its Q/K permutation undone,
-// and `ModelFile`'s refusal. Any file either reads or throws an error; nothing traps or reads outside it.
+// and `ModelFile` reading it as a Llama/Qwen model (configuration and names). Any file either reads or throws an
+// error; nothing traps or reads outside it.
 let scratch = ScratchDirectory("gguf")
 
 Fuzzer.run { data in
