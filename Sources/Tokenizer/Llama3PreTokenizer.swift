@@ -121,25 +121,11 @@ struct Llama3PreTokenizer: IteratorProtocol {
         return index
     }
 
-    /// End of the run of `kind` characters that continues at `index`.
+    @inline(__always)
+    private func scalar(at index: Int) -> (ScalarClass, Int) { bytes.scalarClass(at: index, classes: classes) }
+
     @inline(__always)
     private func runEnd(of kind: ScalarClass, from index: Int) -> Int {
-        var index = index
-        while index < bytes.count {
-            let (next, length) = scalar(at: index)
-            if next != kind { break }
-            index += length
-        }
-        return index
-    }
-
-    /// Class and byte length of the character at `index`; an invalid byte is one `other` character.
-    @inline(__always)
-    private func scalar(at index: Int) -> (ScalarClass, Int) {
-        let lead = bytes[index]
-        if lead < 0x80 { return (classes[Int(lead)], 1) }
-        guard let (value, length) = UTF8Scalar.decode(bytes, at: index) else { return (.other, 1) }
-        if value < 0x1_0000 { return (classes[Int(value)], length) }
-        return (ScalarClass.of(value), length)
+        bytes.runEnd(of: kind, from: index, classes: classes)
     }
 }
