@@ -13,7 +13,8 @@ import Foundation
 /// on the engine thread, exactly once per job; they must return quickly (hop to your own queue).
 public final class Engine: @unchecked Sendable {
     public struct Options: Sendable {
-        /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy`.
+        /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy` to an owner that holds
+        /// its fair share of them or more (see `admits`).
         public var maximumJobs = 64
         public var scheduler = Scheduler()
         /// Reuse cached prompt prefixes. Off only to measure what the cache saves.
@@ -42,6 +43,8 @@ public final class Engine: @unchecked Sendable {
     private var incoming: [Submission] = []
     private var cancelled: Set<JobID> = []
     private var jobCount = 0
+    /// Live jobs per owner, for fair admission; an owner without jobs has no entry.
+    private var jobsByOwner: [String: Int] = [:]
     private var nextJob = 0
     private var stopping = false
     private var snapshot = EngineStatistics()
@@ -90,14 +93,15 @@ public final class Engine: @unchecked Sendable {
         defer { condition.unlock() }
         var ids: [JobID] = []
         for (job, onFinish) in batch {
-            let live = jobCount - doomedArrivals(supersededBy: job.supersedeKey)
-            guard live < options.maximumJobs else {
-                incoming.removeLast(ids.count)
-                jobCount -= ids.count
+            let doomed = doomedArrivals(supersededBy: job.supersedeKey)
+            let live = jobCount - doomed.count
+            let own = jobsByOwner[job.owner, default: 0] - doomed.filter { $0 == job.owner }.count
+            guard admits(live: live, own: own, owner: job.owner) else {
+                for _ in ids { countJob(of: incoming.removeLast().job.owner, by: -1) }
                 throw .busy(queued: live, limit: options.maximumJobs)
             }
             nextJob += 1
-            jobCount += 1
+            countJob(of: job.owner, by: 1)
             let id = JobID(rawValue: nextJob)
             incoming.append(Submission(id: id, job: job, submitted: .now(), onFinish: onFinish))
             ids.append(id)
@@ -121,17 +125,36 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Queued jobs that will end as soon as the engine thread looks at its inbox: cancelled ones, and those superseded
-    /// by a newer queued job (or by the one being submitted, with `key`). They do not count towards `maximumJobs`,
-    /// so keystrokes that arrive during a long step are never refused as busy. Caller holds `condition`.
-    private func doomedArrivals(supersededBy key: String?) -> Int {
+    /// Whether a job of `owner` may join `live` jobs, `own` of them its owner's: below the limit every job may; at
+    /// or beyond it only an owner holding less than its fair share (the limit divided among the owners with live
+    /// jobs, counting this one), so one client's flood of requests cannot get another client's refused as busy.
+    /// Owners below their share can take the total past the limit, at most to about twice it. Caller holds
+    /// `condition`.
+    private func admits(live: Int, own: Int, owner: String) -> Bool {
+        if live < options.maximumJobs { return true }
+        let owners = jobsByOwner.filter { $0.value > 0 }.count + (own > 0 ? 0 : 1)
+        return own < max(1, options.maximumJobs / owners)
+    }
+
+    /// Adds `delta` to the live jobs of `owner` and of the engine. Caller holds `condition`.
+    private func countJob(of owner: String, by delta: Int) {
+        jobCount += delta
+        let count = jobsByOwner[owner, default: 0] + delta
+        jobsByOwner[owner] = count > 0 ? count : nil
+    }
+
+    /// The owners of queued jobs that will end as soon as the engine thread looks at its inbox: cancelled ones, and
+    /// those superseded by a newer queued job (or by the one being submitted, with `key`). They do not count towards
+    /// `maximumJobs`, so keystrokes that arrive during a long step are never refused as busy. Caller holds
+    /// `condition`.
+    private func doomedArrivals(supersededBy key: String?) -> [String] {
         var newest: [String: JobID] = [:]
         for submission in incoming { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
         return incoming.filter { submission in
             guard !cancelled.contains(submission.id) else { return true }
             guard let own = submission.job.supersedeKey else { return false }
             return own == key || newest[own] != submission.id
-        }.count
+        }.map(\.job.owner)
     }
 
     /// Stops a job at the next step; its callback gets `.cancelled`. Blocks it computed stay cached.
@@ -187,10 +210,10 @@ public final class Engine: @unchecked Sendable {
             for submission in arrivals { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
             for submission in arrivals {
                 if cancels.contains(submission.id) {
-                    jobDone()
+                    jobDone(owner: submission.job.owner)
                     submission.onFinish(.failure(.cancelled))
                 } else if let key = submission.job.supersedeKey, newest[key] != submission.id {
-                    jobDone()
+                    jobDone(owner: submission.job.owner)
                     submission.onFinish(.failure(.superseded))
                 } else {
                     admit(submission)
@@ -202,10 +225,10 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Marks one job as gone from the engine (for the admission limit).
-    func jobDone() {
+    /// Marks one job of `owner` as gone from the engine (for the admission limit).
+    func jobDone(owner: String) {
         condition.lock()
-        jobCount -= 1
+        countJob(of: owner, by: -1)
         condition.unlock()
     }
 

@@ -5,6 +5,8 @@ import Tasks
 /// The user's configuration: `initializationOptions` or `workspace/didChangeConfiguration` settings.
 ///
 /// Documented by protocol/schema/configuration.schema.json. Fields that a message leaves out keep their value.
+/// What a message may choose is limited by `endpointPolicy`, since editors read these settings from files a
+/// repository can ship: an endpoint only on loopback or among those the command line allowed, never a key variable.
 public struct Settings: Equatable, Sendable {
     /// Model for every task; nil means the bundled model.
     public var model: String?
@@ -27,6 +29,10 @@ public struct Settings: Equatable, Sendable {
     /// A serving engine for every task (`endpoint`, `endpointModel`, `endpointApiKeyEnv`); nil runs models here.
     /// Without `endpointModel` the engine's only model is used.
     public var endpoint: EndpointConfiguration?
+    /// What the command line allowed beyond loopback; messages cannot change it.
+    public var endpointPolicy = EndpointPolicy()
+    /// The most memory the process may hold (its cgroup's limit or `--max-memory-mb`); messages cannot change it.
+    public var memoryLimit: MemoryLimit?
 
     public init() {}
 
@@ -75,8 +81,13 @@ public struct Settings: Equatable, Sendable {
                 next.prefixCache = flag
             case "endpoint":
                 if let url = try Settings.string(value, key) {
+                    guard endpointPolicy.permits(url) else {
+                        throw ResponseError(.invalidParams, "settings.endpoint \(url) is refused: \(EndpointPolicy.notAllowed)",
+                                            data: ["reason": "untrustedSetting", "setting": "endpoint"])
+                    }
+                    // A key variable travels only with the URL the command line gave it for.
                     next.endpoint = EndpointConfiguration(url: url, model: next.endpoint?.model,
-                                                          apiKeyVariable: next.endpoint?.apiKeyVariable)
+                                                          apiKeyVariable: endpointPolicy.apiKeyVariables[url])
                 } else {
                     next.endpoint = nil
                 }
@@ -85,8 +96,11 @@ public struct Settings: Equatable, Sendable {
             }
         }
         if let model = object["endpointModel"] { next.endpoint?.model = try Settings.string(model, "endpointModel") }
-        if let variable = object["endpointApiKeyEnv"] {
-            next.endpoint?.apiKeyVariable = try Settings.string(variable, "endpointApiKeyEnv")
+        if let variable = object["endpointApiKeyEnv"], try Settings.string(variable, "endpointApiKeyEnv") != nil {
+            throw ResponseError(.invalidParams, "settings.endpointApiKeyEnv is refused: a setting that a repository "
+                                    + "can ship must not choose which environment variable is sent to a server; "
+                                    + "give it on the command line (--endpoint-api-key-env) or in a manifest named "
+                                    + "with --model", data: ["reason": "untrustedSetting", "setting": "endpointApiKeyEnv"])
         }
         self = next
     }

@@ -68,11 +68,15 @@ extension TaskPlacement {
 
 extension BackendConfiguration {
     /// Where each task runs: every task on `endpoint` when the settings or flags name one (no model is looked for
-    /// then), else where each task's model path says.
+    /// then), else where each task's model path says; a manifest's endpoint must pass `endpointPolicy`.
     public func placements() throws -> [TaskKind: TaskPlacement] {
         var placements: [TaskKind: TaskPlacement] = [:]
         for kind in TaskKind.allCases {
-            placements[kind] = try endpoint.map { .remote($0) } ?? TaskPlacement(model: models[kind], task: kind)
+            let placement = try endpoint.map { .remote($0) } ?? TaskPlacement(model: models[kind], task: kind)
+            if endpoint == nil, case .remote(let remote) = placement, let endpointPolicy, let path = models[kind] {
+                try endpointPolicy.check(remote, manifest: path)
+            }
+            placements[kind] = placement
         }
         return placements
     }
