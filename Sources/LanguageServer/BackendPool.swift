@@ -66,7 +66,7 @@ public final class BackendPool: @unchecked Sendable {
 
     /// KV bytes the loaded backends may still write (their budgets less what they hold): memory a new backend
     /// must leave them under the process's limit.
-    private func promisedCacheBytes() -> Int {
+    func promisedCacheBytes() -> Int {
         lock.lock()
         let backends = entries.values.map(\.backend)
         lock.unlock()

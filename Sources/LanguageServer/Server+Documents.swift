@@ -23,13 +23,14 @@ extension Server {
             return reopenRefused(notification)
         }
         openDocumentBytes -= document.cost
+        let before = document.cost
         do {
             try document.apply(notification.contentChanges, version: notification.version ?? document.version + 1,
                                encoding: encoding, maximumBytes: limits.maximumDocumentBytes)
         } catch {
             return refuse(error)
         }
-        keep(document)
+        keep(document, growth: document.cost - before)
     }
 
     func didClose(_ notification: DidCloseTextDocumentNotification) {
@@ -49,11 +50,22 @@ extension Server {
         return document
     }
 
-    /// Keeps `document` open if the session's documents stay within `limits.maximumOpenBytes` with it.
-    private func keep(_ document: TextDocument) {
+    /// Keeps `document` open if the session's documents stay within `limits.maximumOpenBytes` with it, and the
+    /// process within its memory limit with the `growth` it brings (nil: it is new, its whole cost).
+    private func keep(_ document: TextDocument, growth: Int? = nil) {
         let total = openDocumentBytes + document.cost
         guard total <= limits.maximumOpenBytes else {
             return refuse(.openDocumentsTooLarge(uri: document.uri, bytes: total, limit: limits.maximumOpenBytes))
+        }
+        // A new document is always checked, an edit only when it adds much: a keystroke must never cost the user
+        // the document being typed in, and what typing adds is small beside the headroom.
+        if let memoryLimit = settings.memoryLimit, growth.map({ $0 >= 64 << 10 }) ?? true {
+            // Half the headroom stays free for a step's activations and the next message being decoded.
+            let room = memoryLimit.bytes - memoryLimit.headroomBytes / 2
+            let needed = ProcessMemory.residentBytes() + models.pool.promisedCacheBytes() + (growth ?? document.cost)
+            guard needed <= room else {
+                return refuse(.memoryLimit(uri: document.uri, bytes: needed, limit: room))
+            }
         }
         documents[document.uri] = document
         openDocumentBytes = total
