@@ -74,7 +74,8 @@ final class ServeLimitsTests: XCTestCase {
             XCTAssertNotNil(reply["items"]?.array, "keystroke \(step)")
         }
         let status = try server.client.request("gptls/status", timeout: 30)
-        XCTAssertNotNil(status["models"], "the server still serves")
+        XCTAssertEqual(status["memory"]?["limitBytes"]?.int, limitMB << 20, "status shows the limit in effect")
+        XCTAssertEqual(status["memory"]?["limitSource"]?.string, "--max-memory-mb")
         let peak = try resident(server.process.processIdentifier)
         XCTAssertLessThan(peak, limitMB << 20, "resident \(peak >> 20) MiB against a \(limitMB) MiB limit")
         print("memory-limited serve: \(refusedURI) refused, resident \(peak >> 20) MiB under \(limitMB) MiB")

@@ -18,10 +18,12 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
     public var residentBytes: Int
     /// Distinct model configurations loaded for all connections together.
     public var backendsLoaded: Int
+    /// The process's memory limit in bytes and where it comes from; nil when it has none.
+    public var memoryLimit: (bytes: Int, source: String)?
 
     public init(documents: Int, pendingRequests: Int, positionEncoding: PositionEncoding, models: ModelsStatus,
                 completionFeedback: [String: CompletionFeedbackCounts] = [:], connections: [ConnectionStatus] = [],
-                residentBytes: Int = 0, backendsLoaded: Int = 0) {
+                residentBytes: Int = 0, backendsLoaded: Int = 0, memoryLimit: (bytes: Int, source: String)? = nil) {
         self.documents = documents
         self.pendingRequests = pendingRequests
         self.positionEncoding = positionEncoding
@@ -30,6 +32,11 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
         self.connections = connections
         self.residentBytes = residentBytes
         self.backendsLoaded = backendsLoaded
+        self.memoryLimit = memoryLimit
+    }
+
+    public static func == (left: StatusResult, right: StatusResult) -> Bool {
+        left.json == right.json
     }
 
     public var json: JSONValue {
@@ -41,7 +48,9 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
             "completionFeedback": .object(JSONObject(completionFeedback.sorted { $0.key < $1.key }
                 .map { ($0.key, $0.value.json) })),
             "connections": .array(connections.map(\.json)),
-            "memory": ["residentBytes": .int(residentBytes)],
+            "memory": memoryLimit.map { limit in
+                ["residentBytes": .int(residentBytes), "limitBytes": .int(limit.bytes), "limitSource": .string(limit.source)]
+            } ?? ["residentBytes": .int(residentBytes)],
             "backendsLoaded": .int(backendsLoaded),
         ]
     }
