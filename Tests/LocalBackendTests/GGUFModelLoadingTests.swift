@@ -18,4 +18,51 @@ final class GGUFModelLoadingTests: XCTestCase {
         let backend = try ModelLoader.backend(.init(models: [.completion: path]))
         backend.shutdown()
     }
+
+    /// A GGUF instruct model's `tokenizer.chat_template` picks its summary prompt, ChatML or Llama 3's headers,
+    /// with the control tokens from its vocabulary (ids 256-258 after the bytes), one token each.
+    func testAGGUFChatTemplatePicksTheSummaryFormat() throws {
+        let cases: [(String, InstructionFormat, [String])] = [
+            ("chat-chatml.gguf", .chatML, ["<|im_start|>", "<|im_end|>"]),
+            ("chat-llama3.gguf", .llama3, ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]),
+        ]
+        for (file, format, controls) in cases {
+            let path = Self.fixtures.appendingPathComponent(file).path
+            let source = try ModelSource(model: path, task: .summarize)
+            XCTAssertEqual(try ModelLoader.instructionFormat(for: source), format, file)
+            let tokenizer = try ModelLoader.tokenizer(for: source)
+            let text = "def mean(values): return sum(values) / len(values)"
+            let backend = try ModelLoader.backend(.init(models: [.summarize: path]))
+            defer { backend.shutdown() }
+            XCTAssertEqual(backend.summarizeModel.instructionFormat, format, file)
+            let prompt = format.tokens(instruction: backend.summaryInstruction, input: text, tokenizer: tokenizer)
+            for control in controls {
+                XCTAssertEqual(tokenizer.encode(control, allowedSpecial: [control]).count, 1, control)
+                XCTAssertTrue(prompt.contains(tokenizer.encode(control, allowedSpecial: [control])[0]), control)
+            }
+            let done = expectation(description: file)
+            let outcome = LockedBox<Result<TextResult, TaskError>?>(nil)
+            _ = backend.summarize(SummaryTask(text: text, maxTokens: 4), progress: { _, _ in }) { result in
+                outcome.value = result
+                done.fulfill()
+            }
+            wait(for: [done], timeout: 60)
+            let result = try XCTUnwrap(outcome.value).get()
+            XCTAssertEqual(result.metrics.promptTokens, prompt.count, file)
+            let alpaca = InstructionFormat.alpaca.tokens(instruction: backend.summaryInstruction, input: text,
+                                                         tokenizer: tokenizer)
+            XCTAssertNotEqual(result.metrics.promptTokens, alpaca.count, file)
+        }
+    }
+}
+
+/// A value written on the backend's thread and read on the test's once an expectation is fulfilled.
+private final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
 }
