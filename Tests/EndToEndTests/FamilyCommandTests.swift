@@ -30,4 +30,31 @@ final class FamilyCommandTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("config: n_embd 64, n_head 4 (head size 32), n_layer 2") },
                       result.stdout)
     }
+
+    /// A GGUF file is inspected as a model like a directory (family, configuration, tokenizer, summary prompt), with
+    /// its header's vocabulary and memory; --task and --heads change nothing, since the file states both.
+    func testInspectOfAGGUFFileShowsTheModelItRuns() throws {
+        let path = fixtures.appendingPathComponent("gguf/chat-chatml.gguf").path
+        for extra in [[], ["--task", "summarize", "--heads", "2"]] {
+            let result = try Binary.run(["inspect", path] + extra)
+            XCTAssertEqual(result.code, 0, result.stderr)
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            XCTAssertTrue(lines.contains("format: GGUF v3 (qwen2)"), result.stdout)
+            XCTAssertTrue(lines.contains { $0.hasPrefix("architecture: Qwen2 (RMSNorm") }, result.stdout)
+            XCTAssertTrue(lines.contains { $0.hasPrefix("config: n_embd 64, n_head 4 (head size 16)") }, result.stdout)
+            XCTAssertTrue(lines.contains("tokenizer: the file's vocabulary (259 tokens)"), result.stdout)
+            XCTAssertTrue(lines.contains("summary prompt: ChatML (from the chat template)"), result.stdout)
+            XCTAssertTrue(lines.contains("vocabulary: 259 tokens (tokenizer.ggml.model gpt2)"), result.stdout)
+            XCTAssertTrue(lines.contains { $0.hasPrefix("bytes: ") && $0.contains("as fp32 once dequantized") },
+                          result.stdout)
+        }
+    }
+
+    /// A GGUF file gptls cannot run still shows its header, with a note that says why.
+    func testInspectOfAnUnsupportedGGUFShowsItsHeader() throws {
+        let result = try Binary.run(["inspect", fixtures.appendingPathComponent("gguf/quants.gguf").path])
+        XCTAssertEqual(result.code, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("architecture: quants"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("note: architecture quants is not one gptls reads"), result.stdout)
+    }
 }

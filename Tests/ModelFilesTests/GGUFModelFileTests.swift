@@ -16,6 +16,13 @@ final class GGUFModelFileTests: XCTestCase {
         XCTAssertEqual(try file.load().config.vocabSize, 262)
     }
 
+    /// The file states its head count: a `heads` meant for GPT-2 weights without a configuration changes nothing.
+    func testTheHeadCountComesFromTheFile() throws {
+        let file = try ModelFile(at: GGUFFixtures.url("family-qwen3.gguf"), heads: 2)
+        XCTAssertEqual(file.config.nHead, 4)
+        XCTAssertEqual(file.config.headSize, 32)
+    }
+
     func testAnUnsupportedArchitectureIsNamed() {
         XCTAssertThrowsError(try GPTModel.load(from: GGUFFixtures.url("quants.gguf"))) { error in
             XCTAssertEqual(error as? GGUFError, .unsupportedArchitecture(file: "quants.gguf", architecture: "quants"))
