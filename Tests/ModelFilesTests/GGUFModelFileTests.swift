@@ -23,6 +23,27 @@ final class GGUFModelFileTests: XCTestCase {
         XCTAssertEqual(file.config.headSize, 32)
     }
 
+    /// A rotary scaling other than Llama 3's rope_freqs (YaRN here) is refused by its key, not run approximately.
+    func testAnUnsupportedRopeScalingTypeIsNamed() throws {
+        var writer = GGUFWriter()
+        writer.set("general.architecture", .string("qwen2"))
+        for (key, value) in [("embedding_length", 8), ("attention.head_count", 2), ("feed_forward_length", 16),
+                             ("block_count", 1), ("context_length", 16)] {
+            writer.set("qwen2." + key, .uint32(UInt32(value)))
+        }
+        writer.set("qwen2.attention.layer_norm_rms_epsilon", .float32(1e-6))
+        writer.set("qwen2.rope.scaling.type", .string("yarn"))
+        writer.add("token_embd.weight", shape: [4, 8], values: Array(repeating: 0.5, count: 32))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-\(getpid())-yarn.gguf")
+        try writer.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try ModelFile(at: url)) { error in
+            XCTAssertEqual(error as? GGUFError, .unsupportedRopeScaling(
+                file: url.lastPathComponent, what: "qwen2.rope.scaling.type is \"yarn\""))
+            XCTAssertTrue("\(error)".contains("cannot apply that rotary scaling exactly"), "\(error)")
+        }
+    }
+
     func testAnUnsupportedArchitectureIsNamed() {
         XCTAssertThrowsError(try GPTModel.load(from: GGUFFixtures.url("quants.gguf"))) { error in
             XCTAssertEqual(error as? GGUFError, .unsupportedArchitecture(file: "quants.gguf", architecture: "quants"))
