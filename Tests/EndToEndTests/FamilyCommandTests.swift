@@ -2,8 +2,9 @@ import Foundation
 import JSON
 import XCTest
 
-/// The built binary runs a Llama-family Hugging Face directory: a tiny random Qwen2 (two shards, a byte-level
-/// tokenizer.json) made by training/fixtures/make_family_fixtures.py, whose greedy tokens transformers recorded.
+/// The built binary runs Llama-family models: a tiny random Qwen2 directory (two shards, a byte-level tokenizer.json)
+/// made by training/fixtures/make_family_fixtures.py, whose greedy tokens transformers recorded, and the family GGUF
+/// files, whose greedy tokens llama.cpp recorded.
 final class FamilyCommandTests: XCTestCase {
     private let fixtures = Binary.repository.appendingPathComponent("Tests/ModelTestSupport/Fixtures")
 
@@ -29,6 +30,31 @@ final class FamilyCommandTests: XCTestCase {
                                                     + "attention (2 KV heads)") }, result.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("config: n_embd 64, n_head 4 (head size 32), n_layer 2") },
                       result.stdout)
+    }
+
+    /// `gptls generate` through the engine on the family GGUF files gives llama.cpp's greedy tokens on the same
+    /// file (llamacpp-reference.json, made by training/fixtures/make_llamacpp_references.py). Q8_0 is left out: its
+    /// continuations part from llama.cpp's at a near-tie (see LlamaCppReferenceTests).
+    func testGenerateWithGGUFFilesGivesLlamaCppGreedyTokens() throws {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("gguf/llamacpp-reference.json"))
+        let files = try XCTUnwrap(try JSONValue.parse(data)["files"]?.object)
+        for family in ["family-qwen3", "family-llama"] {
+            for suffix in ["", "-f16", "-bf16"] {
+                let file = family + suffix + ".gguf"
+                for sequence in try XCTUnwrap(files[file]?.array, file) {
+                    let prompt = try XCTUnwrap(sequence["tokens"]?.array?.compactMap(\.int))
+                    let greedy = try XCTUnwrap(sequence["greedy"]?.array?.compactMap(\.int))
+                    let result = try Binary.run([
+                        "generate", "--model", fixtures.appendingPathComponent("gguf/" + file).path,
+                        "--prompt-tokens", prompt.map(String.init).joined(separator: ","),
+                        "--max-tokens", "\(greedy.count)", "--json",
+                    ])
+                    XCTAssertEqual(result.code, 0, result.stderr)
+                    let json = try JSONValue.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+                    XCTAssertEqual(json["tokens"]?.array?.compactMap(\.int), greedy, "\(file), prompt of \(prompt.count)")
+                }
+            }
+        }
     }
 
     /// A GGUF file is inspected as a model like a directory (family, configuration, tokenizer, summary prompt), with
