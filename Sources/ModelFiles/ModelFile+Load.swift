@@ -8,8 +8,12 @@ extension ModelFile {
     /// step reads; logits within 1% of the model's logit range of fp32's, see BENCHMARKS.md), or int8 (a quarter of
     /// the bytes: each output's weights scaled by their largest magnitude, quantized at load from any source format).
     public func load(weights format: WeightFormat = .f32) throws -> GPTModel {
-        try Self.build(names: names, scheme: scheme, config: config, task: task, headRows: headRows,
-                       storage: WeightStorage(source: source, format: format))
+        do {
+            return try Self.build(names: names, scheme: scheme, config: config, task: task, headRows: headRows,
+                                  storage: WeightStorage(source: source, format: format))
+        } catch let error as GPTError {
+            throw (source as? GGUFTensorSource)?.namingFileTensors(error) ?? error
+        }
     }
 
     /// The model of `config` from the tensors in `storage`, named as `names` says.

@@ -35,8 +35,15 @@ struct InspectCommand: ParsableCommand {
             return
         }
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
-        let file = try ModelFile(at: source.weights, config: config, heads: heads ?? source.heads)
-        let model = try file.load()
+        let file: ModelFile, model: GPTModel
+        do {
+            file = try ModelFile(at: source.weights, config: config, heads: heads ?? source.heads)
+            model = try file.load()
+        } catch {
+            guard let gguf else { throw error }
+            print((gguf.summaryLines() + ["note: gptls cannot run this file: \(error)"]).joined(separator: "\n"))
+            return
+        }
         let c = model.config, s = file.summary
         var taskLine = "language model"
         if case .classifier(let own) = model.task {

@@ -51,7 +51,8 @@ final class FamilyCommandTests: XCTestCase {
                     ])
                     XCTAssertEqual(result.code, 0, result.stderr)
                     let json = try JSONValue.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-                    XCTAssertEqual(json["tokens"]?.array?.compactMap(\.int), greedy, "\(file), prompt of \(prompt.count)")
+                    XCTAssertEqual(json["tokens"]?.array?.compactMap(\.int), greedy,
+                                   "\(file), prompt of \(prompt.count)")
                 }
             }
         }
@@ -76,11 +77,24 @@ final class FamilyCommandTests: XCTestCase {
         }
     }
 
-    /// A GGUF file gptls cannot run still shows its header, with a note that says why.
-    func testInspectOfAnUnsupportedGGUFShowsItsHeader() throws {
+    /// A GGUF file gptls cannot run still shows its header, with a note that says why: an architecture it does not
+    /// read, or a tensor the model needs and the file lacks.
+    func testInspectOfAGGUFThatCannotRunShowsItsHeader() throws {
         let result = try Binary.run(["inspect", fixtures.appendingPathComponent("gguf/quants.gguf").path])
         XCTAssertEqual(result.code, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("architecture: quants"), result.stdout)
         XCTAssertTrue(result.stdout.contains("note: architecture quants is not one gptls reads"), result.stdout)
+
+        var bytes = try Data(contentsOf: fixtures.appendingPathComponent("gguf/family-qwen3.gguf"))
+        let name = Data("blk.1.attn_v.weight".utf8)
+        bytes.replaceSubrange(try XCTUnwrap(bytes.range(of: name)), with: Data("blk.1.attn_X.weight".utf8))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-\(getpid())-no-v.gguf")
+        try bytes.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let damaged = try Binary.run(["inspect", url.path])
+        XCTAssertEqual(damaged.code, 0, damaged.stderr)
+        XCTAssertTrue(damaged.stdout.contains("architecture: qwen3"), damaged.stdout)
+        XCTAssertTrue(damaged.stdout.contains("note: gptls cannot run this file: \(url.lastPathComponent): tensor "
+                                              + "blk.1.attn_v.weight is missing"), damaged.stdout)
     }
 }

@@ -144,7 +144,8 @@ extension FamilyModelTests {
         XCTAssertThrowsError(try config.validate(file: "config")) { error in
             XCTAssertTrue("\(error)".contains("3 frequency factors, expected 8"), "\(error)")
         }
-        config.architecture.positions = .rotary(theta: 10000, scaling: .frequencyFactors(Array(repeating: -1, count: 8)))
+        config.architecture.positions = .rotary(
+            theta: 10000, scaling: .frequencyFactors(Array(repeating: -1, count: 8)))
         XCTAssertThrowsError(try config.validate(file: "config"))
     }
 }

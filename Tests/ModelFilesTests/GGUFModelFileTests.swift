@@ -44,6 +44,20 @@ final class GGUFModelFileTests: XCTestCase {
         }
     }
 
+    /// A tensor the model needs and the file lacks is named as the file would name it.
+    func testAMissingTensorIsNamedAsInTheFile() throws {
+        var bytes = try Data(contentsOf: GGUFFixtures.url("family-qwen3.gguf"))
+        let name = Data("blk.1.attn_v.weight".utf8)
+        bytes.replaceSubrange(try XCTUnwrap(bytes.range(of: name)), with: Data("blk.1.attn_X.weight".utf8))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-\(getpid())-no-v.gguf")
+        try bytes.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try ModelFile(at: url).load()) { error in
+            XCTAssertEqual(error as? GPTError,
+                           .missingTensor(file: url.lastPathComponent, tensor: "blk.1.attn_v.weight"))
+        }
+    }
+
     func testAnUnsupportedArchitectureIsNamed() {
         XCTAssertThrowsError(try GPTModel.load(from: GGUFFixtures.url("quants.gguf"))) { error in
             XCTAssertEqual(error as? GGUFError, .unsupportedArchitecture(file: "quants.gguf", architecture: "quants"))
