@@ -3,8 +3,9 @@ import LocalBackend
 import Tasks
 import XCTest
 
-/// A lone `.gguf` served as it is: the vocabulary inside it tokenizes, since no tokenizer files sit beside it
-/// (Tests/ModelTestSupport/Fixtures/gguf, made by training/fixtures/make_gguf_fixtures.py).
+/// A lone `.gguf` served as it is: the vocabulary inside it tokenizes, since no tokenizer files sit beside it, and its
+/// chat template picks the summary prompt (Tests/ModelTestSupport/Fixtures/gguf, made by
+/// training/fixtures/make_gguf_fixtures.py).
 final class GGUFModelLoadingTests: XCTestCase {
     private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("ModelTestSupport/Fixtures/gguf")
