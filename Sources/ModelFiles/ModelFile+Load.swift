@@ -59,6 +59,7 @@ extension GPTModel {
         let scheme = try NamingScheme.detect(in: source)
         let names = scheme.names(in: source)
         var config = config
+        try config.validate(file: source.fileName)
         try ModelFile.checkFamily(config, scheme: scheme, file: source.fileName)
         if source.shape(of: names.head(classifier: false)) == nil { config.architecture.tiedHead = true }
         return try ModelFile.build(names: names, scheme: scheme, config: config, task: .languageModel,
