@@ -60,8 +60,7 @@ extension ModelLoader {
             return InProcessBackend.TaskModel(index: index, tokenizer: try tokenizer(for: source),
                                               contextLength: model.config.nPositions, labels: labels,
                                               classifierInput: source.classifierInput,
-                                              instructionFormat: source.tokenizerDirectory
-                                                .map(InstructionFormat.init(modelDirectory:)) ?? .alpaca)
+                                              instructionFormat: try instructionFormat(for: source))
         }
         let backend = InProcessBackend(engine: engine, completion: try taskModel(completion, indices.0),
                                        summarize: try taskModel(summarize, indices.1),
