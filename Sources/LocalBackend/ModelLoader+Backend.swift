@@ -53,7 +53,8 @@ extension ModelLoader {
                                               contextLength: model.config.nPositions, labels: labels,
                                               classifierInput: source.classifierInput,
                                               instructionFormat: source.tokenizerDirectory
-                                                .map(InstructionFormat.init(modelDirectory:)) ?? .alpaca)
+                                                .map(InstructionFormat.init(modelDirectory:)) ?? .alpaca,
+                                              fim: source.fim)
         }
         let backend = InProcessBackend(engine: engine, completion: try taskModel(completion, indices.0),
                                        summarize: try taskModel(summarize, indices.1),
