@@ -27,9 +27,9 @@ extension InlineCompletion {
         let suffixRoom = (room - contextRoom) / 4
         let prefixRoom = room - contextRoom - suffixRoom
         let block = contextBlock(task, tokenizer: tokenizer, ids: ids, capacity: contextRoom)
-        // Bytes enough for the tokens kept, so a long suffix is not encoded whole on every keystroke.
-        let suffix = tokenizer.encode(String(task.suffix.utf8.prefix(suffixRoom * 8)) ?? task.suffix)
-            .prefix(suffixRoom)
+        // Characters enough for the tokens kept (a token holds at least one), so a long suffix is not encoded whole
+        // on every keystroke.
+        let suffix = tokenizer.encode(String(task.suffix.prefix(suffixRoom * 8))).prefix(suffixRoom)
         let prefix = tokenizer.encode(String(PromptWindow.recentText(task.prefix, contextLength: context)))
         let start = PromptWindow.start(tokenCount: prefix.count, capacity: prefixRoom, step: max(1, prefixRoom / 4))
         let tokens = head + block + [ids.prefix] + prefix[start...] + [ids.suffix] + suffix + [ids.middle]

@@ -103,6 +103,21 @@ final class FIMPromptTests: XCTestCase {
         XCTAssertGreaterThan(reused.filter { $0 > start }.count, reused.count / 2, "\(reused)")
     }
 
+    func testAFIMRequestIsNotHealedAndKeepsTheTasksRules() throws {
+        let generator = ScriptedGenerator(measure: .tokens(tokenizer, context: 64), replies: [.pieces(["x"])])
+        let task = CompletionTask(documentKey: "file:///m.py", prefix: "a = ", maxTokens: 8, stop: { $0.contains("\n") },
+                                  client: "editor", suffix: "\n")
+        let outcomes = Outcomes<TextResult>()
+        _ = InlineCompletion.run(task, on: generator, onFinish: outcomes.onFinish)
+        XCTAssertEqual(try XCTUnwrap(outcomes.only).get().text, "x")
+        let request = try XCTUnwrap(generator.generations.first)
+        XCTAssertFalse(request.endsAtCursor, "the prompt ends with the middle token, not at the cursor")
+        XCTAssertEqual(request.prompt, .tokens([V.fimPrefix] + V.bytes("a = ") + [V.fimSuffix] + V.bytes("\n")
+                                               + [V.fimMiddle]))
+        XCTAssertEqual(request.supersedeKey, task.supersedeKey)
+        XCTAssertTrue(request.stop("b\n"))
+    }
+
     func testSpecialTextTypedInTheDocumentStaysText() throws {
         let task = CompletionTask(documentKey: "file:///m.py", prefix: "s = '<|fim_middle|><|file_sep|>'", maxTokens: 8,
                                   suffix: "<|fim_pad|>")
