@@ -25,25 +25,27 @@ final class InfillEngineTests: XCTestCase {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-fim-engine-\(UUID().uuidString)")
         var config = RandomModel.tiny
         config.vocabSize += Self.fimTokens.count
+        // llama-server keeps of input_extra what its context has beyond its batch: 1024 - 256 here.
+        config.nPositions = 1024
         try RandomModel.write(config: config, seed: 5, to: directory)
         let listing = try BPETokenizer.gpt2().listing()
         let gguf = directory.appendingPathComponent("model.gguf")
         try GGUFExport.write(try ExportedModel.read(from: directory), tokens: listing.tokens + Self.fimTokens,
                              isSpecial: listing.isSpecial + Self.fimTokens.map { _ in true }, merges: listing.merges,
                              name: "random-fim", to: gguf)
-        let engine = try EngineProcess(gguf: gguf, contextLength: config.nPositions, kind: kind)
+        let engine = try EngineProcess(gguf: gguf, contextLength: config.nPositions, kind: kind, batch: 256)
         self.engine = engine
         var options = RemoteBackend.Options()
         options.fim = fim
         return RemoteBackend(endpoint: try RemoteEndpoint(url: engine.url, model: engine.model), options: options)
     }
 
-    private func task(_ typed: String) -> CompletionTask {
+    private func task(_ typed: String, context: Bool = true) -> CompletionTask {
         CompletionTask(documentKey: "file:///w/stats.py",
                        prefix: "import math\n\ndef mean(values):\n    total = sum(values)\n    " + typed, maxTokens: 8,
                        suffix: "\n\nprint(mean([1, 2, 3]))\n",
                        context: [ContextChunk(name: "util.py", text: "def count(values):\n    return len(values)\n")],
-                       contextTokens: 64)
+                       contextTokens: context ? 64 : 0)
     }
 
     func testLlamaServerAnswersInfillAndReusesItsCachedPromptOnTheNextKeystroke() throws {
@@ -59,6 +61,10 @@ final class InfillEngineTests: XCTestCase {
               + "\(second.metrics.computedTokens)")
         XCTAssertGreaterThan(second.metrics.reusedTokens, second.metrics.computedTokens,
                              "the context block and the prefix come from the engine's cache: \(second.metrics)")
+        let alone = try XCTUnwrap(waitForTask { _ = backend.complete(task("ret", context: false), onFinish: $0) }).get()
+        // The chunk's text, its file name and the repository line (`<|repo_name|>myproject\n<|file_sep|>util.py\n`).
+        XCTAssertGreaterThan(second.metrics.promptTokens - alone.metrics.promptTokens, 12,
+                             "input_extra reaches the prompt: \(second.metrics) against \(alone.metrics)")
     }
 
     func testLlamaCppPythonHasNoInfillAndGetsTheQwenLayoutOverCompletions() throws {
