@@ -16,8 +16,8 @@ extension RemoteBackend {
 
     /// A completion through llama.cpp's `/infill`, streamed: the engine lays out prefix, suffix and context in its
     /// model's FIM tokens and keeps its own prompt cache (`cache_prompt`). The first one finds out whether the
-    /// engine has the endpoint: a refusal (an HTTP error status: no such route, or a model without FIM tokens)
-    /// is remembered, and that completion and every later one go through `/v1/completions` instead.
+    /// engine has the endpoint: a refusal (an HTTP error status: no such route, or a model without FIM tokens; or a
+    /// reply that is not an /infill stream) is remembered, and that completion and every later one go through `/v1/completions` instead.
     func infill(_ task: CompletionTask,
                 onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
         let relay = Relay()
@@ -43,6 +43,9 @@ extension RemoteBackend {
             for event in stream.events.feed(data) {
                 guard !stream.isClaimed, !call.isFinished else { return }
                 switch Self.infillText(event) {
+                case .failure(let problem) where probing:
+                    // Something answers there, but not llama.cpp's /infill (a proxy's page, another API).
+                    return end(.failure(.endpoint(endpoint.displayURL, cause: "\(Self.refusal) \(problem.cause)")))
                 case .failure(let problem): return end(.failure(failure(problem.cause)))
                 case .success(let piece):
                     stream.append(piece.text)
@@ -58,7 +61,8 @@ extension RemoteBackend {
             guard !stream.isClaimed else { return }
             switch outcome {
             case .failure(.status(let code, let body)) where probing:
-                end(.failure(.endpoint(endpoint.displayURL, cause: "\(Self.refusal) \(code): \(body.prefix(200))")))
+                end(.failure(.endpoint(endpoint.displayURL,
+                                       cause: "\(Self.refusal) HTTP status \(code): \(body.prefix(200))")))
             case .failure(let error): end(.failure(failure("\(error)")))
             case .success: end(.failure(failure("the stream ended before the reply was complete")))
             }
@@ -68,7 +72,7 @@ extension RemoteBackend {
     }
 
     /// How a probe's refusal starts its cause, so the probe's own finish can tell it from other failures.
-    static let refusal = "/infill refused with HTTP status"
+    static let refusal = "the engine does not serve /infill:"
 
     /// The `/infill` request of `task`, and the characters of text it sends: the end of the prefix and the start of
     /// the suffix in the character limits of `/v1/completions` prompts (3:1), the context chunks within the task's

@@ -92,6 +92,19 @@ final class InfillTests: XCTestCase {
         XCTAssertEqual(backend.status.endpoints.first?.failures, 0, "a refused probe is not an engine failure")
     }
 
+    func testAProbeAnsweredWithSomethingElseThanAnInfillStreamFallsBackToo() throws {
+        let server = try ScriptedHTTPServer(servesInfill: true) { exchange in
+            exchange.startEventStream()
+            exchange.event(#"{"choices":[{"index":0,"text":" x","finish_reason":"stop"}]}"#)
+            exchange.event("[DONE]")
+        }
+        self.server = server
+        let backend = RemoteBackend(endpoint: try RemoteEndpoint(url: server.url, model: "m"))
+        XCTAssertEqual(try wait(backend, task).text, " x")
+        XCTAssertEqual(backend.infillSupport, .unavailable)
+        XCTAssertEqual(try bodies("/completions").count, 1)
+    }
+
     func testWithoutAKnownLayoutTheFallbackIsThePrefixAloneAndFIMOffNeverProbes() throws {
         let backend = try backend(servesInfill: false)
         _ = try wait(backend, task)
