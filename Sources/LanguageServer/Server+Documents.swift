@@ -31,6 +31,8 @@ extension Server {
             return refuse(error)
         }
         keep(document, growth: document.cost - before)
+        let line = notification.contentChanges.last?.range?.start.line ?? 0
+        workspace.edited(uri, line: line, documents: documents)
     }
 
     func didClose(_ notification: DidCloseTextDocumentNotification) {
@@ -108,6 +110,7 @@ extension Server {
     /// Closes `uri`, open or refused; false when it was neither.
     @discardableResult
     private func forget(_ uri: String) -> Bool {
+        workspace.closed(uri)
         let refused = refusedDocuments.removeValue(forKey: uri) != nil
         guard let document = documents.removeValue(forKey: uri) else { return refused }
         openDocumentBytes -= document.cost

@@ -36,11 +36,18 @@ extension Server {
             let rules = CompletionRules(mode: settings.completionMode,
                                         linePrefix: String(decoding: bytes[lineStart..<offset], as: UTF8.self),
                                         lineSuffix: String(decoding: bytes[offset..<lineEnd], as: UTF8.self))
+            let suffixEnd = WorkspaceContext.offset(ofLine: cursor.line + Server.suffixLines, in: document)
+            let context = settings.context
+                ? workspace.chunks(for: document, line: cursor.line, documents: documents,
+                                   characters: settings.contextBudget * WorkspaceContext.charactersPerToken)
+                : []
             let task = CompletionTask(
                 documentKey: document.uri, prefix: String(decoding: bytes[..<offset], as: UTF8.self),
                 maxTokens: settings.maxTokens, temperature: settings.temperature,
                 deadline: .now() + .milliseconds(settings.deadlineMs),
-                stop: { rules.cut($0) != nil }, client: sessionID)
+                stop: { rules.cut($0) != nil }, client: sessionID,
+                suffix: String(decoding: bytes[offset..<max(offset, suffixEnd)], as: UTF8.self),
+                context: context, contextTokens: settings.context ? settings.contextBudget : 0)
             let handle = backend.complete(task) { [weak self] outcome in
                 self?.finish(id, outcome.map { completion in
                     result(rules.finish(completion.text), cursor, completion.metrics)
@@ -49,6 +56,9 @@ extension Server {
             track(id, method: Request.method, cancel: handle.cancel)
         }
     }
+
+    /// Lines after the cursor a fill-in-the-middle prompt may show (llama.vim sends 64 too).
+    static let suffixLines = 64
 
     /// How a backend failure reaches the client.
     static func responseError(_ error: TaskError) -> ResponseError {

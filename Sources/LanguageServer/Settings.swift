@@ -17,6 +17,10 @@ public struct Settings: Equatable, Sendable {
     public var temperature = 0.0
     public var completionMode = CompletionMode.auto
     public var deadlineMs = 2000
+    /// Show a fill-in-the-middle model chunks of the other open documents and recent edits (see `WorkspaceContext`).
+    public var context = true
+    /// Tokens of a completion prompt the workspace context may take at most.
+    public var contextBudget = 1024
     /// KV cache budget of all the models together, in MiB; nil scales it to the models.
     public var cacheBudgetMB: Int?
     /// Reuse cached prompt prefixes; false only to measure what the cache saves.
@@ -68,6 +72,10 @@ public struct Settings: Equatable, Sendable {
                 }
                 next.completionMode = mode
             case "deadlineMs": next.deadlineMs = try Settings.integer(value, key, 10...60000)
+            case "context":
+                guard let flag = value.bool else { throw Settings.bad(key, "true or false", value) }
+                next.context = flag
+            case "contextBudget": next.contextBudget = try Settings.integer(value, key, 0...32768)
             case "cacheBudgetMB": next.cacheBudgetMB = value.isNull ? nil : try Settings.integer(value, key, 1...65536)
             case "weights":
                 guard let text = value.string, let format = WeightPrecision(rawValue: text) else {

@@ -60,7 +60,8 @@ extension ModelLoader {
             return InProcessBackend.TaskModel(index: index, tokenizer: try tokenizer(for: source),
                                               contextLength: model.config.nPositions, labels: labels,
                                               classifierInput: source.classifierInput,
-                                              instructionFormat: try instructionFormat(for: source))
+                                              instructionFormat: try instructionFormat(for: source),
+                                              fim: source.fim)
         }
         let backend = InProcessBackend(engine: engine, completion: try taskModel(completion, indices.0),
                                        summarize: try taskModel(summarize, indices.1),
