@@ -52,10 +52,14 @@ final class InfillTests: XCTestCase {
             }
     }
 
-    private let task = CompletionTask(documentKey: "file:///w/m.py", prefix: "def double(x):\n    ", maxTokens: 16,
-                                      deadline: .now() + .seconds(5), suffix: "\nprint(double(2))\n",
-                                      context: [ContextChunk(name: "u.py", text: "def half(x):\n    return x / 2\n")],
-                                      contextTokens: 64)
+    /// Made for each use: XCTest creates every test case at the start of the run, so a stored deadline would have
+    /// passed by the time a late test runs.
+    private var task: CompletionTask {
+        CompletionTask(documentKey: "file:///w/m.py", prefix: "def double(x):\n    ", maxTokens: 16,
+                       deadline: .now() + .seconds(5), suffix: "\nprint(double(2))\n",
+                       context: [ContextChunk(name: "u.py", text: "def half(x):\n    return x / 2\n")],
+                       contextTokens: 64)
+    }
 
     func testTheInfillRequestCarriesPrefixSuffixContextAndIndentAndItsCountsAreTheEngines() throws {
         let backend = try backend(servesInfill: true)
