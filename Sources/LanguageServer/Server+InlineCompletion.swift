@@ -19,7 +19,8 @@ extension Server {
         }
     }
 
-    /// Shared by both completion methods: prompt from the text before the cursor, stop rules from the text around it.
+    /// Shared by both completion methods: the rest of a suggestion the user is typing from the completion cache, or
+    /// a prompt from the text before the cursor with stop rules from the text around it.
     private func generateCompletion<Request: TextDocumentPositionRequest>(
         id: RequestID, _ request: Request,
         result: @escaping @Sendable (_ text: String?, _ cursor: Position, TaskMetrics) -> JSONValue
@@ -36,18 +37,38 @@ extension Server {
             let rules = CompletionRules(mode: settings.completionMode,
                                         linePrefix: String(decoding: bytes[lineStart..<offset], as: UTF8.self),
                                         lineSuffix: String(decoding: bytes[offset..<lineEnd], as: UTF8.self))
-            let task = CompletionTask(
-                documentKey: document.uri, prefix: String(decoding: bytes[..<offset], as: UTF8.self),
-                maxTokens: settings.maxTokens, temperature: settings.temperature,
-                deadline: .now() + .milliseconds(settings.deadlineMs),
-                stop: { rules.cut($0) != nil }, client: sessionID)
+            if let cached = cachedCompletion(document, offset: offset, rules: rules) {
+                reply(id, .success(result(cached.text, cursor, .fromCompletionCache)))
+                return prefetch(after: cached.entry)
+            }
+            cancelPrefetch(document.uri)
+            completionRequests += 1
+            let serial = completionRequests
+            latestCompletion[document.uri] = serial
+            let ticket = reserveCompletion(document, offset: offset)
+            let task = completionTask(uri: document.uri, prefix: String(decoding: bytes[..<offset], as: UTF8.self),
+                                      rules: rules, deadline: .now() + .milliseconds(settings.deadlineMs))
             let handle = backend.complete(task) { [weak self] outcome in
-                self?.finish(id, outcome.map { completion in
-                    result(rules.finish(completion.text), cursor, completion.metrics)
-                }.mapError(Server.responseError))
+                guard let self else { return }
+                let shown = outcome.map { (text: rules.finish($0.text), metrics: $0.metrics) }
+                // Stored before the reply goes out, so a keystroke that follows the reply finds it.
+                if let ticket {
+                    self.queue.async {
+                        self.completionAnswered(ticket, suggestion: shown.map(\.text), uri: document.uri,
+                                                request: serial)
+                    }
+                }
+                self.finish(id, shown.map { result($0.text, cursor, $0.metrics) }.mapError(Server.responseError))
             }
             track(id, method: Request.method, cancel: handle.cancel)
         }
+    }
+
+    /// The backend task of a completion at the end of `prefix` in `uri`.
+    func completionTask(uri: String, prefix: String, rules: CompletionRules, deadline: DispatchTime?) -> CompletionTask {
+        CompletionTask(documentKey: uri, prefix: prefix, maxTokens: settings.maxTokens,
+                       temperature: settings.temperature, deadline: deadline, stop: { rules.cut($0) != nil },
+                       client: sessionID)
     }
 
     /// How a backend failure reaches the client.

@@ -5,9 +5,10 @@ public enum InlineCompletion {
     public static func run(_ task: CompletionTask, on generator: any Generator,
                            onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
         let (prompt, maxTokens) = window(task.prefix, maxTokens: task.maxTokens, measure: generator.measure)
-        let request = GenerationRequest(prompt: prompt, maxTokens: maxTokens, stop: task.stop,
+        var request = GenerationRequest(prompt: prompt, maxTokens: maxTokens, stop: task.stop,
                                         temperature: task.temperature, task: .completion, owner: task.client,
                                         deadline: task.deadline, supersedeKey: task.supersedeKey, endsAtCursor: true)
+        request.speculative = task.speculative
         return generator.generate(request, onFinish: onFinish)
     }
 
