@@ -52,7 +52,8 @@ extension Server {
         let lineEnd = bytes[cursor...].firstIndex(where: Self.isLineBreak) ?? bytes.count
         let rules = CompletionRules(mode: settings.completionMode,
                                     linePrefix: String(decoding: prefix[lineStart...], as: UTF8.self),
-                                    lineSuffix: String(decoding: bytes[cursor..<lineEnd], as: UTF8.self))
+                                    lineSuffix: String(decoding: bytes[cursor..<lineEnd], as: UTF8.self),
+                                    nextLine: Server.nextLine(after: lineEnd, in: bytes))
         var task = completionTask(uri: entry.uri, prefix: String(decoding: prefix, as: UTF8.self), rules: rules,
                                   deadline: nil)
         task.speculative = true
@@ -92,7 +93,7 @@ extension Server {
         latestCompletion[uri] = nil
     }
 
-    private static func isLineBreak(_ byte: UInt8) -> Bool {
+    static func isLineBreak(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
     }
 }

@@ -36,7 +36,8 @@ extension Server {
             let bytes = document.bytes
             let rules = CompletionRules(mode: settings.completionMode,
                                         linePrefix: String(decoding: bytes[lineStart..<offset], as: UTF8.self),
-                                        lineSuffix: String(decoding: bytes[offset..<lineEnd], as: UTF8.self))
+                                        lineSuffix: String(decoding: bytes[offset..<lineEnd], as: UTF8.self),
+                                        nextLine: Server.nextLine(after: lineEnd, in: bytes))
             if let cached = cachedCompletion(document, offset: offset, rules: rules) {
                 reply(id, .success(result(cached.text, cursor, .fromCompletionCache)))
                 return prefetch(after: cached.entry)
@@ -69,6 +70,25 @@ extension Server {
         CompletionTask(documentKey: uri, prefix: prefix, maxTokens: settings.maxTokens,
                        temperature: settings.temperature, deadline: deadline, stop: { rules.cut($0) != nil },
                        client: sessionID)
+    }
+
+    /// The first line that is not blank after the line break at or after `offset`, looking at most 64 lines ahead
+    /// (what a completion must not repeat); empty when there is none.
+    static func nextLine(after offset: Int, in bytes: [UInt8]) -> String {
+        var start = offset
+        for _ in 0..<64 {
+            guard let lineBreak = bytes[start...].firstIndex(where: isLineBreak)
+            else { return "" }
+            start = lineBreak + 1
+            let end = bytes[start...].firstIndex(where: isLineBreak)
+                ?? bytes.count
+            let line = bytes[start..<end]
+            if line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) {
+                return String(decoding: line, as: UTF8.self)
+            }
+            start = end
+        }
+        return ""
     }
 
     /// How a backend failure reaches the client.
