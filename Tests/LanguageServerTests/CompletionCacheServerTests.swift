@@ -97,16 +97,30 @@ final class CompletionCacheServerTests: XCTestCase {
     }
 
     func testTypingTheWholeSuggestionWithoutAPrefetchAsksTheBackend() throws {
-        let harness = try harness {
+        let harness = try harness(["completionMode": "single-line"]) {
             $0.completion = .success("return x + 1")
-            $0.prefetchCompletion = .success("   ")  // nothing to show: no entry
+            $0.prefetchDelay = 30
         }
         _ = try harness.result(of: harness.inlineCompletion(line: 1, character: 4))
-        XCTAssertEqual(try settledCache(harness)["entries"], 1)
         type(harness, "return x + 1", line: 1, character: 4, version: 2)
         let next = try harness.result(of: harness.inlineCompletion(line: 1, character: 16))
         XCTAssertNil(next["metrics"]?["cached"], "an empty rest is no answer")
         XCTAssertEqual(asked, 2)
+    }
+
+    func testAPrefetchWithNothingToShowAnswersNothingAfterTheAcceptance() throws {
+        let harness = try harness {
+            $0.completion = .success("return x + 1")
+            $0.prefetchCompletion = .success("   ")
+        }
+        _ = try harness.result(of: harness.inlineCompletion(line: 1, character: 4))
+        XCTAssertEqual(try settledCache(harness)["entries"], 2)
+        type(harness, "return x + 1", line: 1, character: 4, version: 2)
+        let next = try harness.result(of: harness.inlineCompletion(line: 1, character: 16))
+        XCTAssertEqual(next["items"], [])
+        XCTAssertEqual(next["metrics"]?["cached"], true)
+        XCTAssertEqual(asked, 1)
+        XCTAssertEqual(backend.read { $0.prefetches.count }, 1, "nothing is computed ahead twice")
     }
 
     func testARequestThatNeedsTheModelCancelsTheRunningPrefetch() throws {
