@@ -13,7 +13,8 @@ import Foundation
 /// on the engine thread, exactly once per job; they must return quickly (hop to your own queue).
 public final class Engine: @unchecked Sendable {
     public struct Options: Sendable {
-        /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy`.
+        /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy`. Speculative jobs
+        /// count only against other speculative ones: work computed ahead never makes a real request busy.
         public var maximumJobs = 64
         public var scheduler = Scheduler()
         /// Reuse cached prompt prefixes. Off only to measure what the cache saves.
@@ -42,6 +43,8 @@ public final class Engine: @unchecked Sendable {
     private var incoming: [Submission] = []
     private var cancelled: Set<JobID> = []
     private var jobCount = 0
+    /// Of `jobCount`, the speculative jobs.
+    private var speculativeCount = 0
     private var nextJob = 0
     private var stopping = false
     private var snapshot = EngineStatistics()
@@ -90,14 +93,18 @@ public final class Engine: @unchecked Sendable {
         defer { condition.unlock() }
         var ids: [JobID] = []
         for (job, onFinish) in batch {
-            let live = jobCount - doomedArrivals(supersededBy: job.supersedeKey)
+            let speculative = job.priority == .speculative
+            let counted = speculative ? jobCount : jobCount - speculativeCount
+            let live = counted - doomedArrivals(supersededBy: job.supersedeKey, speculativeToo: speculative)
             guard live < options.maximumJobs else {
+                speculativeCount -= incoming.suffix(ids.count).filter { $0.job.priority == .speculative }.count
                 incoming.removeLast(ids.count)
                 jobCount -= ids.count
                 throw .busy(queued: live, limit: options.maximumJobs)
             }
             nextJob += 1
             jobCount += 1
+            if speculative { speculativeCount += 1 }
             let id = JobID(rawValue: nextJob)
             incoming.append(Submission(id: id, job: job, submitted: .now(), onFinish: onFinish))
             ids.append(id)
@@ -123,11 +130,13 @@ public final class Engine: @unchecked Sendable {
 
     /// Queued jobs that will end as soon as the engine thread looks at its inbox: cancelled ones, and those superseded
     /// by a newer queued job (or by the one being submitted, with `key`). They do not count towards `maximumJobs`,
-    /// so keystrokes that arrive during a long step are never refused as busy. Caller holds `condition`.
-    private func doomedArrivals(supersededBy key: String?) -> Int {
+    /// so keystrokes that arrive during a long step are never refused as busy. Speculative ones are counted only
+    /// with `speculativeToo`. Caller holds `condition`.
+    private func doomedArrivals(supersededBy key: String?, speculativeToo: Bool) -> Int {
         var newest: [String: JobID] = [:]
         for submission in incoming { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
         return incoming.filter { submission in
+            guard speculativeToo || submission.job.priority != .speculative else { return false }
             guard !cancelled.contains(submission.id) else { return true }
             guard let own = submission.job.supersedeKey else { return false }
             return own == key || newest[own] != submission.id
@@ -187,10 +196,10 @@ public final class Engine: @unchecked Sendable {
             for submission in arrivals { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
             for submission in arrivals {
                 if cancels.contains(submission.id) {
-                    jobDone()
+                    jobDone(submission.job)
                     submission.onFinish(.failure(.cancelled))
                 } else if let key = submission.job.supersedeKey, newest[key] != submission.id {
-                    jobDone()
+                    jobDone(submission.job)
                     submission.onFinish(.failure(.superseded))
                 } else {
                     admit(submission)
@@ -203,9 +212,10 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Marks one job as gone from the engine (for the admission limit).
-    func jobDone() {
+    func jobDone(_ job: Job) {
         condition.lock()
         jobCount -= 1
+        if job.priority == .speculative { speculativeCount -= 1 }
         condition.unlock()
     }
 
