@@ -13,8 +13,9 @@ import Foundation
 /// on the engine thread, exactly once per job; they must return quickly (hop to your own queue).
 public final class Engine: @unchecked Sendable {
     public struct Options: Sendable {
-        /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy`. Speculative jobs
-        /// count only against other speculative ones: work computed ahead never makes a real request busy.
+        /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy` to an owner that holds
+        /// its fair share of them or more (see `admits`). Speculative jobs count only against all jobs together, and
+        /// never towards an owner's share or another job's limit: work computed ahead never makes a real request busy.
         public var maximumJobs = 64
         public var scheduler = Scheduler()
         /// Reuse cached prompt prefixes. Off only to measure what the cache saves.
@@ -43,6 +44,8 @@ public final class Engine: @unchecked Sendable {
     private var incoming: [Submission] = []
     private var cancelled: Set<JobID> = []
     private var jobCount = 0
+    /// Live jobs per owner, for fair admission; an owner without jobs has no entry. Speculative jobs are not in it.
+    private var jobsByOwner: [String: Int] = [:]
     /// Of `jobCount`, the speculative jobs.
     private var speculativeCount = 0
     private var nextJob = 0
@@ -94,17 +97,15 @@ public final class Engine: @unchecked Sendable {
         var ids: [JobID] = []
         for (job, onFinish) in batch {
             let speculative = job.priority == .speculative
-            let counted = speculative ? jobCount : jobCount - speculativeCount
-            let live = counted - doomedArrivals(supersededBy: job.supersedeKey, speculativeToo: speculative)
-            guard live < options.maximumJobs else {
-                speculativeCount -= incoming.suffix(ids.count).filter { $0.job.priority == .speculative }.count
-                incoming.removeLast(ids.count)
-                jobCount -= ids.count
+            let doomed = doomedArrivals(supersededBy: job.supersedeKey, speculativeToo: speculative)
+            let live = (speculative ? jobCount : jobCount - speculativeCount) - doomed.count
+            let own = jobsByOwner[job.owner, default: 0] - doomed.filter { $0 == job.owner }.count
+            guard speculative ? live < options.maximumJobs : admits(live: live, own: own, owner: job.owner) else {
+                for _ in ids { countJob(incoming.removeLast().job, by: -1) }
                 throw .busy(queued: live, limit: options.maximumJobs)
             }
             nextJob += 1
-            jobCount += 1
-            if speculative { speculativeCount += 1 }
+            countJob(job, by: 1)
             let id = JobID(rawValue: nextJob)
             incoming.append(Submission(id: id, job: job, submitted: .now(), onFinish: onFinish))
             ids.append(id)
@@ -128,11 +129,34 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Queued jobs that will end as soon as the engine thread looks at its inbox: cancelled ones, and those superseded
-    /// by a newer queued job (or by the one being submitted, with `key`). They do not count towards `maximumJobs`,
-    /// so keystrokes that arrive during a long step are never refused as busy. Speculative ones are counted only
-    /// with `speculativeToo`. Caller holds `condition`.
-    private func doomedArrivals(supersededBy key: String?, speculativeToo: Bool) -> Int {
+    /// Whether a job of `owner` may join `live` jobs, `own` of them its owner's: below the limit every job may; at
+    /// or beyond it only an owner holding less than its fair share (the limit divided among the owners with live
+    /// jobs, counting this one), so one client's flood of requests cannot get another client's refused as busy.
+    /// Owners below their share can take the total past the limit, at most to about twice it. Caller holds
+    /// `condition`.
+    private func admits(live: Int, own: Int, owner: String) -> Bool {
+        if live < options.maximumJobs { return true }
+        let owners = jobsByOwner.filter { $0.value > 0 }.count + (own > 0 ? 0 : 1)
+        return own < max(1, options.maximumJobs / owners)
+    }
+
+    /// Adds `delta` to the live jobs of the engine and of `job`'s owner (or the speculative ones). Caller holds
+    /// `condition`.
+    private func countJob(_ job: Job, by delta: Int) {
+        jobCount += delta
+        if job.priority == .speculative {
+            speculativeCount += delta
+            return
+        }
+        let count = jobsByOwner[job.owner, default: 0] + delta
+        jobsByOwner[job.owner] = count > 0 ? count : nil
+    }
+
+    /// The owners of queued jobs that will end as soon as the engine thread looks at its inbox: cancelled ones, and
+    /// those superseded by a newer queued job (or by the one being submitted, with `key`). They do not count towards
+    /// `maximumJobs`, so keystrokes that arrive during a long step are never refused as busy. Speculative ones are
+    /// listed only with `speculativeToo`. Caller holds `condition`.
+    private func doomedArrivals(supersededBy key: String?, speculativeToo: Bool) -> [String] {
         var newest: [String: JobID] = [:]
         for submission in incoming { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
         return incoming.filter { submission in
@@ -140,7 +164,7 @@ public final class Engine: @unchecked Sendable {
             guard !cancelled.contains(submission.id) else { return true }
             guard let own = submission.job.supersedeKey else { return false }
             return own == key || newest[own] != submission.id
-        }.count
+        }.map(\.job.owner)
     }
 
     /// Stops a job at the next step; its callback gets `.cancelled`. Blocks it computed stay cached.
@@ -211,11 +235,10 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Marks one job as gone from the engine (for the admission limit).
+    /// Marks `job` as gone from the engine (for the admission limit).
     func jobDone(_ job: Job) {
         condition.lock()
-        jobCount -= 1
-        if job.priority == .speculative { speculativeCount -= 1 }
+        countJob(job, by: -1)
         condition.unlock()
     }
 

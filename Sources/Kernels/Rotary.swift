@@ -24,6 +24,13 @@ public enum Rotary {
         return inv
     }
 
+    /// The D/2 inverse frequencies theta^(-2i/D), frequency i divided by `factors[i]`, as llama.cpp applies a
+    /// GGUF file's `rope_freqs` tensor. `factors` has D/2 entries.
+    public static func inverseFrequencies(headSize d: Int, theta: Float, dividedBy factors: [Float]) -> [Float] {
+        precondition(factors.count == d / 2, "one factor per rotary frequency")
+        return zip(inverseFrequencies(headSize: d, theta: theta), factors).map { $0 / $1 }
+    }
+
     /// Rotates the heads of one token at `position` in place: x is [heads, D]. `inverseFrequencies` has D/2
     /// entries; `scratch` holds D floats (the cosines, then the sines).
     public static func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, headSize d: Int, position: Int,

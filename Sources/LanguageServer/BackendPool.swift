@@ -10,7 +10,8 @@ import Tasks
 /// freed.
 ///
 /// Models load when the process starts (`startPreload`), in the background, so the editor's first keystroke finds
-/// them ready; a request that comes while they load waits for the load.
+/// them ready; a request that comes while they load waits for the load. Under a memory limit, a new backend is
+/// loaded with the limit less the KV memory the loaded ones may still take, so together they stay under it.
 ///
 /// Threading: any thread. One load runs at a time (under `loadLock`), so a configuration asked by two sessions at
 /// the same moment is loaded once (the second waits for the first); the state lock is only held briefly, so
@@ -52,13 +53,28 @@ public final class BackendPool: @unchecked Sendable {
         if let backend = take(configuration) { return backend }
         setLoading(configuration)
         defer { setLoading(nil) }
-        let backend = try loader(configuration)
+        var toLoad = configuration
+        toLoad.memoryLimit = configuration.memoryLimit?.lessPromised(promisedCacheBytes())
+        let backend = try loader(toLoad)
         lock.lock()
         entries[configuration] = Entry(backend: backend, users: 1)
         let count = entries.count
         lock.unlock()
         logger.info("models loaded (\(count) configuration\(count == 1 ? "" : "s") in use)")
         return backend
+    }
+
+    /// KV bytes the loaded backends may still write (their budgets less what they hold): memory a new backend
+    /// must leave them under the process's limit.
+    func promisedCacheBytes() -> Int {
+        lock.lock()
+        let backends = entries.values.map(\.backend)
+        lock.unlock()
+        return backends.reduce(0) { total, backend in
+            let status = backend.status
+            guard let budget = status.cacheBudgetBytes else { return total }
+            return total + max(0, budget - status.caches.reduce(0) { $0 + $1.bytesResident })
+        }
     }
 
     private func take(_ configuration: BackendConfiguration) -> (any TaskBackend)? {

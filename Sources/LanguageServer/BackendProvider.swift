@@ -10,7 +10,8 @@ extension BackendConfiguration {
         for kind in TaskKind.allCases { models[kind] = settings.modelPath(for: kind) }
         self.init(models: models, cacheBudgetMB: settings.cacheBudgetMB,
                   prefixCaching: settings.prefixCache, weights: settings.weights,
-                  threads: settings.threads, endpoint: settings.endpoint)
+                  threads: settings.threads, endpoint: settings.endpoint, endpointPolicy: settings.endpointPolicy,
+                  memoryLimit: settings.memoryLimit)
     }
 }
 

@@ -57,7 +57,8 @@ extension Server {
                                     linePrefix: String(decoding: prefix[lineStart...], as: UTF8.self),
                                     lineSuffix: String(decoding: bytes[cursor..<lineEnd], as: UTF8.self),
                                     nextLine: Server.nextLine(after: lineEnd, in: bytes))
-        var task = completionTask(uri: entry.uri, prefix: String(decoding: prefix, as: UTF8.self), rules: rules,
+        var task = completionTask(document, prefix: String(decoding: prefix, as: UTF8.self), cursor: cursor,
+                                  line: document.position(of: cursor, encoding: encoding).line, rules: rules,
                                   deadline: nil)
         task.speculative = true
         // Its own supersede key: a prefetch must never end the completion a user waits for.

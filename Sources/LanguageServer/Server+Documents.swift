@@ -24,6 +24,7 @@ extension Server {
         }
         openDocumentBytes -= document.cost
         let lengthBefore = document.bytes.count
+        let before = document.cost
         do {
             let edits = try document.apply(notification.contentChanges,
                                            version: notification.version ?? document.version + 1,
@@ -32,7 +33,9 @@ extension Server {
         } catch {
             return refuse(error)
         }
-        keep(document)
+        keep(document, growth: document.cost - before)
+        let line = notification.contentChanges.last?.range?.start.line ?? 0
+        workspace.edited(uri, line: line, documents: documents)
     }
 
     func didClose(_ notification: DidCloseTextDocumentNotification) {
@@ -52,11 +55,22 @@ extension Server {
         return document
     }
 
-    /// Keeps `document` open if the session's documents stay within `limits.maximumOpenBytes` with it.
-    private func keep(_ document: TextDocument) {
+    /// Keeps `document` open if the session's documents stay within `limits.maximumOpenBytes` with it, and the
+    /// process within its memory limit with the `growth` it brings (nil: it is new, its whole cost).
+    private func keep(_ document: TextDocument, growth: Int? = nil) {
         let total = openDocumentBytes + document.cost
         guard total <= limits.maximumOpenBytes else {
             return refuse(.openDocumentsTooLarge(uri: document.uri, bytes: total, limit: limits.maximumOpenBytes))
+        }
+        // A new document is always checked, an edit only when it adds much: a keystroke must never cost the user
+        // the document being typed in, and what typing adds is small beside the headroom.
+        if let memoryLimit = settings.memoryLimit, growth.map({ $0 >= 64 << 10 }) ?? true {
+            // Half the headroom stays free for a step's activations and the next message being decoded.
+            let room = memoryLimit.bytes - memoryLimit.headroomBytes / 2
+            let needed = ProcessMemory.residentBytes() + models.pool.promisedCacheBytes() + (growth ?? document.cost)
+            guard needed <= room else {
+                return refuse(.memoryLimit(uri: document.uri, bytes: needed, limit: room))
+            }
         }
         documents[document.uri] = document
         openDocumentBytes = total
@@ -101,6 +115,7 @@ extension Server {
     @discardableResult
     private func forget(_ uri: String) -> Bool {
         forgetCompletions(uri)
+        workspace.closed(uri)
         let refused = refusedDocuments.removeValue(forKey: uri) != nil
         guard let document = documents.removeValue(forKey: uri) else { return refused }
         openDocumentBytes -= document.cost

@@ -47,8 +47,9 @@ extension Server {
             let serial = completionRequests
             latestCompletion[document.uri] = serial
             let ticket = reserveCompletion(document, offset: offset)
-            let task = completionTask(uri: document.uri, prefix: String(decoding: bytes[..<offset], as: UTF8.self),
-                                      rules: rules, deadline: .now() + .milliseconds(settings.deadlineMs))
+            let task = completionTask(document, prefix: String(decoding: bytes[..<offset], as: UTF8.self),
+                                      cursor: offset, line: cursor.line, rules: rules,
+                                      deadline: .now() + .milliseconds(settings.deadlineMs))
             let handle = backend.complete(task) { [weak self] outcome in
                 guard let self else { return }
                 let shown = outcome.map { (text: rules.finish($0.text), metrics: $0.metrics) }
@@ -65,12 +66,24 @@ extension Server {
         }
     }
 
-    /// The backend task of a completion at the end of `prefix` in `uri`.
-    func completionTask(uri: String, prefix: String, rules: CompletionRules, deadline: DispatchTime?) -> CompletionTask {
-        CompletionTask(documentKey: uri, prefix: prefix, maxTokens: settings.maxTokens,
-                       temperature: settings.temperature, deadline: deadline, stop: { rules.cut($0) != nil },
-                       client: sessionID)
+    /// The backend task of a completion at the end of `prefix`, with the text of `document` after `cursor` (on
+    /// `line`) as its suffix and the workspace context chosen for that line.
+    func completionTask(_ document: TextDocument, prefix: String, cursor: Int, line: Int, rules: CompletionRules,
+                        deadline: DispatchTime?) -> CompletionTask {
+        let suffixEnd = WorkspaceContext.offset(ofLine: line + Server.suffixLines, in: document)
+        let context = settings.context
+            ? workspace.chunks(for: document, line: line, documents: documents,
+                               characters: settings.contextBudget * WorkspaceContext.charactersPerToken)
+            : []
+        return CompletionTask(
+            documentKey: document.uri, prefix: prefix, maxTokens: settings.maxTokens,
+            temperature: settings.temperature, deadline: deadline, stop: { rules.cut($0) != nil }, client: sessionID,
+            suffix: String(decoding: document.bytes[cursor..<max(cursor, suffixEnd)], as: UTF8.self),
+            context: context, contextTokens: settings.context ? settings.contextBudget : 0)
     }
+
+    /// Lines after the cursor a fill-in-the-middle prompt may show (llama.vim sends 64 too).
+    static let suffixLines = 64
 
     /// The first line that is not blank after the line break at or after `offset`, looking at most 64 lines ahead
     /// (what a completion must not repeat); empty when there is none.

@@ -79,7 +79,8 @@ extension Server {
                                 connection.current = connection.id == sessionID
                                 return connection
                             },
-                            residentBytes: ProcessMemory.residentBytes(), backendsLoaded: models.pool.loadedCount)
+                            residentBytes: ProcessMemory.residentBytes(), backendsLoaded: models.pool.loadedCount,
+                            memoryLimit: settings.memoryLimit.map { ($0.bytes, $0.source) })
     }
 
     /// The text a task works on: `text`, or a document with an optional `range` (the whole document without one).

@@ -44,6 +44,8 @@ public final class Server: @unchecked Sendable {
     var refusedDocuments: [String: DocumentLimitError] = [:]
     /// What `documents` cost together, against `limits.maximumOpenBytes`.
     var openDocumentBytes = 0
+    /// Chunks of the other open documents and recent edits that completions may show the model.
+    var workspace = WorkspaceContext()
     let limits: DocumentLimits
     var settings: Settings
     /// `serverInfo.version`: the package version, with the build's commit where the executable knows it.

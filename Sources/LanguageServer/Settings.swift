@@ -5,6 +5,8 @@ import Tasks
 /// The user's configuration: `initializationOptions` or `workspace/didChangeConfiguration` settings.
 ///
 /// Documented by protocol/schema/configuration.schema.json. Fields that a message leaves out keep their value.
+/// What a message may choose is limited by `endpointPolicy`, since editors read these settings from files a
+/// repository can ship: an endpoint only on loopback or among those the command line allowed, never a key variable.
 public struct Settings: Equatable, Sendable {
     /// Model for every task; nil means the bundled model.
     public var model: String?
@@ -15,6 +17,10 @@ public struct Settings: Equatable, Sendable {
     public var temperature = 0.0
     public var completionMode = CompletionMode.auto
     public var deadlineMs = 2000
+    /// Show a fill-in-the-middle model chunks of the other open documents and recent edits (see `WorkspaceContext`).
+    public var context = true
+    /// Tokens of a completion prompt the workspace context may take at most.
+    public var contextBudget = 1024
     /// KV cache budget of all the models together, in MiB; nil scales it to the models.
     public var cacheBudgetMB: Int?
     /// Reuse cached prompt prefixes; false only to measure what the cache saves.
@@ -30,6 +36,10 @@ public struct Settings: Equatable, Sendable {
     /// A serving engine for every task (`endpoint`, `endpointModel`, `endpointApiKeyEnv`); nil runs models here.
     /// Without `endpointModel` the engine's only model is used.
     public var endpoint: EndpointConfiguration?
+    /// What the command line allowed beyond loopback; messages cannot change it.
+    public var endpointPolicy = EndpointPolicy()
+    /// The most memory the process may hold (its cgroup's limit or `--max-memory-mb`); messages cannot change it.
+    public var memoryLimit: MemoryLimit?
 
     public init() {}
 
@@ -65,6 +75,10 @@ public struct Settings: Equatable, Sendable {
                 }
                 next.completionMode = mode
             case "deadlineMs": next.deadlineMs = try Settings.integer(value, key, 10...60000)
+            case "context":
+                guard let flag = value.bool else { throw Settings.bad(key, "true or false", value) }
+                next.context = flag
+            case "contextBudget": next.contextBudget = try Settings.integer(value, key, 0...32768)
             case "cacheBudgetMB": next.cacheBudgetMB = value.isNull ? nil : try Settings.integer(value, key, 1...65536)
             case "weights":
                 guard let text = value.string, let format = WeightPrecision(rawValue: text) else {
@@ -81,8 +95,13 @@ public struct Settings: Equatable, Sendable {
                 next.completionCache = flag
             case "endpoint":
                 if let url = try Settings.string(value, key) {
+                    guard endpointPolicy.permits(url) else {
+                        throw ResponseError(.invalidParams, "settings.endpoint \(url) is refused: \(EndpointPolicy.notAllowed)",
+                                            data: ["reason": "untrustedSetting", "setting": "endpoint"])
+                    }
+                    // A key variable travels only with the URL the command line gave it for.
                     next.endpoint = EndpointConfiguration(url: url, model: next.endpoint?.model,
-                                                          apiKeyVariable: next.endpoint?.apiKeyVariable)
+                                                          apiKeyVariable: endpointPolicy.apiKeyVariables[url])
                 } else {
                     next.endpoint = nil
                 }
@@ -91,8 +110,11 @@ public struct Settings: Equatable, Sendable {
             }
         }
         if let model = object["endpointModel"] { next.endpoint?.model = try Settings.string(model, "endpointModel") }
-        if let variable = object["endpointApiKeyEnv"] {
-            next.endpoint?.apiKeyVariable = try Settings.string(variable, "endpointApiKeyEnv")
+        if let variable = object["endpointApiKeyEnv"], try Settings.string(variable, "endpointApiKeyEnv") != nil {
+            throw ResponseError(.invalidParams, "settings.endpointApiKeyEnv is refused: a setting that a repository "
+                                    + "can ship must not choose which environment variable is sent to a server; "
+                                    + "give it on the command line (--endpoint-api-key-env) or in a manifest named "
+                                    + "with --model", data: ["reason": "untrustedSetting", "setting": "endpointApiKeyEnv"])
         }
         self = next
     }

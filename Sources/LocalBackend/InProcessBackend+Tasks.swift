@@ -1,10 +1,11 @@
 import Tasks
 
 extension InProcessBackend {
-    /// Continues `task.prefix` with the completion model (see `InlineCompletion`), healing the prompt's last token.
+    /// Continues `task.prefix` with the completion model (see `InlineCompletion`): healing the prompt's last token,
+    /// or in its fill-in-the-middle layout where it has one.
     public func complete(_ task: CompletionTask,
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        InlineCompletion.run(task, on: completionGenerator, onFinish: onFinish)
+        InlineCompletion.run(task, on: completionGenerator, fim: completionModel.fim, onFinish: onFinish)
     }
 
     /// Summarises `task.text` with the summary model (see `Summarization`).

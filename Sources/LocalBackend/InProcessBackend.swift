@@ -23,9 +23,13 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
         public var classifierInput: ClassifierInput
         /// How instructions are put to it (summaries): its chat format, or the book's Alpaca.
         public var instructionFormat: InstructionFormat
+        /// Whether its completions use fill-in-the-middle (see `FIMChoice`).
+        public var fim: FIMChoice
 
         public init(index: Int, tokenizer: BPETokenizer, contextLength: Int, labels: [String]? = nil,
-                    classifierInput: ClassifierInput = ClassifierInput(), instructionFormat: InstructionFormat = .alpaca) {
+                    classifierInput: ClassifierInput = ClassifierInput(), instructionFormat: InstructionFormat = .alpaca,
+                    fim: FIMChoice = .automatic) {
+            self.fim = fim
             self.instructionFormat = instructionFormat
             self.index = index
             self.tokenizer = tokenizer

@@ -26,6 +26,11 @@ extension ModelLoader {
         let completion = local[.completion] ?? fallback, summarize = local[.summarize] ?? fallback
         let classify = local[.classify] ?? fallback
 
+        // Nothing is loaded that would not fit under the memory limit: the files' size stands for the weights.
+        let residentBefore = MemoryLimit.residentBytes()
+        let sources = Set([completion, summarize, classify].map(\.weights))
+        try configuration.checkRoom(forWeights: sources.reduce(0) { $0 + fileBytes($1) }, residentBytes: residentBefore)
+
         // Load each distinct weights file once: an engine model per file.
         var files: [URL] = []
         var models: [GPTModel] = []
@@ -39,7 +44,10 @@ extension ModelLoader {
         }
         let indices = (try index(of: completion), try index(of: summarize), try index(of: classify))
         // One KV budget for all the models, shared by use.
-        let budget = configuration.cacheBudgetBytes(weightBytes: models.reduce(0) { $0 + $1.weightBytes })
+        // Mapped weights count once their pages are read, so the resident size is at least before + weights.
+        let weightBytes = models.reduce(0) { $0 + $1.weightBytes }
+        let budget = try configuration.cacheBudgetBytes(
+            weightBytes: weightBytes, residentBytes: max(MemoryLimit.residentBytes(), residentBefore + weightBytes))
         let stepModels = models.map { GPTStepModel(model: $0, cacheBytes: budget) }
         var options = Engine.Options()
         options.prefixCaching = configuration.prefixCaching
@@ -52,8 +60,8 @@ extension ModelLoader {
             return InProcessBackend.TaskModel(index: index, tokenizer: try tokenizer(for: source),
                                               contextLength: model.config.nPositions, labels: labels,
                                               classifierInput: source.classifierInput,
-                                              instructionFormat: source.tokenizerDirectory
-                                                .map(InstructionFormat.init(modelDirectory:)) ?? .alpaca)
+                                              instructionFormat: try instructionFormat(for: source),
+                                              fim: source.fim)
         }
         let backend = InProcessBackend(engine: engine, completion: try taskModel(completion, indices.0),
                                        summarize: try taskModel(summarize, indices.1),
@@ -61,6 +69,21 @@ extension ModelLoader {
         if let instruction = summarize.instruction { backend.summaryInstruction = instruction }
         backend.weightBytes = models.map(\.weightBytes)
         return backend
+    }
+}
+
+extension ModelLoader {
+    /// Bytes of a weights file, or of the files in a weights directory.
+    static func fileBytes(_ url: URL) -> Int {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return 0 }
+        guard isDirectory.boolValue else {
+            return (try? manager.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        }
+        let names = (try? manager.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.filter { $0.hasSuffix(".safetensors") || $0.hasSuffix(".gguf") || $0.hasSuffix(".pth") }
+            .reduce(0) { $0 + fileBytes(url.appendingPathComponent($1)) }
     }
 }
 

@@ -20,4 +20,16 @@ public enum ModelLoader {
         }
         return try BPETokenizer(directory: directory)
     }
+
+    /// How `source`'s summaries are prompted: the chat format its chat template writes, from the
+    /// `tokenizer_config.json` beside its weights, else from a GGUF file's `tokenizer.chat_template`; Alpaca
+    /// without either.
+    public static func instructionFormat(for source: ModelSource) throws -> InstructionFormat {
+        if let directory = source.tokenizerDirectory,
+           let template = InstructionFormat.chatTemplate(inModelDirectory: directory) {
+            return InstructionFormat(chatTemplate: template)
+        }
+        guard GGUFFile.isGGUF(source.weights) else { return .alpaca }
+        return InstructionFormat(chatTemplate: try GGUFFile(url: source.weights).chatTemplate)
+    }
 }

@@ -14,10 +14,15 @@ extension Architecture: CustomStringConvertible {
         case .learned: parts.append("learned positions")
         case .rotary(let theta, let scaling):
             var rotary = "rotary positions (theta \(theta)"
-            if let scaling {
-                rotary += ", llama3 scaling: factor \(scaling.factor), low/high frequency factors "
-                    + "\(scaling.lowFrequencyFactor)/\(scaling.highFrequencyFactor), original context "
-                    + "\(scaling.originalContext)"
+            switch scaling {
+            case nil:
+                break
+            case let .llama3(factor, low, high, original)?:
+                rotary += ", llama3 scaling: factor \(factor), low/high frequency factors \(low)/\(high), "
+                    + "original context \(original)"
+            case let .frequencyFactors(factors)?:
+                rotary += ", llama3 scaling: \(factors.count) frequency factors from \(factors.min() ?? 1) to "
+                    + "\(factors.max() ?? 1)"
             }
             parts.append(rotary + ")")
         }

@@ -31,19 +31,17 @@ public struct Architecture: Equatable, Sendable {
         case rotary(theta: Float, scaling: RopeScaling?)
     }
 
-    /// Llama 3's rescaling of the rotary frequencies (`rope_scaling` with rope_type "llama3"): wavelengths longer
-    /// than original/lowFrequencyFactor are divided by `factor`, shorter than original/highFrequencyFactor kept,
-    /// and those in between blended.
-    public struct RopeScaling: Equatable, Sendable {
-        public var factor: Float
-        public var lowFrequencyFactor: Float
-        public var highFrequencyFactor: Float
-        public var originalContext: Int
-
-        public init(factor: Float, lowFrequencyFactor: Float, highFrequencyFactor: Float, originalContext: Int) {
-            self.factor = factor; self.lowFrequencyFactor = lowFrequencyFactor
-            self.highFrequencyFactor = highFrequencyFactor; self.originalContext = originalContext
-        }
+    /// Llama 3's rescaling of the rotary frequencies, as a formula or as the factors it gives.
+    ///
+    /// Both say the same thing: Hugging Face configs and the book give the formula, GGUF files the D/2 factors
+    /// convert_hf_to_gguf.py computed from it (the `rope_freqs` tensor).
+    public enum RopeScaling: Equatable, Sendable {
+        /// `rope_scaling` with rope_type "llama3": wavelengths longer than originalContext/lowFrequencyFactor are
+        /// divided by `factor`, shorter than originalContext/highFrequencyFactor kept, and those in between blended.
+        case llama3(factor: Float, lowFrequencyFactor: Float, highFrequencyFactor: Float, originalContext: Int)
+        /// One divisor per rotary frequency (D/2 of them, finite and positive): frequency i is
+        /// theta^(-2i/D) / factors[i], as llama.cpp applies a `rope_freqs` tensor.
+        case frequencyFactors([Float])
     }
 
     /// The MLP between the two residual adds.

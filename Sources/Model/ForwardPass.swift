@@ -41,12 +41,14 @@ struct ForwardPass {
         switch config.architecture.positions {
         case .learned:
             inverseFrequencies = []
-        case .rotary(let theta, let scaling):
+        case .rotary(let theta, nil):
+            inverseFrequencies = Rotary.inverseFrequencies(headSize: config.headSize, theta: theta)
+        case let .rotary(theta, .llama3(factor, low, high, original)?):
             inverseFrequencies = Rotary.inverseFrequencies(
-                headSize: config.headSize, theta: theta, factor: scaling?.factor,
-                lowFrequencyFactor: scaling?.lowFrequencyFactor ?? 1,
-                highFrequencyFactor: scaling?.highFrequencyFactor ?? 4,
-                originalContext: scaling?.originalContext ?? config.nPositions)
+                headSize: config.headSize, theta: theta, factor: factor, lowFrequencyFactor: low,
+                highFrequencyFactor: high, originalContext: original)
+        case let .rotary(theta, .frequencyFactors(factors)?):
+            inverseFrequencies = Rotary.inverseFrequencies(headSize: config.headSize, theta: theta, dividedBy: factors)
         }
         blockTables = .allocate(capacity: max(1, batch.reduce(0) { $0 + $1.blockTable.count }))
         var rows: [AttentionRow] = []

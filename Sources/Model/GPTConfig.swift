@@ -38,7 +38,8 @@ public struct GPTConfig: Equatable, Sendable {
     }
 
     /// Checks that the sizes make a model: all positive, the width a multiple of the head count (unless `headDim`
-    /// is given), the query heads a multiple of the key/value heads, an even head size for rotary positions.
+    /// is given), the query heads a multiple of the key/value heads, an even head size for rotary positions and
+    /// one finite positive factor per rotary frequency where the scaling lists them.
     /// `file` names where the configuration came from, for the message.
     public func validate(file: String) throws {
         for (name, v) in [("n_embd", nEmbd), ("n_head", nHead), ("n_layer", nLayer), ("n_positions", nPositions),
@@ -52,6 +53,18 @@ public struct GPTConfig: Equatable, Sendable {
         if case .rotary = architecture.positions, headSize % 2 != 0 {
             throw GPTError.invalidConfiguration(
                 file: file, reason: "the head size is \(headSize), expected an even size for rotary positions")
+        }
+        if case .rotary(_, .frequencyFactors(let factors)?) = architecture.positions {
+            if factors.count != headSize / 2 {
+                throw GPTError.invalidConfiguration(
+                    file: file, reason: "the rotary scaling has \(factors.count) frequency factors, expected "
+                        + "\(headSize / 2) (half the head size \(headSize))")
+            }
+            if let bad = factors.firstIndex(where: { !$0.isFinite || $0 <= 0 }) {
+                throw GPTError.invalidConfiguration(
+                    file: file, reason: "rotary frequency factor \(bad) is \(factors[bad]), expected a finite "
+                        + "positive number")
+            }
         }
         if kvHeads <= 0 || nHead % kvHeads != 0 {
             throw GPTError.invalidConfiguration(

@@ -22,6 +22,7 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     case unsupportedArchitecture(file: String, architecture: String)
     case wrongShape(file: String, tensor: String, shape: [Int], reason: String)
     case unsupportedRopeScaling(file: String, what: String)
+    case invalidTensorValue(file: String, tensor: String, index: Int, value: Float, expected: String)
 
     public var description: String {
         switch self {
@@ -69,7 +70,9 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
             return "\(file): tensor \(tensor) has shape \(shape): \(reason)"
         case let .unsupportedRopeScaling(file, what):
             return "\(file): \(what); gptls cannot apply that rotary scaling exactly, so it runs only GGUF files "
-                + "with plain rotary positions"
+                + "with plain rotary positions or Llama 3's rope_freqs"
+        case let .invalidTensorValue(file, tensor, index, value, expected):
+            return "\(file): tensor \(tensor) holds \(value) at index \(index), expected \(expected)"
         }
     }
 }

@@ -51,4 +51,8 @@ extension GGUFFile {
             eomTokenID: try int(p + "eom_token_id"), paddingTokenID: try int(p + "padding_token_id"),
             addBOSToken: try bool(p + "add_bos_token"), addEOSToken: try bool(p + "add_eos_token"), source: url.path)
     }
+
+    /// `tokenizer.chat_template`: the Jinja template an instruct model's conversations are written in; nil when the
+    /// file has none or it is not a string.
+    public var chatTemplate: String? { metadata["tokenizer.chat_template"]?.string }
 }

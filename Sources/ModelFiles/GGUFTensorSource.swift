@@ -108,6 +108,32 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
         return "model.layers.\(layer).\(module).\(parts[3])"
     }
 
+    /// Hugging Face's names -> llama.cpp's: the inverse of `huggingFaceName`, for messages that name a tensor as
+    /// the file does.
+    public static func ggufName(_ name: String) -> String {
+        if let whole = topLevel.first(where: { $0.value == name })?.key { return whole }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 5, parts[0] == "model", parts[1] == "layers", let layer = Int(parts[2]) else {
+            return name
+        }
+        let module = parts[3..<(parts.count - 1)].joined(separator: ".")
+        guard let short = layerModules.first(where: { $0.value == module })?.key else { return name }
+        return "blk.\(layer).\(short).\(parts[parts.count - 1])"
+    }
+
+    /// `error` with its tensor named as the file names it (`blk.0.attn_v.weight`, not the Hugging Face name the
+    /// loader asked for).
+    func namingFileTensors(_ error: GPTError) -> GPTError {
+        switch error {
+        case let .missingTensor(file, tensor):
+            return .missingTensor(file: file, tensor: Self.ggufName(tensor))
+        case let .wrongShape(file, tensor, shape, expected):
+            return .wrongShape(file: file, tensor: Self.ggufName(tensor), shape: shape, expected: expected)
+        default:
+            return error
+        }
+    }
+
     static let topLevel = [
         "token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
         "output.weight": "lm_head.weight",

@@ -31,7 +31,7 @@ extension GPTConfig {
                 }
                 return v
             }
-            scaling = Architecture.RopeScaling(
+            scaling = .llama3(
                 factor: Float(try number("factor")), lowFrequencyFactor: Float(try number("low_freq_factor")),
                 highFrequencyFactor: Float(try number("high_freq_factor")),
                 originalContext: Int(try number("original_context_length")))

@@ -16,7 +16,8 @@ struct LlamaNames: TensorNames {
     func qkvBias(_ l: Int, part: Int) -> String {
         "model.layers.\(l).self_attn.\(["q", "k", "v"][part])_proj.bias"
     }
-    func isBuffer(_ name: String) -> Bool { name.hasSuffix("rotary_emb.inv_freq") }
+    /// Rotary frequencies (Hugging Face's inv_freq, a GGUF file's rope_freqs) are derived, not learned.
+    func isBuffer(_ name: String) -> Bool { name.hasSuffix("rotary_emb.inv_freq") || name == "rope_freqs.weight" }
 
     func layer(_ l: Int, config: GPTConfig, storage: WeightStorage) throws -> DecoderLayer {
         let p = "model.layers.\(l).", a = p + "self_attn.", c = config.nEmbd, f = config.nInner

@@ -8,8 +8,12 @@ extension ModelFile {
     /// step reads; logits within 1% of the model's logit range of fp32's, see BENCHMARKS.md), or int8 (a quarter of
     /// the bytes: each output's weights scaled by their largest magnitude, quantized at load from any source format).
     public func load(weights format: WeightFormat = .f32) throws -> GPTModel {
-        try Self.build(names: names, scheme: scheme, config: config, task: task, headRows: headRows,
-                       storage: WeightStorage(source: source, format: format))
+        do {
+            return try Self.build(names: names, scheme: scheme, config: config, task: task, headRows: headRows,
+                                  storage: WeightStorage(source: source, format: format))
+        } catch let error as GPTError {
+            throw (source as? GGUFTensorSource)?.namingFileTensors(error) ?? error
+        }
     }
 
     /// The model of `config` from the tensors in `storage`, named as `names` says.
@@ -55,6 +59,7 @@ extension GPTModel {
         let scheme = try NamingScheme.detect(in: source)
         let names = scheme.names(in: source)
         var config = config
+        try config.validate(file: source.fileName)
         try ModelFile.checkFamily(config, scheme: scheme, file: source.fileName)
         if source.shape(of: names.head(classifier: false)) == nil { config.architecture.tiedHead = true }
         return try ModelFile.build(names: names, scheme: scheme, config: config, task: .languageModel,

@@ -78,8 +78,8 @@ public struct ModelFile {
             let qwen3 = (names as? BookDecoderNames)?.gain == "scale"
             fromJSON = (try GPTConfig.readBookDecoder(bookJSON, qwen3: qwen3), nil)
         }
+        // `heads` only fills in what GPT-2 shapes leave open: a GGUF or book configuration states its head count.
         var config = try explicit ?? fromJSON?.config ?? Self.inferConfig(names, source: source, heads: heads)
-        if let heads, explicit == nil { config.nHead = heads }
         if scheme == .book { config.architecture.qkvBias = has(names.qkvBias(0, part: 0)) }
         try config.validate(file: file)
         try Self.checkFamily(config, scheme: scheme, file: file)

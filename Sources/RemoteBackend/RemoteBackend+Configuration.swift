@@ -10,6 +10,7 @@ extension RemoteBackend {
         var options = Options()
         if let instruction = configuration.instruction { options.summaryInstruction = instruction }
         if let context = configuration.contextTokens { options.contextTokens = context }
+        options.fim = configuration.fim
         let tokenizer = try configuration.tokenizerDirectory.map {
             try BPETokenizer(directory: URL(fileURLWithPath: $0))
         }

@@ -80,6 +80,12 @@ final class StreamState: @unchecked Sendable {
 
     private let promptCount: Int
     private let promptUnit: TaskMetrics.PromptUnit
+    /// The engine's own prompt counts in its tokens (prompt, reused from its cache), where it reports them.
+    private var counts: (prompt: Int, reused: Int)?
+    var engineCounts: (prompt: Int, reused: Int)? {
+        get { lock.lock(); defer { lock.unlock() }; return counts }
+        set { lock.lock(); counts = newValue; lock.unlock() }
+    }
 
     init(started: DispatchTime, prompt: SizedPrompt) {
         self.started = started
@@ -121,6 +127,12 @@ final class StreamState: @unchecked Sendable {
         var metrics = TaskMetrics(promptTokens: promptCount, computedTokens: promptCount,
                                   generatedTokens: pieces, firstTokenMs: ms(firstPiece ?? now), totalMs: ms(now))
         metrics.promptUnit = promptUnit
+        if let counts {
+            metrics.promptTokens = counts.prompt
+            metrics.reusedTokens = counts.reused
+            metrics.computedTokens = counts.prompt - counts.reused
+            metrics.promptUnit = .tokens
+        }
         return TextResult(text: text, metrics: metrics)
     }
 }

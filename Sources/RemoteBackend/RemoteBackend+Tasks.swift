@@ -1,10 +1,15 @@
 import Tasks
 
 extension RemoteBackend {
-    /// Continues `task.prefix` on the engine (see `InlineCompletion`), streamed.
+    /// Continues `task.prefix` on the engine, streamed: through llama.cpp's `/infill` where the engine has it (see
+    /// `infill`), else through `/v1/completions` (see `InlineCompletion`) in the model's FIM layout where it is
+    /// known (`options.fim`: the manifest names it, or the tokenizer shows it), else from the prefix alone.
     public func complete(_ task: CompletionTask,
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        InlineCompletion.run(task, on: self, onFinish: onFinish)
+        guard options.fim != .off, infillSupport != .unavailable else {
+            return InlineCompletion.run(task, on: self, fim: options.fim, onFinish: onFinish)
+        }
+        return infill(task, onFinish: onFinish)
     }
 
     /// Summarises `task.text` on the engine (see `Summarization`) with `options.summaryInstruction`.

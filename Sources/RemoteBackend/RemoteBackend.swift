@@ -35,6 +35,9 @@ public final class RemoteBackend: TaskBackend, Generator, @unchecked Sendable {
         public var contextTokens = 1024
         /// The instruction of summary prompts.
         public var summaryInstruction = PromptFormat.summaryInstruction
+        /// Whether completions use fill-in-the-middle: `/infill` where the engine has it, else the model's layout
+        /// over `/v1/completions` where it is known; `.off` sends the prefix alone.
+        public var fim = FIMChoice.automatic
 
         public init() {}
     }
@@ -50,6 +53,7 @@ public final class RemoteBackend: TaskBackend, Generator, @unchecked Sendable {
     private var health: EndpointStatus
     private var isShutDown = false
     private var probedScoring: Result<PromptScoring, TaskError>?
+    private var probedInfill = InfillSupport.untried
 
     public init(endpoint: RemoteEndpoint, options: Options = Options(), tokenizer: BPETokenizer? = nil) {
         self.endpoint = endpoint
@@ -85,6 +89,20 @@ public final class RemoteBackend: TaskBackend, Generator, @unchecked Sendable {
         set {
             lock.lock()
             probedScoring = newValue
+            lock.unlock()
+        }
+    }
+
+    /// Whether the engine serves `/infill`, as the first completion found out.
+    var infillSupport: InfillSupport {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return probedInfill
+        }
+        set {
+            lock.lock()
+            probedInfill = newValue
             lock.unlock()
         }
     }

@@ -38,6 +38,11 @@ public struct RemoteEndpoint: Equatable, Sendable {
     public var displayURL: String { baseURL.absoluteString }
 
     func url(_ path: String) -> URL { baseURL.appendingPathComponent(path) }
+
+    /// The server's root, where llama.cpp's own endpoints (`/infill`) are: the base URL without its `/v1`.
+    var rootURL: URL {
+        baseURL.lastPathComponent == "v1" ? baseURL.deletingLastPathComponent() : baseURL
+    }
 }
 
 /// Why an endpoint's configuration cannot be used.

@@ -17,9 +17,11 @@ extension BPETokenizer {
     /// The tokens after which the model has finished: its end tokens (`roles.endTokens`) and the end-of-text and
     /// end-of-turn tokens the families name alike, where the vocabulary has them. A base model's files name only its
     /// end of text, while its instruct sibling, sharing the vocabulary, ends turns with `<|eot_id|>` or
-    /// `<|im_end|>`; control tokens are never text, so stopping on them loses nothing.
+    /// `<|im_end|>`; control tokens are never text, so stopping on them loses nothing. A model with
+    /// fill-in-the-middle tokens also ends on its layout's ends (`FIMFormat.ends`: `<|fim_pad|>`, `<|file_sep|>`…).
     public var stopTokens: Set<Int> {
         let named = ["<|endoftext|>", "<|end_of_text|>", "<|eot_id|>", "<|eom_id|>", "<|im_end|>"]
-        return roles.endTokens.union(named.compactMap { id(forSpecial: $0) })
+        let fim = FIMFormat.recognised(in: self)?.tokens(in: self)?.ends ?? []
+        return roles.endTokens.union(named.compactMap { id(forSpecial: $0) }).union(fim)
     }
 }

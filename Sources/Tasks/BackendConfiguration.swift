@@ -20,15 +20,23 @@ public struct BackendConfiguration: Hashable, Sendable {
     /// A serving engine for every task instead of models in this process (manifest task entries may also name
     /// one per task).
     public var endpoint: EndpointConfiguration?
+    /// The rule for manifests the models' paths name, when some of the paths came from the editor's settings; nil
+    /// when every path is the user's own.
+    public var endpointPolicy: EndpointPolicy?
+    /// The most memory the process may hold; the KV budget is cut to what fits beside the weights under it.
+    public var memoryLimit: MemoryLimit?
 
     public init(models: [TaskKind: String] = [:], cacheBudgetMB: Int? = nil, prefixCaching: Bool = true,
-                weights: WeightPrecision = .f32, threads: Int? = nil, endpoint: EndpointConfiguration? = nil) {
+                weights: WeightPrecision = .f32, threads: Int? = nil, endpoint: EndpointConfiguration? = nil,
+                endpointPolicy: EndpointPolicy? = nil, memoryLimit: MemoryLimit? = nil) {
         self.models = models
         self.cacheBudgetMB = cacheBudgetMB
         self.prefixCaching = prefixCaching
         self.weights = weights
         self.threads = threads
         self.endpoint = endpoint
+        self.endpointPolicy = endpointPolicy
+        self.memoryLimit = memoryLimit
     }
 }
 
@@ -47,6 +55,37 @@ extension BackendConfiguration {
                                  physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) -> Int {
         let asked = cacheBudgetMB.map { max(1, $0) << 20 } ?? Self.defaultCacheBudgetBytes(weightBytes: weightBytes)
         return min(asked, Int(clamping: physicalMemory / 2))
+    }
+
+    /// The smallest KV budget worth loading models for: a few prompts of one context.
+    public static let minimumCacheBudgetBytes = 8 << 20
+
+    /// The KV budget in effect under `memoryLimit`: `cacheBudgetBytes(weightBytes:)`, cut to what is left beside
+    /// `residentBytes` (the process with the new weights loaded) and the limit's headroom. Throws when less than
+    /// `minimumCacheBudgetBytes` is left: the models must not be served then.
+    public func cacheBudgetBytes(weightBytes: Int, residentBytes: Int,
+                                 physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) throws -> Int {
+        let asked = cacheBudgetBytes(weightBytes: weightBytes, physicalMemory: physicalMemory)
+        guard let memoryLimit else { return asked }
+        let left = memoryLimit.bytes - memoryLimit.headroomBytes - residentBytes
+        guard left >= Self.minimumCacheBudgetBytes else {
+            throw ModelLoadingError.memoryLimit(what: "the KV cache of these models",
+                                                neededBytes: Self.minimumCacheBudgetBytes + memoryLimit.headroomBytes,
+                                                availableBytes: memoryLimit.bytes - residentBytes, limit: memoryLimit)
+        }
+        return min(asked, left)
+    }
+
+    /// Refuses to load `weightBytes` more (an estimate from the files) when they, the smallest KV cache and the
+    /// headroom would not fit beside `residentBytes` under `memoryLimit`.
+    public func checkRoom(forWeights weightBytes: Int, residentBytes: Int) throws {
+        guard let memoryLimit else { return }
+        let needed = weightBytes + Self.minimumCacheBudgetBytes + memoryLimit.headroomBytes
+        guard residentBytes + needed <= memoryLimit.bytes else {
+            throw ModelLoadingError.memoryLimit(what: "loading \(models.values.sorted().first ?? "the bundled model")",
+                                                neededBytes: needed, availableBytes: memoryLimit.bytes - residentBytes,
+                                                limit: memoryLimit)
+        }
     }
 }
 

@@ -9,6 +9,15 @@ public struct CompletionTask: Sendable {
     public var client: String
     /// The text before the cursor.
     public var prefix: String
+    /// The text after the cursor (some lines of it), which a fill-in-the-middle model continues towards; empty
+    /// where none is sent.
+    public var suffix: String
+    /// Pieces of other open documents and recent edits, most useful last; a FIM model with the repository form
+    /// reads them before the document, in this order (see `InlineCompletion`).
+    public var context: [ContextChunk]
+    /// Tokens of the prompt the context may take at most (at most half of what the prefix, suffix and context
+    /// share); 0 leaves it out.
+    public var contextTokens: Int
     public var maxTokens: Int
     public var temperature: Double
     /// Generation ends, keeping what it has, once this time has passed.
@@ -20,10 +29,13 @@ public struct CompletionTask: Sendable {
 
     public init(documentKey: String, prefix: String, maxTokens: Int, temperature: Double = 0,
                 deadline: DispatchTime? = nil, stop: @escaping @Sendable (String) -> Bool = { _ in false },
-                client: String = "") {
+                client: String = "", suffix: String = "", context: [ContextChunk] = [], contextTokens: Int = 0) {
         self.documentKey = documentKey
         self.client = client
         self.prefix = prefix
+        self.suffix = suffix
+        self.context = context
+        self.contextTokens = contextTokens
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.deadline = deadline

@@ -16,9 +16,12 @@ public struct EndpointConfiguration: Equatable, Hashable, Sendable {
     public var tokenizerDirectory: String?
     /// The model's context in tokens, where the manifest's task entry gives it (`context_tokens`).
     public var contextTokens: Int?
+    /// Whether completions use fill-in-the-middle, and in which layout (the manifest's `fim`).
+    public var fim: FIMChoice
 
     public init(url: String, model: String? = nil, apiKeyVariable: String? = nil, instruction: String? = nil,
-                tokenizerDirectory: String? = nil, contextTokens: Int? = nil) {
+                tokenizerDirectory: String? = nil, contextTokens: Int? = nil, fim: FIMChoice = .automatic) {
+        self.fim = fim
         self.url = url
         self.model = model
         self.apiKeyVariable = apiKeyVariable

@@ -1,15 +1,40 @@
-/// Inline completion, written once for every backend: the window of the text before the cursor, continued.
+/// Inline completion, written once for every backend: the window of the text before the cursor, continued; for a
+/// model with fill-in-the-middle tokens, the text after the cursor and the workspace context too.
 public enum InlineCompletion {
     /// Continues `task.prefix` on `generator`: the prompt is the end of the text before the cursor, cut so that it
-    /// and the reply fit the context (`window`); the task's stop rule, deadline and supersede key go with it.
-    public static func run(_ task: CompletionTask, on generator: any Generator,
+    /// and the reply fit the context (`window`), or the FIM layout of `fim` with the suffix and context
+    /// (`fillInTheMiddle`); the task's stop rule, deadline and supersede key go with it.
+    public static func run(_ task: CompletionTask, on generator: any Generator, fim: FIMChoice = .automatic,
                            onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        let (prompt, maxTokens) = window(task.prefix, maxTokens: task.maxTokens, measure: generator.measure)
+        let (prompt, maxTokens, isFIM) = prompt(for: task, measure: generator.measure, fim: fim)
+        // A FIM prompt ends with the middle token, not at the cursor: there is no last token to heal.
         var request = GenerationRequest(prompt: prompt, maxTokens: maxTokens, stop: task.stop,
                                         temperature: task.temperature, task: .completion, owner: task.client,
-                                        deadline: task.deadline, supersedeKey: task.supersedeKey, endsAtCursor: true)
+                                        deadline: task.deadline, supersedeKey: task.supersedeKey,
+                                        endsAtCursor: !isFIM)
         request.speculative = task.speculative
         return generator.generate(request, onFinish: onFinish)
+    }
+
+    /// The prompt of `task` in `measure`'s unit, the cap on generated tokens, and whether it is a FIM prompt.
+    ///
+    /// Without FIM the workspace context is left out: a model trained on single documents has no way to tell
+    /// another file from the one it continues, and text before the prefix would only push the prefix out.
+    public static func prompt(for task: CompletionTask, measure: PromptMeasure,
+                              fim: FIMChoice) -> (Prompt, maxTokens: Int, isFIM: Bool) {
+        switch measure {
+        case .tokens(let tokenizer, let context):
+            if let format = fim.format(tokenizer: tokenizer), let ids = format.tokens(in: tokenizer),
+               let (prompt, cap) = fillInTheMiddle(task, tokenizer: tokenizer, context: context, ids: ids) {
+                return (prompt, cap, true)
+            }
+        case .characters(let limits):
+            if let format = fim.format(tokenizer: nil) {
+                return (fillInTheMiddle(task, limits: limits, format: format), task.maxTokens, true)
+            }
+        }
+        let (prompt, cap) = window(task.prefix, maxTokens: task.maxTokens, measure: measure)
+        return (prompt, cap, false)
     }
 
     /// The prompt for the text before the cursor, and the cap on generated tokens.

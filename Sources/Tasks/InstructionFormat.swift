@@ -28,16 +28,18 @@ public enum InstructionFormat: Equatable, Sendable {
     }
 
     /// The format named by the `chat_template` of the `tokenizer_config.json` in `directory`; Alpaca where there is
-    /// no such file or template (a list of named templates counts its `default` one).
+    /// no such file or template.
     public init(modelDirectory directory: URL) {
+        self.init(chatTemplate: Self.chatTemplate(inModelDirectory: directory))
+    }
+
+    /// The `chat_template` of the `tokenizer_config.json` in `directory` (of a list of named templates, the
+    /// `default` one); nil where there is no such file or template.
+    public static func chatTemplate(inModelDirectory directory: URL) -> String? {
         let file = directory.appendingPathComponent("tokenizer_config.json")
-        guard let data = try? Data(contentsOf: file), let config = try? JSONValue.parse(data) else {
-            self = .alpaca
-            return
-        }
-        let template = config["chat_template"]?.string
+        guard let data = try? Data(contentsOf: file), let config = try? JSONValue.parse(data) else { return nil }
+        return config["chat_template"]?.string
             ?? config["chat_template"]?.array?.first { $0["name"]?.string == "default" }?["template"]?.string
-        self.init(chatTemplate: template)
     }
 
     /// The prompt as text, ending where the model writes its response. Control tokens appear as their text: for an

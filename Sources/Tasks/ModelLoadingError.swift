@@ -8,6 +8,10 @@ public enum ModelLoadingError: Error, CustomStringConvertible, Equatable {
     case servedByEndpoint(manifest: String, task: TaskKind, endpoint: String)
     /// Every task is served by an endpoint: there is nothing to load here.
     case noLocalTask
+    /// A manifest the user did not name on the command line sends a task where its place may not (`EndpointPolicy`).
+    case untrustedEndpoint(manifest: String, endpoint: String, reason: String)
+    /// The models (and the smallest useful KV cache) would not fit under the process's memory limit.
+    case memoryLimit(what: String, neededBytes: Int, availableBytes: Int, limit: MemoryLimit)
 
     public var description: String {
         switch self {
@@ -21,6 +25,12 @@ public enum ModelLoadingError: Error, CustomStringConvertible, Equatable {
         case .servedByEndpoint(let manifest, let task, let endpoint):
             return "\(manifest): the \(task.rawValue) task is served by \(endpoint), not by local weights"
         case .noLocalTask: return "every task is served by an endpoint; no local model is configured"
+        case .memoryLimit(let what, let needed, let available, let limit):
+            return "\(what) needs about \(needed >> 20) MiB but only \(max(0, available) >> 20) MiB are left under the "
+                + "memory limit of \(limit); close documents or editors that use other models, choose a smaller model "
+                + "or weights (bf16, int8), or raise the limit"
+        case .untrustedEndpoint(let manifest, let endpoint, let reason):
+            return "\(manifest): refused to use \(endpoint), since this manifest came from the editor's settings: \(reason)"
         }
     }
 }

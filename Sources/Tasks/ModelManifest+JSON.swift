@@ -29,7 +29,8 @@ extension ModelManifest {
                 promptFormat: try entry.string("prompt_format"), instruction: try entry.string("instruction"),
                 labels: try entry.strings("labels"), maxTokens: try entry.int("max_tokens"),
                 padToMaxTokens: try entry.bool("pad_to_max_tokens"), padTokenId: try entry.int("pad_token_id"),
-                heads: try entry.int("heads"), contextTokens: try entry.int("context_tokens"))
+                heads: try entry.int("heads"), contextTokens: try entry.int("context_tokens"),
+                fim: try entry.string("fim"))
         }
     }
 }

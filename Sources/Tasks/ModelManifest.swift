@@ -20,7 +20,8 @@ import JSON
 /// spam classifier expects (`"max_tokens": 120, "pad_to_max_tokens": true`). A task served by an engine has
 /// `endpoint` and, where the engine serves several models, `model` (without it, the engine's only model); in a
 /// manifest that gives the tokenizer its prompts are windowed in tokens, filling `context_tokens` (default 1024);
-/// without the tokenizer, in characters. Read with the JSON module; unknown members are ignored.
+/// without the tokenizer, in characters. `fim` names the completion model's fill-in-the-middle layout where its
+/// tokenizer does not show it (an engine's model; see `FIMFormat`), or `"none"` to turn it off. Read with the JSON module; unknown members are ignored.
 public struct ModelManifest: Sendable {
     public struct Tokenizer: Sendable {
         public var vocab: String
@@ -45,6 +46,9 @@ public struct ModelManifest: Sendable {
         /// The context in tokens of an endpoint's model, which prompt windows fill when the manifest gives the
         /// tokenizer (default 1024, GPT-2's).
         public var contextTokens: Int?
+        /// The model's fill-in-the-middle layout (`"qwen"`, `"starcoder"`, `"codellama"`, or `"none"` to continue
+        /// the prefix alone); without it, recognised from the tokenizer where gptls has one.
+        public var fim: String?
     }
 
     public var name: String?
@@ -98,6 +102,10 @@ public struct ModelManifest: Sendable {
             }
             if let context = task.contextTokens, context < 2 {
                 throw ManifestProblem("tasks.\(name).context_tokens is \(context), expected at least 2")
+            }
+            if let fim = task.fim, FIMChoice(manifestName: fim) == nil {
+                let names = FIMFormat.Family.allCases.map { "\"\($0.rawValue)\"" } + ["\"none\""]
+                throw ManifestProblem("tasks.\(name).fim is \"\(fim)\", expected one of \(names.joined(separator: ", "))")
             }
             if task.padToMaxTokens == true, task.maxTokens == nil {
                 throw ManifestProblem("tasks.\(name).pad_to_max_tokens needs max_tokens, the length to pad to")

@@ -16,9 +16,13 @@ public struct ModelSource: Equatable, Sendable {
     public var heads: Int?
     /// How a classifier's input is cut and padded (the manifest's max_tokens, pad_to_max_tokens, pad_token_id).
     public var classifierInput: ClassifierInput
+    /// Whether completions use fill-in-the-middle (the manifest's `fim`; by default where the tokenizer has it).
+    public var fim: FIMChoice
 
     public init(weights: URL, tokenizerDirectory: URL? = nil, config: URL? = nil, labels: [String]? = nil,
-                instruction: String? = nil, heads: Int? = nil, classifierInput: ClassifierInput = ClassifierInput()) {
+                instruction: String? = nil, heads: Int? = nil, classifierInput: ClassifierInput = ClassifierInput(),
+                fim: FIMChoice = .automatic) {
+        self.fim = fim
         self.weights = weights
         self.tokenizerDirectory = tokenizerDirectory
         self.config = config

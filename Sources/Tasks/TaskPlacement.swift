@@ -40,10 +40,12 @@ extension TaskPlacement {
         let manifest = try ModelManifest.load(from: url)
         let entry = manifest.tasks[task] ?? manifest.tasks[.completion]!
         let tokenizer = manifest.tokenizer == nil ? nil : url
+        // The manifest has checked the name.
+        let fim = entry.fim.flatMap(FIMChoice.init(manifestName:)) ?? .automatic
         if let endpoint = entry.endpoint {
             self = .remote(EndpointConfiguration(url: endpoint, model: entry.model, apiKeyVariable: entry.apiKeyEnv,
                                                  instruction: entry.instruction, tokenizerDirectory: tokenizer?.path,
-                                                 contextTokens: entry.contextTokens))
+                                                 contextTokens: entry.contextTokens, fim: fim))
             return
         }
         // The manifest has checked that an entry without an endpoint names weights.
@@ -54,7 +56,7 @@ extension TaskPlacement {
         self = .local(ModelSource(weights: weights, tokenizerDirectory: tokenizer,
                                   config: manifest.config.map { url.appendingPathComponent($0) },
                                   labels: entry.labels, instruction: entry.instruction,
-                                  heads: entry.heads ?? manifest.heads, classifierInput: input))
+                                  heads: entry.heads ?? manifest.heads, classifierInput: input, fim: fim))
     }
 
     /// `<|endoftext|>` of GPT-2's vocabulary: the book's padding token.
@@ -68,11 +70,15 @@ extension TaskPlacement {
 
 extension BackendConfiguration {
     /// Where each task runs: every task on `endpoint` when the settings or flags name one (no model is looked for
-    /// then), else where each task's model path says.
+    /// then), else where each task's model path says; a manifest's endpoint must pass `endpointPolicy`.
     public func placements() throws -> [TaskKind: TaskPlacement] {
         var placements: [TaskKind: TaskPlacement] = [:]
         for kind in TaskKind.allCases {
-            placements[kind] = try endpoint.map { .remote($0) } ?? TaskPlacement(model: models[kind], task: kind)
+            let placement = try endpoint.map { .remote($0) } ?? TaskPlacement(model: models[kind], task: kind)
+            if endpoint == nil, case .remote(let remote) = placement, let endpointPolicy, let path = models[kind] {
+                try endpointPolicy.check(remote, manifest: path)
+            }
+            placements[kind] = placement
         }
         return placements
     }

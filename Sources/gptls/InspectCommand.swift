@@ -12,8 +12,9 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect", abstract: "Show a model's format, naming scheme, configuration and size.",
         discussion: """
             Reads a .safetensors file, a PyTorch .pth checkpoint (never running its pickle), a GGUF file (its \
-            architecture, tensor types, vocabulary and memory), a Hugging Face directory, or a directory with \
-            manifest.json (the weights of --task, with the manifest's labels).
+            architecture, tensor types, vocabulary and memory; only its header where gptls cannot run it), a \
+            Hugging Face directory, or a directory with manifest.json (the weights of --task, with the manifest's \
+            labels). --heads is used only where the file does not give the head count (GPT-2 weights).
             """)
 
     @Argument(help: ArgumentHelp("A .safetensors, .pth or .gguf file, a Hugging Face model directory, or a "
@@ -25,14 +26,24 @@ struct InspectCommand: ParsableCommand {
     var heads: Int?
 
     func run() throws {
-        if GGUFFile.isGGUF(URL(fileURLWithPath: path)) {
-            print(try GGUFFile(url: URL(fileURLWithPath: path)).summaryLines().joined(separator: "\n"))
+        let source = try ModelSource(model: path, task: task)
+        let gguf = GGUFFile.isGGUF(source.weights) ? try GGUFFile(url: source.weights) : nil
+        if let gguf, gguf.unreadableTensorError() != nil
+            || !GGUFModelConfig.architectures.contains(gguf.architecture ?? "") {
+            // What the header says, with notes on what gptls cannot run.
+            print(gguf.summaryLines().joined(separator: "\n"))
             return
         }
-        let source = try ModelSource(model: path, task: task)
         let config = try source.config.map { try GPTConfig(contentsOf: $0) }
-        let file = try ModelFile(at: source.weights, config: config, heads: heads ?? source.heads)
-        let model = try file.load()
+        let file: ModelFile, model: GPTModel
+        do {
+            file = try ModelFile(at: source.weights, config: config, heads: heads ?? source.heads)
+            model = try file.load()
+        } catch {
+            guard let gguf else { throw error }
+            print((gguf.summaryLines() + ["note: gptls cannot run this file: \(error)"]).joined(separator: "\n"))
+            return
+        }
         let c = model.config, s = file.summary
         var taskLine = "language model"
         if case .classifier(let own) = model.task {
@@ -41,7 +52,10 @@ struct InspectCommand: ParsableCommand {
             taskLine = "classifier with \(labels.count) labels\(from): \(labels.joined(separator: ", "))"
             taskLine += "\nclassifier input: " + describe(source.classifierInput, context: c.nPositions)
         }
-        let tokenizer = source.tokenizerDirectory.map { $0.path } ?? "GPT-2's (shipped with gptls)"
+        var tokenizer = source.tokenizerDirectory.map { $0.path } ?? "GPT-2's (shipped with gptls)"
+        if source.tokenizerDirectory == nil, let vocabulary = try gguf?.vocabulary() {
+            tokenizer = "the file's vocabulary (\(vocabulary.tokens.count) tokens)"
+        }
         // RMSNorm models carry their epsilon in the architecture line; GPT-2's LayerNorm epsilon would only mislead.
         let layerNormEpsilon = c.architecture.norm == .layerNorm ? "layer_norm_epsilon \(c.layerNormEpsilon), " : ""
         var lines = [
@@ -58,9 +72,28 @@ struct InspectCommand: ParsableCommand {
             "bytes: \(s.fileBytes)",
             "parameters: \(s.parameterCount)",
             "tokenizer: \(tokenizer)",
+            "summary prompt: " + describe(try ModelLoader.instructionFormat(for: source)),
         ]
+        if let gguf {
+            // The header's own lines where they add to these: the model's name, the vocabulary, the memory.
+            let ours = Set(lines.map { $0.prefix { $0 != ":" } })
+            let header = gguf.summaryLines()
+            if let bytes = header.first(where: { $0.hasPrefix("bytes: ") }),
+               let at = lines.firstIndex(where: { $0.hasPrefix("bytes: ") }) {
+                lines[at] = bytes
+            }
+            lines += header.filter { !ours.contains($0.prefix { $0 != ":" }) }
+        }
         lines += s.notes.map { "note: \($0)" }
         print(lines.joined(separator: "\n"))
+    }
+
+    private func describe(_ format: InstructionFormat) -> String {
+        switch format {
+        case .alpaca: return "Alpaca (the book's instruction format)"
+        case .chatML: return "ChatML (from the chat template)"
+        case .llama3: return "Llama 3 headers (from the chat template)"
+        }
     }
 
     private func describe(_ input: ClassifierInput, context: Int) -> String {

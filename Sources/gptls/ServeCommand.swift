@@ -15,6 +15,8 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             An editor starts gptls as a subprocess and speaks JSON-RPC 2.0 with LSP framing to it. stdout carries \
             only protocol frames; logs go to stderr. See protocol/README.md for the methods and the configuration.
+
+            Settings the editor sends may come from files a repository ships, so they may name a serving engine only             on this machine (loopback) or one allowed with --allow-endpoint, never an API key variable; a model             manifest they name is held to the same rule. Under a memory limit (the cgroup's, or --max-memory-mb) the             KV cache is sized to fit beside the weights, cached blocks are evicted before work is refused, and a             model that does not fit is refused with an error (see "Limits" in protocol/README.md).
             """)
 
     @Option(name: .long, help: "Model directory, or a .safetensors, .pth or .gguf file, for every task (default: the bundled model).")
@@ -26,6 +28,16 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("kv-cache-mb"),
             help: "KV cache budget of all the models together, in MiB (default: half their weights, at least 64; at most half the machine's memory).")
     var kvCacheMB: Int?
+
+    @Option(name: .customLong("max-memory-mb"),
+            help: ArgumentHelp("Most memory this process may hold, in MiB (default: its cgroup's memory.max, if any; the smaller wins). The KV cache is cut to fit beside the weights; a model or prompt that does not fit is refused with an error.",
+                               valueName: "MiB"))
+    var maxMemoryMB: Int?
+
+    @Option(name: .customLong("allow-endpoint"),
+            help: ArgumentHelp("Let the editor's settings (which a repository can ship) name this serving engine, beyond engines on this machine. Repeatable.",
+                               valueName: "url"))
+    var allowEndpoint: [String] = []
 
     @Option(help: "How to hold the models' matrices: f32, bf16 or int8 (faster, logits differ slightly). Also a setting.")
     var weights: WeightPrecision?
@@ -50,6 +62,10 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         if idleExit != nil && socket == nil { throw ValidationError("--idle-exit needs --socket") }
         if let idleExit, !(idleExit > 0) { throw ValidationError("--idle-exit must be a positive number of seconds") }
+        if let maxMemoryMB, maxMemoryMB < 1 { throw ValidationError("--max-memory-mb must be a positive number of MiB") }
+        for url in allowEndpoint where EndpointPolicy(allowing: [url]).allowedOrigins.isEmpty {
+            throw ValidationError("--allow-endpoint \(url): not an http:// or https:// URL")
+        }
     }
 
     func run() throws {
@@ -61,6 +77,9 @@ struct ServeCommand: ParsableCommand {
         if let weights { settings.weights = weights }
         settings.threads = threadOptions.threads
         settings.endpoint = endpointOptions.configuration
+        settings.endpointPolicy = EndpointPolicy(commandLine: settings.endpoint, model: model, allowing: allowEndpoint)
+        settings.memoryLimit = MemoryLimit.detect(maxMemoryMB: maxMemoryMB)
+        if let limit = settings.memoryLimit { Logger(label: "gptls").info("memory limit: \(limit)") }
         let heads = heads
         if let socket { return try serveSocket(socket, settings: settings, heads: heads) }
         let connection = Connection.standardIO()

@@ -35,9 +35,10 @@ public final class EngineProcess {
             + "Python that has llama-cpp-python[server] and xllamacpp) to run the tests against a real engine")
     }
 
-    /// Starts the server on `gguf` and waits until it lists its model (at most `timeout` seconds).
+    /// Starts the server on `gguf` and waits until it lists its model (at most `timeout` seconds). `batch` sets
+    /// llama-server's batch size (its default is 2048).
     public init(gguf: URL, contextLength: Int, kind: Kind = .llamaCppPython, model: String = "exported",
-                timeout: Double = 120) throws {
+                batch: Int? = nil, timeout: Double = 120) throws {
         let python = try Self.python(for: kind)
         let port = try Self.freePort()
         url = "http://127.0.0.1:\(port)/v1"
@@ -59,9 +60,10 @@ public final class EngineProcess {
                 p = xllamacpp.CommonParams()
                 p.model.path = sys.argv[1]; p.n_ctx = int(sys.argv[2]); p.port = int(sys.argv[3])
                 p.cpuparams.n_threads = 2
+                if len(sys.argv) > 4: p.n_batch = int(sys.argv[4])
                 server = xllamacpp.Server(p)
                 threading.Event().wait()
-                """, gguf.path, String(contextLength), String(port)]
+                """, gguf.path, String(contextLength), String(port)] + (batch.map { [String($0)] } ?? [])
         }
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = try FileHandle(forWritingTo: log)

@@ -143,6 +143,40 @@ final class EngineTests: XCTestCase {
         XCTAssertNoThrow(try run(engine, generate(prompt, priority: .speculative)), "finished jobs free their places")
     }
 
+    func testAFloodingOwnerCannotGetAnotherOwnersJobRefusedAsBusy() throws {
+        let engine = TestEngine.make(maximumJobs: 4).engine
+        let hold = StepHold()
+        let outcomes = Outcomes()
+        var flood = holder(hold)
+        flood.owner = "flooder"
+        try engine.submit(flood, onFinish: outcomes.callback(0))
+        hold.waitUntilHeld()
+        for index in 1...3 {
+            var job = generate(prompt, tokens: 1)
+            job.owner = "flooder"
+            try engine.submit(job, onFinish: outcomes.callback(index))
+        }
+        var more = generate(prompt, tokens: 1)
+        more.owner = "flooder"
+        XCTAssertThrowsError(try engine.submit(more, onFinish: { _ in }), "the flooder is at the limit") { error in
+            XCTAssertEqual(error as? EngineError, .busy(queued: 4, limit: 4))
+        }
+        // Two owners share the limit: the newcomer may hold two jobs although the total is past the limit.
+        for index in 10...11 {
+            var keystroke = generate(prompt, tokens: 1)
+            keystroke.owner = "typist"
+            XCTAssertNoThrow(try engine.submit(keystroke, onFinish: outcomes.callback(index)), "typist job \(index)")
+        }
+        var third = generate(prompt, tokens: 1)
+        third.owner = "typist"
+        XCTAssertThrowsError(try engine.submit(third, onFinish: { _ in }), "beyond its share the typist waits too") {
+            XCTAssertEqual($0 as? EngineError, .busy(queued: 6, limit: 4))
+        }
+        hold.release()
+        for index in [0, 1, 2, 3, 10, 11] { XCTAssertNotNil(try outcomes.wait(index)?.get(), "job \(index)") }
+        XCTAssertNoThrow(try run(engine, more), "finished jobs free the flooder's places")
+    }
+
     func testJobsSubmittedTogetherPrefillInOneStepAndDecodeInLockstep() throws {
         let (engine, model) = TestEngine.make()
         let outcomes = Outcomes()

@@ -52,6 +52,19 @@ final class DecoderKernelTwinTests: XCTestCase {
         XCTAssertGreaterThan(scaled[1], plain[1] / 8)
     }
 
+    /// A GGUF file's per-frequency divisors, computed from the llama3 formula as convert_hf_to_gguf.py does, give
+    /// the formula's frequencies.
+    func testFrequencyFactorsGiveTheLlama3Frequencies() {
+        let plain = Rotary.inverseFrequencies(headSize: 16, theta: 10000)
+        let scaled = Rotary.inverseFrequencies(headSize: 16, theta: 10000, factor: 8, lowFrequencyFactor: 1,
+                                               highFrequencyFactor: 4, originalContext: 32)
+        let factors = zip(plain, scaled).map { $0 / $1 }
+        let divided = Rotary.inverseFrequencies(headSize: 16, theta: 10000, dividedBy: factors)
+        for i in plain.indices { XCTAssertEqual(divided[i], scaled[i], accuracy: scaled[i] * 1e-6) }
+        XCTAssertEqual(factors.first, 1)
+        XCTAssertEqual(factors.last!, 8, accuracy: 1e-5)
+    }
+
     func testSwiGLUMatchesNaive() {
         let f = 45, x = random(2 * 2 * f, scale: 6)
         var fast = [Float](repeating: 0, count: 2 * f), naive = fast

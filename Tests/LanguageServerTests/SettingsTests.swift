@@ -83,15 +83,16 @@ final class SettingsTests: XCTestCase {
     func testEndpointSettingsInAnyOrderReachTheBackendConfigurationAndNullClearsThem() throws {
         var settings = Settings()
         XCTAssertNil(BackendConfiguration(settings).endpoint)
-        try settings.merge(["endpointModel": "sft", "endpoint": "http://gpu:8000/v1", "endpointApiKeyEnv": "KEY"])
+        try settings.merge(["endpointModel": "sft", "endpoint": "http://127.0.0.1:8000/v1"])
         XCTAssertEqual(BackendConfiguration(settings).endpoint,
-                       EndpointConfiguration(url: "http://gpu:8000/v1", model: "sft", apiKeyVariable: "KEY"))
+                       EndpointConfiguration(url: "http://127.0.0.1:8000/v1", model: "sft"))
         try settings.merge(["endpoint": .null])
         XCTAssertNil(BackendConfiguration(settings).endpoint)
     }
 
     func testAnEndpointWithoutAModelLeavesTheModelToTheEngineAndKeepsOneNamedBefore() throws {
         var settings = Settings()
+        settings.endpointPolicy = EndpointPolicy(allowing: ["http://gpu:8000", "http://other:8000/v1"])
         try settings.merge(["endpoint": "http://gpu:8000/v1"])
         XCTAssertEqual(BackendConfiguration(settings).endpoint,
                        EndpointConfiguration(url: "http://gpu:8000/v1", model: nil))
@@ -100,6 +101,81 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(settings.endpoint?.model, "sft", "a message without endpointModel keeps the one set before")
         try settings.merge(["endpointModel": .null])
         XCTAssertEqual(settings.endpoint, EndpointConfiguration(url: "http://other:8000/v1", model: nil))
+    }
+
+    private func assertRefused(_ json: JSONValue, _ settings: Settings, setting: String, mentions needle: String,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        var changed = settings
+        XCTAssertThrowsError(try changed.merge(json), file: file, line: line) { error in
+            let response = error as? ResponseError
+            XCTAssertEqual(response?.code, .invalidParams, file: file, line: line)
+            XCTAssertEqual(response?.data?["reason"]?.string, "untrustedSetting", file: file, line: line)
+            XCTAssertEqual(response?.data?["setting"]?.string, setting, file: file, line: line)
+            XCTAssertTrue(response?.message.contains(needle) == true, "\(error)", file: file, line: line)
+        }
+        XCTAssertEqual(changed, settings, "a refused message changes nothing", file: file, line: line)
+    }
+
+    func testAnEndpointOffThisMachineIsRefusedUnlessTheCommandLineAllowedIt() throws {
+        var settings = Settings()
+        for url in ["http://attacker.example/v1", "https://10.0.0.8:8000/v1", "http://127.0.0.1.evil.example/v1",
+                    "file:///etc/passwd", "http://[::2]:80/v1"] {
+            assertRefused(["endpoint": .string(url)], settings, setting: "endpoint", mentions: "--allow-endpoint")
+        }
+        for url in ["http://127.0.0.1:8080/v1", "http://localhost:8000/v1", "http://[::1]:8000/v1", "http://127.1.2.3/v1"] {
+            XCTAssertNoThrow(try settings.merge(["endpoint": .string(url)]), url)
+        }
+        settings.endpointPolicy = EndpointPolicy(commandLine: nil, model: nil, allowing: ["https://gpu.example:8443/v1"])
+        XCTAssertNoThrow(try settings.merge(["endpoint": "https://gpu.example:8443/other/v1"]), "the same origin")
+        assertRefused(["endpoint": "https://gpu.example:9999/v1"], settings, setting: "endpoint",
+                      mentions: "loopback")
+    }
+
+    func testAnAPIKeyVariableFromSettingsIsRefusedWhateverTheEndpoint() throws {
+        let settings = Settings()
+        assertRefused(["endpoint": "http://127.0.0.1:8000/v1", "endpointApiKeyEnv": "SECRET_TOKEN_FOR_TEST"], settings,
+                      setting: "endpointApiKeyEnv", mentions: "--endpoint-api-key-env")
+        var cleared = settings
+        XCTAssertNoThrow(try cleared.merge(["endpointApiKeyEnv": .null]), "null asks for no key: nothing to refuse")
+    }
+
+    func testTheCommandLinesKeyVariableGoesOnlyToTheURLItWasGivenFor() throws {
+        var settings = Settings()
+        let trusted = EndpointConfiguration(url: "https://gpu.example/v1", apiKeyVariable: "GPU_KEY")
+        settings.endpoint = trusted
+        settings.endpointPolicy = EndpointPolicy(commandLine: trusted, model: nil, allowing: [])
+        try settings.merge(["endpoint": "http://127.0.0.1:8000/v1"])
+        XCTAssertNil(settings.endpoint?.apiKeyVariable, "another URL never gets the key")
+        try settings.merge(["endpoint": "https://gpu.example/v1"])
+        XCTAssertEqual(settings.endpoint?.apiKeyVariable, "GPU_KEY", "the command line's own URL keeps its key")
+    }
+
+    func testAManifestNamedInSettingsMayNotSendTasksOffThisMachineNorNameAKeyVariable() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-trust-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func write(_ entry: String) throws {
+            try Data(#"{"format": "gptls-manifest-1", "tasks": {"completion": \#(entry)}}"#.utf8)
+                .write(to: directory.appendingPathComponent("manifest.json"))
+        }
+        var settings = Settings()
+        try settings.merge(["model": .string(directory.path)])
+        try write(#"{"endpoint": "http://attacker.example/v1", "model": "m"}"#)
+        XCTAssertThrowsError(try BackendConfiguration(settings).placements()) { error in
+            XCTAssertTrue("\(error)".contains("refused to use http://attacker.example/v1"), "\(error)")
+        }
+        try write(#"{"endpoint": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": "SECRET_TOKEN_FOR_TEST"}"#)
+        XCTAssertThrowsError(try BackendConfiguration(settings).placements()) { error in
+            XCTAssertTrue("\(error)".contains("api_key_env SECRET_TOKEN_FOR_TEST"), "\(error)")
+        }
+        try write(#"{"endpoint": "http://127.0.0.1:9/v1", "model": "m"}"#)
+        XCTAssertEqual(try BackendConfiguration(settings).placements()[.completion],
+                       .remote(EndpointConfiguration(url: "http://127.0.0.1:9/v1", model: "m")))
+        // The same manifest named on the command line is the user's own: any endpoint, and its key variable.
+        try write(#"{"endpoint": "http://gpu.example/v1", "model": "m", "api_key_env": "GPU_KEY"}"#)
+        settings.endpointPolicy = EndpointPolicy(commandLine: nil, model: directory.path, allowing: [])
+        XCTAssertEqual(try BackendConfiguration(settings).placements()[.completion],
+                       .remote(EndpointConfiguration(url: "http://gpu.example/v1", model: "m", apiKeyVariable: "GPU_KEY")))
     }
 
     func testPerTaskModelsReachTheirTasksAndAnUnknownTaskIsRejectedNamingTheTasks() throws {

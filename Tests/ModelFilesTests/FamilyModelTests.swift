@@ -116,7 +116,7 @@ final class FamilyModelTests: XCTestCase {
         let llama = try ModelFile(at: Reference.fixtures.appendingPathComponent("family-llama"))
         XCTAssertEqual(llama.scheme, .huggingFaceDecoder)
         XCTAssertEqual(llama.config.architecture.attention, .grouped(kvHeads: 2))
-        XCTAssertEqual(llama.config.architecture.positions, .rotary(theta: 10000, scaling: .init(
+        XCTAssertEqual(llama.config.architecture.positions, .rotary(theta: 10000, scaling: .llama3(
             factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalContext: 32)))
         XCTAssertFalse(llama.config.architecture.tiedHead)
         let qwen2 = try ModelFile(at: Reference.fixtures.appendingPathComponent("family-qwen2"))

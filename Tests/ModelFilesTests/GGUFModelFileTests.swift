@@ -16,6 +16,48 @@ final class GGUFModelFileTests: XCTestCase {
         XCTAssertEqual(try file.load().config.vocabSize, 262)
     }
 
+    /// The file states its head count: a `heads` meant for GPT-2 weights without a configuration changes nothing.
+    func testTheHeadCountComesFromTheFile() throws {
+        let file = try ModelFile(at: GGUFFixtures.url("family-qwen3.gguf"), heads: 2)
+        XCTAssertEqual(file.config.nHead, 4)
+        XCTAssertEqual(file.config.headSize, 32)
+    }
+
+    /// A rotary scaling other than Llama 3's rope_freqs (YaRN here) is refused by its key, not run approximately.
+    func testAnUnsupportedRopeScalingTypeIsNamed() throws {
+        var writer = GGUFWriter()
+        writer.set("general.architecture", .string("qwen2"))
+        for (key, value) in [("embedding_length", 8), ("attention.head_count", 2), ("feed_forward_length", 16),
+                             ("block_count", 1), ("context_length", 16)] {
+            writer.set("qwen2." + key, .uint32(UInt32(value)))
+        }
+        writer.set("qwen2.attention.layer_norm_rms_epsilon", .float32(1e-6))
+        writer.set("qwen2.rope.scaling.type", .string("yarn"))
+        writer.add("token_embd.weight", shape: [4, 8], values: Array(repeating: 0.5, count: 32))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-\(getpid())-yarn.gguf")
+        try writer.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try ModelFile(at: url)) { error in
+            XCTAssertEqual(error as? GGUFError, .unsupportedRopeScaling(
+                file: url.lastPathComponent, what: "qwen2.rope.scaling.type is \"yarn\""))
+            XCTAssertTrue("\(error)".contains("cannot apply that rotary scaling exactly"), "\(error)")
+        }
+    }
+
+    /// A tensor the model needs and the file lacks is named as the file would name it.
+    func testAMissingTensorIsNamedAsInTheFile() throws {
+        var bytes = try Data(contentsOf: GGUFFixtures.url("family-qwen3.gguf"))
+        let name = Data("blk.1.attn_v.weight".utf8)
+        bytes.replaceSubrange(try XCTUnwrap(bytes.range(of: name)), with: Data("blk.1.attn_X.weight".utf8))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-\(getpid())-no-v.gguf")
+        try bytes.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try ModelFile(at: url).load()) { error in
+            XCTAssertEqual(error as? GPTError,
+                           .missingTensor(file: url.lastPathComponent, tensor: "blk.1.attn_v.weight"))
+        }
+    }
+
     func testAnUnsupportedArchitectureIsNamed() {
         XCTAssertThrowsError(try GPTModel.load(from: GGUFFixtures.url("quants.gguf"))) { error in
             XCTAssertEqual(error as? GGUFError, .unsupportedArchitecture(file: "quants.gguf", architecture: "quants"))

@@ -64,6 +64,9 @@ final class GGUFTensorSourceTests: XCTestCase {
             ("rope_freqs.weight", "rope_freqs.weight"), ("blk.x.attn_q.weight", "blk.x.attn_q.weight"),
         ]
         for (gguf, hf) in pairs { XCTAssertEqual(GGUFTensorSource.huggingFaceName(gguf), hf) }
+        for (gguf, hf) in pairs.dropLast() { XCTAssertEqual(GGUFTensorSource.ggufName(hf), gguf) }
+        let unknown = "model.layers.x.mlp.up_proj.weight"
+        XCTAssertEqual(GGUFTensorSource.ggufName(unknown), unknown)
     }
 
     func testRefusesOtherArchitecturesByName() throws {

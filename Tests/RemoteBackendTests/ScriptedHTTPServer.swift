@@ -66,8 +66,13 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         return received
     }
 
-    init(script: @escaping @Sendable (Exchange) -> Void) throws {
+    /// Whether `/infill` requests reach the script; otherwise they get 404, as from an OpenAI-compatible engine
+    /// without it, and are not listed in `requests`.
+    private let servesInfill: Bool
+
+    init(servesInfill: Bool = false, script: @escaping @Sendable (Exchange) -> Void) throws {
         self.script = script
+        self.servesInfill = servesInfill
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
         var address = sockaddr_in()
@@ -126,10 +131,16 @@ final class ScriptedHTTPServer: @unchecked Sendable {
             if text[split.upperBound...].utf8.count >= length { break }
         }
         let request = String(decoding: data, as: UTF8.self)
+        let exchange = Exchange(descriptor: client, request: request)
+        if !servesInfill, exchange.path.hasSuffix("/infill") {
+            exchange.reply(status: 404, #"{"error": {"code": 404, "message": "File Not Found"}}"#)
+            close(client)
+            return
+        }
         lock.lock()
         received.append(request)
         lock.unlock()
-        script(Exchange(descriptor: client, request: request))
+        script(exchange)
         close(client)
     }
 

@@ -20,11 +20,13 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
     public var residentBytes: Int
     /// Distinct model configurations loaded for all connections together.
     public var backendsLoaded: Int
+    /// The process's memory limit in bytes and where it comes from; nil when it has none.
+    public var memoryLimit: (bytes: Int, source: String)?
 
     public init(documents: Int, pendingRequests: Int, positionEncoding: PositionEncoding, models: ModelsStatus,
                 completionFeedback: [String: CompletionFeedbackCounts] = [:],
                 completionCache: CompletionCacheStatus = CompletionCacheStatus(), connections: [ConnectionStatus] = [],
-                residentBytes: Int = 0, backendsLoaded: Int = 0) {
+                residentBytes: Int = 0, backendsLoaded: Int = 0, memoryLimit: (bytes: Int, source: String)? = nil) {
         self.documents = documents
         self.pendingRequests = pendingRequests
         self.positionEncoding = positionEncoding
@@ -34,6 +36,11 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
         self.connections = connections
         self.residentBytes = residentBytes
         self.backendsLoaded = backendsLoaded
+        self.memoryLimit = memoryLimit
+    }
+
+    public static func == (left: StatusResult, right: StatusResult) -> Bool {
+        left.json == right.json
     }
 
     public var json: JSONValue {
@@ -46,7 +53,9 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
                 .map { ($0.key, $0.value.json) })),
             "completionCache": completionCache.json,
             "connections": .array(connections.map(\.json)),
-            "memory": ["residentBytes": .int(residentBytes)],
+            "memory": memoryLimit.map { limit in
+                ["residentBytes": .int(residentBytes), "limitBytes": .int(limit.bytes), "limitSource": .string(limit.source)]
+            } ?? ["residentBytes": .int(residentBytes)],
             "backendsLoaded": .int(backendsLoaded),
         ]
     }

@@ -1,0 +1,107 @@
+import Tokenizer
+
+/// A fill-in-the-middle layout: the control tokens a code model was trained with to continue the text between a
+/// prefix and a suffix, and, in the repository-level form, to read other files first.
+///
+/// Recognised from the tokenizer by the tokens' text, as llama.cpp recognises them, or named in a manifest
+/// (`"fim": "qwen"`). Qwen2.5-Coder writes
+/// `<|repo_name|>name\n<|file_sep|>path\ntext…<|fim_prefix|>prefix<|fim_suffix|>suffix<|fim_middle|>`;
+/// StarCoder and SantaCoder have the same shape with their own token texts; CodeLlama has no repository form.
+public struct FIMFormat: Equatable, Hashable, Sendable {
+    /// The families whose token texts are known.
+    public enum Family: String, CaseIterable, Hashable, Sendable {
+        case qwen
+        case starcoder
+        case codellama
+    }
+
+    public let family: Family
+    /// Token texts, each looked up as one control token (never encoded from text).
+    public let prefix: String
+    public let suffix: String
+    public let middle: String
+    /// The token before the repository's name; nil where the family has no repository form.
+    public let repositoryName: String?
+    /// The token before each file of the repository form.
+    public let fileSeparator: String?
+    /// Tokens after which the middle is complete, besides the tokenizer's end of text. A model that ran past its
+    /// middle writes another file's separator or the start of the next example: both end it.
+    public let ends: [String]
+
+    /// The layout of `family`.
+    public static func named(_ family: Family) -> FIMFormat {
+        switch family {
+        case .qwen:
+            return FIMFormat(family: .qwen, prefix: "<|fim_prefix|>", suffix: "<|fim_suffix|>", middle: "<|fim_middle|>",
+                             repositoryName: "<|repo_name|>", fileSeparator: "<|file_sep|>",
+                             ends: ["<|fim_pad|>", "<|endoftext|>", "<|file_sep|>", "<|repo_name|>", "<|fim_prefix|>"])
+        case .starcoder:
+            return FIMFormat(family: .starcoder, prefix: "<fim_prefix>", suffix: "<fim_suffix>", middle: "<fim_middle>",
+                             repositoryName: "<reponame>", fileSeparator: "<file_sep>",
+                             ends: ["<|endoftext|>", "<fim_pad>", "<file_sep>", "<fim_prefix>"])
+        case .codellama:
+            return FIMFormat(family: .codellama, prefix: "▁<PRE>", suffix: "▁<SUF>", middle: "▁<MID>",
+                             repositoryName: nil, fileSeparator: nil, ends: ["▁<EOT>", "<EOT>"])
+        }
+    }
+
+    /// The first family whose prefix, suffix and middle tokens the tokenizer has; nil for a model without FIM.
+    public static func recognised(in tokenizer: BPETokenizer) -> FIMFormat? {
+        Family.allCases.lazy.map(named).first { $0.tokens(in: tokenizer) != nil }
+    }
+
+    /// This layout's token ids in `tokenizer`; nil when it lacks the prefix, suffix or middle token.
+    public func tokens(in tokenizer: BPETokenizer) -> FIMTokens? {
+        guard let prefix = Self.id(prefix, tokenizer), let suffix = Self.id(suffix, tokenizer),
+              let middle = Self.id(middle, tokenizer) else { return nil }
+        let separator = fileSeparator.flatMap { Self.id($0, tokenizer) }
+        return FIMTokens(prefix: prefix, suffix: suffix, middle: middle,
+                         repositoryName: separator == nil ? nil : repositoryName.flatMap { Self.id($0, tokenizer) },
+                         fileSeparator: separator, ends: Set(ends.compactMap { Self.id($0, tokenizer) }))
+    }
+
+    /// A control token's id: a special token, or an added token (some tokenizer files mark FIM tokens as added
+    /// but not special); CodeLlama's files also spell them without the leading "▁".
+    private static func id(_ text: String, _ tokenizer: BPETokenizer) -> Int? {
+        if let id = tokenizer.id(forSpecial: text) ?? tokenizer.addedTokens[text] { return id }
+        guard text.hasPrefix("▁") else { return nil }
+        let bare = String(text.dropFirst())
+        return tokenizer.id(forSpecial: bare) ?? tokenizer.addedTokens[bare]
+    }
+}
+
+/// A FIM layout's token ids in one tokenizer.
+public struct FIMTokens: Equatable, Sendable {
+    public var prefix: Int
+    public var suffix: Int
+    public var middle: Int
+    /// Both present, or the repository form is not used.
+    public var repositoryName: Int?
+    public var fileSeparator: Int?
+    public var ends: Set<Int>
+}
+
+/// Whether completions use fill-in-the-middle: recognised from the tokenizer (the default), never, or a named
+/// layout (the manifest's `fim`: a serving engine's model whose tokenizer gptls does not have).
+public enum FIMChoice: Equatable, Hashable, Sendable {
+    case automatic
+    case off
+    case family(FIMFormat.Family)
+
+    /// The manifest's spelling: `"qwen"`, `"starcoder"`, `"codellama"` or `"none"`; nil for anything else.
+    public init?(manifestName name: String) {
+        if name == "none" { self = .off; return }
+        guard let family = FIMFormat.Family(rawValue: name) else { return nil }
+        self = .family(family)
+    }
+
+    /// The layout for a model with `tokenizer` (nil where it is unknown): the named one, else the one its
+    /// tokenizer has; nil where completions continue the prefix alone.
+    public func format(tokenizer: BPETokenizer?) -> FIMFormat? {
+        switch self {
+        case .off: return nil
+        case .family(let family): return .named(family)
+        case .automatic: return tokenizer.flatMap(FIMFormat.recognised)
+        }
+    }
+}

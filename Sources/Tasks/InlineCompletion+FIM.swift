@@ -1,0 +1,88 @@
+import Tokenizer
+
+extension InlineCompletion {
+    /// The repository's name in the repository form. One fixed name keeps the context block's first tokens the same
+    /// for every document and keystroke (llama.cpp's server uses a fixed name too).
+    static let repositoryName = "workspace"
+
+    /// The FIM prompt in tokens, and the cap on generated tokens; nil where the context is too small for one.
+    ///
+    /// Shape (C = the context block, repository form only):
+    /// `BOS? [<|repo_name|> workspace\n (<|file_sep|> name\n text)… <|file_sep|> this-file\n]
+    ///  <|fim_prefix|> prefix-window <|fim_suffix|> suffix-start <|fim_middle|>`.
+    /// The reply gets at most half the context; of the rest, the context block at most `task.contextTokens` and
+    /// never more than half, then the suffix a quarter of what remains and the prefix the other three quarters
+    /// (llama.cpp's server splits its batch 3:1 too). Each part's capacity is fixed, not borrowed from a part that
+    /// needs less, so the prefix window moves in the same steps (`PromptWindow`) whatever the suffix and context
+    /// hold. The block comes first and stays the same while the chosen chunks do, so consecutive keystrokes reuse it
+    /// and the prefix from the KV cache; the suffix comes after the prefix, so it is computed again on every
+    /// keystroke that changes the prefix's last tokens: that is the price of the layout models are trained with.
+    static func fillInTheMiddle(_ task: CompletionTask, tokenizer: BPETokenizer, context: Int,
+                                ids: FIMTokens) -> (Prompt, maxTokens: Int)? {
+        let head = tokenizer.promptStart
+        let cap = min(task.maxTokens, context / 2)
+        let room = context - cap - head.count - 3
+        guard room >= 4 else { return nil }
+        let contextRoom = ids.fileSeparator == nil ? 0 : min(max(0, task.contextTokens), room / 2)
+        let suffixRoom = (room - contextRoom) / 4
+        let prefixRoom = room - contextRoom - suffixRoom
+        let block = contextBlock(task, tokenizer: tokenizer, ids: ids, capacity: contextRoom)
+        // Characters enough for the tokens kept (a token holds at least one), so a long suffix is not encoded whole
+        // on every keystroke.
+        let suffix = tokenizer.encode(String(task.suffix.prefix(suffixRoom * 8))).prefix(suffixRoom)
+        let prefix = tokenizer.encode(String(PromptWindow.recentText(task.prefix, contextLength: context)))
+        let start = PromptWindow.start(tokenCount: prefix.count, capacity: prefixRoom, step: max(1, prefixRoom / 4))
+        let tokens = head + block + [ids.prefix] + prefix[start...] + [ids.suffix] + suffix + [ids.middle]
+        return (.tokens(tokens), cap)
+    }
+
+    /// The repository-form block of `task.context` in at most `capacity` tokens, chunks in the task's order; a chunk
+    /// that does not fit is left out whole (a cut chunk would change with every edit of its end). Empty without
+    /// chunks or room.
+    static func contextBlock(_ task: CompletionTask, tokenizer: BPETokenizer, ids: FIMTokens,
+                             capacity: Int) -> [Int] {
+        guard capacity > 0, !task.context.isEmpty, let separator = ids.fileSeparator else { return [] }
+        let header = ids.repositoryName.map { [$0] + tokenizer.encode(repositoryName + "\n") } ?? []
+        let current = [separator] + tokenizer.encode(ContextChunk.name(ofURI: task.documentKey) + "\n")
+        var chunks: [Int] = []
+        for chunk in task.context {
+            let piece = [separator] + tokenizer.encode(chunk.name + "\n" + lineEnded(chunk.text))
+            guard header.count + chunks.count + piece.count + current.count <= capacity else { continue }
+            chunks += piece
+        }
+        return chunks.isEmpty ? [] : header + chunks + current
+    }
+
+    /// The FIM prompt as text, for an engine whose tokenizer gptls does not have: the same layout with the token
+    /// texts, which the engine reads as its control tokens. Of `limits.completion` characters the suffix gets a
+    /// quarter, the prefix the rest; the context gets `task.contextTokens` times 4 characters more.
+    static func fillInTheMiddle(_ task: CompletionTask, limits: CharacterLimits, format: FIMFormat) -> Prompt {
+        let suffixRoom = limits.completion / 4
+        let prefix = PromptWindow.recentText(task.prefix, characters: max(1, limits.completion - suffixRoom))
+        var text = ""
+        if let separator = format.fileSeparator.map(bare), task.contextTokens > 0, !task.context.isEmpty {
+            var chunks = ""
+            let room = task.contextTokens * 4
+            for chunk in task.context {
+                let piece = separator + chunk.name + "\n" + lineEnded(chunk.text)
+                if chunks.count + piece.count <= room { chunks += piece }
+            }
+            if !chunks.isEmpty {
+                text += format.repositoryName.map { bare($0) + repositoryName + "\n" } ?? ""
+                text += chunks + separator + ContextChunk.name(ofURI: task.documentKey) + "\n"
+            }
+        }
+        text += bare(format.prefix) + prefix + bare(format.suffix) + task.suffix.prefix(suffixRoom) + bare(format.middle)
+        return .text(text)
+    }
+
+    /// A token's text as an engine's tokenizer reads it from a prompt: SentencePiece's "▁" is how its vocabulary
+    /// spells a leading space, not text.
+    private static func bare(_ token: String) -> String {
+        token.hasPrefix("▁") ? String(token.dropFirst()) : token
+    }
+
+    private static func lineEnded(_ text: String) -> String {
+        text.hasSuffix("\n") ? text : text + "\n"
+    }
+}
