@@ -176,7 +176,7 @@ extension Engine {
         pool.cache(tokens: Array(sequence.tokens[..<sequence.computed]), blockTable: sequence.blockTable)
         pool.free(sequence.blockTable)
         totals.jobsFinished += 1
-        jobDone(owner: sequence.job.owner)
+        jobDone(sequence.job)
         publish()
         var result = result
         if case .success(var value) = result {

@@ -14,7 +14,8 @@ import Foundation
 public final class Engine: @unchecked Sendable {
     public struct Options: Sendable {
         /// Most jobs waiting or running at once; beyond it `submit` throws `EngineError.busy` to an owner that holds
-        /// its fair share of them or more (see `admits`).
+        /// its fair share of them or more (see `admits`). Speculative jobs count only against all jobs together, and
+        /// never towards an owner's share or another job's limit: work computed ahead never makes a real request busy.
         public var maximumJobs = 64
         public var scheduler = Scheduler()
         /// Reuse cached prompt prefixes. Off only to measure what the cache saves.
@@ -43,8 +44,10 @@ public final class Engine: @unchecked Sendable {
     private var incoming: [Submission] = []
     private var cancelled: Set<JobID> = []
     private var jobCount = 0
-    /// Live jobs per owner, for fair admission; an owner without jobs has no entry.
+    /// Live jobs per owner, for fair admission; an owner without jobs has no entry. Speculative jobs are not in it.
     private var jobsByOwner: [String: Int] = [:]
+    /// Of `jobCount`, the speculative jobs.
+    private var speculativeCount = 0
     private var nextJob = 0
     private var stopping = false
     private var snapshot = EngineStatistics()
@@ -93,15 +96,16 @@ public final class Engine: @unchecked Sendable {
         defer { condition.unlock() }
         var ids: [JobID] = []
         for (job, onFinish) in batch {
-            let doomed = doomedArrivals(supersededBy: job.supersedeKey)
-            let live = jobCount - doomed.count
+            let speculative = job.priority == .speculative
+            let doomed = doomedArrivals(supersededBy: job.supersedeKey, speculativeToo: speculative)
+            let live = (speculative ? jobCount : jobCount - speculativeCount) - doomed.count
             let own = jobsByOwner[job.owner, default: 0] - doomed.filter { $0 == job.owner }.count
-            guard admits(live: live, own: own, owner: job.owner) else {
-                for _ in ids { countJob(of: incoming.removeLast().job.owner, by: -1) }
+            guard speculative ? live < options.maximumJobs : admits(live: live, own: own, owner: job.owner) else {
+                for _ in ids { countJob(incoming.removeLast().job, by: -1) }
                 throw .busy(queued: live, limit: options.maximumJobs)
             }
             nextJob += 1
-            countJob(of: job.owner, by: 1)
+            countJob(job, by: 1)
             let id = JobID(rawValue: nextJob)
             incoming.append(Submission(id: id, job: job, submitted: .now(), onFinish: onFinish))
             ids.append(id)
@@ -136,21 +140,27 @@ public final class Engine: @unchecked Sendable {
         return own < max(1, options.maximumJobs / owners)
     }
 
-    /// Adds `delta` to the live jobs of `owner` and of the engine. Caller holds `condition`.
-    private func countJob(of owner: String, by delta: Int) {
+    /// Adds `delta` to the live jobs of the engine and of `job`'s owner (or the speculative ones). Caller holds
+    /// `condition`.
+    private func countJob(_ job: Job, by delta: Int) {
         jobCount += delta
-        let count = jobsByOwner[owner, default: 0] + delta
-        jobsByOwner[owner] = count > 0 ? count : nil
+        if job.priority == .speculative {
+            speculativeCount += delta
+            return
+        }
+        let count = jobsByOwner[job.owner, default: 0] + delta
+        jobsByOwner[job.owner] = count > 0 ? count : nil
     }
 
     /// The owners of queued jobs that will end as soon as the engine thread looks at its inbox: cancelled ones, and
     /// those superseded by a newer queued job (or by the one being submitted, with `key`). They do not count towards
-    /// `maximumJobs`, so keystrokes that arrive during a long step are never refused as busy. Caller holds
-    /// `condition`.
-    private func doomedArrivals(supersededBy key: String?) -> [String] {
+    /// `maximumJobs`, so keystrokes that arrive during a long step are never refused as busy. Speculative ones are
+    /// listed only with `speculativeToo`. Caller holds `condition`.
+    private func doomedArrivals(supersededBy key: String?, speculativeToo: Bool) -> [String] {
         var newest: [String: JobID] = [:]
         for submission in incoming { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
         return incoming.filter { submission in
+            guard speculativeToo || submission.job.priority != .speculative else { return false }
             guard !cancelled.contains(submission.id) else { return true }
             guard let own = submission.job.supersedeKey else { return false }
             return own == key || newest[own] != submission.id
@@ -210,10 +220,10 @@ public final class Engine: @unchecked Sendable {
             for submission in arrivals { if let key = submission.job.supersedeKey { newest[key] = submission.id } }
             for submission in arrivals {
                 if cancels.contains(submission.id) {
-                    jobDone(owner: submission.job.owner)
+                    jobDone(submission.job)
                     submission.onFinish(.failure(.cancelled))
                 } else if let key = submission.job.supersedeKey, newest[key] != submission.id {
-                    jobDone(owner: submission.job.owner)
+                    jobDone(submission.job)
                     submission.onFinish(.failure(.superseded))
                 } else {
                     admit(submission)
@@ -225,10 +235,10 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Marks one job of `owner` as gone from the engine (for the admission limit).
-    func jobDone(owner: String) {
+    /// Marks `job` as gone from the engine (for the admission limit).
+    func jobDone(_ job: Job) {
         condition.lock()
-        countJob(of: owner, by: -1)
+        countJob(job, by: -1)
         condition.unlock()
     }
 

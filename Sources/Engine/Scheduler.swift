@@ -66,20 +66,24 @@ public struct Scheduler: Sendable {
     }
 
     /// The priority a candidate has at `step` after aging: the raw level minus one per `agingSteps` waited.
+    /// Speculative work does not age: it must never come before work someone waits for.
     public func effectiveLevel(of candidate: Candidate, at step: Int) -> Int {
-        candidate.priority.rawValue - max(0, step - candidate.arrivalStep) / agingSteps
+        guard candidate.priority != .speculative else { return candidate.priority.rawValue }
+        return candidate.priority.rawValue - max(0, step - candidate.arrivalStep) / agingSteps
     }
 
     /// The rows of step number `step`, in order of effective priority, then turn (round-robin between owners),
     /// then arrival, then id; within a level, cold prompts after the others, shortest remaining first.
     /// O(n log n) in the candidates.
     public func schedule(_ candidates: [Candidate], step: Int) -> [Row] {
-        let ordered = fairOrder(candidates, step: step)
+        let fair = fairOrder(candidates, step: step)
         let interactiveWaiting = candidates.contains { $0.priority == .interactive }
         let warmInteractive = candidates.contains { $0.priority == .interactive && !isCold($0) }
         var budget = tokenBudget
         var coldBudget = warmInteractive ? coldChunk : tokenBudget
         var rows: [Row] = []
+        // Speculative work waits, even its decode tokens, while a user waits.
+        let ordered = interactiveWaiting ? fair.filter { $0.priority != .speculative } : fair
         // Decoding sequences first: one token each is cheap and keeps every stream moving.
         for candidate in ordered where candidate.pendingPromptTokens == 0 && budget > 0 {
             rows.append(Row(id: candidate.id, tokens: 1))

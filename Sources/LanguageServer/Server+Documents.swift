@@ -23,10 +23,13 @@ extension Server {
             return reopenRefused(notification)
         }
         openDocumentBytes -= document.cost
+        let lengthBefore = document.bytes.count
         let before = document.cost
         do {
-            try document.apply(notification.contentChanges, version: notification.version ?? document.version + 1,
-                               encoding: encoding, maximumBytes: limits.maximumDocumentBytes)
+            let edits = try document.apply(notification.contentChanges,
+                                           version: notification.version ?? document.version + 1,
+                                           encoding: encoding, maximumBytes: limits.maximumDocumentBytes)
+            completionCache.edited(uri: uri, edits, lengthBefore: lengthBefore)
         } catch {
             return refuse(error)
         }
@@ -75,6 +78,7 @@ extension Server {
 
     /// Drops a document's text and remembers why, for the requests that name it; tells the user once.
     private func refuse(_ refusal: DocumentLimitError) {
+        forgetCompletions(refusal.uri)
         refusedDocuments[refusal.uri] = refusal
         logger.warning("\(refusal)")
         showMessage(.error, "gptls: \(refusal)")
@@ -110,6 +114,7 @@ extension Server {
     /// Closes `uri`, open or refused; false when it was neither.
     @discardableResult
     private func forget(_ uri: String) -> Bool {
+        forgetCompletions(uri)
         workspace.closed(uri)
         let refused = refusedDocuments.removeValue(forKey: uri) != nil
         guard let document = documents.removeValue(forKey: uri) else { return refused }

@@ -32,6 +32,8 @@ extension Server {
             throw error
         }
         models.apply(settings)
+        // Suggestions of other settings (another model, mode or length) are not what a request would get now.
+        resetCompletionCache()
     }
 
     /// Tells the user something through the editor (`window/showMessage`).

@@ -71,6 +71,9 @@ extension Server {
         publish()
         return StatusResult(documents: documents.count, pendingRequests: pending.count, positionEncoding: encoding,
                             models: models.status(), completionFeedback: completionFeedback,
+                            completionCache: CompletionCacheStatus(entries: completionCache.count,
+                                                                   hits: completionCache.hits,
+                                                                   prefetching: prefetches.count),
                             connections: sessions.all.map { connection in
                                 var connection = connection
                                 connection.current = connection.id == sessionID

@@ -57,6 +57,13 @@ public final class Server: @unchecked Sendable {
     /// The model that served the latest completion: feedback that names no model counts for it.
     var lastCompletionModel: String?
     var clientName: String?
+    /// Suggestions made in this session, answered again while the user types them; see `Server+CompletionCache.swift`.
+    var completionCache = CompletionCache()
+    /// The running prefetch of each document.
+    var prefetches: [String: Prefetch] = [:]
+    /// Completions sent to a backend so far, and the latest one's number per document: only the latest prefetches.
+    var completionRequests = 0
+    var latestCompletion: [String: Int] = [:]
     private var parentWatch: DispatchSourceTimer?
     private var ended = false
 
@@ -118,6 +125,7 @@ public final class Server: @unchecked Sendable {
         parentWatch = nil
         documents.removeAll()
         refusedDocuments.removeAll()
+        resetCompletionCache()
         models.close()
         sessions.remove(sessionID)
         onTermination(termination)

@@ -25,6 +25,9 @@ public struct Settings: Equatable, Sendable {
     public var cacheBudgetMB: Int?
     /// Reuse cached prompt prefixes; false only to measure what the cache saves.
     public var prefixCache = true
+    /// Answer from earlier suggestions while the user types them, and compute the completion after a suggestion's
+    /// acceptance ahead of time; false sends every completion to the model.
+    public var completionCache = true
     /// How the models' matrices are held: f32, bf16 (half the memory traffic, faster; logits differ slightly) or int8
     /// (a quarter of it; logits differ more).
     public var weights = WeightPrecision.f32
@@ -87,6 +90,9 @@ public struct Settings: Equatable, Sendable {
             case "prefixCache":
                 guard let flag = value.bool else { throw Settings.bad(key, "true or false", value) }
                 next.prefixCache = flag
+            case "completionCache":
+                guard let flag = value.bool else { throw Settings.bad(key, "true or false", value) }
+                next.completionCache = flag
             case "endpoint":
                 if let url = try Settings.string(value, key) {
                     guard endpointPolicy.permits(url) else {

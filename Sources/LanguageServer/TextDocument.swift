@@ -24,12 +24,15 @@ public struct TextDocument: Sendable {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
     public var lineCount: Int { lineStarts.count }
 
-    /// Applies the changes of one `didChange` notification in order, each against the result of the previous one.
+    /// Applies the changes of one `didChange` notification in order, each against the result of the previous one,
+    /// and returns them as byte edits, in the same order (a whole new text counts as the part that differs).
     ///
     /// Throws, before applying it, at the first change that would make the text longer than `maximumBytes`; the
     /// changes before it are applied by then, so a caller that is refused drops the document.
+    @discardableResult
     public mutating func apply(_ changes: [TextDocumentContentChangeEvent], version: Int, encoding: PositionEncoding,
-                               maximumBytes: Int = Int.max) throws(DocumentLimitError) {
+                               maximumBytes: Int = Int.max) throws(DocumentLimitError) -> [Edit] {
+        var edits: [Edit] = []
         for change in changes {
             let inserted = change.text.utf8
             if let range = change.range {
@@ -41,15 +44,19 @@ public struct TextDocument: Sendable {
                 }
                 bytes.replaceSubrange(start..<end, with: inserted)
                 updateLineStarts(replacedFrom: start, to: end, insertedCount: inserted.count)
+                edits.append(Edit(range: start..<end, insertedCount: inserted.count))
             } else {
                 guard inserted.count <= maximumBytes else {
                     throw .documentTooLarge(uri: uri, bytes: inserted.count, limit: maximumBytes)
                 }
-                bytes = Array(inserted)
+                let new = Array(inserted)
+                edits.append(Edit.between(bytes, new))
+                bytes = new
                 lineStarts = TextDocument.lineStarts(of: bytes)
             }
         }
         self.version = version
+        return edits
     }
 
     /// What this document costs against `DocumentLimits.maximumOpenBytes`.

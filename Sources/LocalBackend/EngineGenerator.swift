@@ -33,7 +33,8 @@ final class EngineGenerator: Generator, @unchecked Sendable {
             String(decoding: tokenizer.decodeBytes(generated, skippingSpecialTokens: true).dropFirst(removed),
                    as: UTF8.self)
         }
-        let job = Job(model: model.index, priority: Priority(request.task), prompt: healed?.prompt ?? prompt,
+        let priority = request.speculative ? .speculative : Priority(request.task)
+        let job = Job(model: model.index, priority: priority, prompt: healed?.prompt ?? prompt,
                       maxTokens: request.maxTokens, sampler: Sampler(.init(temperature: Float(request.temperature))),
                       stopTokens: tokenizer.stopTokens, decode: decode,
                       stopText: request.stop, deadline: request.deadline, supersedeKey: request.supersedeKey,

@@ -24,6 +24,8 @@ public struct CompletionTask: Sendable {
     public var deadline: DispatchTime?
     /// Asked with the generated text after each token: true ends generation.
     public var stop: @Sendable (String) -> Bool
+    /// Computed ahead of a keystroke that may never come (see `GenerationRequest.speculative`).
+    public var speculative = false
 
     public init(documentKey: String, prefix: String, maxTokens: Int, temperature: Double = 0,
                 deadline: DispatchTime? = nil, stop: @escaping @Sendable (String) -> Bool = { _ in false },

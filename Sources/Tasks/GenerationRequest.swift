@@ -20,6 +20,9 @@ public struct GenerationRequest: Sendable {
     /// The prompt ends at the user's cursor, maybe inside what would be one token: a generator that can heals its
     /// last token. The text it returns never repeats the prompt either way.
     public var endsAtCursor: Bool
+    /// Nobody waits for the result yet (a completion computed ahead of an expected keystroke): a backend that has
+    /// priorities runs it only when nothing else is waiting.
+    public var speculative = false
 
     public init(prompt: Prompt, maxTokens: Int, stop: @escaping @Sendable (String) -> Bool = { _ in false },
                 temperature: Double = 0, task: TaskKind, owner: String = "", deadline: DispatchTime? = nil,

@@ -8,10 +8,11 @@ public enum InlineCompletion {
                            onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
         let (prompt, maxTokens, isFIM) = prompt(for: task, measure: generator.measure, fim: fim)
         // A FIM prompt ends with the middle token, not at the cursor: there is no last token to heal.
-        let request = GenerationRequest(prompt: prompt, maxTokens: maxTokens, stop: task.stop,
+        var request = GenerationRequest(prompt: prompt, maxTokens: maxTokens, stop: task.stop,
                                         temperature: task.temperature, task: .completion, owner: task.client,
                                         deadline: task.deadline, supersedeKey: task.supersedeKey,
                                         endsAtCursor: !isFIM)
+        request.speculative = task.speculative
         return generator.generate(request, onFinish: onFinish)
     }
 

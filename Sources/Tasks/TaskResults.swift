@@ -21,6 +21,8 @@ public struct TaskMetrics: Equatable, Sendable {
     public var firstTokenMs: Double
     public var totalMs: Double
     public var promptUnit = PromptUnit.tokens
+    /// The text came from the language server's cache of earlier suggestions: no model work at all.
+    public var cached = false
 
     public init(promptTokens: Int = 0, reusedTokens: Int = 0, computedTokens: Int = 0, generatedTokens: Int = 0,
                 queuedMs: Double = 0, firstTokenMs: Double = 0, totalMs: Double = 0) {
@@ -31,6 +33,13 @@ public struct TaskMetrics: Equatable, Sendable {
         self.queuedMs = queuedMs
         self.firstTokenMs = firstTokenMs
         self.totalMs = totalMs
+    }
+
+    /// The figures of an answer from the completion cache: nothing computed, nothing generated.
+    public static var fromCompletionCache: TaskMetrics {
+        var metrics = TaskMetrics()
+        metrics.cached = true
+        return metrics
     }
 
     /// Sums the token counts and keeps the larger timings: parts of one task overlap in time.

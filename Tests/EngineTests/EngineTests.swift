@@ -125,6 +125,24 @@ final class EngineTests: XCTestCase {
         XCTAssertNoThrow(try run(engine, generate(prompt)), "a finished job must free its place")
     }
 
+    func testSpeculativeJobsNeverMakeARealRequestBusy() throws {
+        let engine = TestEngine.make(maximumJobs: 2).engine
+        let hold = StepHold()
+        let outcomes = Outcomes()
+        try engine.submit(holder(hold), onFinish: outcomes.callback(0))
+        hold.waitUntilHeld()
+        try engine.submit(generate(prompt, priority: .speculative), onFinish: outcomes.callback(1))
+        // Two live jobs, one of them speculative: a real one still fits, a speculative one does not.
+        XCTAssertThrowsError(try engine.submit(generate(prompt, priority: .speculative), onFinish: { _ in })) { error in
+            XCTAssertEqual(error as? EngineError, .busy(queued: 2, limit: 2))
+        }
+        try engine.submit(generate(prompt), onFinish: outcomes.callback(2))
+        hold.release()
+        XCTAssertNotNil(try outcomes.wait(1)?.get())
+        XCTAssertNotNil(try outcomes.wait(2)?.get())
+        XCTAssertNoThrow(try run(engine, generate(prompt, priority: .speculative)), "finished jobs free their places")
+    }
+
     func testAFloodingOwnerCannotGetAnotherOwnersJobRefusedAsBusy() throws {
         let engine = TestEngine.make(maximumJobs: 4).engine
         let hold = StepHold()

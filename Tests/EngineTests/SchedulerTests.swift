@@ -57,6 +57,24 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(scheduler.effectiveLevel(of: summary, at: 25), 0)
     }
 
+    func testSpeculativeWorkNeverAges() {
+        let scheduler = Scheduler(agingSteps: 10)
+        let ahead = Candidate(id: 0, priority: .speculative, arrivalStep: 0, pendingPromptTokens: 1)
+        XCTAssertEqual(scheduler.effectiveLevel(of: ahead, at: 1000), Priority.speculative.rawValue)
+    }
+
+    func testSpeculativeWorkGetsNoRowsWhileAKeystrokeWaits() {
+        let scheduler = Scheduler(tokenBudget: 256)
+        let ahead = [Candidate(id: 1, priority: .speculative, arrivalStep: 0, pendingPromptTokens: 0),
+                     Candidate(id: 2, priority: .speculative, arrivalStep: 0, pendingPromptTokens: 40)]
+        let keystroke = Candidate(id: 3, priority: .interactive, arrivalStep: 5, pendingPromptTokens: 8)
+        XCTAssertEqual(scheduler.schedule(ahead + [keystroke], step: 5), [Scheduler.Row(id: 3, tokens: 8)])
+        // Alone, or beside a summary, it runs like any background work.
+        let summary = Candidate(id: 4, priority: .summarize, arrivalStep: 0, pendingPromptTokens: 100)
+        XCTAssertEqual(scheduler.schedule(ahead + [summary], step: 5),
+                       [Scheduler.Row(id: 1, tokens: 1), Scheduler.Row(id: 4, tokens: 100), Scheduler.Row(id: 2, tokens: 40)])
+    }
+
     func testOwnersTakeTurnsWithinAPriority() {
         let scheduler = Scheduler(tokenBudget: 20)
         let flood = (1...5).map { Candidate(id: $0, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 10,

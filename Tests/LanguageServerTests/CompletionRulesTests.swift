@@ -56,4 +56,39 @@ final class CompletionRulesTests: XCTestCase {
         XCTAssertNil(rules.finish("   \nfoo"))
         XCTAssertNil(rules.finish(""))
     }
+
+    func testAMultiLineCompletionEndsWhereItReachesTheDocumentsNextLine() {
+        let rules = CompletionRules(mode: .multiLine, linePrefix: "    total = 0", lineSuffix: "",
+                                    nextLine: "    return total")
+        XCTAssertEqual(rules.finish("\n    for v in values:\n        total += v\n    return total\n"),
+                       "\n    for v in values:\n        total += v")
+        // Nothing but the next line: nothing to show.
+        XCTAssertNil(rules.finish("\n    return total\n"))
+    }
+
+    func testACompletionThatTurnsTheCursorsLineIntoTheNextLineIsDropped() {
+        let rules = CompletionRules(mode: .singleLine, linePrefix: "    ret", lineSuffix: "", nextLine: "  return x  ")
+        XCTAssertNil(rules.finish("urn x"))
+        XCTAssertEqual(rules.finish("urn y"), "urn y")
+        // A completion on new lines after a line that happens to equal the next one is kept.
+        let closing = CompletionRules(mode: .multiLine, linePrefix: "}", lineSuffix: "", nextLine: "}")
+        XCTAssertEqual(closing.finish("\nfunc g() {}"), "\nfunc g() {}")
+    }
+
+    func testTheBodyOfABlockTheCursorsLineOpensEndsAtItsDedent() {
+        let rules = CompletionRules(mode: .multiLine, linePrefix: "def f(values):", lineSuffix: "")
+        XCTAssertEqual(rules.finish("\n    total = sum(values)\n    return total\nprint(f([1]))\n"),
+                       "\n    total = sum(values)\n    return total")
+        // Within the cursor's own block, the cursor's indentation is the block's.
+        let inside = CompletionRules(mode: .multiLine, linePrefix: "    x = 1", lineSuffix: "")
+        XCTAssertEqual(inside.finish("\n    y = 2\n        z = 3\n    w = 4\nv = 5"),
+                       "\n    y = 2\n        z = 3\n    w = 4")
+    }
+
+    func testTheNextLineIsTheFirstNonBlankLineAfterTheCursorsLine() {
+        let text = Array("x = |rest\n   \n\r\n  return x\nmore\n".utf8)
+        XCTAssertEqual(Server.nextLine(after: 4, in: text), "  return x")
+        XCTAssertEqual(Server.nextLine(after: text.count - 1, in: text), "")
+        XCTAssertEqual(Server.nextLine(after: 0, in: Array("last line".utf8)), "")
+    }
 }

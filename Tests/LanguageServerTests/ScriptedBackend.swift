@@ -13,12 +13,18 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
     // Set by the test before requests arrive; read under `lock`.
     var delay: Double = 0
     var completion: Result<String, TaskError> = .success("completion")
+    /// What a prefetch returns, and after how long (`CompletionTask.speculative`); `completion` and `delay` if nil.
+    var prefetchCompletion: Result<String, TaskError>?
+    var prefetchDelay: Double?
     var summaryParts = 1
     var classification = Classification(labels: ["a", "b"], logits: [2, 1], metrics: TaskMetrics())
     var status = BackendStatus()
 
     // What the server asked for; read under `lock`.
+    /// Completions a user asked for.
     private(set) var completions: [CompletionTask] = []
+    /// Completions computed ahead of a suggestion's acceptance (`CompletionTask.speculative`).
+    private(set) var prefetches: [CompletionTask] = []
     private(set) var classifications: [ClassificationTask] = []
     private(set) var cancellations = 0
     private(set) var isShutDown = false
@@ -29,9 +35,13 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
 
     func complete(_ task: CompletionTask,
                   onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        let (handle, outcome) = locked { () -> (ScriptedTask, Result<String, TaskError>) in
-            completions.append(task)
-            return (ScriptedTask(backend: self), completion)
+        let (handle, outcome, wait) = locked { () -> (ScriptedTask, Result<String, TaskError>, Double) in
+            guard task.speculative else {
+                completions.append(task)
+                return (ScriptedTask(backend: self), completion, delay)
+            }
+            prefetches.append(task)
+            return (ScriptedTask(backend: self), prefetchCompletion ?? completion, prefetchDelay ?? delay)
         }
         // The stop rule is the server's: apply it to the scripted text as a backend applies it to each token.
         let text = outcome.map { text in
@@ -42,7 +52,7 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
             }
             return TextResult(text: kept, metrics: Self.metrics)
         }
-        answer(handle, after: delay) { cancelled in onFinish(cancelled ? .failure(.cancelled) : text) }
+        answer(handle, after: wait) { cancelled in onFinish(cancelled ? .failure(.cancelled) : text) }
         return handle
     }
 

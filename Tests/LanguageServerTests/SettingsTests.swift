@@ -17,6 +17,17 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(settings.weights, .bf16, "absent fields keep their value")
     }
 
+    func testTheCompletionCacheIsOnByDefaultAndTakesOnlyABoolean() throws {
+        var settings = Settings()
+        XCTAssertTrue(settings.completionCache)
+        try settings.merge(["completionCache": false])
+        XCTAssertFalse(settings.completionCache)
+        XCTAssertThrowsError(try settings.merge(["completionCache": "no"])) { error in
+            XCTAssertEqual((error as? ResponseError)?.message, "settings.completionCache must be true or false, not \"no\"")
+        }
+        XCTAssertFalse(settings.completionCache)
+    }
+
     func testWeightsSettingAcceptsInt8() throws {
         var settings = Settings()
         try settings.merge(["weights": "int8"])

@@ -111,7 +111,8 @@ final class ResultEncodingTests: XCTestCase {
         XCTAssertEqual(status.json.jsonText,
                        #"{"documents":1,"pendingRequests":0,"positionEncoding":"utf-16","#
                         + #""models":{"loaded":false,"loading":false},"#
-                        + #""completionFeedback":{},"connections":[],"memory":{"residentBytes":0},"backendsLoaded":0}"#)
+                        + #""completionFeedback":{},"completionCache":{"entries":0,"hits":0,"prefetching":0},"#
+                        + #""connections":[],"memory":{"residentBytes":0},"backendsLoaded":0}"#)
     }
 
     func testLoadedModelsReportTheBackendsFiguresAfterLoaded() {

@@ -1,7 +1,8 @@
 import JSON
 
 /// The result of `gptls/status`: `{documents, pendingRequests, positionEncoding, models, completionFeedback,
-/// connections, memory, backendsLoaded}`; the first five are the asking connection's, the rest the whole process's.
+/// completionCache, connections, memory, backendsLoaded}`; the first six are the asking connection's, the rest the
+/// whole process's.
 ///
 /// `models` is what the backend reports (`ModelsStatus`: engine steps and caches for the local one, endpoints for a
 /// remote one, `{loaded: false}` before a model is loaded, `{error}` when loading failed). `completionFeedback` holds the clients' reports of what became of
@@ -12,6 +13,7 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
     public var positionEncoding: PositionEncoding
     public var models: ModelsStatus
     public var completionFeedback: [String: CompletionFeedbackCounts]
+    public var completionCache: CompletionCacheStatus
     /// Every client connection of this process (one for stdio), this one included.
     public var connections: [ConnectionStatus]
     /// Resident memory of the whole process, in bytes (0 where the system does not say).
@@ -22,13 +24,15 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
     public var memoryLimit: (bytes: Int, source: String)?
 
     public init(documents: Int, pendingRequests: Int, positionEncoding: PositionEncoding, models: ModelsStatus,
-                completionFeedback: [String: CompletionFeedbackCounts] = [:], connections: [ConnectionStatus] = [],
+                completionFeedback: [String: CompletionFeedbackCounts] = [:],
+                completionCache: CompletionCacheStatus = CompletionCacheStatus(), connections: [ConnectionStatus] = [],
                 residentBytes: Int = 0, backendsLoaded: Int = 0, memoryLimit: (bytes: Int, source: String)? = nil) {
         self.documents = documents
         self.pendingRequests = pendingRequests
         self.positionEncoding = positionEncoding
         self.models = models
         self.completionFeedback = completionFeedback
+        self.completionCache = completionCache
         self.connections = connections
         self.residentBytes = residentBytes
         self.backendsLoaded = backendsLoaded
@@ -47,6 +51,7 @@ public struct StatusResult: Equatable, Sendable, JSONEncodable {
             "models": models.json,
             "completionFeedback": .object(JSONObject(completionFeedback.sorted { $0.key < $1.key }
                 .map { ($0.key, $0.value.json) })),
+            "completionCache": completionCache.json,
             "connections": .array(connections.map(\.json)),
             "memory": memoryLimit.map { limit in
                 ["residentBytes": .int(residentBytes), "limitBytes": .int(limit.bytes), "limitSource": .string(limit.source)]

@@ -14,9 +14,14 @@ extension TaskMetrics: JSONEncodable {
             "firstTokenMs": .number(Self.hundredths(firstTokenMs)),
             "totalMs": .number(Self.hundredths(totalMs)),
         ]
-        // Only a count in another unit says so, so results of local models keep their shape.
+        // Only a count in another unit, or an answer from the completion cache, says so, so the usual results keep
+        // their shape.
         if promptUnit != .tokens, case .object(var object) = json {
             object["promptUnit"] = .string(promptUnit.rawValue)
+            json = .object(object)
+        }
+        if cached, case .object(var object) = json {
+            object["cached"] = true
             json = .object(object)
         }
         return json
