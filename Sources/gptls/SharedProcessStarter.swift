@@ -60,7 +60,7 @@ struct SharedProcessStarter {
     }
 
     /// The server's log: `$XDG_STATE_HOME/gptls/server.log`, else `~/.local/state/gptls/server.log`.
-    private func logFile() throws -> String {
+    func logFile() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         let state = environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
@@ -71,12 +71,14 @@ struct SharedProcessStarter {
     }
 
     /// Starts `gptls serve --socket` in a new session (no controlling terminal, not killed with the editor's group),
-    /// stdin from /dev/null, stdout and stderr appended to `log`.
+    /// stdin from /dev/null, stdout and stderr appended to `log` (which the server then rotates: `--log-file`).
     private func spawn(log: String) throws -> pid_t {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        var executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
+        // An upgrade replaced this binary since it started: the new one at the same path is started instead.
+        if executable.hasSuffix(" (deleted)") { executable.removeLast(" (deleted)".count) }
         var arguments = [executable, "serve", "--socket", socketPath, "--idle-exit", String(idleExit),
-                         "--log-level", logLevel]
+                         "--log-level", logLevel, "--log-file", log]
         if let model { arguments += ["--model", model] }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
