@@ -11,8 +11,8 @@ import Glibc
 /// A signal handler may only do async-signal-safe work, so everything it writes is prepared beforehand: `update`
 /// formats the "doing" line into one of two fixed buffers and then publishes which one is current; the handler only
 /// calls `write` and glibc's `backtrace` / `backtrace_symbols_fd` (looked up and called once at `install`, so that
-/// their library is loaded before any crash). After writing, the handler puts back the handler it replaced (the
-/// Swift runtime's, or the default) and raises the signal again, so the process still dies of it.
+/// their library is loaded before any crash). After writing, the handler restores the default action and raises the
+/// signal again, so the process still dies of it (with a core dump where the system keeps them).
 ///
 /// Threading: `install` once, from the main thread; `update` from one thread at a time.
 enum CrashReport {
@@ -29,7 +29,6 @@ enum CrashReport {
     nonisolated(unsafe) private static var frames: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
     nonisolated(unsafe) private static var backtrace: Backtrace?
     nonisolated(unsafe) private static var backtraceSymbols: BacktraceSymbols?
-    nonisolated(unsafe) private static var previous: UnsafeMutablePointer<sigaction>?
 
     /// Installs the handlers for `signals`.
     static func install() {
@@ -40,8 +39,6 @@ enum CrashReport {
         current!.initialize(to: 0)
         frames = .allocate(capacity: 128)
         frames!.initialize(repeating: nil, count: 128)
-        previous = .allocate(capacity: Int(NSIG))
-        previous!.initialize(repeating: sigaction(), count: Int(NSIG))
         if let symbol = dlsym(nil, "backtrace"), let symbols = dlsym(nil, "backtrace_symbols_fd") {
             backtrace = unsafeBitCast(symbol, to: Backtrace.self)
             backtraceSymbols = unsafeBitCast(symbols, to: BacktraceSymbols.self)
@@ -53,7 +50,7 @@ enum CrashReport {
             action.__sigaction_handler.sa_handler = { CrashReport.handle($0) }
             sigemptyset(&action.sa_mask)
             action.sa_flags = 0
-            sigaction(signalNumber, &action, previous! + Int(signalNumber))
+            sigaction(signalNumber, &action, nil)
         }
     }
 
@@ -85,7 +82,9 @@ enum CrashReport {
             backtraceSymbols(frames, count, STDERR_FILENO)
         }
         writeStatic("end of crash report\n")
-        if let previous { sigaction(signalNumber, previous + Int(signalNumber), nil) }
+        // The default action, not the Swift runtime's backtracer: that one symbolicates every thread for many
+        // seconds, during which the socket stays open and every editor waits for a dead process.
+        signal(signalNumber, SIG_DFL)
         raise(signalNumber)
     }
 

@@ -4,8 +4,12 @@ import LanguageServer
 import Protocol
 
 /// What `gptls connect` keeps of its editor's session so that a new shared process can be given the same session:
-/// the `initialize` params, whether `initialized` was sent, the last settings and trace level, and the open
+/// the `initialize` params, whether `initialized` was sent, the settings changes, the trace level, and the open
 /// documents with their text as the editor's edits left it.
+///
+/// The server merges each settings change into the settings before it, so all of them are replayed, in order; a
+/// change sent again with the same params replaces its earlier copy (merging it again gives the same settings), and
+/// past `maximumConfigurations` the oldest are dropped.
 ///
 /// Edits are applied with the server's own `TextDocument`, in the position encoding the server answered to
 /// `initialize` (UTF-16 until it has answered), so the text replayed is the text the server had. Messages that do not
@@ -20,7 +24,8 @@ struct RelaySession {
     private(set) var shuttingDown = false
     /// The editor sent `exit`.
     private(set) var exited = false
-    private var configuration: JSONValue?
+    private var configurations: [JSONValue] = []
+    static let maximumConfigurations = 256
     private var trace: JSONValue?
     private var encoding = PositionEncoding.utf16
     /// Open documents in the order they were opened, so a replay opens them in the same order.
@@ -54,7 +59,11 @@ struct RelaySession {
         switch notification {
         case .initialized: initialized = true
         case .exit: exited = true
-        case .didChangeConfiguration: configuration = params
+        case .didChangeConfiguration:
+            let params = params ?? .null
+            configurations.removeAll { $0 == params }
+            configurations.append(params)
+            if configurations.count > RelaySession.maximumConfigurations { configurations.removeFirst() }
         case .setTrace: trace = params
         case .didOpen(let open):
             let item = open.textDocument
@@ -89,12 +98,12 @@ struct RelaySession {
         return .request(id: id, method: "initialize", params: initialize.params)
     }
 
-    /// What follows a replayed `initialize` once it is answered: `initialized`, the settings, the trace level and a
+    /// What follows a replayed `initialize` once it is answered: `initialized`, the settings changes, the trace level and a
     /// `didOpen` of each open document with its current text.
     func replayAfterInitialize() -> [Message] {
         var messages: [Message] = []
         if initialized { messages.append(.notification(method: "initialized", params: [:])) }
-        if let configuration {
+        for configuration in configurations {
             messages.append(.notification(method: "workspace/didChangeConfiguration", params: configuration))
         }
         if let trace { messages.append(.notification(method: "$/setTrace", params: trace)) }

@@ -35,7 +35,8 @@ final class ServerLog: @unchecked Sendable {
         try redirect()
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [weak self] in self?.rotateIfFull() }
+        // Held strongly: the log lives as long as the process, whoever keeps the object.
+        timer.setEventHandler { self.rotateIfFull() }
         timer.resume()
         self.timer = timer
     }

@@ -31,7 +31,8 @@ enum SharedSocket {
 
     /// Asks the processes of other versions beside `path` to exit once their connections have left.
     static func retireOthers(besides path: String) {
-        for other in siblings(of: path).dropFirst() {
+        // Only versioned sockets: their processes handle SIGUSR1, whose default action would kill an older one.
+        for other in siblings(of: path).dropFirst() where (other as NSString).lastPathComponent.hasPrefix("gptls-") {
             guard let fd = try? UnixSocket.connect(other) else { continue }
             defer { close(fd) }
             guard let pid = peerPID(fd), isServer(pid, socket: other) else { continue }

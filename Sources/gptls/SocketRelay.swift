@@ -154,6 +154,8 @@ final class SocketRelay: @unchecked Sendable {
         let fd = socket
         toServer.async { close(fd) }
         replayID = nil
+        // A process this relay started was its child: reap it, so that no zombie is left per restart.
+        while waitpid(-1, nil, WNOHANG) > 0 {}
         if session.shuttingDown {
             closedAfterShutdown = true
             for (message, _) in held ?? [] { if let message { answerAfterShutdown(message) } }

@@ -61,10 +61,16 @@ final class SharedProcessRecoveryTests: XCTestCase {
         return try complete(fresh, at: text)
     }
 
-    private func killServer(_ signal: Int32 = SIGKILL) throws {
+    /// Kills the shared process and waits until `editor`'s relay has seen it go (so that what the test sends next is
+    /// not in flight at the crash).
+    private func killServer(_ signal: Int32 = SIGKILL, seenBy editor: ServerProcess) throws {
         let pid = try XCTUnwrap(shared.serverPIDs.first, "no shared process runs")
+        let seen = editor.standardError.components(separatedBy: "went away").count
         kill(pid, signal)
         XCTAssertTrue(SharedProcess.waitUntil(30) { !self.shared.serverPIDs.contains(pid) }, "the process did not die")
+        XCTAssertTrue(SharedProcess.waitUntil(30) {
+            editor.standardError.components(separatedBy: "went away").count > seen
+        }, "the relay did not notice: \(editor.standardError)")
     }
 
     func testAfterTheProcessIsKilledTheSessionGoesOnWithTheEditorsText() throws {
@@ -74,11 +80,11 @@ final class SharedProcessRecoveryTests: XCTestCase {
         var current = type("m", into: editor, after: text, version: &version)
         XCTAssertNotNil(try complete(editor, at: current)["items"])
 
-        try killServer()
+        try killServer(seenBy: editor)
         // Typed while no process runs: the relay keeps these edits and replays them.
         current = type("ath.sq", into: editor, after: current, version: &version)
         let afterKill = try complete(editor, at: current)
-        try killServer()
+        try killServer(seenBy: editor)
         current = type("rt(", into: editor, after: current, version: &version)
         let afterSecondKill = try complete(editor, at: current)
 
@@ -97,7 +103,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
         let outcomes = Outcomes()
         editor.client.send("gptls/summarize", params: ["text": .string(longText)]) { outcomes.set("summary", $0) }
         XCTAssertEqual(try SharedProcess.status(editor)["pendingRequests"], 1, "the summary is not in flight")
-        try killServer()
+        try killServer(seenBy: editor)
         guard case .failure(let error)?? = outcomes.wait("summary") else {
             return XCTFail("the request in flight was not answered with an error")
         }
@@ -126,7 +132,10 @@ final class SharedProcessRecoveryTests: XCTestCase {
     func testShutdownAfterTheProcessDiedEndsTheEditorCleanly() throws {
         let editor = try shared.editor("leaving")
         _ = try editor.client.request("shutdown", timeout: 30)
-        try killServer()
+        let pid = try XCTUnwrap(shared.serverPIDs.first)
+        kill(pid, SIGKILL)
+        XCTAssertTrue(SharedProcess.waitUntil(30) { !self.shared.serverPIDs.contains(pid) })
+        Thread.sleep(forTimeInterval: 0.3)
         editor.client.notify("exit")
         XCTAssertEqual(SharedProcess.reap(editor), 0)
         XCTAssertTrue(shared.serverPIDs.isEmpty, "a process was started for a session that had ended")
@@ -172,7 +181,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
         editor.client.send("gptls/summarize", params: ["text": .string(longText)]) { outcomes.set("summary", $0) }
         XCTAssertEqual(try SharedProcess.status(editor)["pendingRequests"], 1)
         Thread.sleep(forTimeInterval: 0.6)  // the report's "doing" line is refreshed every quarter second
-        try killServer(SIGSEGV)
+        try killServer(SIGSEGV, seenBy: editor)
         guard case .failure(let error)?? = outcomes.wait("summary") else {
             return XCTFail("the request in flight was not answered with an error")
         }
@@ -190,7 +199,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
         let log = shared.directory.appendingPathComponent("rotated.log").path
         let server = try ServerProcess(executable: try Binary.gptls,
                                        arguments: ["serve", "--socket", shared.socket, "--model", Binary.model,
-                                                   "--log-file", log, "--log-max-mb", "0.004", "--log-level", "debug"],
+                                                   "--log-file", log, "--log-max-mb", "0.004", "--log-level", "trace"],
                                        captureStandardError: true, environment: shared.environment)
         defer { kill(server.process.processIdentifier, SIGKILL) }
         XCTAssertTrue(SharedProcess.waitUntil(30) { FileManager.default.fileExists(atPath: self.shared.socket) })
