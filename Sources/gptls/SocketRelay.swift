@@ -185,6 +185,8 @@ final class SocketRelay: @unchecked Sendable {
             // The editor's `exit` ends the relay; until then, nothing is read from the server.
             while true { pause() }
         }
+        // A killed process's listening socket may still take a connection for a moment, then reset it: let it go.
+        Thread.sleep(forTimeInterval: 0.1)
         while true {
             guard budget.allowRestart(at: Date()) else {
                 let hint = logPath.map { "; see its log, \($0)" } ?? ""
@@ -225,9 +227,12 @@ final class SocketRelay: @unchecked Sendable {
         case .failure(let error):
             FileHandle.standardError.write(Data("gptls connect: the new process refused the session: \(error)\n".utf8))
         }
+        FileHandle.standardError.write(Data(("gptls connect: the session is back (\(session.openDocuments) open "
+            + "documents replayed)\n").utf8))
         releaseHeld(afterReplay: true)
         // An editor whose own `initialize` was in flight at the crash (or held since) gets this answer as its own.
-        if let initialize = session.initialize, pending.removeValue(forKey: initialize.id) != nil {
+        if let initialize = session.initialize, pending[initialize.id] == "initialize" {
+            pending[initialize.id] = nil
             sendToEditor(.response(id: initialize.id, result: result))
         }
     }
