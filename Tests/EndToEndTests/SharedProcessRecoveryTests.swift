@@ -73,6 +73,11 @@ final class SharedProcessRecoveryTests: XCTestCase {
         }, "the relay did not notice: \(editor.standardError)")
     }
 
+    /// Waits until `editor`'s relay has replayed its session `count` times in all.
+    private func waitForReplay(_ count: Int, by editor: ServerProcess) -> Bool {
+        SharedProcess.waitUntil(30) { editor.standardError.components(separatedBy: "session is back").count > count }
+    }
+
     func testAfterTheProcessIsKilledTheSessionGoesOnWithTheEditorsText() throws {
         let editor = try shared.editor("typist")
         SharedProcess.open(editor, uri: uri, text: text)
@@ -141,6 +146,41 @@ final class SharedProcessRecoveryTests: XCTestCase {
         XCTAssertTrue(shared.serverPIDs.isEmpty, "a process was started for a session that had ended")
     }
 
+    func testAProcessKilledWhileItStartsIsReplacedWithoutWaitingForTheStartTimeout() throws {
+        let editor = try shared.editor("impatient")
+        SharedProcess.open(editor, uri: uri, text: text)
+        let first = try XCTUnwrap(shared.serverPIDs.first)
+        try killServer(seenBy: editor)
+        // The next process, killed as soon as it exists: most often before it listens.
+        XCTAssertTrue(SharedProcess.waitUntil(30) { self.shared.serverPIDs.contains { $0 != first } })
+        shared.serverPIDs.forEach { kill($0, SIGKILL) }
+        // As an editor does: a request that meets a restart is answered "ask again", and asked again.
+        let started = Date()
+        var answer: JSONValue?
+        while answer == nil && Date().timeIntervalSince(started) < 30 {
+            do {
+                answer = try complete(editor, at: text)
+            } catch let error as ResponseError where error.code == .contentModified {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        XCTAssertNotNil(answer?["items"], editor.standardError)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15, "the relay waited for the start timeout")
+    }
+
+    func testAfterFiveRestartsWithinThreeMinutesTheRelayGivesUpSayingWhy() throws {
+        let editor = try shared.editor("unlucky")
+        for restart in 1...5 {
+            try killServer(seenBy: editor)
+            XCTAssertTrue(waitForReplay(restart, by: editor), "no session after restart \(restart): \(editor.standardError)")
+        }
+        let pid = try XCTUnwrap(shared.serverPIDs.first)
+        kill(pid, SIGKILL)
+        XCTAssertEqual(SharedProcess.reap(editor, seconds: 30), 1)
+        XCTAssertTrue(editor.standardError.contains("stopped 5 times within 180 s; giving up; see its log"),
+                      editor.standardError)
+    }
+
     func testANewVersionStartsItsOwnProcessAndTheOldOneLeavesWithItsEditors() throws {
         let old = try shared.connect(version: "1.0.0-old")
         try SharedProcess.initialize(old, name: "old editor")
@@ -178,17 +218,22 @@ final class SharedProcessRecoveryTests: XCTestCase {
     func testACrashWritesWhatWasInFlightAndABacktraceToTheLog() throws {
         let editor = try shared.editor("witness")
         let outcomes = Outcomes()
-        editor.client.send("gptls/summarize", params: ["text": .string(longText)]) { outcomes.set("summary", $0) }
-        XCTAssertEqual(try SharedProcess.status(editor)["pendingRequests"], 1)
-        Thread.sleep(forTimeInterval: 0.6)  // the report's "doing" line is refreshed every quarter second
-        try killServer(SIGSEGV, seenBy: editor)
-        guard case .failure(let error)?? = outcomes.wait("summary") else {
-            return XCTFail("the request in flight was not answered with an error")
+        // Four long summaries: some are surely still running when the report's line is refreshed (every 0.25 s).
+        for index in 0..<4 {
+            editor.client.send("gptls/summarize", params: ["text": .string(longText)]) { outcomes.set("\(index)", $0) }
         }
-        XCTAssertEqual(error.code, .contentModified)
+        XCTAssertEqual(try SharedProcess.status(editor)["pendingRequests"], 4)
+        Thread.sleep(forTimeInterval: 0.4)
+        try killServer(SIGSEGV, seenBy: editor)
+        let errors = (0..<4).compactMap { index -> ResponseError? in
+            guard case .failure(let error)?? = outcomes.wait("\(index)") else { return nil }
+            return error
+        }
+        XCTAssertFalse(errors.isEmpty, "no request was in flight at the crash")
+        XCTAssertTrue(errors.allSatisfy { $0.code == .contentModified }, "\(errors)")
         let log = shared.log
         XCTAssertTrue(log.contains("gptls crashed: fatal signal 11 (SIGSEGV)"), log)
-        XCTAssertTrue(log.contains("requests in flight: gptls/summarize x1"), log)
+        XCTAssertTrue(log.contains("requests in flight: gptls/summarize x"), log)
         let report = try XCTUnwrap(log.range(of: "backtrace:\n").map { log[$0.upperBound...] })
         XCTAssertTrue(report.contains("gptls("), "no frame of gptls in the backtrace: \(report.prefix(2000))")
         XCTAssertTrue(log.contains("end of crash report"), log)
