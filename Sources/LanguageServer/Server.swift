@@ -135,7 +135,7 @@ public final class Server: @unchecked Sendable {
     func publish() {
         guard !ended else { return }
         sessions.publish(ConnectionStatus(id: sessionID, clientName: clientName, documents: documents.count,
-                                          pendingRequests: pending.count))
+                                          pendingRequests: pending.count, pendingMethods: pending.values.map(\.method)))
     }
 
     // MARK: - Dispatch

@@ -41,6 +41,14 @@ public final class JSONRPCClient: @unchecked Sendable {
     private var nextID: Int64 = 1
     private var waiting: [RequestID: Waiter] = [:]
     private var closed = false
+    private var unmatched = 0
+
+    /// Responses that matched no waiting request (a second reply to one id, or a reply to an id never sent).
+    public var unmatchedResponses: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return unmatched
+    }
 
     public init(input: Int32, output: Int32, logger: Logger = Logger(label: "gptls.jsonrpc.client"),
                 onNotification: @escaping @Sendable (_ method: String, _ params: JSONValue?) -> Void = { _, _ in },
@@ -129,6 +137,7 @@ public final class JSONRPCClient: @unchecked Sendable {
     private func resolve(id: RequestID?, with result: Result<JSONValue, ResponseError>) {
         lock.lock()
         let waiter = id.flatMap { waiting.removeValue(forKey: $0) }
+        if waiter == nil, id != nil { unmatched += 1 }
         lock.unlock()
         guard let waiter else {
             logger.warning("response for no pending request (id \(id.map { $0.description } ?? "null")): \(result)")

@@ -8,8 +8,15 @@ import LanguageServer
 /// places: an installed binary (`<prefix>/bin/gptls`) reads `<prefix>/share/gptls/version`, which scripts/install
 /// writes; a binary inside a checkout (`<checkout>/.build/...`) asks git for the checkout's HEAD. Anywhere else (a
 /// copied binary, a tarball without git) it is the package version alone.
+///
+/// For tests only, `GPTLS_TEST_VERSION` replaces the whole string, so that one binary can play two versions (an
+/// upgrade while a shared process runs). Nothing else should set it.
 enum BuildVersion {
-    static let current: String = commit().map { "\(Server.version)+\($0)" } ?? Server.version
+    static let current: String = testOverride ?? commit().map { "\(Server.version)+\($0)" } ?? Server.version
+
+    private static var testOverride: String? {
+        ProcessInfo.processInfo.environment["GPTLS_TEST_VERSION"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     private static func commit() -> String? {
         let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()

@@ -11,6 +11,7 @@ import Glibc
 /// It relays stdin/stdout to the shared process's socket, starting that process (detached, logging to a file in
 /// the user's state directory) when nothing answers. Several editors starting at once start one process: starting
 /// happens under the socket directory's lock, and a server started while another already answers exits at once.
+/// When the process goes away the relay starts another and gives it the editor's session again (`SocketRelay`).
 struct ConnectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connect",
@@ -21,8 +22,8 @@ struct ConnectCommand: ParsableCommand {
             $XDG_STATE_HOME/gptls/server.log (or ~/.local/state/gptls/server.log).
             """)
 
-    @Option(help: ArgumentHelp("The shared process's socket (default: $XDG_RUNTIME_DIR/gptls/gptls.sock, else a "
-                                   + "private directory in the temporary folder).", valueName: "path"))
+    @Option(help: ArgumentHelp("The shared process's socket (default: $XDG_RUNTIME_DIR/gptls/gptls-VERSION.sock, else "
+                                   + "a private directory in the temporary folder).", valueName: "path"))
     var socket: String?
 
     @Option(name: .customLong("idle-exit"),
@@ -40,9 +41,11 @@ struct ConnectCommand: ParsableCommand {
     var logLevel: String = "info"
 
     func run() throws {
-        let path = socket ?? SocketDirectory.defaultSocketPath()
-        let fd = try SharedProcessStarter(socketPath: path, idleExit: idleExit, model: model, logLevel: logLevel,
-                                          startTimeout: startTimeout).connect()
-        SocketRelay(socket: fd).run()
+        let path = socket ?? SharedSocket.defaultPath()
+        let starter = SharedProcessStarter(socketPath: path, idleExit: idleExit, model: model, logLevel: logLevel,
+                                           startTimeout: startTimeout)
+        let fd = try starter.connect()
+        if socket == nil { SharedSocket.retireOthers(besides: path) }
+        SocketRelay(socket: fd, logPath: try? starter.logFile(), connect: { try starter.connect() }).run()
     }
 }

@@ -59,8 +59,19 @@ struct ServeCommand: ParsableCommand {
             help: ArgumentHelp("With --socket: exit after this many seconds without connections.", valueName: "seconds"))
     var idleExit: Double?
 
+    @Option(name: .customLong("log-file"),
+            help: ArgumentHelp("With --socket: write the log to this file, rotated by size (the previous part is "
+                               + "PATH.1).", valueName: "path"))
+    var logFile: String?
+
+    @Option(name: .customLong("log-max-mb"),
+            help: ArgumentHelp("With --log-file: rotate the log at this size, in MiB.", valueName: "MiB"))
+    var logMaxMB: Double = 8
+
     func validate() throws {
         if idleExit != nil && socket == nil { throw ValidationError("--idle-exit needs --socket") }
+        if logFile != nil && socket == nil { throw ValidationError("--log-file needs --socket") }
+        if !(logMaxMB > 0) { throw ValidationError("--log-max-mb must be a positive number") }
         if let idleExit, !(idleExit > 0) { throw ValidationError("--idle-exit must be a positive number of seconds") }
         if let maxMemoryMB, maxMemoryMB < 1 { throw ValidationError("--max-memory-mb must be a positive number of MiB") }
         for url in allowEndpoint where EndpointPolicy(allowing: [url]).allowedOrigins.isEmpty {
@@ -69,6 +80,9 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let logFile {
+            try ServerLog(path: logFile, maximumBytes: Int(logMaxMB * 1_048_576)).open()
+        }
         configureLogging(level: logLevel)
         var settings = Settings()
         settings.model = model
@@ -98,21 +112,6 @@ struct ServeCommand: ParsableCommand {
                                 }
                             })
         connection.start(onMessage: { server.receive($0) }, onClose: { server.inputClosed() })
-        dispatchMain()
-    }
-
-    /// The shared process: every connection to `path` is its own session over one pool of models.
-    private func serveSocket(_ path: String, settings: Settings, heads: Int?) throws {
-        let pool = BackendPool { try BackendFactory.backend($0, heads: heads) }
-        let listener = SocketListener(path: path, settings: settings, version: BuildVersion.current, pool: pool,
-                                      idleExit: idleExit)
-        try listener.start(onExit: { code in
-            Logger(label: "gptls").notice("exiting")
-            Foundation.exit(code)
-        })
-        // Models load at start, after the socket answers: the first requests wait for them (in the pool) instead of
-        // the editors' connections being refused meanwhile.
-        pool.startPreload(settings, keep: true)
         dispatchMain()
     }
 }

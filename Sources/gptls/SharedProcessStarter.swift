@@ -9,7 +9,8 @@ import Glibc
 ///
 /// Under the start lock, a connection attempt decides: a live server is used; otherwise a server is spawned unless
 /// one spawned by another `connect` is still starting (its pid in `<socket>.starting`). Then the lock is released
-/// (the server takes it to bind) and the socket is polled until it answers.
+/// (the server takes it to bind) and the socket is polled until it answers; a starting process that dies before it
+/// listens is replaced by another, until `startTimeout`.
 struct SharedProcessStarter {
     let socketPath: String
     let idleExit: Double
@@ -36,31 +37,45 @@ struct SharedProcessStarter {
         if let fd = try? UnixSocket.connect(socketPath) { return fd }
         try SocketDirectory.prepare(socketPath: socketPath)
         let log = try logFile()
-        let fd: Int32? = try SocketDirectory.withStartLock(socketPath: socketPath) {
-            if let fd = try? UnixSocket.connect(socketPath) { return fd }
-            if !anotherStartInProgress() {
-                let pid = try spawn(log: log)
-                try? "\(pid)\n".write(toFile: socketPath + ".starting", atomically: true, encoding: .utf8)
-            }
-            return nil
-        }
-        if let fd { return fd }
         let deadline = Date().addingTimeInterval(startTimeout)
         while Date() < deadline {
-            if let fd = try? UnixSocket.connect(socketPath) { return fd }
-            usleep(20_000)
+            let answered: Int32? = try SocketDirectory.withStartLock(socketPath: socketPath) {
+                if let fd = try? UnixSocket.connect(socketPath) { return fd }
+                if startingProcess() == nil {
+                    let pid = try spawn(log: log)
+                    try? "\(pid)\n".write(toFile: socketPath + ".starting", atomically: true, encoding: .utf8)
+                }
+                return nil
+            }
+            if let answered { return answered }
+            // Poll until the socket answers, or the process starting it died before it listened (then start again).
+            while Date() < deadline {
+                if let fd = try? UnixSocket.connect(socketPath) { return fd }
+                if startingProcess() == nil {
+                    usleep(200_000)
+                    break
+                }
+                usleep(20_000)
+            }
         }
         throw StartError.noAnswer(socketPath, seconds: startTimeout, log: log)
     }
 
-    private func anotherStartInProgress() -> Bool {
+    /// The process named in `<socket>.starting` while it runs; nil once it is gone (or a zombie, which this process
+    /// reaps when it is its child) or when there is none. The server removes the file once it listens.
+    private func startingProcess() -> pid_t? {
         guard let text = try? String(contentsOfFile: socketPath + ".starting", encoding: .utf8),
-              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return false }
-        return kill(pid, 0) == 0
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
+        if waitpid(pid, nil, WNOHANG) == pid { return nil }
+        guard kill(pid, 0) == 0 else { return nil }
+        // /proc/PID/stat: "PID (name) STATE ..."; a zombie has died but not been reaped by its parent.
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first == "Z" { return nil }
+        return pid
     }
 
     /// The server's log: `$XDG_STATE_HOME/gptls/server.log`, else `~/.local/state/gptls/server.log`.
-    private func logFile() throws -> String {
+    func logFile() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         let state = environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
@@ -71,12 +86,14 @@ struct SharedProcessStarter {
     }
 
     /// Starts `gptls serve --socket` in a new session (no controlling terminal, not killed with the editor's group),
-    /// stdin from /dev/null, stdout and stderr appended to `log`.
+    /// stdin from /dev/null, stdout and stderr appended to `log` (which the server then rotates: `--log-file`).
     private func spawn(log: String) throws -> pid_t {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        var executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
+        // An upgrade replaced this binary since it started: the new one at the same path is started instead.
+        if executable.hasSuffix(" (deleted)") { executable.removeLast(" (deleted)".count) }
         var arguments = [executable, "serve", "--socket", socketPath, "--idle-exit", String(idleExit),
-                         "--log-level", logLevel]
+                         "--log-level", logLevel, "--log-file", log]
         if let model { arguments += ["--model", model] }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -57,11 +57,12 @@ enum Binary {
     }
 
     /// Runs `gptls` (or `executable`) with `arguments` to its end: exit code, stdout and stderr.
-    static func run(_ arguments: [String], input: String? = nil,
-                    executable: URL? = nil) throws -> (code: Int32, stdout: String, stderr: String) {
+    static func run(_ arguments: [String], input: String? = nil, executable: URL? = nil,
+                    environment: [String: String]? = nil) throws -> (code: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = try executable ?? gptls
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -30,11 +30,23 @@ final class SharedProcess {
         (try? String(contentsOfFile: directory.appendingPathComponent("state/gptls/server.log").path, encoding: .utf8)) ?? ""
     }
 
-    /// Starts a `gptls connect` editor (not yet initialized).
-    func connect(idleExit: Double = 30) throws -> ServerProcess {
-        let editor = try ServerProcess(executable: try Binary.gptls,
-                                       arguments: ["connect", "--socket", socket, "--model", Binary.model,
-                                                   "--idle-exit", String(idleExit)],
+    /// The socket directory of a `gptls connect` given no `--socket` (with `XDG_RUNTIME_DIR` set by `connect`).
+    var runtimeDirectory: String { directory.appendingPathComponent("runtime").path }
+
+    /// Starts a `gptls connect` editor (not yet initialized). With `version`, it plays that version
+    /// (`GPTLS_TEST_VERSION`) and uses its version's default socket under `runtimeDirectory` instead of `socket`.
+    func connect(idleExit: Double = 30, version: String? = nil) throws -> ServerProcess {
+        var environment = environment
+        var arguments = ["connect", "--model", Binary.model, "--idle-exit", String(idleExit)]
+        if let version {
+            try FileManager.default.createDirectory(atPath: runtimeDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            environment["XDG_RUNTIME_DIR"] = runtimeDirectory
+            environment["GPTLS_TEST_VERSION"] = version
+        } else {
+            arguments += ["--socket", socket]
+        }
+        let editor = try ServerProcess(executable: try Binary.gptls, arguments: arguments,
                                        captureStandardError: true, environment: environment)
         editors.append(editor)
         return editor
@@ -56,12 +68,17 @@ final class SharedProcess {
     }
 
     /// Ids of the running `gptls serve --socket` processes of this directory.
-    var serverPIDs: [Int32] {
+    var serverPIDs: [Int32] { serverPIDs { $0 == socket } }
+
+    /// Ids of the running `gptls serve --socket` processes whose socket path passes `socket`.
+    func serverPIDs(_ socket: (String) -> Bool) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { Int32($0) }.filter { pid in
             guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return arguments.contains("serve") && arguments.contains(socket)
+            guard arguments.contains("serve"), let flag = arguments.firstIndex(of: "--socket"),
+                  flag + 1 < arguments.count else { return false }
+            return socket(arguments[flag + 1])
         }
     }
 
@@ -106,7 +123,7 @@ final class SharedProcess {
         for (index, editor) in editors.enumerated() where !editor.standardError.isEmpty {
             print("editor \(index) stderr: \(editor.standardError)")
         }
-        for pid in serverPIDs { kill(pid, SIGKILL) }
+        for pid in serverPIDs({ $0.hasPrefix(directory.path) }) { kill(pid, SIGKILL) }
         try? FileManager.default.removeItem(at: directory)
     }
 

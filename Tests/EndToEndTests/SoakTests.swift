@@ -36,6 +36,22 @@ final class SoakTests: XCTestCase {
                                  try XCTUnwrap(run.summary["boundMiB"]?.double))
     }
 
+    func testAShortSharedSoakSurvivesKillsWithEveryRequestAnsweredOnceAndTheEditorsTextIntact() throws {
+        let script = Binary.repository.appendingPathComponent("scripts/check/soak-shared")
+        let run = try Binary.run(["--gptls", try Binary.gptls.path, "--model", Binary.model, "--editors", "2",
+                                  "--seconds", "14", "--kill-min", "4", "--kill-max", "6", "--pace-ms", "60"],
+                                 executable: script)
+        let summary = try JSONValue.parse(run.stdout.split(separator: "\n").last.map(String.init) ?? "")
+        XCTAssertEqual(run.code, 0, "\(summary["problems"] ?? .null) \(run.stderr)")
+        XCTAssertGreaterThanOrEqual(summary["kills"]?.int ?? 0, 2)
+        XCTAssertGreaterThan(summary["requests"]?.int ?? 0, 50)
+        XCTAssertEqual(summary["replies"], summary["requests"])
+        XCTAssertEqual(summary["lost"], 0)
+        XCTAssertEqual(summary["duplicated"], 0)
+        XCTAssertEqual(summary["documentsChecked"], 2)
+        XCTAssertEqual(summary["documentsDiffering"], 0)
+    }
+
     func testTheSoakFailsWhenResidentMemoryGoesOverItsBound() throws {
         let run = try soak(["--seconds", "3", "--margin-mb", "-4096"])
         XCTAssertEqual(run.code, 1)

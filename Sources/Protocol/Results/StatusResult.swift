@@ -70,13 +70,17 @@ public struct ConnectionStatus: Equatable, Sendable, JSONEncodable {
     public var documents: Int
     public var pendingRequests: Int
     public var current: Bool
+    /// The methods of the requests waiting for a reply, for the shared process's crash report; not on the wire.
+    public var pendingMethods: [String]
 
-    public init(id: String, clientName: String?, documents: Int, pendingRequests: Int, current: Bool = false) {
+    public init(id: String, clientName: String?, documents: Int, pendingRequests: Int, current: Bool = false,
+                pendingMethods: [String] = []) {
         self.id = id
         self.clientName = clientName
         self.documents = documents
         self.pendingRequests = pendingRequests
         self.current = current
+        self.pendingMethods = pendingMethods
     }
 
     public var json: JSONValue {
