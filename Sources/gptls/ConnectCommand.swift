@@ -37,13 +37,25 @@ struct ConnectCommand: ParsableCommand {
     @Option(name: .long, help: "When starting the shared process: its model for every task (default: the bundled model).")
     var model: String?
 
+    @Option(name: .customLong("max-memory-mb"),
+            help: ArgumentHelp("When starting the shared process: the most memory it may hold, in MiB (as for serve).",
+                               valueName: "MiB"))
+    var maxMemoryMB: Int?
+
+    @Option(name: .customLong("allow-endpoint"),
+            help: ArgumentHelp("When starting the shared process: a serving engine beyond this machine that the "
+                                   + "editor's settings may name (as for serve). Repeatable.", valueName: "url"))
+    var allowEndpoint: [String] = []
+
     @Option(name: .long, help: "When starting the shared process: its log level (trace, debug, info, notice, warning, error).")
     var logLevel: String = "info"
 
     func run() throws {
         let path = socket ?? SharedSocket.defaultPath()
-        let starter = SharedProcessStarter(socketPath: path, idleExit: idleExit, model: model, logLevel: logLevel,
+        var starter = SharedProcessStarter(socketPath: path, idleExit: idleExit, model: model, logLevel: logLevel,
                                            startTimeout: startTimeout)
+        starter.maxMemoryMB = maxMemoryMB
+        starter.allowedEndpoints = allowEndpoint
         let fd = try starter.connect()
         if socket == nil { SharedSocket.retireOthers(besides: path) }
         SocketRelay(socket: fd, logPath: try? starter.logFile(), connect: { try starter.connect() }).run()

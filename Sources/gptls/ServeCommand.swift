@@ -16,7 +16,11 @@ struct ServeCommand: ParsableCommand {
             An editor starts gptls as a subprocess and speaks JSON-RPC 2.0 with LSP framing to it. stdout carries \
             only protocol frames; logs go to stderr. See protocol/README.md for the methods and the configuration.
 
-            Settings the editor sends may come from files a repository ships, so they may name a serving engine only             on this machine (loopback) or one allowed with --allow-endpoint, never an API key variable; a model             manifest they name is held to the same rule. Under a memory limit (the cgroup's, or --max-memory-mb) the             KV cache is sized to fit beside the weights, cached blocks are evicted before work is refused, and a             model that does not fit is refused with an error (see "Limits" in protocol/README.md).
+            Settings the editor sends may come from files a repository ships, so they may name a serving engine only \
+            on this machine (loopback) or one allowed with --allow-endpoint, never an API key variable; a model \
+            manifest they name is held to the same rule. Under a memory limit (the cgroup's, or --max-memory-mb) the \
+            KV cache is sized to fit beside the weights, cached blocks are evicted before work is refused, and a \
+            model that does not fit is refused with an error (see "Limits" in protocol/README.md).
             """)
 
     @Option(name: .long, help: "Model directory, or a .safetensors, .pth or .gguf file, for every task (default: the bundled model).")

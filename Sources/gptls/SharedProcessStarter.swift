@@ -17,6 +17,9 @@ struct SharedProcessStarter {
     let model: String?
     let logLevel: String
     let startTimeout: Double
+    /// `serve`'s `--max-memory-mb` and `--allow-endpoint`, for the process this starts.
+    var maxMemoryMB: Int? = nil
+    var allowedEndpoints: [String] = []
 
     /// Why no connection came about.
     enum StartError: Error, CustomStringConvertible {
@@ -95,6 +98,8 @@ struct SharedProcessStarter {
         var arguments = [executable, "serve", "--socket", socketPath, "--idle-exit", String(idleExit),
                          "--log-level", logLevel, "--log-file", log]
         if let model { arguments += ["--model", model] }
+        if let maxMemoryMB { arguments += ["--max-memory-mb", String(maxMemoryMB)] }
+        for url in allowedEndpoints { arguments += ["--allow-endpoint", url] }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
