@@ -48,6 +48,22 @@ struct BenchServerCommand: ParsableCommand {
     var memoryMinutes: Double?
     @Option(help: "Memory mode: documents to cycle through.") var documents = 50
     @Option(help: "Which prefix-cache settings to run: both, on or off.") var cache = "both"
+    @Option(help: """
+        The context setting: on, off, or alternate (on and off in turn, --rounds times each, in one run, so both \
+        see the same machine; the ratio of their keystroke latencies is printed). Without it the server's default.
+        """)
+    var context: ContextChoice?
+    @Option(help: "Rounds of each context setting with --context alternate.") var rounds = 3
+    @Option(name: .customLong("completion-cache"), help: """
+        The completionCache setting: on or off (off sends every keystroke to the model, so latencies measure it). \
+        Without it the server's default.
+        """)
+    var completionCache: Switch?
+    @Option(name: .customLong("workspace-documents"), help: """
+        Further source files opened whole before typing, as the other files of a workspace (what the context \
+        setting chooses chunks from).
+        """)
+    var workspaceDocuments = 0
     @Flag(name: .customLong("cold-open"),
           help: "Open every typist's document at once and start typing without completing it first (cold prompts).")
     var coldOpen = false
@@ -62,11 +78,12 @@ struct BenchServerCommand: ParsableCommand {
         let tokenizer = try BPETokenizer.gpt2()
         let files = try sourceFiles()
         let pace = Typist.Pace(characterMs: characterMs, pauseMs: pauseMs, pauseProbability: pauseProbability)
-        let options = ReplayRun.Options(server: executable, model: model, kvCacheMB: kvCacheMB,
+        var options = ReplayRun.Options(server: executable, model: model, kvCacheMB: kvCacheMB,
                                         weights: weights?.rawValue, pace: pace, seconds: seconds, maxTokens: maxTokens,
                                         deadlineMs: deadlineMs, decodeTokens: decodeTokens,
                                         threads: threadOptions.threads, serverArguments: endpointOptions.arguments,
                                         coldOpen: coldOpen)
+        options.completionCache = completionCache.map { $0 == .on }
         if let memoryMinutes {
             let scripts = try TypingScript.load(files: files, count: documents, promptTokens: promptTokens,
                                                 tokenizer: tokenizer)
@@ -77,23 +94,48 @@ struct BenchServerCommand: ParsableCommand {
             return
         }
         let counts = clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let scripts = try TypingScript.load(files: files, count: (counts.max() ?? 1) + 1, promptTokens: promptTokens,
-                                            tokenizer: tokenizer)
+        let typing = (counts.max() ?? 1) + 1
+        let loaded = try TypingScript.load(files: files, count: typing + workspaceDocuments, promptTokens: promptTokens,
+                                           tokenizer: tokenizer)
+        let scripts = Array(loaded.prefix(typing))
+        options.workspace = loaded.dropFirst(typing).map { ($0.uri.replacingOccurrences(of: "/bench/", with: "/bench/workspace/"),
+                                                            $0.opening + String($0.typed)) }
         FileHandle.standardError.write(Data(("typing: " + scripts.dropLast().map(\.name).joined(separator: ", ")
             + "; cold document: \(scripts[scripts.count - 1].name)\n").utf8))
         var runs: [ReplayRun] = []
         for prefixCache in [true, false] where cache == "both" || (cache == "on") == prefixCache {
             for count in counts {
-                var run = ReplayRun(prefixCache: prefixCache, clients: count)
-                // The cold document is always the one after the largest client count, so every row's cold
-                // request has the same prompt.
-                try run.run(options, scripts: Array(scripts.prefix(count)) + [scripts[scripts.count - 1]])
-                if !json { FileHandle.standardError.write(Data((ReplayTable.row(run) + "\n").utf8)) }
-                runs.append(run)
+                for context in contextSettings {
+                    var run = ReplayRun(prefixCache: prefixCache, clients: count, context: context)
+                    // The cold document is always the one after the largest client count, so every row's cold
+                    // request has the same prompt.
+                    try run.run(options, scripts: Array(scripts.prefix(count)) + [scripts[scripts.count - 1]])
+                    if !json { FileHandle.standardError.write(Data((ReplayTable.row(run) + "\n").utf8)) }
+                    runs.append(run)
+                }
             }
         }
         print(json ? ReplayTable.json(runs, options: options).jsonText : ReplayTable.text(runs, options: options))
         try write(ReplayTable.json(runs, options: options))
+    }
+
+    /// The context setting of each run of one configuration: with `alternate`, on and off in turn, the order
+    /// swapped every round (on off, off on, ...) so a drift in the machine's load weighs on both alike.
+    private var contextSettings: [Bool?] {
+        switch context {
+        case nil: return [nil]
+        case .on?: return [true]
+        case .off?: return [false]
+        case .alternate?: return (0..<max(1, rounds)).flatMap { $0 % 2 == 0 ? [true, false] : [false, true] }
+        }
+    }
+
+    enum ContextChoice: String, ExpressibleByArgument, CaseIterable {
+        case on, off, alternate
+    }
+
+    enum Switch: String, ExpressibleByArgument, CaseIterable {
+        case on, off
     }
 
     private func write(_ value: JSONValue) throws {

@@ -25,10 +25,16 @@ struct ReplayRun {
         /// Typing starts on documents just opened, none completed yet: each typist's first keystrokes are cold
         /// prompts that compete with the others' keystrokes.
         var coldOpen = false
+        /// The completionCache setting; nil leaves the server's default.
+        var completionCache: Bool? = nil
+        /// Documents (URI, whole text) opened before typing: the rest of the workspace.
+        var workspace: [(uri: String, text: String)] = []
     }
 
     var prefixCache: Bool
     var clients: Int
+    /// The context setting; nil leaves the server's default.
+    var context: Bool?
     // Results.
     var cold: CompletionSample?
     var keystrokes = 0
@@ -50,18 +56,21 @@ struct ReplayRun {
     var replayTokensPerSecond: Double { typingSeconds == 0 ? 0 : Double(counters.tokensGenerated) / typingSeconds }
     var decodeTokensPerSecond: Double { decodeSeconds == 0 ? 0 : Double(decodeTokens) / decodeSeconds }
 
-    init(prefixCache: Bool, clients: Int) {
+    init(prefixCache: Bool, clients: Int, context: Bool? = nil) {
         self.prefixCache = prefixCache
         self.clients = clients
+        self.context = context
     }
 
     /// Runs this configuration: warm-up (loads the model), the cold request, typing, then the decode phase.
     /// `scripts` needs `clients + 1` entries (the last is the cold document).
     mutating func run(_ options: Options, scripts: [TypingScript]) throws {
-        let settings: JSONValue = ["maxTokens": .int(options.maxTokens), "deadlineMs": .int(options.deadlineMs)]
+        var settings = JSONObject([("maxTokens", .int(options.maxTokens)), ("deadlineMs", .int(options.deadlineMs))])
+        if let context { settings["context"] = .bool(context) }
+        if let completionCache = options.completionCache { settings["completionCache"] = .bool(completionCache) }
         let server = try ReplayServer(executable: options.server, model: options.model, prefixCache: prefixCache,
                                       kvCacheMB: options.kvCacheMB, weights: options.weights, threads: options.threads,
-                                      extraArguments: options.serverArguments, settings: settings)
+                                      extraArguments: options.serverArguments, settings: .object(settings))
         defer { server.shutdown() }
         let memory = ServerMemory(pid: server.pid)
         memory.start(interval: 0.25)
@@ -72,6 +81,8 @@ struct ReplayRun {
         // Warm-up: the first request loads the model and touches its weights.
         server.open(uri: "file:///bench/warmup.py", text: "import os\n")
         _ = try server.complete(uri: "file:///bench/warmup.py", endOf: "import os\n")
+
+        for document in options.workspace { server.open(uri: document.uri, text: document.text) }
 
         // The cold request: a ~256-token prompt nothing has seen.
         let coldScript = scripts[clients]

@@ -3,7 +3,7 @@ import JSON
 
 /// The keystroke replay's results as a text table (with the cache-on / cache-off ratios) or as JSON.
 enum ReplayTable {
-    static let header = "cache clients  keys  done cancel supersede fail | 1st p50  1st p95 | e2e p50  e2e p95 | "
+    static let header = "cache ctx clients  keys  done cancel supersede fail | 1st p50  1st p95 | e2e p50  e2e p95 | "
         + "rtt p50 | computed/key computed/done | replay tok/s decode tok/s | cold 1st | max RSS"
 
     static func ms(_ value: Double?) -> String { value.map { String(format: "%7.1f", $0) } ?? "      -" }
@@ -13,7 +13,8 @@ enum ReplayTable {
         let total = Percentiles(run.samples.map(\.totalMs))
         let trip = Percentiles(run.samples.map(\.roundTripMs))
         let computedDone = Percentiles(run.samples.map { Double($0.computedTokens) }).mean
-        return String(format: "%-5@ %7d %5d %5d %6d %9d %4d | ", run.prefixCache ? "on" : "off", run.clients,
+        let context = run.context.map { $0 ? "on" : "off" } ?? "-"
+        return String(format: "%-5@ %-3@ %7d %5d %5d %6d %9d %4d | ", run.prefixCache ? "on" : "off", context, run.clients,
                       run.keystrokes, run.samples.count, run.cancelled, run.superseded, run.failures.count)
             + "\(ms(first.p50))  \(ms(first.p95)) | \(ms(total.p50))  \(ms(total.p95)) | \(ms(trip.p50)) | "
             + String(format: "%12.1f %13@ | %12.1f %12.1f | ", run.computedPerKeystroke,
@@ -61,6 +62,7 @@ enum ReplayTable {
                                off.computedPerKeystroke / on.computedPerKeystroke))
             }
         }
+        result += contextRatios(runs)
         let low = runs.map(\.clients).min() ?? 1, high = runs.map(\.clients).max() ?? 1
         for cache in [true, false] where low != high {
             if let one = find(cache, low), let many = find(cache, high), one.decodeTokensPerSecond > 0 {
@@ -70,6 +72,30 @@ enum ReplayTable {
             if let one = find(cache, low), let many = find(cache, high), one.replayTokensPerSecond > 0 {
                 result.append(("replay tokens/s, \(high) clients / \(low), cache \(cache ? "on" : "off")",
                                many.replayTokensPerSecond / one.replayTokensPerSecond))
+            }
+        }
+        return result
+    }
+
+    /// Context on vs off at each prefix-cache setting and client count: keystroke round-trip and server (e2e) p50
+    /// over the answered keystrokes of every round of each, pooled.
+    static func contextRatios(_ runs: [ReplayRun]) -> [(name: String, value: Double)] {
+        var result: [(String, Double)] = []
+        for cache in [true, false] {
+            for clients in Set(runs.map(\.clients)).sorted() {
+                func pooled(_ context: Bool) -> [CompletionSample] {
+                    runs.filter { $0.prefixCache == cache && $0.clients == clients && $0.context == context }
+                        .flatMap(\.samples)
+                }
+                let on = pooled(true), off = pooled(false)
+                guard !on.isEmpty, !off.isEmpty else { continue }
+                let where_ = "\(clients) clients, prefix cache \(cache ? "on" : "off")"
+                for (name, value) in [("round-trip", \CompletionSample.roundTripMs), ("e2e", \CompletionSample.totalMs)] {
+                    if let a = Percentiles(on.map { $0[keyPath: value] }).p50,
+                       let b = Percentiles(off.map { $0[keyPath: value] }).p50, b > 0 {
+                        result.append(("keystroke \(name) p50, context on / off, \(where_)", a / b))
+                    }
+                }
             }
         }
         return result
@@ -87,7 +113,8 @@ enum ReplayTable {
                     "p95": p.p95.map(JSONValue.number) ?? .null, "mean": p.mean.map(JSONValue.number) ?? .null]
         }
         return [
-            "prefixCache": .bool(run.prefixCache), "clients": .int(run.clients), "keystrokes": .int(run.keystrokes),
+            "prefixCache": .bool(run.prefixCache), "context": run.context.map(JSONValue.bool) ?? .null,
+            "clients": .int(run.clients), "keystrokes": .int(run.keystrokes),
             "answered": .int(run.samples.count), "cancelled": .int(run.cancelled),
             "superseded": .int(run.superseded), "failures": .int(run.failures.count),
             "failureKinds": .object(JSONObject(ReplayTable.kinds(run.failures).map { ($0.0, JSONValue.int($0.1)) })),

@@ -50,6 +50,27 @@ final class ToolsCommandTests: XCTestCase {
         XCTAssertTrue(given.stderr.contains(lonely.path + "-missing is not an executable gptls"), given.stderr)
     }
 
+    /// `--context alternate` runs the context setting on and off in turn in one run, each round its own server, and
+    /// reports the ratio of their keystroke latencies.
+    func testBenchServerAlternatesTheContextSettingAndReportsTheLatencyRatio() throws {
+        let model = Binary.repository.appendingPathComponent("Tests/ModelTestSupport/Fixtures/family-qwen2-fim").path
+        let sources = Binary.repository.appendingPathComponent("Sources/LanguageServer").path
+        let result = try Binary.run(["bench-server", "--model", model, "--server", try Binary.gptls.path,
+                                     "--clients", "1", "--cache", "on", "--context", "alternate", "--rounds", "2",
+                                     "--completion-cache", "off", "--workspace-documents", "2", "--seconds", "1",
+                                     "--char-ms", "40", "--pause-ms", "0", "--prompt-tokens", "64",
+                                     "--decode-tokens", "4", "--sources", sources, "--json"],
+                                    executable: try Binary.tools)
+        XCTAssertEqual(result.code, 0, result.stderr)
+        let figures = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let runs = try XCTUnwrap(figures["runs"] as? [[String: Any]], result.stdout)
+        XCTAssertEqual(runs.compactMap { $0["context"] as? Bool }, [true, false, false, true], "on off, off on")
+        let ratios = try XCTUnwrap(figures["ratios"] as? [String: Double], result.stdout)
+        let ratio = try XCTUnwrap(ratios["keystroke round-trip p50, context on / off, 1 clients, prefix cache on"],
+                                  "\(ratios)")
+        XCTAssertGreaterThan(ratio, 0)
+    }
+
     /// `quality` scores every weight format on the same text against f32: f32 agrees with itself, and bf16 and int8
     /// stay within 2% of its perplexity on the bundled model; a label the classifier lacks is refused by name.
     func testQualityComparesEveryWeightFormatWithF32OnTheSameText() throws {

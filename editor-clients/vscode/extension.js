@@ -5,7 +5,7 @@
 // Threading: VS Code's extension host runs everything on one event loop.
 
 const vscode = require('vscode');
-const { GptlsServer } = require('./lib/server');
+const { GptlsServer, SERVER_SETTINGS } = require('./lib/server');
 const { InlineCompletionProvider, ACCEPTED_COMMAND } = require('./lib/provider');
 
 const COMMENT_PREFIX = { python: '#', shellscript: '#', ruby: '#', perl: '#', r: '#', yaml: '#', toml: '#',
@@ -25,8 +25,7 @@ function asComment(summary, languageId, indent) {
 function readSettings() {
   const config = vscode.workspace.getConfiguration('gptls');
   const settings = {};
-  for (const key of ['model', 'maxTokens', 'summaryMaxTokens', 'temperature', 'completionMode', 'deadlineMs',
-    'cacheBudgetMB', 'weights', 'threads']) {
+  for (const key of SERVER_SETTINGS) {
     const value = config.get(key);
     if (value !== undefined && value !== null && value !== '') settings[key] = value;
   }

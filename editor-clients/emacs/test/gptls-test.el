@@ -31,7 +31,8 @@
 
 (setq gptls-program gptls-test--binary
       gptls-program-args gptls-test--args
-      gptls-settings '(:temperature 0 :maxTokens 12 :summaryMaxTokens 24 :deadlineMs 20000)
+      gptls-settings '(:temperature 0 :maxTokens 12 :summaryMaxTokens 24 :deadlineMs 20000
+                       :context t :contextBudget 512 :completionCache t)
       gptls-idle-delay 0.05
       eglot-send-changes-idle-time 0.05
       eglot-events-buffer-size 0)

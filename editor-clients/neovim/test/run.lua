@@ -31,7 +31,8 @@ if shared then
   end
 end
 
-local settings = { temperature = 0, maxTokens = 12, summaryMaxTokens = 24, deadlineMs = 20000 }
+local settings = { temperature = 0, maxTokens = 12, summaryMaxTokens = 24, deadlineMs = 20000, context = true,
+  contextBudget = 512, completionCache = true }
 
 -- Notifications are recorded so tests can check what the user was told.
 local notes = {}

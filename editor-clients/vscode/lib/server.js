@@ -8,6 +8,11 @@ const childProcess = require('child_process');
 const { EventEmitter } = require('events');
 const { Connection } = require('./jsonrpc');
 
+/** The `gptls.*` settings sent to the server (initializationOptions, didChangeConfiguration) under their own name;
+ * the others (`path`, `sharedProcess`, `debounceMs`) are the client's. */
+const SERVER_SETTINGS = ['model', 'maxTokens', 'summaryMaxTokens', 'temperature', 'completionMode', 'deadlineMs',
+  'cacheBudgetMB', 'weights', 'threads', 'context', 'contextBudget', 'completionCache'];
+
 /**
  * One server process. Events: 'state' (one of 'starting', 'ready', 'stopped', 'failed'), 'failed' (a
  * sentence saying why the server could not start or died), 'showMessage' ({type, message}), 'log' (a line of the
@@ -160,4 +165,4 @@ function withTimeout(promise, ms) {
   });
 }
 
-module.exports = { GptlsServer, plainRange };
+module.exports = { GptlsServer, plainRange, SERVER_SETTINGS };

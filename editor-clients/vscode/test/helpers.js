@@ -10,6 +10,7 @@ const modelArgs = process.env.GPTLS_MODEL ? ['--model', path.resolve(process.env
 const serveArgs = ['serve', ...modelArgs, '--log-level', 'warning'];
 
 /** Settings that make completions deterministic and short. */
-const testSettings = { temperature: 0, maxTokens: 12, summaryMaxTokens: 24, deadlineMs: 20000 };
+const testSettings = { temperature: 0, maxTokens: 12, summaryMaxTokens: 24, deadlineMs: 20000, context: true,
+  contextBudget: 512, completionCache: true };
 
 module.exports = { repository, binary, modelArgs, serveArgs, testSettings };

@@ -2,7 +2,13 @@
 // The extension manifest keeps a repository's workspace settings from choosing what runs or what is read.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('fs');
+const path = require('path');
 const manifest = require('../package.json');
+const { SERVER_SETTINGS } = require('../lib/server');
+
+const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'protocol', 'schema',
+  'configuration.schema.json'), 'utf8'));
 
 const properties = manifest.contributes.configuration.properties;
 
@@ -17,4 +23,18 @@ test('the extension declares limited support for untrusted workspaces, restricti
   assert.equal(untrusted.supported, 'limited');
   assert.deepEqual([...untrusted.restrictedConfigurations].sort(), ['gptls.model', 'gptls.path']);
   assert.ok(untrusted.description.length > 0);
+});
+
+test('every server setting the manifest declares is sent, and the server reads each under that name', () => {
+  const clientOnly = ['path', 'sharedProcess', 'debounceMs'];
+  const declared = Object.keys(properties).map((name) => name.replace(/^gptls\./, ''))
+    .filter((name) => !clientOnly.includes(name));
+  assert.deepEqual([...declared].sort(), [...SERVER_SETTINGS].sort());
+  for (const name of SERVER_SETTINGS) assert.ok(schema.properties[name], `${name} is in configuration.schema.json`);
+});
+
+test('the workspace-context and completion-cache settings start at the server defaults', () => {
+  for (const name of ['context', 'contextBudget', 'completionCache']) {
+    assert.deepEqual(properties[`gptls.${name}`].default, schema.properties[name].default, name);
+  }
 });
