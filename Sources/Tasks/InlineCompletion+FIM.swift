@@ -54,15 +54,19 @@ extension InlineCompletion {
     }
 
     /// The FIM prompt as text, for an engine whose tokenizer gptls does not have: the same layout with the token
-    /// texts, which the engine reads as its control tokens. Of `limits.completion` characters the suffix gets a
-    /// quarter, the prefix the rest; the context gets `task.contextTokens` times 4 characters more.
+    /// texts, which the engine reads as its control tokens. The whole prompt stays within `limits.completion`
+    /// characters, the limit that keeps it inside the engine's context: the context block gets at most
+    /// `task.contextTokens` times 4 characters and never more than half; of the rest the suffix gets a quarter, the
+    /// prefix the remainder.
     static func fillInTheMiddle(_ task: CompletionTask, limits: CharacterLimits, format: FIMFormat) -> Prompt {
-        let suffixRoom = limits.completion / 4
-        let prefix = PromptWindow.recentText(task.prefix, characters: max(1, limits.completion - suffixRoom))
+        let contextRoom = min(task.contextTokens * 4, limits.completion / 2)
+        let ownRoom = limits.completion - contextRoom
+        let suffixRoom = ownRoom / 4
+        let prefix = PromptWindow.recentText(task.prefix, characters: max(1, ownRoom - suffixRoom))
         var text = ""
         if let separator = format.fileSeparator.map(bare), task.contextTokens > 0, !task.context.isEmpty {
             var chunks = ""
-            let room = task.contextTokens * 4
+            let room = contextRoom
             for chunk in task.context {
                 let piece = separator + chunk.name + "\n" + lineEnded(chunk.text)
                 if chunks.count + piece.count <= room { chunks += piece }

@@ -152,6 +152,23 @@ final class FIMPromptTests: XCTestCase {
         XCTAssertEqual(automatic.0, .text("x = g("), "without a tokenizer or a named layout, the prefix alone")
     }
 
+    /// An engine sized by characters must get a prompt within its character limit however large the context budget:
+    /// the context takes at most half, the prefix and suffix share the rest.
+    func testInCharactersTheWholePromptStaysWithinTheLimit() {
+        let chunks = (0..<40).map { ContextChunk(name: "f\($0).py", text: String(repeating: "y = \($0)\n", count: 20)) }
+        let task = CompletionTask(documentKey: "file:///w/m.py", prefix: String(repeating: "x = 1\n", count: 400),
+                                  maxTokens: 8, suffix: String(repeating: "z = 2\n", count: 400), context: chunks,
+                                  contextTokens: 32768)
+        let limits = CharacterLimits(completion: 2000, input: 100)
+        guard case .text(let text) = InlineCompletion.prompt(for: task, measure: .characters(limits),
+                                                              fim: .family(.qwen)).0 else { return XCTFail("text") }
+        let layout = "<|repo_name|>workspace\n<|file_sep|>m.py\n<|fim_prefix|><|fim_suffix|><|fim_middle|>".count
+        let separators = text.components(separatedBy: "<|file_sep|>").count - 1
+        XCTAssertLessThanOrEqual(text.count, limits.completion + layout + separators * "<|file_sep|>".count)
+        XCTAssertGreaterThan(separators, 1, "some context still fits")
+        XCTAssertTrue(text.contains("<|fim_prefix|>x = 1"), "the prefix keeps its share")
+    }
+
     func testTheManifestNamesALayoutOrNoneAndRefusesOthers() throws {
         XCTAssertEqual(FIMChoice(manifestName: "qwen"), .family(.qwen))
         XCTAssertEqual(FIMChoice(manifestName: "none"), .off)
