@@ -28,6 +28,7 @@ final class SharedProcessHostileMessageTests: XCTestCase {
             "textDocument": ["uri": .string(uri)], "contentChanges": [["text": "def f():\n    return "]],
         ])
         XCTAssertEqual(try SharedProcess.status(editor)["documents"], 1, "the shared process did not keep the document")
+        XCTAssertFalse(editor.standardError.contains("went away"), "the change took the shared process down")
 
         let pid = try XCTUnwrap(shared.serverPIDs.first)
         kill(pid, SIGKILL)
