@@ -27,7 +27,7 @@ extension Server {
         let before = document.cost
         do {
             let edits = try document.apply(notification.contentChanges,
-                                           version: notification.version ?? document.version + 1,
+                                           version: notification.version ?? document.nextVersion,
                                            encoding: encoding, maximumBytes: limits.maximumDocumentBytes)
             completionCache.edited(uri: uri, edits, lengthBefore: lengthBefore)
         } catch {

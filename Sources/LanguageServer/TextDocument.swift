@@ -22,6 +22,10 @@ public struct TextDocument: Sendable {
     }
 
     public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The version a change without one gets: the next, or this one again at the top of `Int`'s range (an editor may
+    /// open a document at any version).
+    public var nextVersion: Int { version == .max ? version : version + 1 }
     public var lineCount: Int { lineStarts.count }
 
     /// Applies the changes of one `didChange` notification in order, each against the result of the previous one,

@@ -58,6 +58,10 @@ struct ConnectCommand: ParsableCommand {
         starter.allowedEndpoints = allowEndpoint
         let fd = try starter.connect()
         if socket == nil { SharedSocket.retireOthers(besides: path) }
-        SocketRelay(socket: fd, logPath: try? starter.logFile(), connect: { try starter.connect() }).run()
+        // For tests only: a window between connecting to a restarted process and replaying the session.
+        let replayDelay = ProcessInfo.processInfo.environment["GPTLS_TEST_REPLAY_DELAY_MS"].flatMap(Double.init)
+            .map { $0 / 1000 } ?? 0
+        SocketRelay(socket: fd, logPath: try? starter.logFile(), replayDelay: replayDelay,
+                    connect: { try starter.connect() }).run()
     }
 }

@@ -14,8 +14,8 @@ import Glibc
 /// while the editor has not sent `exit`), each waiting request is answered once with a ContentModified error that
 /// says to ask again; a new process is connected to (`connect`, which starts one when none answers), the session is
 /// replayed (`initialize` under the relay's own id, whose reply the editor never sees, then `initialized`, the
-/// settings and each open document with its current text), and the editor's messages held meanwhile follow. The
-/// editor sees no exit. After `RestartBudget.limit` restarts within `RestartBudget.window` the relay gives up: it says
+/// settings and each open document with its current text), and the editor's messages held meanwhile follow
+/// (`HeldMessages`: within a bound, less what the replay carries). The editor sees no exit. After `RestartBudget.limit` restarts within `RestartBudget.window` the relay gives up: it says
 /// why on stderr and exits 1.
 ///
 /// The end of stdin half-closes the socket, so the server ends the session and closes; the end of the socket then
@@ -27,6 +27,7 @@ import Glibc
 final class SocketRelay: @unchecked Sendable {
     private let connect: () throws -> Int32
     private let logPath: String?
+    private let replayDelay: TimeInterval
     private let lock = NSLock()
     private let toServer = DispatchQueue(label: "gptls.connect.to-server")
     private let toEditor = DispatchQueue(label: "gptls.connect.to-editor")
@@ -36,7 +37,7 @@ final class SocketRelay: @unchecked Sendable {
     /// The editor's requests not answered yet, with their methods.
     private var pending: [RequestID: String] = [:]
     /// Set from the moment the process is found gone until the replay is answered; holds the editor's messages.
-    private var held: [(message: Message?, frame: [UInt8])]?
+    private var held: HeldMessages?
     private var replayID: RequestID?
     private var replays = 0
     private var editorDone = false
@@ -45,10 +46,12 @@ final class SocketRelay: @unchecked Sendable {
     private var budget = RestartBudget()
 
     /// `connect` returns a connected socket to the shared process, starting one if needed; `logPath` is named when
-    /// giving up.
-    init(socket: Int32, logPath: String?, connect: @escaping () throws -> Int32) {
+    /// giving up. For tests only, `replayDelay` is waited between connecting to a new process and replaying the
+    /// session, so that a test can kill the process in that window (or fill the held messages).
+    init(socket: Int32, logPath: String?, replayDelay: TimeInterval = 0, connect: @escaping () throws -> Int32) {
         self.socket = socket
         self.logPath = logPath
+        self.replayDelay = replayDelay
         self.connect = connect
     }
 
@@ -95,7 +98,8 @@ final class SocketRelay: @unchecked Sendable {
         }
         if held != nil {
             if session.exited { finish(0) }
-            held?.append((message, frame))
+            let dropped = held?.hold(message, frame: frame, replayCovers: session.initialize != nil) ?? []
+            if !dropped.isEmpty { answerOverflow(dropped) }
             return
         }
         if case .request(let id, let method, _)? = message { pending[id] = method }
@@ -158,14 +162,27 @@ final class SocketRelay: @unchecked Sendable {
         while waitpid(-1, nil, WNOHANG) > 0 {}
         if session.shuttingDown {
             closedAfterShutdown = true
-            for (message, _) in held ?? [] { if let message { answerAfterShutdown(message) } }
+            for (message, _) in held?.messages ?? [] { if let message { answerAfterShutdown(message) } }
             held = nil
             return
         }
-        held = held ?? []
+        held = held ?? HeldMessages()
         FileHandle.standardError.write(Data(("gptls connect: the shared process went away"
             + (failed.isEmpty ? "" : " (\(failed.count) requests in flight answered with an error to retry)")
             + "; restarting it\n").utf8))
+    }
+
+    /// Answers the requests dropped from the held messages to keep them within their bound.
+    private func answerOverflow(_ dropped: [(id: RequestID, method: String)]) {
+        for (id, method) in dropped {
+            sendToEditor(.failure(id: id, error: ResponseError(
+                .contentModified, "\(method): the shared gptls process is being restarted and more than "
+                    + "\(HeldMessages.maximumBytes >> 20) MiB of messages already wait for it; ask again",
+                data: ["reason": "sharedProcessRestarted"])))
+        }
+        FileHandle.standardError.write(Data(("gptls connect: \(dropped.count) requests sent while the shared process "
+            + "was down answered with an error to retry: the messages held for it passed "
+            + "\(HeldMessages.maximumBytes >> 20) MiB\n").utf8))
     }
 
     /// Answers a request that comes when the process is gone after `shutdown`: `shutdown` itself succeeds (the
@@ -196,6 +213,7 @@ final class SocketRelay: @unchecked Sendable {
             }
             do {
                 let fd = try connect()
+                if replayDelay > 0 { Thread.sleep(forTimeInterval: replayDelay) }
                 return resume(on: fd)
             } catch {
                 FileHandle.standardError.write(Data("gptls connect: reconnecting failed: \(error)\n".utf8))
@@ -239,7 +257,7 @@ final class SocketRelay: @unchecked Sendable {
 
     private func releaseHeld(afterReplay: Bool) {
         var frames = afterReplay ? session.replayAfterInitialize().map { $0.framed() } : []
-        for (message, frame) in held ?? [] {
+        for (message, frame) in held?.messages ?? [] {
             if afterReplay, let message, RelaySession.isReplayed(message) { continue }
             if case .request(let id, let method, _)? = message {
                 pending[id] = method

@@ -35,8 +35,11 @@ final class SharedProcess {
 
     /// Starts a `gptls connect` editor (not yet initialized). With `version`, it plays that version
     /// (`GPTLS_TEST_VERSION`) and uses its version's default socket under `runtimeDirectory` instead of `socket`.
-    func connect(idleExit: Double = 30, version: String? = nil) throws -> ServerProcess {
+    /// With `replayDelayMs`, its relay waits that long between connecting to a restarted process and replaying the
+    /// session (`GPTLS_TEST_REPLAY_DELAY_MS`), which leaves a test time to act while it holds the editor's messages.
+    func connect(idleExit: Double = 30, version: String? = nil, replayDelayMs: Int? = nil) throws -> ServerProcess {
         var environment = environment
+        if let replayDelayMs { environment["GPTLS_TEST_REPLAY_DELAY_MS"] = String(replayDelayMs) }
         var arguments = ["connect", "--model", Binary.model, "--idle-exit", String(idleExit)]
         if let version {
             try FileManager.default.createDirectory(atPath: runtimeDirectory, withIntermediateDirectories: true,
@@ -53,8 +56,8 @@ final class SharedProcess {
     }
 
     /// Starts an editor and initializes its session as `name`.
-    func editor(_ name: String, idleExit: Double = 30) throws -> ServerProcess {
-        let editor = try connect(idleExit: idleExit)
+    func editor(_ name: String, idleExit: Double = 30, replayDelayMs: Int? = nil) throws -> ServerProcess {
+        let editor = try connect(idleExit: idleExit, replayDelayMs: replayDelayMs)
         try Self.initialize(editor, name: name)
         return editor
     }

@@ -48,7 +48,8 @@ final class SoakTests: XCTestCase {
         XCTAssertEqual(summary["replies"], summary["requests"])
         XCTAssertEqual(summary["lost"], 0)
         XCTAssertEqual(summary["duplicated"], 0)
-        XCTAssertEqual(summary["documentsChecked"], 2)
+        XCTAssertEqual(summary["versionReplaced"], true, "the upgrade half-way did not replace the version")
+        XCTAssertEqual(summary["documentsChecked"], 3, "the two editors and the one started after the upgrade")
         XCTAssertEqual(summary["documentsDiffering"], 0)
     }
 
