@@ -1,7 +1,7 @@
 """Evaluates the shipped model (models/default) and writes eval.json (metrics) and expected.json (runtime fixtures).
 
 Everything is computed in fp32 from the shipped F16 weights (upcast), except the rounding comparison, which also
-loads the fp32 training checkpoint. Greedy decoding recomputes the full prefix every step (no cache), the reference
+loads the fp32 training checkpoint of the completion model (--checkpoint, the FIM step's). Greedy decoding recomputes the full prefix every step (no cache), the reference
 algorithm the Swift runtime must reproduce.
 """
 import argparse
@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 
 from training.data import read_docs, token_stream
+from training.fim import Layout, evaluate_fim, heldout_cases
 from training.model import GPTModel
 from training.pairs import pairs_of, prompt_of
 from training.pretrain import evaluate, make_windows
@@ -89,6 +90,8 @@ def main():
     ap.add_argument("--work", default="training/out")
     ap.add_argument("--seed", type=int, default=99)
     ap.add_argument("--summaries", type=int, default=30)
+    ap.add_argument("--fim-cases", type=int, default=120)
+    ap.add_argument("--checkpoint", help="the completion model's fp32 checkpoint; default WORK/fim/model.pt")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -106,7 +109,7 @@ def main():
     code_docs = [d for d in held_docs if d["lang"] in ("python", "swift", "c")]
     code = make_windows(token_stream(tok, code_docs, 300_000, args.seed + 1), 32, T, args.seed + 1)
     loss16, acc16 = evaluate(base, mixed)
-    ck = torch.load(os.path.join(args.work, "pretrain/model.pt"), map_location="cpu")
+    ck = torch.load(args.checkpoint or os.path.join(args.work, "fim/model.pt"), map_location="cpu")
     m32 = GPTModel(ck["cfg"])
     m32.load_state_dict(ck["model"])
     loss32, acc32 = evaluate(m32, mixed)
@@ -118,6 +121,12 @@ def main():
                           "loss_fp32": loss32, "loss_bf16": lossbf, "top1_f16": acc16, "top1_fp32": acc32,
                           "code_loss": closs, "code_ppl": float(torch.exp(torch.tensor(closs))), "code_top1": cacc}
     print(json.dumps(metrics["heldout"]), f"{time.time()-t0:.0f}s", flush=True)
+
+    # 1b. Fill-in-the-middle: the rest of a line hidden at held-out cursor positions, prompted as gptls does.
+    layout = Layout(tk)
+    cases = heldout_cases(held_docs, layout, args.fim_cases, args.seed, T)
+    metrics["fim"] = evaluate_fim(base, cases, layout, ["prefix_only", "fim", "fim_context"])
+    print("fim", json.dumps(metrics["fim"]), f"{time.time()-t0:.0f}s", flush=True)
 
     # 2. Classifier accuracy on held-out files, unpadded, last token, truncated to max_tokens.
     manifest = json.load(open(os.path.join(args.model, "manifest.json")))
