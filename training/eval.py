@@ -17,12 +17,12 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 
 from training.data import read_docs, token_stream
-from training.fim import Layout, evaluate_fim, heldout_cases
+from training.fim import REPLY, Layout, budgets, evaluate_fim, heldout_cases
 from training.model import GPTModel
 from training.pairs import pairs_of, prompt_of
 from training.pretrain import evaluate, make_windows
 from training.snippets import LABELS, build
-from training.tokenizer import load_hf, load_tiktoken
+from training.tokenizer import EOT, FILE_SEP, FIM_PAD, FIM_PREFIX, load_hf, load_tiktoken
 
 
 def cfg_of(model_dir):
@@ -43,7 +43,7 @@ def load_shipped(model_dir, name, dtype=None):
 
 
 @torch.no_grad()
-def greedy(model, ids, n, stop=None):
+def greedy(model, ids, n, stop=None, stops=()):
     ids = list(ids)
     out = []
     margins = []
@@ -53,7 +53,7 @@ def greedy(model, ids, n, stop=None):
         top = torch.topk(logits, 2)
         nxt = int(top.indices[0])
         margins.append(float(top.values[0] - top.values[1]))
-        if stop is not None and nxt == stop:
+        if (stop is not None and nxt == stop) or nxt in stops:
             break
         ids.append(nxt)
         out.append(nxt)
@@ -215,6 +215,25 @@ def main():
                    "#include <stdio.h>\n\nint main(int argc", "    def __init__(self, name):\n        self"]:
         out, _ = greedy(base, tok.encode(prompt).ids, 32, stop=eot)
         examples.append({"prompt": prompt, "completion": tok.decode(out)})
+    # FIM fixtures: short held-out prefixes (no window cut), with and without a context block; greedy until an end
+    # token of the layout or 24 tokens.
+    stops = {layout.id[t] for t in (EOT, FILE_SEP, FIM_PREFIX, FIM_PAD)}
+    fim_fixtures = []
+    for c in heldout_cases(held_docs, layout, 200, args.seed + 7, T):
+        mode = "fim_context" if c["fim_context"] is not None and len(fim_fixtures) % 2 else "fim"
+        prefix_room = budgets(T, mode == "fim_context")[1]
+        if len(c["prefix"].encode()) > 2000 or len(layout.enc(c["prefix"])) > prefix_room:
+            continue
+        out, margins = greedy(base, c[mode], 24, stops=stops)
+        if min(margins) < 0.05:
+            continue
+        fim_fixtures.append({"source": c["source"], "name": c["name"], "prefix": c["prefix"], "suffix": c["suffix"],
+                             "chunks": [{"name": n, "text": t} for n, t in c["chunks"]] if mode == "fim_context" else [],
+                             "context_tokens": 1024 if mode == "fim_context" else 0, "max_tokens": REPLY,
+                             "prompt_ids": c[mode], "continuation_ids": out, "continuation": tok.decode(out),
+                             "hidden": c["middle"], "min_top2_logit_margin": round(min(margins), 5)})
+        if len(fim_fixtures) == 6:
+            break
     print("completions done", f"{time.time()-t0:.0f}s", flush=True)
 
     # 5. Write results.
@@ -234,8 +253,11 @@ def main():
     expected = {
         "about": "Fixtures for the Swift runtime, computed by training/eval.py in PyTorch fp32 from the shipped F16 weights. "
                  "completion: greedy argmax, full prefix recomputed each step, no stop token; "
-                 "classify: token ids truncated to max_tokens, logits at the last token, softmax over labels.",
+                 "classify: token ids truncated to max_tokens, logits at the last token, softmax over labels; "
+                 "fim: the prompt gptls builds from prefix, suffix and chunks (document file:///w/NAME), greedy "
+                 "until an end token of the layout (not included) or 24 tokens.",
         "completion": {"weights": "completion.safetensors", "steps": 24, "cases": chosen},
+        "fim": {"weights": "completion.safetensors", "steps": 24, "context_length": T, "cases": fim_fixtures},
         "classify": {"weights": "classify.safetensors", "labels": labels, "max_tokens": max_tokens, "cases": cls_fix},
     }
     with open(os.path.join(args.model, "expected.json"), "w") as f:

@@ -196,30 +196,59 @@ def heldout_cases(docs, layout, count, seed, context):
         _, prefix_room, suffix_room = budgets(context, False)
         fim = layout.prompt(text[:a], text[e:], [], prefix_room, suffix_room)
         fim_context = None
+        chunks = []
         if others:
             block_room, prefix_room, suffix_room = budgets(context, True)
-            block = layout.block(context_chunks(docs, others, rng, block_room, layout), os.path.basename(d["path"]),
-                                 block_room)
+            chunks = context_chunks(docs, others, rng, block_room, layout)
+            block = layout.block(chunks, os.path.basename(d["path"]), block_room)
             fim_context = layout.prompt(text[:a], text[e:], block, prefix_room, suffix_room)
         plain = layout.enc(text[max(0, a - 8 * context):a])[-(context - REPLY):]
         cases.append({"middle": text[a:e], "middle_ids": layout.enc(text[a:e]), "prefix_only": plain, "fim": fim,
-                      "fim_context": fim_context})
+                      "fim_context": fim_context, "name": os.path.basename(d["path"]), "prefix": text[:a],
+                      "suffix": text[e:e + 8 * context], "chunks": chunks, "source": d["repo"] + "/" + d["path"]})
     return cases
 
 
 @torch.no_grad()
+def cached_step(model, ids, cache):
+    """Logits of the last of `ids` [1, t] after the positions in `cache` (per block: keys and values [1, H, n, D]),
+    which it extends: the book's forward pass, computed for the new positions only."""
+    start = cache[0][0].shape[2] if cache else 0
+    t = ids.shape[1]
+    x = model.tok_emb(ids) + model.pos_emb(torch.arange(start, start + t))
+    for i, block in enumerate(model.trf_blocks):
+        att = block.att
+        h = block.norm1(x)
+        q, k, v = (w(h).view(1, t, att.num_heads, att.head_dim).transpose(1, 2)
+                   for w in (att.W_query, att.W_key, att.W_value))
+        if len(cache) > i:
+            k, v = torch.cat([cache[i][0], k], 2), torch.cat([cache[i][1], v], 2)
+            cache[i] = (k, v)
+        else:
+            cache.append((k, v))
+        # Query j (absolute start + j) sees keys 0...start + j.
+        mask = torch.ones(t, start + t, dtype=torch.bool).tril(start)
+        ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        x = x + att.out_proj(ctx.transpose(1, 2).reshape(1, t, att.d_out))
+        x = x + block.ff(block.norm2(x))
+    return model.out_head(model.final_norm(x[:, -1]))[0]
+
+
+@torch.no_grad()
 def greedy_line(model, prompt, stops, newline_ids, limit=REPLY):
-    """Greedy tokens after `prompt` until a stop token, a token holding a newline, or `limit` tokens."""
-    ids = list(prompt)
+    """Greedy tokens after `prompt` until a stop token, a token holding a newline, or `limit` tokens (with a KV
+    cache; the reply fits the context because gptls leaves it room)."""
+    cache = []
+    logits = cached_step(model, torch.tensor([prompt]), cache)
     out = []
     for _ in range(limit):
-        nxt = int(model(torch.tensor([ids[-model.cfg["context_length"]:]]))[0, -1].argmax())
+        nxt = int(logits.argmax())
         if nxt in stops:
             break
         out.append(nxt)
-        ids.append(nxt)
-        if nxt in newline_ids:
+        if nxt in newline_ids or len(prompt) + len(out) >= model.cfg["context_length"]:
             break
+        logits = cached_step(model, torch.tensor([[nxt]]), cache)
     return out
 
 
@@ -291,14 +320,14 @@ def main():
                     help="the pretrained model: a checkpoint .pt, or a shipped completion.safetensors")
     ap.add_argument("--out", default="training/out/fim")
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--warmup", type=int, default=30)
-    ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--lr", type=float, default=4e-4)
+    ap.add_argument("--warmup", type=int, default=15)
+    ap.add_argument("--steps", type=int, default=160)
     ap.add_argument("--fim-rate", type=float, default=0.5, help="share of rows packed with FIM examples")
     ap.add_argument("--context-rate", type=float, default=0.5,
                     help="share of FIM examples with a context block of other files of the repository")
-    ap.add_argument("--eval-every", type=int, default=50)
-    ap.add_argument("--eval-cases", type=int, default=200)
+    ap.add_argument("--eval-every", type=int, default=40)
+    ap.add_argument("--eval-cases", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
@@ -361,7 +390,7 @@ def main():
         running = loss.item() if running is None else 0.9 * running + 0.1 * loss.item()
         if step % args.eval_every == 0 or step == args.steps:
             hl, acc = evaluate(model, windows)
-            quick = evaluate_fim(model.cpu(), cases[:64], layout, ["fim", "fim_context"], decode=False)
+            quick = evaluate_fim(model.cpu(), cases[:32], layout, ["fim", "fim_context"], decode=False)
             model.to(device)
             el = time.time() - start
             log.write(f"{step},{step*args.batch*T},{lr:.6g},{running:.4f},{hl:.4f},{acc:.4f},"

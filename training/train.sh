@@ -5,7 +5,7 @@
 # same device and thread count. The defaults are the exact settings of the shipped model.
 # Environment knobs: PYTHON (default python3), SWIFT_PACKAGES (the corpus step's folder of bare git repositories
 # OWNER/NAME.git; required unless SKIP_CORPUS=1), THREADS (2), LAYERS/WIDTH/HEADS (4/256/4),
-# PRETRAIN_STEPS (2540), SUMMARIZE_STEPS (1200), CLASSIFY_PER_LABEL (2000), CLASSIFY_EPOCHS (6), FIM_STEPS (360),
+# PRETRAIN_STEPS (2540), SUMMARIZE_STEPS (1200), CLASSIFY_PER_LABEL (2000), CLASSIFY_EPOCHS (6), FIM_STEPS (160),
 # SKIP_CORPUS=1 (reuse training/out/corpus), SKIP_TOKENIZER=1 (reuse the vocabulary in models/default),
 # SKIP_PRETRAIN=1 (reuse training/out/pretrain/model.pt). Scratch goes to training/out/ (gitignored).
 set -euo pipefail
@@ -19,7 +19,7 @@ PRETRAIN_STEPS=${PRETRAIN_STEPS:-2540}
 SUMMARIZE_STEPS=${SUMMARIZE_STEPS:-1200}
 CLASSIFY_PER_LABEL=${CLASSIFY_PER_LABEL:-2000}
 CLASSIFY_EPOCHS=${CLASSIFY_EPOCHS:-6}
-FIM_STEPS=${FIM_STEPS:-360}
+FIM_STEPS=${FIM_STEPS:-160}
 mkdir -p training/out models/default
 [[ "${SKIP_CORPUS:-}" == 1 ]] || "$PY" -m training.corpus training/out/corpus
 [[ "${SKIP_TOKENIZER:-}" == 1 ]] ||
@@ -31,8 +31,8 @@ mkdir -p training/out models/default
     --threads "$THREADS" --out training/out/finetune
 "$PY" -m training.finetune classify --per-label "$CLASSIFY_PER_LABEL" --epochs "$CLASSIFY_EPOCHS" --batch 16 \
     --lr 2e-3 --max-tokens 128 --seed 1234 --threads "$THREADS" --out training/out/finetune
-"$PY" -m training.fim --init training/out/pretrain/model.pt --steps "$FIM_STEPS" --batch 8 --lr 4e-4 --warmup 20 \
-    --fim-rate 0.5 --context-rate 0.5 --eval-cases 120 --seed 1234 --threads "$THREADS" --out training/out/fim
+"$PY" -m training.fim --init training/out/pretrain/model.pt --steps "$FIM_STEPS" --batch 8 --lr 4e-4 --warmup 15 \
+    --fim-rate 0.5 --context-rate 0.5 --eval-cases 100 --seed 1234 --threads "$THREADS" --out training/out/fim
 "$PY" -m training.export --work training/out --out models/default
 "$PY" -m training.eval --work training/out --model models/default --threads "$THREADS"
 mkdir -p training/logs
