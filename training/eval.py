@@ -1,7 +1,8 @@
 """Evaluates the shipped model (models/default) and writes eval.json (metrics) and expected.json (runtime fixtures).
 
 Everything is computed in fp32 from the shipped F16 weights (upcast), except the rounding comparison, which also
-loads the fp32 training checkpoint of the completion model (--checkpoint, the FIM step's). Greedy decoding recomputes the full prefix every step (no cache), the reference
+loads the fp32 training checkpoint of the completion model (--checkpoint: the FIM step's where the tokenizer has the
+FIM tokens, else pretraining's). The FIM measurements and fixtures are made only for a tokenizer with FIM tokens. Greedy decoding recomputes the full prefix every step (no cache), the reference
 algorithm the Swift runtime must reproduce.
 """
 import argparse
@@ -91,7 +92,8 @@ def main():
     ap.add_argument("--seed", type=int, default=99)
     ap.add_argument("--summaries", type=int, default=30)
     ap.add_argument("--fim-cases", type=int, default=120)
-    ap.add_argument("--checkpoint", help="the completion model's fp32 checkpoint; default WORK/fim/model.pt")
+    ap.add_argument("--checkpoint", help="the completion model's fp32 checkpoint; default WORK/fim/model.pt with FIM "
+                                         "tokens, else WORK/pretrain/model.pt")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -109,7 +111,9 @@ def main():
     code_docs = [d for d in held_docs if d["lang"] in ("python", "swift", "c")]
     code = make_windows(token_stream(tok, code_docs, 300_000, args.seed + 1), 32, T, args.seed + 1)
     loss16, acc16 = evaluate(base, mixed)
-    ck = torch.load(args.checkpoint or os.path.join(args.work, "fim/model.pt"), map_location="cpu")
+    has_fim = tok.token_to_id(FIM_PREFIX) is not None
+    default = os.path.join(args.work, "fim/model.pt" if has_fim else "pretrain/model.pt")
+    ck = torch.load(args.checkpoint or default, map_location="cpu")
     m32 = GPTModel(ck["cfg"])
     m32.load_state_dict(ck["model"])
     loss32, acc32 = evaluate(m32, mixed)
@@ -123,10 +127,11 @@ def main():
     print(json.dumps(metrics["heldout"]), f"{time.time()-t0:.0f}s", flush=True)
 
     # 1b. Fill-in-the-middle: the rest of a line hidden at held-out cursor positions, prompted as gptls does.
-    layout = Layout(tk)
-    cases = heldout_cases(held_docs, layout, args.fim_cases, args.seed, T)
-    metrics["fim"] = evaluate_fim(base, cases, layout, ["prefix_only", "fim", "fim_context"])
-    print("fim", json.dumps(metrics["fim"]), f"{time.time()-t0:.0f}s", flush=True)
+    if has_fim:
+        layout = Layout(tk)
+        cases = heldout_cases(held_docs, layout, args.fim_cases, args.seed, T)
+        metrics["fim"] = evaluate_fim(base, cases, layout, ["prefix_only", "fim", "fim_context"])
+        print("fim", json.dumps(metrics["fim"]), f"{time.time()-t0:.0f}s", flush=True)
 
     # 2. Classifier accuracy on held-out files, unpadded, last token, truncated to max_tokens.
     manifest = json.load(open(os.path.join(args.model, "manifest.json")))
@@ -217,23 +222,24 @@ def main():
         examples.append({"prompt": prompt, "completion": tok.decode(out)})
     # FIM fixtures: short held-out prefixes (no window cut), with and without a context block; greedy until an end
     # token of the layout or 24 tokens.
-    stops = {layout.id[t] for t in (EOT, FILE_SEP, FIM_PREFIX, FIM_PAD)}
     fim_fixtures = []
-    for c in heldout_cases(held_docs, layout, 200, args.seed + 7, T):
-        mode = "fim_context" if c["fim_context"] is not None and len(fim_fixtures) % 2 else "fim"
-        prefix_room = budgets(T, mode == "fim_context")[1]
-        if len(c["prefix"].encode()) > 2000 or len(layout.enc(c["prefix"])) > prefix_room:
-            continue
-        out, margins = greedy(base, c[mode], 24, stops=stops)
-        if min(margins) < 0.05:
-            continue
-        fim_fixtures.append({"source": c["source"], "name": c["name"], "prefix": c["prefix"], "suffix": c["suffix"],
-                             "chunks": [{"name": n, "text": t} for n, t in c["chunks"]] if mode == "fim_context" else [],
-                             "context_tokens": 1024 if mode == "fim_context" else 0, "max_tokens": REPLY,
-                             "prompt_ids": c[mode], "continuation_ids": out, "continuation": tok.decode(out),
-                             "hidden": c["middle"], "min_top2_logit_margin": round(min(margins), 5)})
-        if len(fim_fixtures) == 6:
-            break
+    if has_fim:
+        stops = {layout.id[t] for t in (EOT, FILE_SEP, FIM_PREFIX, FIM_PAD)}
+        for c in heldout_cases(held_docs, layout, 200, args.seed + 7, T):
+            mode = "fim_context" if c["fim_context"] is not None and len(fim_fixtures) % 2 else "fim"
+            prefix_room = budgets(T, mode == "fim_context")[1]
+            if len(c["prefix"].encode()) > 2000 or len(layout.enc(c["prefix"])) > prefix_room:
+                continue
+            out, margins = greedy(base, c[mode], 24, stops=stops)
+            if min(margins) < 0.05:
+                continue
+            fim_fixtures.append({"source": c["source"], "name": c["name"], "prefix": c["prefix"], "suffix": c["suffix"],
+                                 "chunks": [{"name": n, "text": t} for n, t in c["chunks"]] if mode == "fim_context" else [],
+                                 "context_tokens": 1024 if mode == "fim_context" else 0, "max_tokens": REPLY,
+                                 "prompt_ids": c[mode], "continuation_ids": out, "continuation": tok.decode(out),
+                                 "hidden": c["middle"], "min_top2_logit_margin": round(min(margins), 5)})
+            if len(fim_fixtures) == 6:
+                break
     print("completions done", f"{time.time()-t0:.0f}s", flush=True)
 
     # 5. Write results.
@@ -257,9 +263,10 @@ def main():
                  "fim: the prompt gptls builds from prefix, suffix and chunks (document file:///w/NAME), greedy "
                  "until an end token of the layout (not included) or 24 tokens.",
         "completion": {"weights": "completion.safetensors", "steps": 24, "cases": chosen},
-        "fim": {"weights": "completion.safetensors", "steps": 24, "context_length": T, "cases": fim_fixtures},
         "classify": {"weights": "classify.safetensors", "labels": labels, "max_tokens": max_tokens, "cases": cls_fix},
     }
+    if has_fim:
+        expected["fim"] = {"weights": "completion.safetensors", "steps": 24, "context_length": T, "cases": fim_fixtures}
     with open(os.path.join(args.model, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1, ensure_ascii=False)
     metrics["summarize_samples"] = samples

@@ -1,7 +1,8 @@
 """Writes the shipped model: F16 safetensors with the book's state-dict names, config.json and manifest.json.
 
-The completion model has rows for the FIM tokens (training/fim.py); the summarize and classify models, finetuned from
-the pretrained model before those tokens existed, get the same number of token rows here, because the three share
+Where the tokenizer has the FIM tokens, the completion model is the FIM step's (training/fim.py), which has rows for
+them, and the summarize and classify models, finetuned from the pretrained model before those tokens existed, get the
+same number of token rows here, because the three share
 config.json and the tokenizer. Their new embedding rows are the mean row, which no prompt reaches (gptls encodes
 control-token text in a prompt as plain text), and the summarizer's new output rows give a constant logit of
 NEW_ROW_LOGIT whatever the input, so it never writes a FIM token.
@@ -16,7 +17,7 @@ from safetensors.torch import load_file, save_file
 
 from training.model import hf_config
 from training.pairs import INSTRUCTION
-from training.tokenizer import EOT, load_hf
+from training.tokenizer import EOT, FIM_PREFIX, load_hf
 
 NEW_ROW_LOGIT = -30.0
 
@@ -71,14 +72,16 @@ def main():
     ap.add_argument("--work", default="training/out")
     ap.add_argument("--out", default="models/default")
     ap.add_argument("--tokenizer", default="models/default")
-    ap.add_argument("--completion", help="default WORK/fim/model.pt")
+    ap.add_argument("--completion", help="default WORK/fim/model.pt with FIM tokens, else WORK/pretrain/model.pt")
     ap.add_argument("--summarize", help="default WORK/finetune/summarize.pt")
     ap.add_argument("--classify", help="default WORK/finetune/classify.pt")
     ap.add_argument("--max-tokens", type=int, default=128, help="the classifier's max_tokens where its file lacks it")
     args = ap.parse_args()
     tok = load_hf(args.tokenizer)
     rows = tok.get_vocab_size()
-    completion, cfg, _ = read(args.completion or os.path.join(args.work, "fim/model.pt"))
+    has_fim = tok.token_to_id(FIM_PREFIX) is not None
+    default = os.path.join(args.work, "fim/model.pt" if has_fim else "pretrain/model.pt")
+    completion, cfg, _ = read(args.completion or default)
     summ, _, _ = read(args.summarize or os.path.join(args.work, "finetune/summarize.pt"))
     clf_path = args.classify or os.path.join(args.work, "finetune/classify.pt")
     clf, _, labels = read(clf_path)

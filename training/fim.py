@@ -11,7 +11,8 @@ with lengths drawn up to the budgets gptls gives the parts in a 512-token contex
 346 and suffix 115 tokens without workspace context; context block 230, prefix 174, suffix 57 with it. The context
 block holds whole-line windows of other files of the same repository. A --fim-rate share of the rows are packed FIM
 examples; the others are plain left-to-right windows as in pretraining, which keep plain completion as good as it was.
-The new token rows start from the mean embedding and output row plus seeded noise.
+The FIM tokens are appended to the tokenizer's vocab.json first (`add_fim_tokens`); the new token rows start from the
+mean embedding and output row plus seeded noise.
 
 Deterministic for the same seed, step count, device and thread count.
 """
@@ -32,7 +33,7 @@ from training.data import ACCEPT, read_docs, token_stream
 from training.model import GPTModel, cpu_state, pick_device
 from training.pretrain import evaluate, lr_at, make_windows
 from training.tokenizer import (EOT, FILE_SEP, FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, FIM_TOKENS, REPO_NAME,
-                                load_hf, load_tiktoken)
+                                add_fim_tokens, load_hf, load_tiktoken)
 
 REPLY = 48  # gptls's default cap on a completion's tokens
 MIDDLE_MAX = 64
@@ -336,6 +337,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
+    add_fim_tokens(args.tokenizer)
     tok = load_hf(args.tokenizer)
     layout = Layout(load_tiktoken(args.tokenizer))
     t0 = time.time()

@@ -1,9 +1,9 @@
 """Trains the byte-level BPE tokenizer and writes it in GPT-2's file format (vocab.json + merges.txt).
 
 GPT-2 layout is kept exactly: ids 0..255 are the 256 byte symbols in GPT-2's bytes_to_unicode order, id 256+i is the
-token made by merge rank i (merges.txt line i), and <|endoftext|> is the last id of the BPE (BASE ids in all). The
-fill-in-the-middle control tokens follow it (FIM_TOKENS, StarCoder's texts, which gptls recognises as its "starcoder"
-layout); only the completion model has rows for them until the FIM step gives it those rows. Because ids grow with merge rank,
+token made by merge rank i (merges.txt line i), and <|endoftext|> is the last id. The fill-in-the-middle step
+(training/fim.py) appends StarCoder's control tokens after it (`add_fim_tokens`), which gptls recognises as its
+"starcoder" layout. Because ids grow with merge rank,
 tiktoken's rule (merge the adjacent pair whose concatenation has the lowest id) and HF's rule (apply the lowest merge
 rank) agree; `check_tiktoken` verifies this on held-out text.
 """
@@ -69,8 +69,6 @@ def export_gpt2_format(tok, out_dir):
         vocab[t] = len(vocab)
         kept.append((a, b))
     vocab[EOT] = len(vocab)
-    for t in FIM_TOKENS:
-        vocab[t] = len(vocab)
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "vocab.json"), "w", encoding="utf-8") as f:
         json.dump(vocab, f, ensure_ascii=False)
@@ -88,6 +86,20 @@ def load_hf(out_dir):
     tok.decoder = decoders.ByteLevel()
     tok.add_special_tokens([t for t in SPECIALS if tok.token_to_id(t) is not None])
     return tok
+
+
+def add_fim_tokens(out_dir):
+    """Appends FIM_TOKENS to out_dir/vocab.json after <|endoftext|> where they are missing; the rest of the file is
+    left as it was."""
+    path = os.path.join(out_dir, "vocab.json")
+    with open(path, encoding="utf-8") as f:
+        vocab = json.load(f)
+    missing = [t for t in FIM_TOKENS if t not in vocab]
+    for t in missing:
+        vocab[t] = len(vocab)
+    if missing:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(vocab, f, ensure_ascii=False)
 
 
 def base_vocab_size(tok):

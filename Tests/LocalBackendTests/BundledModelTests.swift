@@ -72,17 +72,19 @@ final class BundledModelTests: XCTestCase {
         }
     }
 
-    /// The shared tokenizer has StarCoder's FIM tokens, so completions use the FIM layout with the repository form,
-    /// and every model, the summarizer and classifier included, has rows for them.
-    func testTheBundledTokenizerHasStarCodersFIMTokensAndEveryModelHasRowsForThem() throws {
+    /// Every token of the shared tokenizer (the FIM tokens too, where it has them) has a row in every model, the
+    /// summarizer and classifier included: a prompt gptls builds never holds an id a model lacks.
+    func testEveryModelHasARowForEveryTokenOfTheSharedTokenizer() throws {
         let (completion, source) = try load(.completion)
         let tokenizer = try ModelLoader.tokenizer(for: source)
-        let format = try XCTUnwrap(FIMFormat.recognised(in: tokenizer))
-        XCTAssertEqual(format.family, .starcoder)
-        let ids = try XCTUnwrap(format.tokens(in: tokenizer))
-        let fileSeparator = try XCTUnwrap(ids.fileSeparator), repositoryName = try XCTUnwrap(ids.repositoryName)
-        let highest = [ids.prefix, ids.suffix, ids.middle, fileSeparator, repositoryName].max() ?? 0
-        XCTAssertTrue(tokenizer.stopTokens.contains(fileSeparator))
+        var highest = tokenizer.vocabularySize - 1
+        if let format = FIMFormat.recognised(in: tokenizer) {
+            XCTAssertEqual(format.family, .starcoder)
+            let ids = try XCTUnwrap(format.tokens(in: tokenizer))
+            let fileSeparator = try XCTUnwrap(ids.fileSeparator), repositoryName = try XCTUnwrap(ids.repositoryName)
+            XCTAssertTrue(tokenizer.stopTokens.contains(fileSeparator))
+            highest = max(highest, ids.prefix, ids.suffix, ids.middle, fileSeparator, repositoryName)
+        }
         let summarizer = try load(.summarize).0, classifier = try load(.classify).0
         for model in [completion, summarizer, classifier] {
             XCTAssertGreaterThan(model.config.vocabSize, highest)
@@ -94,7 +96,7 @@ final class BundledModelTests: XCTestCase {
     func testTheSummarizerNeverPrefersAFIMToken() throws {
         let (model, source) = try load(.summarize)
         let tokenizer = try ModelLoader.tokenizer(for: source)
-        let fim = try XCTUnwrap(FIMFormat.named(.starcoder).tokens(in: tokenizer))
+        let fim = try FIMFormat.named(.starcoder).tokens(in: tokenizer) ?? skipWithoutFIM()
         let rows = [fim.prefix, fim.suffix, fim.middle, fim.fileSeparator ?? 0, fim.repositoryName ?? 0]
         for text in ["def add(a, b):\n    return a + b\n\n### Response:\n", "}", "Summarize the following code."] {
             let pool = KVBlockPool(config: model.config, capacityBlocks: model.config.nPositions / 16 + 1)
@@ -109,7 +111,7 @@ final class BundledModelTests: XCTestCase {
     func testFIMPromptsOfHeldOutCodeAreTheTrainedLayoutAndContinueAsInPyTorch() throws {
         let (model, source) = try load(.completion)
         let tokenizer = try ModelLoader.tokenizer(for: source)
-        let fim = try XCTUnwrap(try expected()["fim"] as? [String: Any])
+        let fim = try expected()["fim"] as? [String: Any] ?? skipWithoutFIM()
         let context = try XCTUnwrap(fim["context_length"] as? Int)
         let cases = try XCTUnwrap(fim["cases"] as? [[String: Any]])
         XCTAssertGreaterThanOrEqual(cases.count, 4)
@@ -138,6 +140,12 @@ final class BundledModelTests: XCTestCase {
             XCTAssertEqual(result.tokens, continuation, "case \(index) (\(test["source"] ?? ""))")
         }
         XCTAssertGreaterThan(withContext, 0, "a case with a context block")
+    }
+
+    /// Skips a test of fill-in-the-middle: the bundled model is trained for it only when its recipe ran the FIM step
+    /// (`FIM_STEPS` in training/train.sh), which adds the FIM tokens to its tokenizer and the FIM fixtures.
+    private func skipWithoutFIM<T>() throws -> T {
+        throw XCTSkip("the bundled model has no FIM tokens (its recipe ran without the FIM step)")
     }
 
     func testClassifierPredictsWhatPyTorchPredictsOnHeldOutSnippets() throws {
