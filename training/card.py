@@ -34,23 +34,29 @@ if f:
         w(f"| {names[mode]} | {r['cases']} | {r['middle_loss']:.3f} | {r['exact_match']*100:.1f}% | "
           f"{r['edit_similarity']:.3f} |")
     w("")
-    try:
-        fs = json.load(open("training/logs/fim_summary.json"))
-    except OSError:
-        fs = None
-    if fs:
-        b, a = fs["fim_cases_before"]["prefix_only"], fs["fim_cases_after"]
-        w(f"Before and after the FIM step (`training/logs/fim_summary.json`, fp32, the FIM step's own "
-          f"{b['cases']} held-out positions; held-out loss on the card's 16 pretraining windows):\n")
-        w("| model | held-out loss | top-1 | prompt | middle loss | exact match | edit similarity |")
-        w("|---|---|---|---|---|---|---|")
-        w(f"| before (pretrained) | {fs['heldout_before']['loss']:.4f} | {fs['heldout_before']['top1']:.3f} | prefix only | "
-          f"{b['middle_loss']:.3f} | {b['exact_match']*100:.1f}% | {b['edit_similarity']:.3f} |")
-        for mode in ("prefix_only", "fim", "fim_context"):
-            r = a[mode]
-            w(f"| after FIM step | {fs['heldout_after']['loss']:.4f} | {fs['heldout_after']['top1']:.3f} | {mode} | "
-              f"{r['middle_loss']:.3f} | {r['exact_match']*100:.1f}% | {r['edit_similarity']:.3f} |")
-        w("")
+try:
+    fs = json.load(open("training/logs/fim_summary.json"))
+except OSError:
+    fs = None
+if fs:
+    b, a = fs["fim_cases_before"]["prefix_only"], fs["fim_cases_after"]
+    w("### The fill-in-the-middle step (training/fim.py)\n")
+    w(f"Before and after the FIM step (`training/logs/fim_summary.json`, fp32; held-out loss on the card's 16 "
+      f"pretraining windows). The rest of a line is hidden at {b['cases']} seeded held-out cursor positions (a "
+      "non-blank rest of at most 48 tokens), each prompted as gptls would prompt it: prefix only (the last 464 tokens "
+      "before the cursor), FIM (prefix 346 + suffix 115 tokens), FIM with a context block of other held-out files of "
+      "the repository (230; prefix 174, suffix 57). Middle loss: mean negative log-likelihood per token of the hidden "
+      "text; exact match and edit similarity: of the greedy first line (stopped at a newline, an end token or 48 "
+      "tokens).\n")
+    w("| model | held-out loss | top-1 | prompt | middle loss | exact match | edit similarity |")
+    w("|---|---|---|---|---|---|---|")
+    w(f"| before (shipped) | {fs['heldout_before']['loss']:.4f} | {fs['heldout_before']['top1']:.3f} | prefix only | "
+      f"{b['middle_loss']:.3f} | {b['exact_match']*100:.1f}% | {b['edit_similarity']:.3f} |")
+    for mode in ("prefix_only", "fim", "fim_context"):
+        r = a[mode]
+        w(f"| after FIM step | {fs['heldout_after']['loss']:.4f} | {fs['heldout_after']['top1']:.3f} | {mode} | "
+          f"{r['middle_loss']:.3f} | {r['exact_match']*100:.1f}% | {r['edit_similarity']:.3f} |")
+    w("")
 c = ev["classify"]
 w("### Classification (classify.safetensors)\n")
 w(f"Accuracy on {c['snippets']} held-out snippets (100 per label, cut from held-out files only): "
