@@ -18,6 +18,45 @@ w(f"| shipped F16 | {h['loss_f16']:.4f} | {h['ppl_f16']:.1f} | {h['top1_f16']:.3
 w(f"| BF16 rounding (not shipped) | {h['loss_bf16']:.4f} | {2.718281828 ** h['loss_bf16']:.1f} | |")
 w(f"| shipped F16, code only | {h['code_loss']:.4f} | {h['code_ppl']:.1f} | {h['code_top1']:.3f} |")
 w("")
+f = ev.get("fim")
+if f:
+    w("### Fill-in-the-middle (completion.safetensors)\n")
+    names = {"prefix_only": "prefix only (no FIM tokens; the last 464 tokens before the cursor)",
+             "fim": "FIM: prefix (346) + suffix (115)",
+             "fim_context": "FIM + context block of other files of the repository (230; prefix 174, suffix 57)"}
+    w(f"The rest of a line hidden at {f['prefix_only']['cases']} held-out cursor positions (seeded; a non-blank rest "
+      "of at most 48 tokens), each prompted as gptls prompts it; middle loss = mean negative log-likelihood per token "
+      "of the hidden text (without the end token), exact match and edit similarity of the greedy first line "
+      "(stopped at a newline, an end token or 48 tokens).\n")
+    w("| prompt | cases | middle loss | exact match | edit similarity |")
+    w("|---|---|---|---|---|")
+    for mode, r in f.items():
+        w(f"| {names[mode]} | {r['cases']} | {r['middle_loss']:.3f} | {r['exact_match']*100:.1f}% | "
+          f"{r['edit_similarity']:.3f} |")
+    w("")
+try:
+    fs = json.load(open("training/logs/fim_summary.json"))
+except OSError:
+    fs = None
+if fs:
+    b, a = fs["fim_cases_before"]["prefix_only"], fs["fim_cases_after"]
+    w("### The fill-in-the-middle step (training/fim.py)\n")
+    w(f"Before and after the FIM step (`training/logs/fim_summary.json`, fp32; held-out loss on the card's 16 "
+      f"pretraining windows). The rest of a line is hidden at {b['cases']} seeded held-out cursor positions (a "
+      "non-blank rest of at most 48 tokens), each prompted as gptls would prompt it: prefix only (the last 464 tokens "
+      "before the cursor), FIM (prefix 346 + suffix 115 tokens), FIM with a context block of other held-out files of "
+      "the repository (230; prefix 174, suffix 57). Middle loss: mean negative log-likelihood per token of the hidden "
+      "text; exact match and edit similarity: of the greedy first line (stopped at a newline, an end token or 48 "
+      "tokens).\n")
+    w("| model | held-out loss | top-1 | prompt | middle loss | exact match | edit similarity |")
+    w("|---|---|---|---|---|---|---|")
+    w(f"| before (shipped) | {fs['heldout_before']['loss']:.4f} | {fs['heldout_before']['top1']:.3f} | prefix only | "
+      f"{b['middle_loss']:.3f} | {b['exact_match']*100:.1f}% | {b['edit_similarity']:.3f} |")
+    for mode in ("prefix_only", "fim", "fim_context"):
+        r = a[mode]
+        w(f"| after FIM step | {fs['heldout_after']['loss']:.4f} | {fs['heldout_after']['top1']:.3f} | {mode} | "
+          f"{r['middle_loss']:.3f} | {r['exact_match']*100:.1f}% | {r['edit_similarity']:.3f} |")
+    w("")
 c = ev["classify"]
 w("### Classification (classify.safetensors)\n")
 w(f"Accuracy on {c['snippets']} held-out snippets (100 per label, cut from held-out files only): "

@@ -1,7 +1,8 @@
 """Evaluates the shipped model (models/default) and writes eval.json (metrics) and expected.json (runtime fixtures).
 
 Everything is computed in fp32 from the shipped F16 weights (upcast), except the rounding comparison, which also
-loads the fp32 training checkpoint. Greedy decoding recomputes the full prefix every step (no cache), the reference
+loads the fp32 training checkpoint of the completion model (--checkpoint: the FIM step's where the tokenizer has the
+FIM tokens, else pretraining's). The FIM measurements and fixtures are made only for a tokenizer with FIM tokens. Greedy decoding recomputes the full prefix every step (no cache), the reference
 algorithm the Swift runtime must reproduce.
 """
 import argparse
@@ -17,11 +18,12 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 
 from training.data import read_docs, token_stream
+from training.fim import REPLY, Layout, budgets, evaluate_fim, heldout_cases
 from training.model import GPTModel
 from training.pairs import pairs_of, prompt_of
 from training.pretrain import evaluate, make_windows
 from training.snippets import LABELS, build
-from training.tokenizer import load_hf, load_tiktoken
+from training.tokenizer import EOT, FILE_SEP, FIM_PAD, FIM_PREFIX, load_hf, load_tiktoken
 
 
 def cfg_of(model_dir):
@@ -42,7 +44,7 @@ def load_shipped(model_dir, name, dtype=None):
 
 
 @torch.no_grad()
-def greedy(model, ids, n, stop=None):
+def greedy(model, ids, n, stop=None, stops=()):
     ids = list(ids)
     out = []
     margins = []
@@ -52,7 +54,7 @@ def greedy(model, ids, n, stop=None):
         top = torch.topk(logits, 2)
         nxt = int(top.indices[0])
         margins.append(float(top.values[0] - top.values[1]))
-        if stop is not None and nxt == stop:
+        if (stop is not None and nxt == stop) or nxt in stops:
             break
         ids.append(nxt)
         out.append(nxt)
@@ -89,6 +91,9 @@ def main():
     ap.add_argument("--work", default="training/out")
     ap.add_argument("--seed", type=int, default=99)
     ap.add_argument("--summaries", type=int, default=30)
+    ap.add_argument("--fim-cases", type=int, default=120)
+    ap.add_argument("--checkpoint", help="the completion model's fp32 checkpoint; default WORK/fim/model.pt with FIM "
+                                         "tokens, else WORK/pretrain/model.pt")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -106,7 +111,9 @@ def main():
     code_docs = [d for d in held_docs if d["lang"] in ("python", "swift", "c")]
     code = make_windows(token_stream(tok, code_docs, 300_000, args.seed + 1), 32, T, args.seed + 1)
     loss16, acc16 = evaluate(base, mixed)
-    ck = torch.load(os.path.join(args.work, "pretrain/model.pt"), map_location="cpu")
+    has_fim = tok.token_to_id(FIM_PREFIX) is not None
+    default = os.path.join(args.work, "fim/model.pt" if has_fim else "pretrain/model.pt")
+    ck = torch.load(args.checkpoint or default, map_location="cpu")
     m32 = GPTModel(ck["cfg"])
     m32.load_state_dict(ck["model"])
     loss32, acc32 = evaluate(m32, mixed)
@@ -118,6 +125,13 @@ def main():
                           "loss_fp32": loss32, "loss_bf16": lossbf, "top1_f16": acc16, "top1_fp32": acc32,
                           "code_loss": closs, "code_ppl": float(torch.exp(torch.tensor(closs))), "code_top1": cacc}
     print(json.dumps(metrics["heldout"]), f"{time.time()-t0:.0f}s", flush=True)
+
+    # 1b. Fill-in-the-middle: the rest of a line hidden at held-out cursor positions, prompted as gptls does.
+    if has_fim:
+        layout = Layout(tk)
+        cases = heldout_cases(held_docs, layout, args.fim_cases, args.seed, T)
+        metrics["fim"] = evaluate_fim(base, cases, layout, ["prefix_only", "fim", "fim_context"])
+        print("fim", json.dumps(metrics["fim"]), f"{time.time()-t0:.0f}s", flush=True)
 
     # 2. Classifier accuracy on held-out files, unpadded, last token, truncated to max_tokens.
     manifest = json.load(open(os.path.join(args.model, "manifest.json")))
@@ -206,6 +220,26 @@ def main():
                    "#include <stdio.h>\n\nint main(int argc", "    def __init__(self, name):\n        self"]:
         out, _ = greedy(base, tok.encode(prompt).ids, 32, stop=eot)
         examples.append({"prompt": prompt, "completion": tok.decode(out)})
+    # FIM fixtures: short held-out prefixes (no window cut), with and without a context block; greedy until an end
+    # token of the layout or 24 tokens.
+    fim_fixtures = []
+    if has_fim:
+        stops = {layout.id[t] for t in (EOT, FILE_SEP, FIM_PREFIX, FIM_PAD)}
+        for c in heldout_cases(held_docs, layout, 200, args.seed + 7, T):
+            mode = "fim_context" if c["fim_context"] is not None and len(fim_fixtures) % 2 else "fim"
+            prefix_room = budgets(T, mode == "fim_context")[1]
+            if len(c["prefix"].encode()) > 2000 or len(layout.enc(c["prefix"])) > prefix_room:
+                continue
+            out, margins = greedy(base, c[mode], 24, stops=stops)
+            if min(margins) < 0.05:
+                continue
+            fim_fixtures.append({"source": c["source"], "name": c["name"], "prefix": c["prefix"], "suffix": c["suffix"],
+                                 "chunks": [{"name": n, "text": t} for n, t in c["chunks"]] if mode == "fim_context" else [],
+                                 "context_tokens": 1024 if mode == "fim_context" else 0, "max_tokens": REPLY,
+                                 "prompt_ids": c[mode], "continuation_ids": out, "continuation": tok.decode(out),
+                                 "hidden": c["middle"], "min_top2_logit_margin": round(min(margins), 5)})
+            if len(fim_fixtures) == 6:
+                break
     print("completions done", f"{time.time()-t0:.0f}s", flush=True)
 
     # 5. Write results.
@@ -225,10 +259,14 @@ def main():
     expected = {
         "about": "Fixtures for the Swift runtime, computed by training/eval.py in PyTorch fp32 from the shipped F16 weights. "
                  "completion: greedy argmax, full prefix recomputed each step, no stop token; "
-                 "classify: token ids truncated to max_tokens, logits at the last token, softmax over labels.",
+                 "classify: token ids truncated to max_tokens, logits at the last token, softmax over labels; "
+                 "fim: the prompt gptls builds from prefix, suffix and chunks (document file:///w/NAME), greedy "
+                 "until an end token of the layout (not included) or 24 tokens.",
         "completion": {"weights": "completion.safetensors", "steps": 24, "cases": chosen},
         "classify": {"weights": "classify.safetensors", "labels": labels, "max_tokens": max_tokens, "cases": cls_fix},
     }
+    if has_fim:
+        expected["fim"] = {"weights": "completion.safetensors", "steps": 24, "context_length": T, "cases": fim_fixtures}
     with open(os.path.join(args.model, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1, ensure_ascii=False)
     metrics["summarize_samples"] = samples

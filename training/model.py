@@ -132,12 +132,13 @@ def init_weights(model, seed):
                 p.copy_(torch.randn(p.shape, generator=g) * std)
 
 
-def hf_config(cfg):
+def hf_config(cfg, eot_id):
+    """config.json of the shipped models; <|endoftext|> begins and ends text (the FIM tokens come after it)."""
     return {
         "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
         "n_embd": cfg["emb_dim"], "n_head": cfg["n_heads"], "n_layer": cfg["n_layers"],
         "n_positions": cfg["context_length"], "n_ctx": cfg["context_length"], "vocab_size": cfg["vocab_size"],
         "layer_norm_epsilon": 1e-5, "n_inner": 4 * cfg["emb_dim"], "activation_function": "gelu_new",
-        "qkv_bias": cfg["qkv_bias"], "tie_word_embeddings": False, "bos_token_id": cfg["vocab_size"] - 1,
-        "eos_token_id": cfg["vocab_size"] - 1,
+        "qkv_bias": cfg["qkv_bias"], "tie_word_embeddings": False, "bos_token_id": eot_id,
+        "eos_token_id": eot_id,
     }

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from training.data import read_docs, token_stream
 from training.model import GPTModel, cpu_state, init_weights, pick_device
-from training.tokenizer import load_hf
+from training.tokenizer import base_vocab_size, load_hf
 
 
 def lr_at(step, total, peak, warmup, floor=0.1):
@@ -73,7 +73,7 @@ def main():
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
     tok = load_hf(args.tokenizer)
-    vocab_size = tok.get_vocab_size()
+    vocab_size = base_vocab_size(tok)
     T = args.context
     t0 = time.time()
     train = token_stream(tok, read_docs(os.path.join(args.corpus, "train.jsonl")), args.steps * args.batch * T + T + 1, args.seed)

@@ -1,7 +1,9 @@
 """Trains the byte-level BPE tokenizer and writes it in GPT-2's file format (vocab.json + merges.txt).
 
 GPT-2 layout is kept exactly: ids 0..255 are the 256 byte symbols in GPT-2's bytes_to_unicode order, id 256+i is the
-token made by merge rank i (merges.txt line i), and <|endoftext|> is the last id. Because ids grow with merge rank,
+token made by merge rank i (merges.txt line i), and <|endoftext|> is the last id. The fill-in-the-middle step
+(training/fim.py) appends StarCoder's control tokens after it (`add_fim_tokens`), which gptls recognises as its
+"starcoder" layout. Because ids grow with merge rank,
 tiktoken's rule (merge the adjacent pair whose concatenation has the lowest id) and HF's rule (apply the lowest merge
 rank) agree; `check_tiktoken` verifies this on held-out text.
 """
@@ -14,6 +16,11 @@ import tiktoken
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 EOT = "<|endoftext|>"
+# StarCoder's fill-in-the-middle and repository-form tokens, in the order they get ids after EOT.
+FIM_PREFIX, FIM_MIDDLE, FIM_SUFFIX, FIM_PAD, REPO_NAME, FILE_SEP = (
+    "<fim_prefix>", "<fim_middle>", "<fim_suffix>", "<fim_pad>", "<reponame>", "<file_sep>")
+FIM_TOKENS = [FIM_PREFIX, FIM_MIDDLE, FIM_SUFFIX, FIM_PAD, REPO_NAME, FILE_SEP]
+SPECIALS = [EOT] + FIM_TOKENS
 GPT2_PAT = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
 
@@ -77,17 +84,36 @@ def load_hf(out_dir):
     tok = Tokenizer(models.BPE.from_file(os.path.join(out_dir, "vocab.json"), os.path.join(out_dir, "merges.txt")))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tok.decoder = decoders.ByteLevel()
-    tok.add_special_tokens([EOT])
+    tok.add_special_tokens([t for t in SPECIALS if tok.token_to_id(t) is not None])
     return tok
+
+
+def add_fim_tokens(out_dir):
+    """Appends FIM_TOKENS to out_dir/vocab.json after <|endoftext|> where they are missing; the rest of the file is
+    left as it was."""
+    path = os.path.join(out_dir, "vocab.json")
+    with open(path, encoding="utf-8") as f:
+        vocab = json.load(f)
+    missing = [t for t in FIM_TOKENS if t not in vocab]
+    for t in missing:
+        vocab[t] = len(vocab)
+    if missing:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(vocab, f, ensure_ascii=False)
+
+
+def base_vocab_size(tok):
+    """Rows of a model without the FIM tokens: the BPE and <|endoftext|>, which comes last."""
+    return tok.token_to_id(EOT) + 1
 
 
 def load_tiktoken(out_dir):
     with open(os.path.join(out_dir, "vocab.json"), encoding="utf-8") as f:
         vocab = json.load(f)
     dec = {v: k for k, v in bytes_to_unicode().items()}
-    ranks = {bytes(dec[c] for c in tok): i for tok, i in vocab.items() if tok != EOT}
+    ranks = {bytes(dec[c] for c in tok): i for tok, i in vocab.items() if tok not in SPECIALS}
     return tiktoken.Encoding(name="gptls", pat_str=GPT2_PAT, mergeable_ranks=ranks,
-                             special_tokens={EOT: vocab[EOT]}, explicit_n_vocab=len(vocab))
+                             special_tokens={t: vocab[t] for t in SPECIALS if t in vocab}, explicit_n_vocab=len(vocab))
 
 
 def check_tiktoken(out_dir, texts):

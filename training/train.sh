@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Reproduces models/default end to end from a fresh machine of this kind (2 CPU cores; a CUDA GPU is used when present,
 # which only makes it faster): corpus -> tokenizer -> pretraining -> instruction finetune -> classification finetune
-# -> export -> evaluation. Seeded and deterministic for the same device and thread count. The defaults are the exact
-# settings of the shipped model.
+# [-> fill-in-the-middle training of the completion model] -> export -> evaluation. Seeded and deterministic for the
+# same device and thread count. The defaults are the exact settings of the shipped model.
 # Environment knobs: PYTHON (default python3), SWIFT_PACKAGES (the corpus step's folder of bare git repositories
 # OWNER/NAME.git; required unless SKIP_CORPUS=1), THREADS (2), LAYERS/WIDTH/HEADS (4/256/4),
 # PRETRAIN_STEPS (2540), SUMMARIZE_STEPS (1200), CLASSIFY_PER_LABEL (2000), CLASSIFY_EPOCHS (6),
-# SKIP_CORPUS=1 (reuse training/out/corpus), SKIP_TOKENIZER=1 (reuse the vocabulary in models/default),
-# SKIP_PRETRAIN=1 (reuse training/out/pretrain/model.pt). Scratch goes to training/out/ (gitignored).
+# FIM_STEPS (0: no FIM step; 160 adds StarCoder's FIM tokens to the tokenizer and trains the completion model for
+# them, see the model card), SKIP_CORPUS=1 (reuse training/out/corpus), SKIP_TOKENIZER=1 (reuse the vocabulary in
+# models/default), SKIP_PRETRAIN=1 (reuse training/out/pretrain/model.pt). Scratch goes to training/out/ (gitignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -19,6 +20,7 @@ PRETRAIN_STEPS=${PRETRAIN_STEPS:-2540}
 SUMMARIZE_STEPS=${SUMMARIZE_STEPS:-1200}
 CLASSIFY_PER_LABEL=${CLASSIFY_PER_LABEL:-2000}
 CLASSIFY_EPOCHS=${CLASSIFY_EPOCHS:-6}
+FIM_STEPS=${FIM_STEPS:-0}
 mkdir -p training/out models/default
 [[ "${SKIP_CORPUS:-}" == 1 ]] || "$PY" -m training.corpus training/out/corpus
 [[ "${SKIP_TOKENIZER:-}" == 1 ]] ||
@@ -30,6 +32,10 @@ mkdir -p training/out models/default
     --threads "$THREADS" --out training/out/finetune
 "$PY" -m training.finetune classify --per-label "$CLASSIFY_PER_LABEL" --epochs "$CLASSIFY_EPOCHS" --batch 16 \
     --lr 2e-3 --max-tokens 128 --seed 1234 --threads "$THREADS" --out training/out/finetune
+if [[ "$FIM_STEPS" -gt 0 ]]; then
+    "$PY" -m training.fim --init training/out/pretrain/model.pt --steps "$FIM_STEPS" --batch 8 --lr 4e-4 --warmup 15 \
+        --fim-rate 0.5 --context-rate 0.5 --eval-cases 100 --seed 1234 --threads "$THREADS" --out training/out/fim
+fi
 "$PY" -m training.export --work training/out --out models/default
 "$PY" -m training.eval --work training/out --model models/default --threads "$THREADS"
 mkdir -p training/logs
@@ -37,5 +43,9 @@ cp training/out/pretrain/loss.csv training/logs/pretrain_loss.csv
 cp training/out/pretrain/summary.json training/logs/pretrain_summary.json
 cp training/out/finetune/summarize_loss.csv training/logs/summarize_loss.csv
 cp training/out/finetune/classify_loss.csv training/logs/classify_loss.csv
+if [[ "$FIM_STEPS" -gt 0 ]]; then
+    cp training/out/fim/loss.csv training/logs/fim_loss.csv
+    cp training/out/fim/summary.json training/logs/fim_summary.json
+fi
 "$PY" -m training.corpus_tokens training/out/corpus models/default
 "$PY" training/card_assemble.py
