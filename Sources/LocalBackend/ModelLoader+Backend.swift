@@ -57,11 +57,13 @@ extension ModelLoader {
             let model = models[index]
             var labels: [String]?
             if case .classifier(let own) = model.task { labels = source.labels ?? own }
-            return InProcessBackend.TaskModel(index: index, tokenizer: try tokenizer(for: source),
+            let tokenizer = try tokenizer(for: source)
+            return InProcessBackend.TaskModel(index: index, tokenizer: tokenizer,
                                               contextLength: model.config.nPositions, labels: labels,
                                               classifierInput: source.classifierInput,
                                               instructionFormat: try instructionFormat(for: source),
-                                              fim: source.fim)
+                                              fim: source.fim.fitting(tokenizer: tokenizer,
+                                                                      vocabularySize: model.config.vocabSize))
         }
         let backend = InProcessBackend(engine: engine, completion: try taskModel(completion, indices.0),
                                        summarize: try taskModel(summarize, indices.1),

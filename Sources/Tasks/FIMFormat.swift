@@ -79,6 +79,11 @@ public struct FIMTokens: Equatable, Sendable {
     public var repositoryName: Int?
     public var fileSeparator: Int?
     public var ends: Set<Int>
+
+    /// The largest id a FIM prompt or its stop rule uses: a model needs a row for it.
+    public var largestId: Int {
+        ([prefix, suffix, middle] + [repositoryName, fileSeparator].compactMap { $0 } + ends).max()!
+    }
 }
 
 /// Whether completions use fill-in-the-middle: recognised from the tokenizer (the default), never, or a named
@@ -97,6 +102,16 @@ public enum FIMChoice: Equatable, Hashable, Sendable {
 
     /// The layout for a model with `tokenizer` (nil where it is unknown): the named one, else the one its
     /// tokenizer has; nil where completions continue the prefix alone.
+    /// This choice for a model with `vocabularySize` token rows: off where the tokenizer's FIM tokens are beyond
+    /// them (a tokenizer shared with models trained with FIM), so such a model continues the prefix rather than
+    /// failing every completion on a token it has no row for.
+    public func fitting(tokenizer: BPETokenizer, vocabularySize: Int) -> FIMChoice {
+        guard let ids = format(tokenizer: tokenizer)?.tokens(in: tokenizer), ids.largestId >= vocabularySize else {
+            return self
+        }
+        return .off
+    }
+
     public func format(tokenizer: BPETokenizer?) -> FIMFormat? {
         switch self {
         case .off: return nil

@@ -138,6 +138,16 @@ final class FIMPromptTests: XCTestCase {
         XCTAssertFalse(gpt2.isFIM, "a model without FIM tokens continues the prefix")
     }
 
+    /// A model trained without FIM may share a tokenizer that has FIM tokens beyond its rows: it continues the
+    /// prefix instead of failing every completion on a token it cannot embed.
+    func testFIMIsOffForAModelWithoutRowsForTheFIMTokens() {
+        let largest = [V.fimPrefix, V.fimSuffix, V.fimMiddle, V.fimPad, V.repoName, V.fileSep, V.endOfText].max()!
+        XCTAssertEqual(FIMChoice.automatic.fitting(tokenizer: tokenizer, vocabularySize: largest + 1), .automatic)
+        XCTAssertEqual(FIMChoice.automatic.fitting(tokenizer: tokenizer, vocabularySize: 256), .off)
+        XCTAssertEqual(FIMChoice.family(.qwen).fitting(tokenizer: tokenizer, vocabularySize: 256), .off)
+        XCTAssertEqual(FIMChoice.off.fitting(tokenizer: tokenizer, vocabularySize: 256), .off)
+    }
+
     func testInCharactersANamedLayoutIsWrittenWithItsTokenTexts() {
         let task = CompletionTask(documentKey: "file:///w/m.py", prefix: "x = g(", maxTokens: 8, suffix: ")\n",
                                   context: [ContextChunk(name: "u.py", text: "def g(): pass")], contextTokens: 50)
