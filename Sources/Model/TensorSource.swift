@@ -19,11 +19,33 @@ public protocol TensorSource {
     /// `shape(of: name)`. Complexity: O(elements).
     func copyFloats(_ name: String, into buffer: UnsafeMutablePointer<Float>) throws
 
+    /// Row-by-row access to the 2-D tensor `name` in the file's own format, converted to fp32 one row at a time;
+    /// nil where the format cannot (then use `copyFloats`). For a table read a few rows at a time (the token
+    /// embedding), so a quantized or bf16 table stays mapped in its file instead of being widened whole to fp32.
+    func rows(_ name: String) -> TensorRows?
+
     /// Tells the kernel the file's pages of `name` are no longer needed, once a converted copy replaced them, so the
     /// model is not resident twice. A no-op where the format does not map its tensors one by one.
     func releasePages(_ name: String)
 }
 
 extension TensorSource {
+    public func rows(_ name: String) -> TensorRows? { nil }
     public func releasePages(_ name: String) {}
+}
+
+/// Rows of a [rows, width] tensor read one at a time from where they are stored, as fp32.
+///
+/// `copy` keeps what it reads from (a mapped file) alive; it only reads, so it may run on any thread.
+public struct TensorRows {
+    public let rows: Int
+    public let width: Int
+    /// Writes row `row` (0..<rows) as `width` fp32 values into the buffer.
+    public let copy: (_ row: Int, _ into: UnsafeMutablePointer<Float>) -> Void
+
+    public init(rows: Int, width: Int, copy: @escaping (_ row: Int, _ into: UnsafeMutablePointer<Float>) -> Void) {
+        self.rows = rows
+        self.width = width
+        self.copy = copy
+    }
 }

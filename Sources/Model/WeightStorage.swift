@@ -26,6 +26,18 @@ public final class WeightStorage {
         return p
     }
 
+    /// The rows of the [rows, width] table `name` as the file stores them, when its format reads rows one at a
+    /// time and the table is not fp32 already (fp32 is copied by `floats`, which reads it in place just as well).
+    public func fileRows(_ name: String, shape expected: [Int]) throws -> TensorRows? {
+        let shape = try shape(name)
+        guard shape == expected else {
+            throw GPTError.wrongShape(file: fileName, tensor: name, shape: shape, expected: expected)
+        }
+        guard source.inPlaceFloats(name) == nil, let rows = source.rows(name),
+              rows.rows == expected[0], rows.width == expected[1] else { return nil }
+        return rows
+    }
+
     /// A linear layer's matrix [out, in] in `format`; `transposed` reads a stored [in, out] matrix (Conv1D).
     /// The panels are a copy, so the file's pages of the tensor are released afterwards.
     public func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {

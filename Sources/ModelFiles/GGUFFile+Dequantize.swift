@@ -5,13 +5,18 @@ extension GGUFFile {
     /// Throws `unsupportedTensorType` for types other than F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K and Q6_K.
     /// Complexity: O(elements).
     public func dequantize(_ info: TensorInfo, into buffer: UnsafeMutablePointer<Float>) throws {
+        try dequantize(info, blocks: 0..<(info.elementCount / info.type.blockSize), into: buffer)
+    }
+
+    /// Dequantizes the blocks `blocks` of the tensor (each `info.type.blockSize` elements, in storage order) into
+    /// `buffer`: one row of a table is the blocks of its elements, since ggml blocks never cross a row.
+    func dequantize(_ info: TensorInfo, blocks: Range<Int>, into buffer: UnsafeMutablePointer<Float>) throws {
         let bytes = self.bytes(of: info)
-        let blocks = info.elementCount / info.type.blockSize
         let size = info.type.typeSize
         func each(_ body: (UnsafeRawBufferPointer, UnsafeMutablePointer<Float>) -> Void) {
-            for b in 0..<blocks {
+            for (index, b) in blocks.enumerated() {
                 body(UnsafeRawBufferPointer(rebasing: bytes[(b * size)..<(b * size + size)]),
-                     buffer + b * info.type.blockSize)
+                     buffer + index * info.type.blockSize)
             }
         }
         switch info.type {

@@ -57,6 +57,22 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
         if let heads = permutedHeads(name) { try unpermute(buffer, info: info, heads: heads, name: name) }
     }
 
+    /// Rows of a 2-D tensor dequantized one at a time, for the types `copyFloats` reads; nil for a permuted
+    /// projection (its rows move) or a row that does not hold whole blocks.
+    public func rows(_ name: String) -> TensorRows? {
+        guard let info = byName[name], info.shape.count == 2, permutedHeads(name) == nil,
+              info.type.isReadable else { return nil }
+        let (rows, width) = (info.shape[0], info.shape[1])
+        let blockSize = info.type.blockSize
+        guard width > 0, width % blockSize == 0 else { return nil }
+        let blocksPerRow = width / blockSize
+        return TensorRows(rows: rows, width: width) { [file] row, out in
+            let first = row * blocksPerRow
+            // The type was checked above, so dequantizing cannot fail here.
+            try? file.dequantize(info, blocks: first..<(first + blocksPerRow), into: out)
+        }
+    }
+
     public func releasePages(_ name: String) {
         if let info = byName[name] { file.releasePages(of: info) }
     }

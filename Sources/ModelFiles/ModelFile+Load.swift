@@ -35,9 +35,17 @@ extension ModelFile {
             throw GPTError.missingTensor(file: storage.fileName, tensor: headName)
         }
         // fp32 panels of a tied head hold wte exactly, so they serve the embedding lookups too and the model holds
-        // wte (155 MB for GPT-2) once. bf16 and int8 panels are rounded: lookups then read an fp32 copy.
-        let tokenEmbedding: TokenEmbedding = config.architecture.tiedHead && head.isF32 ? .tiedHead(head) : .table(
-            try storage.floats(names.tokenEmbedding, shape: [config.vocabSize, c]), channels: c)
+        // wte (155 MB for GPT-2) once. bf16 and int8 panels are rounded: lookups then read the file's own rows where
+        // its format reads a row at a time (GGUF), else an fp32 copy.
+        let embeddingShape = [config.vocabSize, c]
+        let tokenEmbedding: TokenEmbedding
+        if config.architecture.tiedHead && head.isF32 {
+            tokenEmbedding = .tiedHead(head)
+        } else if let rows = try storage.fileRows(names.tokenEmbedding, shape: embeddingShape) {
+            tokenEmbedding = .fileRows(rows)
+        } else {
+            tokenEmbedding = .table(try storage.floats(names.tokenEmbedding, shape: embeddingShape), channels: c)
+        }
         let positionEmbedding = try names.positionEmbedding.map {
             try storage.floats($0, shape: [config.nPositions, c])
         }

@@ -1,0 +1,53 @@
+import Foundation
+import XCTest
+@testable import Model
+@testable import ModelFiles
+import ModelTestSupport
+
+/// A quantized or bf16 token embedding stays in the file and is read a row at a time, each row exactly the
+/// dequantized table's; a permuted projection is never read by rows.
+final class GGUFTokenEmbeddingRowsTests: XCTestCase {
+    func testEachRowReadAloneEqualsTheDequantizedTablesRow() throws {
+        for file in ["family-qwen3-q8_0.gguf", "family-qwen3-bf16.gguf", "family-qwen3-f16.gguf"] {
+            let source = try GGUFTensorSource(url: GGUFFixtures.url(file))
+            for name in source.tensorNames {
+                guard let rows = source.rows(name), let shape = source.shape(of: name) else { continue }
+                XCTAssertEqual([rows.rows, rows.width], shape, name)
+                var table = [Float](repeating: .nan, count: rows.rows * rows.width)
+                try source.copyFloats(name, into: &table)
+                var row = [Float](repeating: .nan, count: rows.width)
+                for r in [0, rows.rows / 2, rows.rows - 1] {
+                    row.withUnsafeMutableBufferPointer { rows.copy(r, $0.baseAddress!) }
+                    XCTAssertEqual(row.map(\.bitPattern), table[(r * rows.width)..<((r + 1) * rows.width)].map(\.bitPattern),
+                                   "\(file) \(name) row \(r)")
+                }
+            }
+        }
+        let llama = try GGUFTensorSource(url: GGUFFixtures.url("family-llama-q8_0.gguf"))
+        XCTAssertNil(llama.rows("model.layers.0.self_attn.q_proj.weight"), "its rows are permuted in the file")
+    }
+
+    /// Every type the reader dequantizes (Q4_K and Q6_K too), a block range at a time, equals the whole tensor's.
+    func testDequantizingBlockRangesEqualsTheWholeTensor() throws {
+        let file = try GGUFFile(url: GGUFFixtures.url("quants.gguf"))
+        XCTAssertTrue(Set(file.tensors.map(\.type.name)).isSuperset(of: ["Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q6_K"]))
+        for info in file.tensors where info.type.isReadable {
+            let whole = try file.dequantize(info)
+            let blocks = info.elementCount / info.type.blockSize
+            let half = blocks / 2
+            var part = [Float](repeating: .nan, count: (blocks - half) * info.type.blockSize)
+            try part.withUnsafeMutableBufferPointer {
+                try file.dequantize(info, blocks: half..<blocks, into: $0.baseAddress!)
+            }
+            XCTAssertEqual(part.map(\.bitPattern), whole[(half * info.type.blockSize)...].map(\.bitPattern),
+                           "\(info.name) (\(info.type))")
+        }
+    }
+
+    func testAQuantizedModelLooksItsTokensUpInTheFile() throws {
+        let model = try GPTModel.load(from: GGUFFixtures.url("family-qwen3-q8_0.gguf"))
+        guard case .fileRows = model.tokenEmbedding else {
+            return XCTFail("a Q8_0 embedding should be read from the file, not widened to fp32")
+        }
+    }
+}
