@@ -47,6 +47,9 @@ public final class WeightStorage {
             // Packed straight from the mapped file (a Conv1D's [in, out] too): no fp32 copy in between.
             return pack(inPlace, shape: shape, transposed: transposed)
         }
+        if !transposed, let rows = try fileRows(name, shape: shape) {
+            return pack(rows, shape: shape)
+        }
         return packed(freeing: try floats(name, shape: shape, transposed: transposed), shape: shape)
     }
 
@@ -68,36 +71,75 @@ public final class WeightStorage {
 
     /// Panels in `format` from fp32 values laid out [out, in], or [in, out] when `transposed`.
     private func pack(_ values: UnsafePointer<Float>, shape: [Int], transposed: Bool) -> LinearWeight {
+        let (weight, fill) = panels(shape: shape)
+        fill(values, 0, shape[0], transposed)
+        return weight
+    }
+
+    /// Panels in `format` from rows read a chunk at a time: a large matrix stored quantized (a tied head of 150k
+    /// rows) is never whole in fp32, only about 16 MB of it at once.
+    private func pack(_ rows: TensorRows, shape: [Int]) -> LinearWeight {
+        let m = shape[0], k = shape[1]
+        let chunk = max(16, Self.chunkFloats / max(k, 1) / 16 * 16)  // whole panels of 16 rows
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * k)
+        defer { buffer.deallocate() }
+        let (weight, fill) = panels(shape: shape)
+        for first in stride(from: 0, to: m, by: chunk) {
+            let count = min(chunk, m - first)
+            for row in 0..<count { rows.copy(first + row, buffer + row * k) }
+            fill(buffer, first, count, false)
+        }
+        return weight
+    }
+
+    /// fp32 values of a matrix read at once when it is packed from rows (16 MB); tests make it small so that a
+    /// tiny matrix is packed in several chunks.
+    nonisolated(unsafe) static var chunkFloats = 1 << 22
+
+    /// Allocates the panels of a [out, in] matrix in `format` (owned by this storage), and a function that packs
+    /// fp32 rows `first..<first + count` (`first` a multiple of 16) into their place: panels hold 16 output rows
+    /// each, one after the other, so a block of whole panels packs on its own into its slice.
+    private func panels(shape: [Int]) -> (LinearWeight, PanelFill) {
         let m = shape[0], k = shape[1]
         switch format {
         case .bf16:
             let count = LinearWeight.panelCount(outFeatures: m, inFeatures: k)
             let panels = UnsafeMutablePointer<UInt16>.allocate(capacity: max(count, 1))
-            LinearWeight.packPanels(values, outFeatures: m, inFeatures: k, transposed: transposed, into: panels)
             owned.append(UnsafeMutableRawPointer(panels))
             ownedBytes += count * 2
-            return LinearWeight(.bf16Panels(panels), outFeatures: m, inFeatures: k)
+            return (LinearWeight(.bf16Panels(panels), outFeatures: m, inFeatures: k), { values, first, rows, transposed in
+                LinearWeight.packPanels(values, outFeatures: rows, inFeatures: k, transposed: transposed,
+                                        into: panels + LinearWeight.panelCount(outFeatures: first, inFeatures: k))
+            })
         case .int8:
             let count = LinearWeight.int8PanelCount(outFeatures: m, inFeatures: k)
             let columns = LinearWeight.int8ColumnCount(outFeatures: m)
             let panels = UnsafeMutablePointer<Int8>.allocate(capacity: max(count, 1))
             let scales = UnsafeMutablePointer<Float>.allocate(capacity: columns)
             let sums = UnsafeMutablePointer<Int32>.allocate(capacity: columns)
-            LinearWeight.packInt8Panels(values, outFeatures: m, inFeatures: k, transposed: transposed, into: panels,
-                                        scales: scales, sums: sums)
             owned += [UnsafeMutableRawPointer(panels), UnsafeMutableRawPointer(scales), UnsafeMutableRawPointer(sums)]
             ownedBytes += count + 8 * columns
-            return LinearWeight(.int8Panels(.init(weights: panels, scales: scales, sums: sums)),
-                                outFeatures: m, inFeatures: k)
+            let weight = LinearWeight(.int8Panels(.init(weights: panels, scales: scales, sums: sums)),
+                                      outFeatures: m, inFeatures: k)
+            return (weight, { values, first, rows, transposed in
+                LinearWeight.packInt8Panels(values, outFeatures: rows, inFeatures: k, transposed: transposed,
+                                            into: panels + LinearWeight.int8PanelCount(outFeatures: first, inFeatures: k),
+                                            scales: scales + first, sums: sums + first)
+            })
         case .f32:
             let count = LinearWeight.f32PanelCount(outFeatures: m, inFeatures: k)
             let panels = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-            LinearWeight.packF32Panels(values, outFeatures: m, inFeatures: k, transposed: transposed, into: panels)
             owned.append(UnsafeMutableRawPointer(panels))
             ownedBytes += count * 4
-            return LinearWeight(.f32Panels(panels), outFeatures: m, inFeatures: k)
+            return (LinearWeight(.f32Panels(panels), outFeatures: m, inFeatures: k), { values, first, rows, transposed in
+                LinearWeight.packF32Panels(values, outFeatures: rows, inFeatures: k, transposed: transposed,
+                                           into: panels + LinearWeight.f32PanelCount(outFeatures: first, inFeatures: k))
+            })
         }
     }
+
+    /// Packs fp32 rows (values, first row, row count, transposed) into panels allocated by `panels(shape:)`.
+    private typealias PanelFill = (UnsafePointer<Float>, Int, Int, Bool) -> Void
 
     public func contains(_ name: String) -> Bool { source.shape(of: name) != nil }
 

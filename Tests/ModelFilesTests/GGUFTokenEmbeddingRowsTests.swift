@@ -51,3 +51,41 @@ final class GGUFTokenEmbeddingRowsTests: XCTestCase {
         }
     }
 }
+
+/// Matrices of a quantized file packed from its rows a few panels at a time give the same model as packed whole.
+final class GGUFChunkedPackingTests: XCTestCase {
+    /// The file as a source that cannot read rows: everything is widened whole, as before rows existed.
+    private struct WholeTensors: TensorSource {
+        let inner: GGUFTensorSource
+        var fileName: String { inner.fileName }
+        func shape(of name: String) -> [Int]? { inner.shape(of: name) }
+        func inPlaceFloats(_ name: String) -> UnsafePointer<Float>? { inner.inPlaceFloats(name) }
+        func copyFloats(_ name: String, into buffer: UnsafeMutablePointer<Float>) throws {
+            try inner.copyFloats(name, into: buffer)
+        }
+    }
+
+    func testPackingFromRowsInChunksGivesTheSameLogitsAsPackingWhole() throws {
+        let saved = WeightStorage.chunkFloats
+        WeightStorage.chunkFloats = 1  // one panel of 16 rows per chunk
+        defer { WeightStorage.chunkFloats = saved }
+        let tokens = [1, 7, 42, 100, 3]
+        for file in ["family-qwen3-q8_0.gguf", "family-llama-q8_0.gguf"] {
+            let source = try GGUFTensorSource(url: GGUFFixtures.url(file))
+            for format in [WeightFormat.f32, .bf16, .int8] {
+                let chunked = try GPTModel.load(tensors: source, config: GPTConfig.readGGUF(source), weights: format)
+                let whole = try GPTModel.load(tensors: WholeTensors(inner: source), config: GPTConfig.readGGUF(source),
+                                              weights: format)
+                XCTAssertEqual(try logits(chunked, tokens).map(\.bitPattern), try logits(whole, tokens).map(\.bitPattern),
+                               "\(file) \(format)")
+            }
+        }
+    }
+
+    private func logits(_ model: GPTModel, _ tokens: [Int]) throws -> [Float] {
+        let pool = TestKVPool(for: model, blockSize: 4, capacityBlocks: 16)
+        let run = TestSequence(model: model, pool: pool)
+        let all = try model.forward([try run.row(appending: tokens)], cache: pool, allPositions: true)
+        return tokens.indices.flatMap { Array(all[$0]) }
+    }
+}
