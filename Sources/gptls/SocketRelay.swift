@@ -213,7 +213,11 @@ final class SocketRelay: @unchecked Sendable {
             }
             do {
                 let fd = try connect()
-                if replayDelay > 0 { Thread.sleep(forTimeInterval: replayDelay) }
+                if replayDelay > 0 {
+                    // Tests only: this line tells a test that the relay holds a connection and has not replayed yet.
+                    FileHandle.standardError.write(Data("gptls connect: connected again; replaying in \(replayDelay) s\n".utf8))
+                    Thread.sleep(forTimeInterval: replayDelay)
+                }
                 return resume(on: fd)
             } catch {
                 FileHandle.standardError.write(Data("gptls connect: reconnecting failed: \(error)\n".utf8))

@@ -8,11 +8,9 @@ import XCTest
 /// with a new process, each request in flight gets exactly one reply, and a crash leaves a report in the log.
 final class SharedProcessRecoveryTests: XCTestCase {
     private var shared: SharedProcess!
-    private let uri = "file:///project/stats.py"
-    private let text = "import math\n\ndef mean(values):\n    total = sum(values)\n    return total / len(values)\n\n"
-        + "def variance(values):\n    m = mean(values)\n    return "
-    private let longText = String(repeating: "The committee met on Tuesday to discuss the budget for the coming year. ",
-                                  count: 120)
+    private let uri = SharedProcess.sampleURI
+    private let text = SharedProcess.sampleText
+    private let longText = SharedProcess.longText
 
     override func setUpWithError() throws {
         shared = try SharedProcess()
@@ -20,57 +18,6 @@ final class SharedProcessRecoveryTests: XCTestCase {
 
     override func tearDown() {
         shared?.tearDown()
-    }
-
-    /// Types `typed` at the end of the document whose text is `text` (one incremental change per character, in
-    /// UTF-16 positions as the editor counts them) and returns the new text.
-    private func type(_ typed: String, into editor: ServerProcess, after text: String, version: inout Int) -> String {
-        var current = text
-        for character in typed {
-            let lines = current.split(separator: "\n", omittingEmptySubsequences: false)
-            let end: JSONValue = ["line": .int(lines.count - 1), "character": .int(lines.last!.utf16.count)]
-            version += 1
-            editor.client.notify("textDocument/didChange", params: [
-                "textDocument": ["uri": .string(uri), "version": .int(version)],
-                "contentChanges": [["range": ["start": end, "end": end], "text": .string(String(character))]],
-            ])
-            current.append(character)
-        }
-        return current
-    }
-
-    private func endPosition(_ text: String) -> (line: Int, character: Int) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        return (lines.count - 1, lines.last!.utf16.count)
-    }
-
-    private func complete(_ editor: ServerProcess, at text: String) throws -> JSONValue {
-        let end = endPosition(text)
-        return try editor.client.request("textDocument/inlineCompletion",
-                                         params: SharedProcess.completionParams(uri: uri, line: end.line,
-                                                                                character: end.character),
-                                         timeout: 120)
-    }
-
-    /// The completion a fresh `gptls serve` gives at the end of `text`.
-    private func freshCompletion(of text: String) throws -> JSONValue {
-        let fresh = try Binary.serve()
-        defer { fresh.stop() }
-        try SharedProcess.initialize(fresh, name: "fresh")
-        SharedProcess.open(fresh, uri: uri, text: text)
-        return try complete(fresh, at: text)
-    }
-
-    /// Kills the shared process and waits until `editor`'s relay has seen it go (so that what the test sends next is
-    /// not in flight at the crash).
-    private func killServer(_ signal: Int32 = SIGKILL, seenBy editor: ServerProcess) throws {
-        let pid = try XCTUnwrap(shared.serverPIDs.first, "no shared process runs")
-        let seen = editor.standardError.components(separatedBy: "went away").count
-        kill(pid, signal)
-        XCTAssertTrue(SharedProcess.waitUntil(30) { !self.shared.serverPIDs.contains(pid) }, "the process did not die")
-        XCTAssertTrue(SharedProcess.waitUntil(30) {
-            editor.standardError.components(separatedBy: "went away").count > seen
-        }, "the relay did not notice: \(editor.standardError)")
     }
 
     /// Waits until `editor`'s relay has replayed its session `count` times in all.
@@ -82,19 +29,19 @@ final class SharedProcessRecoveryTests: XCTestCase {
         let editor = try shared.editor("typist")
         SharedProcess.open(editor, uri: uri, text: text)
         var version = 1
-        var current = type("m", into: editor, after: text, version: &version)
-        XCTAssertNotNil(try complete(editor, at: current)["items"])
+        var current = SharedProcess.type("m", into: editor, after: text, version: &version)
+        XCTAssertNotNil(try SharedProcess.complete(editor, at: current)["items"])
 
-        try killServer(seenBy: editor)
+        try shared.killServer(seenBy: editor)
         // Typed while no process runs: the relay keeps these edits and replays them.
-        current = type("ath.sq", into: editor, after: current, version: &version)
-        let afterKill = try complete(editor, at: current)
-        try killServer(seenBy: editor)
-        current = type("rt(", into: editor, after: current, version: &version)
-        let afterSecondKill = try complete(editor, at: current)
+        current = SharedProcess.type("ath.sq", into: editor, after: current, version: &version)
+        let afterKill = try SharedProcess.complete(editor, at: current)
+        try shared.killServer(seenBy: editor)
+        current = SharedProcess.type("rt(", into: editor, after: current, version: &version)
+        let afterSecondKill = try SharedProcess.complete(editor, at: current)
 
         XCTAssertNotNil(afterKill["items"])
-        XCTAssertEqual(afterSecondKill["items"], try freshCompletion(of: current)["items"],
+        XCTAssertEqual(afterSecondKill["items"], try SharedProcess.freshCompletion(of: current)["items"],
                        "the new process's text differs from the editor's")
         XCTAssertEqual(try SharedProcess.status(editor)["documents"], 1)
         XCTAssertTrue(editor.process.isRunning, "the editor's gptls connect exited")
@@ -108,14 +55,14 @@ final class SharedProcessRecoveryTests: XCTestCase {
         let outcomes = Outcomes()
         editor.client.send("gptls/summarize", params: ["text": .string(longText)]) { outcomes.set("summary", $0) }
         XCTAssertEqual(try SharedProcess.status(editor)["pendingRequests"], 1, "the summary is not in flight")
-        try killServer(seenBy: editor)
+        try shared.killServer(seenBy: editor)
         guard case .failure(let error)?? = outcomes.wait("summary") else {
             return XCTFail("the request in flight was not answered with an error")
         }
         XCTAssertEqual(error.code, .contentModified)
         XCTAssertTrue(error.message.contains("ask again"), error.message)
 
-        XCTAssertNotNil(try complete(editor, at: text)["items"], "no completion after the restart")
+        XCTAssertNotNil(try SharedProcess.complete(editor, at: text)["items"], "no completion after the restart")
         XCTAssertEqual(try SharedProcess.status(editor)["pendingRequests"], 0)
         XCTAssertEqual(editor.client.unmatchedResponses, 0, "the request in flight was answered twice")
         XCTAssertTrue(editor.process.isRunning, "the editor's gptls connect exited")
@@ -129,7 +76,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
         kill(pid, SIGKILL)
         try SharedProcess.initialize(late, name: "late")
         SharedProcess.open(late, uri: uri, text: text)
-        XCTAssertNotNil(try complete(late, at: text)["items"])
+        XCTAssertNotNil(try SharedProcess.complete(late, at: text)["items"])
         XCTAssertNotNil(try SharedProcess.status(editor)["connections"])
         XCTAssertEqual(late.client.unmatchedResponses, 0)
     }
@@ -150,7 +97,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
         let editor = try shared.editor("impatient")
         SharedProcess.open(editor, uri: uri, text: text)
         let first = try XCTUnwrap(shared.serverPIDs.first)
-        try killServer(seenBy: editor)
+        try shared.killServer(seenBy: editor)
         // The next process, killed as soon as it exists: most often before it listens.
         XCTAssertTrue(SharedProcess.waitUntil(30) { self.shared.serverPIDs.contains { $0 != first } })
         shared.serverPIDs.forEach { kill($0, SIGKILL) }
@@ -159,7 +106,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
         var answer: JSONValue?
         while answer == nil && Date().timeIntervalSince(started) < 30 {
             do {
-                answer = try complete(editor, at: text)
+                answer = try SharedProcess.complete(editor, at: text)
             } catch let error as ResponseError where error.code == .contentModified {
                 Thread.sleep(forTimeInterval: 0.1)
             }
@@ -171,7 +118,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
     func testAfterFiveRestartsWithinThreeMinutesTheRelayGivesUpSayingWhy() throws {
         let editor = try shared.editor("unlucky")
         for restart in 1...5 {
-            try killServer(seenBy: editor)
+            try shared.killServer(seenBy: editor)
             XCTAssertTrue(waitForReplay(restart, by: editor), "no session after restart \(restart): \(editor.standardError)")
         }
         let pid = try XCTUnwrap(shared.serverPIDs.first)
@@ -203,7 +150,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
 
         // The old process still serves its editor, then leaves with it.
         SharedProcess.open(old, uri: uri, text: text)
-        XCTAssertNotNil(try complete(old, at: text)["items"])
+        XCTAssertNotNil(try SharedProcess.complete(old, at: text)["items"])
         _ = try old.client.request("shutdown", timeout: 30)
         old.client.notify("exit")
         XCTAssertEqual(SharedProcess.reap(old), 0)
@@ -224,7 +171,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
         }
         XCTAssertEqual(try SharedProcess.status(editor)["pendingRequests"], 4)
         Thread.sleep(forTimeInterval: 0.4)
-        try killServer(SIGSEGV, seenBy: editor)
+        try shared.killServer(SIGSEGV, seenBy: editor)
         let errors = (0..<4).compactMap { index -> ResponseError? in
             guard case .failure(let error)?? = outcomes.wait("\(index)") else { return nil }
             return error

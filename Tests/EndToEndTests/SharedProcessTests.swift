@@ -7,12 +7,9 @@ import XCTest
 /// `gptls connect` editors on one shared `gptls serve --socket`: real processes over a real socket.
 final class SharedProcessTests: XCTestCase {
     private var shared: SharedProcess!
-    private let uri = "file:///project/stats.py"
-    private let text = "import math\n\ndef mean(values):\n    total = sum(values)\n    return total / len(values)\n\n"
-        + "def variance(values):\n    m = mean(values)\n    return "
-    /// Long enough that summarizing it takes many engine steps: a request that is surely still running.
-    private let longText = String(repeating: "The committee met on Tuesday to discuss the budget for the coming year. ",
-                                  count: 120)
+    private let uri = SharedProcess.sampleURI
+    private let text = SharedProcess.sampleText
+    private let longText = SharedProcess.longText
 
     override func setUpWithError() throws {
         shared = try SharedProcess()
