@@ -22,15 +22,16 @@ struct LookupBenchError: Error, CustomStringConvertible {
 }
 
 extension BenchCommand {
-    /// Greedy decode tokens/s of `prompt` (up to `tokens` tokens) with drafts and without, alternating runs so that
-    /// both see the same machine; medians of `runs` each. The two must give the same tokens.
-    static func measureLookup(model: GPTModel, prompt: [Int], tokens: Int, runs: Int) throws -> LookupFigures {
+    /// Greedy decode tokens/s of `prompt` (up to `tokens` tokens) with drafts from `lookup` and without, alternating
+    /// runs so that both see the same machine; medians of `runs` each. The two must give the same tokens.
+    static func measureLookup(model: GPTModel, lookup: PromptLookup, prompt: [Int], tokens: Int,
+                              runs: Int) throws -> LookupFigures {
         let blocks = (prompt.count + tokens + 15) / 16 + 1
         func engine(_ lookup: PromptLookup?) -> OfflineEngine {
             OfflineEngine(model: model, pool: KVBlockPool(for: model, blockSize: 16, capacityBlocks: blocks),
                           promptLookup: lookup)
         }
-        let drafted = engine(PromptLookup()), plain = engine(nil)
+        let drafted = engine(lookup), plain = engine(nil)
         var on: [Double] = [], off: [Double] = []
         var last: JobResult?
         for _ in 0..<runs {

@@ -31,6 +31,8 @@ struct BenchCommand: ParsableCommand {
                                + "(tokenized with the model's tokenizer).", valueName: "path"))
     var lookupPrompt: String?
     @Option(help: "Tokens to generate from --lookup-prompt.") var lookupTokens = 64
+    @Option(help: "Shortest suffix prompt lookup looks up (1 to 3).") var lookupMinNgram = 1
+    @Option(help: "Most tokens prompt lookup drafts at once.") var lookupDraft = 8
     @Flag(help: "Print the figures as one JSON object.") var json = false
     @OptionGroup var threadOptions: ThreadsOption
 
@@ -128,7 +130,12 @@ struct BenchCommand: ParsableCommand {
         if let lookupPrompt {
             var prompt = try ModelLoader.tokenizer(for: source).encode(String(contentsOfFile: lookupPrompt, encoding: .utf8))
             prompt = Array(prompt.suffix(max(1, config.nPositions - lookupTokens - 1)))
-            let figures = try Self.measureLookup(model: gpt, prompt: prompt, tokens: lookupTokens, runs: runs)
+            guard (1...3).contains(lookupMinNgram), lookupDraft >= 1 else {
+                throw ValidationError("--lookup-min-ngram must be 1 to 3 and --lookup-draft at least 1")
+            }
+            let lookup = PromptLookup(maxNgram: 3, minNgram: lookupMinNgram, maxDraft: lookupDraft)
+            let figures = try Self.measureLookup(model: gpt, lookup: lookup, prompt: prompt, tokens: lookupTokens,
+                                                 runs: runs)
             results["lookup_prompt_tokens"] = prompt.count
             results["lookup_decode_with_drafts_tok_s"] = figures.withDraftsTokS
             results["lookup_decode_without_drafts_tok_s"] = figures.withoutDraftsTokS
