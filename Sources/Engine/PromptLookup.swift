@@ -16,7 +16,8 @@ public struct PromptLookup: Equatable, Sendable {
     public var maxDraft: Int
 
     public init(maxNgram: Int = 3, minNgram: Int = 1, maxDraft: Int = 8) {
-        precondition(minNgram >= 1 && maxNgram >= minNgram && maxDraft >= 1, "prompt lookup needs 1 <= n-gram sizes and a draft")
+        precondition(minNgram >= 1 && maxNgram >= minNgram && maxDraft >= 1,
+                     "prompt lookup needs n-grams of at least one token and drafts of at least one")
         self.maxNgram = maxNgram
         self.minNgram = minNgram
         self.maxDraft = maxDraft
@@ -30,7 +31,8 @@ public struct PromptLookup: Equatable, Sendable {
         for n in stride(from: maxNgram, through: minNgram, by: -1) where tokens.count > n {
             let suffixStart = tokens.count - n
             // Latest start first; an occurrence must end before the suffix itself does.
-            for start in stride(from: suffixStart - 1, through: 0, by: -1) where matches(tokens, at: start, suffixStart, n) {
+            for start in stride(from: suffixStart - 1, through: 0, by: -1)
+            where matches(tokens, at: start, suffixStart, n) {
                 let from = start + n
                 return Array(tokens[from..<min(from + count, tokens.count)])
             }

@@ -30,7 +30,8 @@ public struct BackendConfiguration: Hashable, Sendable {
     public var memoryLimit: MemoryLimit?
 
     public init(models: [TaskKind: String] = [:], cacheBudgetMB: Int? = nil, prefixCaching: Bool = true,
-                promptLookup: Bool = true, weights: WeightPrecision = .f32, threads: Int? = nil, endpoint: EndpointConfiguration? = nil,
+                promptLookup: Bool = true, weights: WeightPrecision = .f32, threads: Int? = nil,
+                endpoint: EndpointConfiguration? = nil,
                 endpointPolicy: EndpointPolicy? = nil, memoryLimit: MemoryLimit? = nil) {
         self.models = models
         self.cacheBudgetMB = cacheBudgetMB

@@ -46,7 +46,8 @@ extension BenchCommand {
             last = a
         }
         return LookupFigures(withDraftsTokS: median(on), withoutDraftsTokS: median(off),
-                             drafted: last?.metrics.draftedTokens ?? 0, accepted: last?.metrics.acceptedDraftTokens ?? 0,
+                             drafted: last?.metrics.draftedTokens ?? 0,
+                             accepted: last?.metrics.acceptedDraftTokens ?? 0,
                              generated: last?.tokens.count ?? 0)
     }
 

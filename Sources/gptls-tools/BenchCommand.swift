@@ -128,7 +128,8 @@ struct BenchCommand: ParsableCommand {
             logger.info("decode batch \(batch): \(Int(Self.median(perRun))) tok/s")
         }
         if let lookupPrompt {
-            var prompt = try ModelLoader.tokenizer(for: source).encode(String(contentsOfFile: lookupPrompt, encoding: .utf8))
+            let text = try String(contentsOfFile: lookupPrompt, encoding: .utf8)
+            var prompt = try ModelLoader.tokenizer(for: source).encode(text)
             prompt = Array(prompt.suffix(max(1, config.nPositions - lookupTokens - 1)))
             guard (1...3).contains(lookupMinNgram), lookupDraft >= 1 else {
                 throw ValidationError("--lookup-min-ngram must be 1 to 3 and --lookup-draft at least 1")
@@ -143,7 +144,8 @@ struct BenchCommand: ParsableCommand {
             results["lookup_drafted_tokens"] = figures.drafted
             results["lookup_accepted_tokens"] = figures.accepted
             let kept = "\(figures.accepted) of \(figures.drafted) drafted tokens kept for \(figures.generated) generated"
-            logger.info("prompt lookup: \(Int(figures.withDraftsTokS)) tok/s with drafts, \(Int(figures.withoutDraftsTokS)) without; \(kept)")
+            let rates = "\(Int(figures.withDraftsTokS)) tok/s with drafts, \(Int(figures.withoutDraftsTokS)) without"
+            logger.info("prompt lookup: \(rates); \(kept)")
         }
         let bandwidth = Self.readBandwidth(threads: KernelThreads.count)
         let rooflineTokS = bandwidth / Double(gpt.weightBytesPerStep)

@@ -50,7 +50,8 @@ struct ServeCommand: ParsableCommand {
     var noPrefixCache = false
 
     @Flag(name: .customLong("no-prompt-lookup"),
-          help: "Never draft tokens from the document to check in one step (greedy output is the same either way; to measure what drafting saves).")
+          help: ArgumentHelp("Never draft tokens from the document to check in one step (greedy output is the same "
+                             + "either way; to measure what drafting saves)."))
     var noPromptLookup = false
 
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")

@@ -45,7 +45,10 @@ final class DraftedDecodingModelTests: XCTestCase {
     private func run(_ engine: Engine, _ prompt: [Int], tokens: Int) throws -> JobResult {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome: Result<JobResult, EngineError>?
-        try engine.submit(Job(priority: .interactive, prompt: prompt, maxTokens: tokens)) { outcome = $0; done.signal() }
+        try engine.submit(Job(priority: .interactive, prompt: prompt, maxTokens: tokens)) { result in
+            outcome = result
+            done.signal()
+        }
         XCTAssertEqual(done.wait(timeout: .now() + 120), .success)
         return try XCTUnwrap(outcome).get()
     }
