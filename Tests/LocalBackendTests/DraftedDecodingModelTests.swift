@@ -70,7 +70,7 @@ final class DraftedDecodingModelTests: XCTestCase {
     }
 
     func testDraftsOnTheBundledModelGiveExactlyItsGreedyTokens() throws {
-        for weights in [WeightFormat.f32, .int8] {
+        for weights in [WeightFormat.f32, .bf16, .int8] {
             let (model, code) = try bundled(weights)
             let unrepeated = Array(code.prefix(20))
             let figures = try checkIdentity(model, prompts: [code, unrepeated], tokens: 40)
