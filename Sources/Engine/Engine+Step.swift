@@ -37,19 +37,24 @@ extension Engine {
                                   pendingPromptTokens: $0.pendingPromptTokens, owner: $0.job.owner)
         }
         let scheduled = options.scheduler.schedule(candidates, step: stepNumber)
-        // Drafts use what the scheduler left of the step's token budget, so a step never grows past it.
-        var spare = options.scheduler.tokenBudget - scheduled.reduce(0) { $0 + $1.tokens }
-        var rowsByModel: [Int: [(SequenceState, StepRow)]] = [:]
+        var planned: [(sequence: SequenceState, tokens: Int)] = []
         for row in scheduled {
-            guard let sequence = sequences[JobID(rawValue: row.id)] else { continue }
-            var draft = row.tokens == 1 ? self.draft(for: sequence, limit: spare) : []
+            guard let sequence = sequences[JobID(rawValue: row.id)],
+                  reserveBlocks(for: sequence, upTo: sequence.computed + row.tokens) else { continue }
+            planned.append((sequence, row.tokens))
+        }
+        // Drafts get blocks only after every scheduled row has its own, and tokens only from what the scheduler left
+        // of the step's budget: a draft never costs another row its place or a step its bound.
+        var spare = options.scheduler.tokenBudget - planned.reduce(0) { $0 + $1.tokens }
+        var rowsByModel: [Int: [(SequenceState, StepRow)]] = [:]
+        for (sequence, tokens) in planned {
+            var draft = tokens == 1 ? self.draft(for: sequence, limit: spare) : []
             if !draft.isEmpty && !reserveBlocks(for: sequence, upTo: sequence.computed + 1 + draft.count) {
                 draft = []
             }
-            guard reserveBlocks(for: sequence, upTo: sequence.computed + row.tokens) else { continue }
             spare -= draft.count
             rowsByModel[sequence.job.model, default: []].append(
-                (sequence, makeRow(sequence, count: row.tokens, draft: draft)))
+                (sequence, makeRow(sequence, count: tokens, draft: draft)))
         }
         if rowsByModel.isEmpty {
             // Every runnable sequence waits for blocks that only running sequences hold: give up the newest.
