@@ -12,7 +12,9 @@ public struct PromptLookup: Equatable, Sendable {
     public var maxNgram: Int
     /// Shortest suffix looked up; shorter ones match by chance more often, and a wrong draft costs compute.
     public var minNgram: Int
-    /// Most tokens drafted at once.
+    /// Most tokens drafted at once. A check row is this plus one tokens long: keep it short of the length at which
+    /// a model computes a row by another kernel than a decode row's (GPTModel's attention switches at 32 tokens),
+    /// so that every checked position gets the very logits decoding one token would have.
     public var maxDraft: Int
 
     public init(maxNgram: Int = 3, minNgram: Int = 1, maxDraft: Int = 8) {

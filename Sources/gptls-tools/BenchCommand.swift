@@ -32,7 +32,7 @@ struct BenchCommand: ParsableCommand {
     var lookupPrompt: String?
     @Option(help: "Tokens to generate from --lookup-prompt.") var lookupTokens = 64
     @Option(help: "Shortest suffix prompt lookup looks up (1 to 3).") var lookupMinNgram = 1
-    @Option(help: "Most tokens prompt lookup drafts at once.") var lookupDraft = 8
+    @Option(help: "Most tokens prompt lookup drafts at once (1 to 16).") var lookupDraft = 8
     @Flag(help: "Print the figures as one JSON object.") var json = false
     @OptionGroup var threadOptions: ThreadsOption
 
@@ -131,8 +131,8 @@ struct BenchCommand: ParsableCommand {
             let text = try String(contentsOfFile: lookupPrompt, encoding: .utf8)
             var prompt = try ModelLoader.tokenizer(for: source).encode(text)
             prompt = Array(prompt.suffix(max(1, config.nPositions - lookupTokens - 1)))
-            guard (1...3).contains(lookupMinNgram), lookupDraft >= 1 else {
-                throw ValidationError("--lookup-min-ngram must be 1 to 3 and --lookup-draft at least 1")
+            guard (1...3).contains(lookupMinNgram), (1...16).contains(lookupDraft) else {
+                throw ValidationError("--lookup-min-ngram must be 1 to 3 and --lookup-draft 1 to 16")
             }
             let lookup = PromptLookup(maxNgram: 3, minNgram: lookupMinNgram, maxDraft: lookupDraft)
             let figures = try Self.measureLookup(model: gpt, lookup: lookup, prompt: prompt, tokens: lookupTokens,
