@@ -37,11 +37,24 @@ extension Engine {
                                   pendingPromptTokens: $0.pendingPromptTokens, owner: $0.job.owner)
         }
         let scheduled = options.scheduler.schedule(candidates, step: stepNumber)
-        var rowsByModel: [Int: [(SequenceState, StepRow)]] = [:]
+        var planned: [(sequence: SequenceState, tokens: Int)] = []
         for row in scheduled {
-            guard let sequence = sequences[JobID(rawValue: row.id)] else { continue }
-            guard reserveBlocks(for: sequence, upTo: sequence.computed + row.tokens) else { continue }
-            rowsByModel[sequence.job.model, default: []].append((sequence, makeRow(sequence, count: row.tokens)))
+            guard let sequence = sequences[JobID(rawValue: row.id)],
+                  reserveBlocks(for: sequence, upTo: sequence.computed + row.tokens) else { continue }
+            planned.append((sequence, row.tokens))
+        }
+        // Drafts get blocks only after every scheduled row has its own, and tokens only from what the scheduler left
+        // of the step's budget: a draft never costs another row its place or a step its bound.
+        var spare = options.scheduler.tokenBudget - planned.reduce(0) { $0 + $1.tokens }
+        var rowsByModel: [Int: [(SequenceState, StepRow)]] = [:]
+        for (sequence, tokens) in planned {
+            var draft = tokens == 1 ? self.draft(for: sequence, limit: spare) : []
+            if !draft.isEmpty && !reserveBlocks(for: sequence, upTo: sequence.computed + 1 + draft.count) {
+                draft = []
+            }
+            spare -= draft.count
+            rowsByModel[sequence.job.model, default: []].append(
+                (sequence, makeRow(sequence, count: tokens, draft: draft)))
         }
         if rowsByModel.isEmpty {
             // Every runnable sequence waits for blocks that only running sequences hold: give up the newest.
@@ -83,46 +96,86 @@ extension Engine {
         return true
     }
 
-    /// The row that computes the next `count` tokens of a sequence, asking for the outputs it will need.
-    private func makeRow(_ sequence: SequenceState, count: Int) -> StepRow {
+    /// The tokens prompt lookup proposes to follow a decoding greedy sequence: at most `limit`, none past its
+    /// `maxTokens` or its model's context. Sampled sequences get none: a draft is checked against the argmax.
+    private func draft(for sequence: SequenceState, limit: Int) -> [Int] {
+        guard let lookup = options.promptLookup, sequence.pendingPromptTokens == 0, !sequence.generated.isEmpty,
+              sequence.sampler.parameters.temperature <= 0 else { return [] }
+        let context = models[sequence.job.model].contextLength
+        // The row's positions run from `computed` to `computed + draft`, each below the context; the model's own
+        // token after an accepted draft is one more, so the draft stops one short of `maxTokens`.
+        let room = min(limit, context - 1 - sequence.computed,
+                       sequence.job.maxTokens - sequence.generated.count - 1)
+        return lookup.draft(after: sequence.tokens, limit: room)
+    }
+
+    /// The row that computes the next `count` tokens of a sequence, asking for the outputs it will need; a decoding
+    /// sequence's row carries `draft` after its last token, with outputs at every position to check it.
+    private func makeRow(_ sequence: SequenceState, count: Int, draft: [Int] = []) -> StepRow {
         let start = sequence.computed
         let end = start + count
-        let outputs: StepRow.Outputs
-        if sequence.pendingPromptTokens == 0 {
-            outputs = .last
-        } else {
-            // The prompt's wanted positions end at the prompt's end, so their overlap with this row is its suffix.
-            let firstWanted = sequence.promptCount - sequence.wantedOutputs
-            let overlap = end - max(start, firstWanted)
-            outputs = end <= firstWanted || overlap <= 0 ? .none : overlap == 1 ? .last : .lastPositions(overlap)
+        guard sequence.pendingPromptTokens > 0 else {
+            return StepRow(tokens: [sequence.tokens[start]] + draft, startPosition: start,
+                           blockTable: sequence.blockTable,
+                           outputs: draft.isEmpty ? .last : .lastPositions(1 + draft.count))
         }
+        // The prompt's wanted positions end at the prompt's end, so their overlap with this row is its suffix.
+        let firstWanted = sequence.promptCount - sequence.wantedOutputs
+        let overlap = end - max(start, firstWanted)
+        let outputs: StepRow.Outputs = end <= firstWanted || overlap <= 0 ? .none
+            : overlap == 1 ? .last : .lastPositions(overlap)
         return StepRow(tokens: Array(sequence.tokens[start..<end]), startPosition: start,
                        blockTable: sequence.blockTable, outputs: outputs)
     }
 
-    /// Takes in a row's outputs: records scores, samples the next token, and ends the sequence when done.
+    /// Takes in a row's outputs: records scores, picks the next tokens, and ends the sequence when done.
     private func advance(_ sequence: SequenceState, by row: StepRow, output: ArraySlice<Float>) {
         let model = models[sequence.job.model]
-        let wasPrefill = sequence.pendingPromptTokens > 0
+        guard sequence.pendingPromptTokens > 0 else { return verify(sequence, by: row, output: output) }
         sequence.computed += row.tokens.count
-        if wasPrefill {
-            sequence.metrics.computedTokens += row.tokens.count
-            totals.promptTokensComputed += row.tokens.count
-            if sequence.job.scoreLast > 0 { sequence.scores.append(contentsOf: output) }
-            guard sequence.pendingPromptTokens == 0 else { return }
-            // The prompt is complete: share its blocks with prompts that arrive from now on.
-            blockPools[sequence.job.model].cache(tokens: Array(sequence.tokens[..<sequence.computed]),
-                                                 blockTable: sequence.blockTable)
-            if sequence.job.scoreLast > 0 {
-                let keep = sequence.job.scoreLast * model.outputWidth
-                sequence.scores = Array(sequence.scores.suffix(keep))
-            }
-            guard sequence.job.maxTokens > 0 else {
-                sequence.metrics.firstTokenMs = sequence.elapsedMs()
-                return finish(sequence, .length)
-            }
+        sequence.metrics.computedTokens += row.tokens.count
+        totals.promptTokensComputed += row.tokens.count
+        if sequence.job.scoreLast > 0 { sequence.scores.append(contentsOf: output) }
+        guard sequence.pendingPromptTokens == 0 else { return }
+        // The prompt is complete: share its blocks with prompts that arrive from now on.
+        blockPools[sequence.job.model].cache(tokens: Array(sequence.tokens[..<sequence.computed]),
+                                             blockTable: sequence.blockTable)
+        if sequence.job.scoreLast > 0 {
+            let keep = sequence.job.scoreLast * model.outputWidth
+            sequence.scores = Array(sequence.scores.suffix(keep))
         }
-        let logits = output.suffix(model.outputWidth)
+        guard sequence.job.maxTokens > 0 else {
+            sequence.metrics.firstTokenMs = sequence.elapsedMs()
+            return finish(sequence, .length)
+        }
+        emit(sequence, logits: output.suffix(model.outputWidth))
+    }
+
+    /// Takes in a decoding row: its last token, then any draft. Position i's logits pick the token after
+    /// `row.tokens[i]`; while that token equals the draft's next, the draft's keys and values are the ones greedy
+    /// decoding would have computed and the check goes on. So the sequence keeps the drafted tokens greedy decoding
+    /// agrees with plus the model's own next token, and `computed` stops before the first rejected draft token: its
+    /// keys and values are overwritten by the next row and never cached (`BlockPool.cache` takes `computed` tokens).
+    private func verify(_ sequence: SequenceState, by row: StepRow, output: ArraySlice<Float>) {
+        let width = models[sequence.job.model].outputWidth
+        let draft = row.tokens.dropFirst()
+        totals.draftedTokens += draft.count
+        sequence.metrics.draftedTokens += draft.count
+        for position in 0...draft.count {
+            sequence.computed += 1
+            let logits = output.dropFirst(position * width).prefix(width)
+            guard let token = emit(sequence, logits: logits), position < draft.count,
+                  token == draft[draft.startIndex + position] else { return }
+            totals.acceptedDraftTokens += 1
+            sequence.metrics.acceptedDraftTokens += 1
+        }
+    }
+
+    /// Picks the next token from `logits` and appends it; ends the sequence at a stop, its length or its deadline.
+    /// Returns the token when the sequence goes on.
+    @discardableResult
+    private func emit(_ sequence: SequenceState, logits: ArraySlice<Float>) -> Int? {
+        let model = models[sequence.job.model]
         let token: Int
         if sequence.generated.isEmpty, let allowed = sequence.job.firstTokens, !allowed.isEmpty {
             token = sequence.sampler.sample(Self.restricted(logits, to: allowed))
@@ -130,21 +183,25 @@ extension Engine {
             token = sequence.sampler.sample(logits)
         }
         if sequence.generated.isEmpty { sequence.metrics.firstTokenMs = sequence.elapsedMs() }
-        if sequence.job.stopTokens.contains(token) { return finish(sequence, .stop) }
+        if sequence.job.stopTokens.contains(token) { finish(sequence, .stop); return nil }
         sequence.generated.append(token)
         sequence.logprobs.append(Sampler.logProbability(of: token, in: logits))
         sequence.tokens.append(token)
         totals.tokensGenerated += 1
         if let stopText = sequence.job.stopText, let decode = sequence.job.decode,
            stopText(decode(sequence.generated)) {
-            return finish(sequence, .stop)
+            finish(sequence, .stop)
+            return nil
         }
         if sequence.generated.count >= sequence.job.maxTokens || sequence.tokens.count >= model.contextLength + 1 {
-            return finish(sequence, .length)
+            finish(sequence, .length)
+            return nil
         }
         if let deadline = sequence.job.deadline, DispatchTime.now() >= deadline {
-            return finish(sequence, .deadline)
+            finish(sequence, .deadline)
+            return nil
         }
+        return token
     }
 
     /// The logits with every token outside `allowed` set to minus infinity, so no sampler can pick it.

@@ -20,6 +20,9 @@ public final class Engine: @unchecked Sendable {
         public var scheduler = Scheduler()
         /// Reuse cached prompt prefixes. Off only to measure what the cache saves.
         public var prefixCaching = true
+        /// Drafts for greedy sequences, checked in one step each (see `PromptLookup`); nil decodes one token per
+        /// step. Sampled sequences never draft.
+        public var promptLookup: PromptLookup? = PromptLookup()
         public init() {}
     }
 

@@ -23,6 +23,10 @@ public struct EngineStatistics: Equatable, Sendable {
     public var promptTokensComputed = 0
     public var promptTokensReused = 0
     public var tokensGenerated = 0
+    /// Tokens proposed by prompt lookup and checked by the model.
+    public var draftedTokens = 0
+    /// Of `draftedTokens`, those greedy decoding produced too (kept without a step of their own).
+    public var acceptedDraftTokens = 0
     public var activeSequences = 0
     /// The KV memory total the models share, if the engine has one.
     public var cacheBudgetBytes: Int?

@@ -72,6 +72,9 @@ public struct JobMetrics: Equatable, Sendable {
     /// Prompt tokens computed by this job.
     public var computedTokens = 0
     public var generatedTokens = 0
+    /// Tokens proposed by prompt lookup, and those of them kept.
+    public var draftedTokens = 0
+    public var acceptedDraftTokens = 0
     /// From submission to the first step that included the job.
     public var queuedMs = 0.0
     /// From submission to the first generated token (or the end of the prompt when nothing is generated).

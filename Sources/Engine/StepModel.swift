@@ -42,7 +42,9 @@ public protocol StepModel: AnyObject {
 
     /// Computes all rows in one pass (one matrix product per weight) and returns, for each row, its requested
     /// outputs as `[positions * outputWidth]` floats (empty for `.none`): slices of one buffer, not a copy per row,
-    /// since a row of logits is a vocabulary wide and the engine only reads it.
+    /// since a row of logits is a vocabulary wide and the engine only reads it. A position's outputs must not
+    /// depend on how many positions its row computes: a decode row that carries a prompt-lookup draft is checked
+    /// against the outputs a one-token row would have given.
     func forward(_ rows: [StepRow]) throws -> [ArraySlice<Float>]
 
     /// Copies the keys and values of the first `positions` positions of block `source` into block `destination`.

@@ -25,6 +25,8 @@ public struct Settings: Equatable, Sendable {
     public var cacheBudgetMB: Int?
     /// Reuse cached prompt prefixes; false only to measure what the cache saves.
     public var prefixCache = true
+    /// Draft greedy completions' next tokens from the document (command line only: output is the same either way).
+    public var promptLookup = true
     /// Answer from earlier suggestions while the user types them, and compute the completion after a suggestion's
     /// acceptance ahead of time; false sends every completion to the model.
     public var completionCache = true

@@ -51,6 +51,7 @@ extension ModelLoader {
         let stepModels = models.map { GPTStepModel(model: $0, cacheBytes: budget) }
         var options = Engine.Options()
         options.prefixCaching = configuration.prefixCaching
+        options.promptLookup = configuration.promptLookup ? PromptLookup() : nil
         let engine = Engine(models: stepModels, options: options, cacheBudgetBytes: budget)
 
         func taskModel(_ source: ModelSource, _ index: Int) throws -> InProcessBackend.TaskModel {

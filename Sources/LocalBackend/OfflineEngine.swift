@@ -16,13 +16,15 @@ public final class OfflineEngine {
     private let engine: Engine
 
     /// An engine over `model` whose keys and values live in `pool` (made for this model); by default one context's
-    /// worth of blocks of 16 positions, in the model's own KV format (bf16 with bf16 or int8 weights).
-    public init(model: GPTModel, pool: KVBlockPool? = nil) {
+    /// worth of blocks of 16 positions, in the model's own KV format (bf16 with bf16 or int8 weights). Greedy jobs
+    /// draft with `promptLookup` as the server's do; nil decodes one token per step (a benchmark of plain decoding).
+    public init(model: GPTModel, pool: KVBlockPool? = nil, promptLookup: PromptLookup? = PromptLookup()) {
         self.model = model
         let pool = pool ?? KVBlockPool(for: model, blockSize: 16, capacityBlocks: model.config.nPositions / 16 + 1)
         var options = Engine.Options()
         options.scheduler = Scheduler(tokenBudget: .max)
         options.prefixCaching = false
+        options.promptLookup = promptLookup
         engine = Engine(models: [GPTStepModel(model: model, pool: pool)], options: options)
     }
 

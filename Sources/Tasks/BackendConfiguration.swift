@@ -13,6 +13,9 @@ public struct BackendConfiguration: Hashable, Sendable {
     public var cacheBudgetMB: Int?
     /// Reuse cached prompt prefixes (off only to measure what the cache saves).
     public var prefixCaching: Bool
+    /// Draft greedy sequences' next tokens from their own earlier tokens and check them in one step (output is the
+    /// same either way; off only to measure what drafting saves).
+    public var promptLookup: Bool
     /// How the models' matrices are held.
     public var weights: WeightPrecision
     /// Threads each step of a model may use; nil for the CPUs this process may use. One count per process.
@@ -27,11 +30,13 @@ public struct BackendConfiguration: Hashable, Sendable {
     public var memoryLimit: MemoryLimit?
 
     public init(models: [TaskKind: String] = [:], cacheBudgetMB: Int? = nil, prefixCaching: Bool = true,
-                weights: WeightPrecision = .f32, threads: Int? = nil, endpoint: EndpointConfiguration? = nil,
+                promptLookup: Bool = true, weights: WeightPrecision = .f32, threads: Int? = nil,
+                endpoint: EndpointConfiguration? = nil,
                 endpointPolicy: EndpointPolicy? = nil, memoryLimit: MemoryLimit? = nil) {
         self.models = models
         self.cacheBudgetMB = cacheBudgetMB
         self.prefixCaching = prefixCaching
+        self.promptLookup = promptLookup
         self.weights = weights
         self.threads = threads
         self.endpoint = endpoint

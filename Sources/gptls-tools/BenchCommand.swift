@@ -27,6 +27,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "How to hold the matrices of linear layers: f32, bf16 or int8.") var weights: WeightFormat = .f32
     @Option(help: "Cap the SIMD path of the C kernels: portable, avx2, avx512, avx512bf16.") var simd: String?
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
+    @Option(help: ArgumentHelp("A text file to decode greedily with prompt-lookup drafts and without, alternating "
+                               + "(tokenized with the model's tokenizer).", valueName: "path"))
+    var lookupPrompt: String?
+    @Option(help: "Tokens to generate from --lookup-prompt.") var lookupTokens = 64
+    @Option(help: "Shortest suffix prompt lookup looks up (1 to 3).") var lookupMinNgram = 1
+    @Option(help: "Most tokens prompt lookup drafts at once (1 to 16).") var lookupDraft = 8
     @Flag(help: "Print the figures as one JSON object.") var json = false
     @OptionGroup var threadOptions: ThreadsOption
 
@@ -87,7 +93,8 @@ struct BenchCommand: ParsableCommand {
         // Each figure runs on an engine whose cache holds just one run's blocks: the first run writes them, the
         // others evict them and write into memory already mapped.
         func engine(blocks: Int) -> OfflineEngine {
-            OfflineEngine(model: gpt, pool: KVBlockPool(for: gpt, blockSize: 16, capacityBlocks: blocks))
+            OfflineEngine(model: gpt, pool: KVBlockPool(for: gpt, blockSize: 16, capacityBlocks: blocks),
+                          promptLookup: nil)
         }
 
         var results: [String: Any] = ["load_seconds": loadSeconds, "weights": weights.rawValue,
@@ -119,6 +126,26 @@ struct BenchCommand: ParsableCommand {
             }
             results["decode_batch_\(batch)_tok_s"] = Self.median(perRun)
             logger.info("decode batch \(batch): \(Int(Self.median(perRun))) tok/s")
+        }
+        if let lookupPrompt {
+            let text = try String(contentsOfFile: lookupPrompt, encoding: .utf8)
+            var prompt = try ModelLoader.tokenizer(for: source).encode(text)
+            prompt = Array(prompt.suffix(max(1, config.nPositions - lookupTokens - 1)))
+            guard (1...3).contains(lookupMinNgram), (1...16).contains(lookupDraft) else {
+                throw ValidationError("--lookup-min-ngram must be 1 to 3 and --lookup-draft 1 to 16")
+            }
+            let lookup = PromptLookup(maxNgram: 3, minNgram: lookupMinNgram, maxDraft: lookupDraft)
+            let figures = try Self.measureLookup(model: gpt, lookup: lookup, prompt: prompt, tokens: lookupTokens,
+                                                 runs: runs)
+            results["lookup_prompt_tokens"] = prompt.count
+            results["lookup_decode_with_drafts_tok_s"] = figures.withDraftsTokS
+            results["lookup_decode_without_drafts_tok_s"] = figures.withoutDraftsTokS
+            results["lookup_speedup"] = figures.speedup
+            results["lookup_drafted_tokens"] = figures.drafted
+            results["lookup_accepted_tokens"] = figures.accepted
+            let kept = "\(figures.accepted) of \(figures.drafted) drafted tokens kept for \(figures.generated) generated"
+            let rates = "\(Int(figures.withDraftsTokS)) tok/s with drafts, \(Int(figures.withoutDraftsTokS)) without"
+            logger.info("prompt lookup: \(rates); \(kept)")
         }
         let bandwidth = Self.readBandwidth(threads: KernelThreads.count)
         let rooflineTokS = bandwidth / Double(gpt.weightBytesPerStep)

@@ -49,6 +49,11 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (to measure what the cache saves).")
     var noPrefixCache = false
 
+    @Flag(name: .customLong("no-prompt-lookup"),
+          help: ArgumentHelp("Never draft tokens from the document to check in one step (greedy output is the same "
+                             + "either way; to measure what drafting saves)."))
+    var noPromptLookup = false
+
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -92,6 +97,7 @@ struct ServeCommand: ParsableCommand {
         settings.model = model
         if let kvCacheMB { settings.cacheBudgetMB = kvCacheMB }
         settings.prefixCache = !noPrefixCache
+        settings.promptLookup = !noPromptLookup
         if let weights { settings.weights = weights }
         settings.threads = threadOptions.threads
         settings.endpoint = endpointOptions.configuration

@@ -7,8 +7,8 @@ import Engine
 /// at the wrong blocks, a cached block with other tokens in it, or a position computed twice gives other outputs,
 /// just as a real model would, while each step costs microseconds.
 ///
-/// The next token after a history is `(sum of its tokens * 31 + length) % outputWidth` (greedy), with a margin that
-/// makes every log-probability finite.
+/// The next token after a history is `(sum of its tokens * 31 + length) % outputWidth` (greedy), or what `rule`
+/// says when one is given, with a margin that makes every log-probability finite.
 final class ScriptedStepModel: StepModel {
     let contextLength: Int
     let outputWidth: Int
@@ -19,7 +19,12 @@ final class ScriptedStepModel: StepModel {
     /// [blockCapacity][blockSize] token per cached position; -1 where nothing was written.
     private var blocks: [[Int]]
 
-    init(contextLength: Int = 256, outputWidth: Int = 64, blockSize: Int = 16, blocks: Int = 64) {
+    /// The next token after a history, in place of the default sum rule (text that repeats, for drafting).
+    private let rule: (@Sendable ([Int]) -> Int)?
+
+    init(contextLength: Int = 256, outputWidth: Int = 64, blockSize: Int = 16, blocks: Int = 64,
+         rule: (@Sendable ([Int]) -> Int)? = nil) {
+        self.rule = rule
         self.contextLength = contextLength
         self.outputWidth = outputWidth
         self.blockSize = blockSize
@@ -27,7 +32,11 @@ final class ScriptedStepModel: StepModel {
         self.blocks = Array(repeating: Array(repeating: -1, count: blockSize), count: blocks)
     }
 
+    /// Most tokens any one forward pass computed.
+    private(set) var largestStep = 0
+
     func forward(_ rows: [StepRow]) throws -> [ArraySlice<Float>] {
+        largestStep = max(largestStep, rows.reduce(0) { $0 + $1.tokens.count })
         for row in rows {
             for (offset, token) in row.tokens.enumerated() {
                 let position = row.startPosition + offset
@@ -64,7 +73,8 @@ final class ScriptedStepModel: StepModel {
     }
 
     func nextToken(after history: [Int]) -> Int {
-        (history.reduce(0, +) * 31 + history.count) % outputWidth
+        if let rule { return rule(history) % outputWidth }
+        return (history.reduce(0, +) * 31 + history.count) % outputWidth
     }
 
     /// The greedy continuation of `prompt`: what the engine must produce, cached or not, batched or not.

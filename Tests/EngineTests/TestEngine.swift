@@ -6,9 +6,11 @@ import Foundation
 enum TestEngine {
     /// An engine over one scripted model with a cache of `blocks` blocks of 16 positions.
     static func make(blocks: Int = 64, scheduler: Scheduler = Scheduler(), maximumJobs: Int? = nil,
-                     model: ScriptedStepModel? = nil) -> (engine: Engine, model: ScriptedStepModel) {
+                     model: ScriptedStepModel? = nil,
+                     promptLookup: PromptLookup? = PromptLookup()) -> (engine: Engine, model: ScriptedStepModel) {
         let model = model ?? ScriptedStepModel(blocks: blocks)
         var options = Engine.Options()
+        options.promptLookup = promptLookup
         options.scheduler = scheduler
         if let maximumJobs { options.maximumJobs = maximumJobs }
         return (Engine(models: [model], options: options), model)
