@@ -30,8 +30,11 @@ enum CrashReport {
     nonisolated(unsafe) private static var backtrace: Backtrace?
     nonisolated(unsafe) private static var backtraceSymbols: BacktraceSymbols?
 
-    /// Installs the handlers for `signals`.
+    /// Installs the handlers for `signals`, except in a build with AddressSanitizer, whose own handlers report a
+    /// crash in more detail (and whose stack checks misread a handler running where `dispatchMain` left the main
+    /// thread's stack).
     static func install() {
+        guard dlsym(nil, "__asan_init") == nil else { return }
         buffers = .allocate(capacity: 2 * capacity)
         lengths = .allocate(capacity: 2)
         lengths!.initialize(repeating: 0, count: 2)
