@@ -135,9 +135,12 @@ final class SharedProcessRecoveryTests: XCTestCase {
         try SharedProcess.initialize(new, name: "new editor")
         let sockets = (try? FileManager.default.contentsOfDirectory(atPath: shared.runtimeDirectory + "/gptls")) ?? []
         XCTAssertEqual(Set(sockets.filter { $0.hasSuffix(".sock") }), ["gptls-1.0.0-old.sock", "gptls-1.0.0-new.sock"])
-        let oldPIDs = shared.serverPIDs { $0.hasSuffix("gptls-1.0.0-old.sock") }
+        // By full path: another test's processes (or a run's left behind) may serve the same versions elsewhere.
+        let oldSocket = shared.runtimeDirectory + "/gptls/gptls-1.0.0-old.sock"
+        let newSocket = shared.runtimeDirectory + "/gptls/gptls-1.0.0-new.sock"
+        let oldPIDs = shared.serverPIDs { $0 == oldSocket }
         XCTAssertEqual(oldPIDs.count, 1)
-        XCTAssertEqual(shared.serverPIDs { $0.hasSuffix("gptls-1.0.0-new.sock") }.count, 1)
+        XCTAssertEqual(shared.serverPIDs { $0 == newSocket }.count, 1)
 
         var environment = shared.environment
         environment["XDG_RUNTIME_DIR"] = shared.runtimeDirectory
@@ -154,7 +157,7 @@ final class SharedProcessRecoveryTests: XCTestCase {
         _ = try old.client.request("shutdown", timeout: 30)
         old.client.notify("exit")
         XCTAssertEqual(SharedProcess.reap(old), 0)
-        XCTAssertTrue(SharedProcess.waitUntil(20) { self.shared.serverPIDs { $0.hasSuffix("old.sock") }.isEmpty },
+        XCTAssertTrue(SharedProcess.waitUntil(20) { self.shared.serverPIDs { $0 == oldSocket }.isEmpty },
                       "the old version's process stayed after its last editor left")
         let after = try Binary.run(["status"], environment: environment)
         let alone = try JSONValue.parse(after.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
