@@ -22,8 +22,10 @@ extension RemoteBackend {
                 onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
         let relay = Relay()
         let probing = infillSupport == .untried
-        // A probe is not registered for supersede: its fallback registers the same key and would end it.
-        guard let call = makeCall(supersedeKey: probing ? nil : task.supersedeKey, onFinish: { [self] (outcome: Result<TextResult, TaskError>) in
+        // A probe is registered for supersede like any completion, so a newer completion of the document ends it
+        // (two probes may run at once: the newer wins). Its fallback registers the same key only once the probe has
+        // finished and left the register, so the fallback does not end its own probe.
+        guard let call = makeCall(supersedeKey: task.supersedeKey, onFinish: { [self] (outcome: Result<TextResult, TaskError>) in
             if probing, case .failure(.endpoint(_, let cause)) = outcome, cause.hasPrefix(Self.refusal) {
                 infillSupport = .unavailable
                 return relay.set(InlineCompletion.run(task, on: self, fim: options.fim, onFinish: onFinish))

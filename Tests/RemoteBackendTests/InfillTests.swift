@@ -117,4 +117,33 @@ final class InfillTests: XCTestCase {
         _ = try wait(off, task)
         XCTAssertTrue(try bodies("/infill").isEmpty)
     }
+
+    /// Two completions of one document while the engine is still being probed: the newer wins, whichever probe is
+    /// answered first (a slow first probe once let its fallback supersede the newer completion).
+    func testANewerCompletionSupersedesAnOlderOneStillProbing() throws {
+        let server = try ScriptedHTTPServer(servesInfill: true) { exchange in
+            if exchange.path.hasSuffix("/infill") {
+                if exchange.request.contains("older") { Thread.sleep(forTimeInterval: 0.5) }
+                return exchange.reply(status: 404, #"{"error": "File Not Found"}"#)
+            }
+            exchange.startEventStream()
+            guard exchange.request.contains("newer") else { return _ = exchange.waitForClientClose(seconds: 10) }
+            exchange.event(#"{"choices":[{"index":0,"text":" x","finish_reason":"stop"}]}"#)
+            exchange.event("[DONE]")
+        }
+        self.server = server
+        let backend = RemoteBackend(endpoint: try RemoteEndpoint(url: server.url, model: "m"))
+        func completion(_ prefix: String) -> CompletionTask {
+            CompletionTask(documentKey: "file:///w/m.py", prefix: prefix, maxTokens: 4, deadline: .now() + .seconds(20))
+        }
+        let older = expectation(description: "older finished"), newer = expectation(description: "newer finished")
+        nonisolated(unsafe) var olderOutcome: Result<TextResult, TaskError>?
+        nonisolated(unsafe) var newerOutcome: Result<TextResult, TaskError>?
+        _ = backend.complete(completion("older")) { olderOutcome = $0; older.fulfill() }
+        Thread.sleep(forTimeInterval: 0.1)
+        _ = backend.complete(completion("newer")) { newerOutcome = $0; newer.fulfill() }
+        wait(for: [older, newer], timeout: 5)
+        guard case .failure(.superseded) = olderOutcome else { return XCTFail("\(String(describing: olderOutcome))") }
+        XCTAssertEqual(try newerOutcome?.get().text, " x")
+    }
 }
