@@ -6,17 +6,7 @@ import XCTest
 
 /// Messages at the edges of what LSP allows, through `gptls connect`: neither the relay, which keeps the session, nor
 /// the shared process may trap on them, before or after a restart.
-final class SharedProcessHostileMessageTests: XCTestCase {
-    private var shared: SharedProcess!
-
-    override func setUpWithError() throws {
-        shared = try SharedProcess()
-    }
-
-    override func tearDown() {
-        shared?.tearDown()
-    }
-
+final class SharedProcessHostileMessageTests: SharedProcessTestCase {
     func testAChangeWithoutAVersionToADocumentAtTheLargestVersionIsNoTrap() throws {
         let editor = try shared.editor("versions")
         let uri = "file:///project/top.py"

@@ -6,20 +6,7 @@ import XCTest
 
 /// The shared process dies under `gptls connect` editors (SIGKILL, a crash, an upgrade): the editors' sessions go on
 /// with a new process, each request in flight gets exactly one reply, and a crash leaves a report in the log.
-final class SharedProcessRecoveryTests: XCTestCase {
-    private var shared: SharedProcess!
-    private let uri = SharedProcess.sampleURI
-    private let text = SharedProcess.sampleText
-    private let longText = SharedProcess.longText
-
-    override func setUpWithError() throws {
-        shared = try SharedProcess()
-    }
-
-    override func tearDown() {
-        shared?.tearDown()
-    }
-
+final class SharedProcessRecoveryTests: SharedProcessTestCase {
     /// Waits until `editor`'s relay has replayed its session `count` times in all.
     private func waitForReplay(_ count: Int, by editor: ServerProcess) -> Bool {
         SharedProcess.waitUntil(30) { editor.standardError.components(separatedBy: "session is back").count > count }

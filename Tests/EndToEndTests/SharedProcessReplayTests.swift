@@ -10,20 +10,7 @@ import XCTest
 ///
 /// The relays here wait (`replayDelayMs`, a hook for tests only) between connecting to a new process and replaying
 /// the session, so that the test acts while the relay holds.
-final class SharedProcessReplayTests: XCTestCase {
-    private var shared: SharedProcess!
-    private let uri = SharedProcess.sampleURI
-    private let text = SharedProcess.sampleText
-    private let longText = SharedProcess.longText
-
-    override func setUpWithError() throws {
-        shared = try SharedProcess()
-    }
-
-    override func tearDown() {
-        shared?.tearDown()
-    }
-
+final class SharedProcessReplayTests: SharedProcessTestCase {
     func testMessagesHeldPastTheBoundAreAnsweredWithAnErrorToRetryAndNoEditIsLost() throws {
         let editor = try shared.editor("flooding", replayDelayMs: 4000)
         SharedProcess.open(editor, uri: uri, text: text)

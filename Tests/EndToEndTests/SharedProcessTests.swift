@@ -5,20 +5,7 @@ import ServerClient
 import XCTest
 
 /// `gptls connect` editors on one shared `gptls serve --socket`: real processes over a real socket.
-final class SharedProcessTests: XCTestCase {
-    private var shared: SharedProcess!
-    private let uri = SharedProcess.sampleURI
-    private let text = SharedProcess.sampleText
-    private let longText = SharedProcess.longText
-
-    override func setUpWithError() throws {
-        shared = try SharedProcess()
-    }
-
-    override func tearDown() {
-        shared?.tearDown()
-    }
-
+final class SharedProcessTests: SharedProcessTestCase {
     private func complete(_ editor: ServerProcess) throws -> JSONValue {
         try editor.client.request("textDocument/inlineCompletion",
                                   params: SharedProcess.completionParams(uri: uri, line: 8, character: 11), timeout: 120)
