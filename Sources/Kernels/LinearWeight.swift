@@ -1,7 +1,7 @@
 import CKernels
 
 /// A linear layer's weight matrix [M, K] (out, in; the `nn.Linear` layout), packed in panels of 16 output columns
-/// (the layout of the model's own kernels), fp32, bf16 or int8.
+/// (the layout of the model's own kernels), fp32, bf16, int8, or a GGUF file's Q4_K blocks kept 4-bit.
 ///
 /// Does not own its memory: the model's weight storage does, and outlives every use.
 public struct LinearWeight: @unchecked Sendable {
@@ -16,6 +16,9 @@ public struct LinearWeight: @unchecked Sendable {
         /// scale per output column and the column sums of the quantized weights (`int8ColumnCount` entries each):
         /// the operand layout of the int8 kernel, a quarter of fp32's bytes.
         case int8Panels(Int8Panels)
+        /// A GGUF file's Q4_K weights repacked in panels of 16 output columns (`gk_pack_panels_q4k_row`,
+        /// `q4KPanelCount` bytes): the file's numbers exactly, 4.625 bits a weight; K is a multiple of 256.
+        case q4KPanels(UnsafePointer<UInt8>)
     }
 
     /// The three arrays of int8 panels.
@@ -52,11 +55,13 @@ public struct LinearWeight: @unchecked Sendable {
     }
 
     /// Row m of the matrix (the K weights of output m) as fp32: how a head tied to the token embedding serves the
-    /// embedding lookups, so the model holds that table once. bf16 panels are rounded and give no exact row.
+    /// embedding lookups, so the model holds that table once. bf16 and int8 panels are rounded and give no exact row;
+    /// Q4_K panels give the file's dequantized row.
     public func copyRow(_ m: Int, into out: UnsafeMutablePointer<Float>) {
         precondition((0..<outFeatures).contains(m), "row \(m) of a matrix with \(outFeatures) rows")
         switch storage {
         case .f32Panels(let panels): gk_panels_f32_row(panels, inFeatures, m, out)
+        case .q4KPanels(let panels): gk_panels_q4k_row(panels, inFeatures, m, out)
         case .bf16Panels, .int8Panels:
             preconditionFailure("bf16 and int8 panels hold rounded weights; read rows from an fp32 copy")
         }
@@ -71,6 +76,7 @@ public struct LinearWeight: @unchecked Sendable {
         case .int8Panels:
             return Self.int8PanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
                 + 8 * Self.int8ColumnCount(outFeatures: outFeatures)
+        case .q4KPanels: return Self.q4KPanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
         }
     }
 
@@ -85,6 +91,22 @@ public struct LinearWeight: @unchecked Sendable {
 
     /// Entries of the scales and of the sums of int8 panels for M outputs (M rounded up to 16).
     public static func int8ColumnCount(outFeatures m: Int) -> Int { gk_panels_i8_columns(m) }
+
+    /// Bytes of Q4_K panels for [M, K] (K a multiple of 256), with their scales, mins, d and dmin.
+    public static func q4KPanelCount(outFeatures m: Int, inFeatures k: Int) -> Int { gk_panels_q4k_size(m, k) }
+
+    /// Inputs per Q4_K block: Q4_K panels need K to be a multiple of it.
+    public static let q4KBlockInputs = 256
+
+    /// Bytes of one Q4_K block as a GGUF file stores it (256 weights).
+    public static let q4KFileBlockBytes = 144
+
+    /// Moves row `row` of a Q4_K matrix, its K / 256 blocks as the file stores them, into Q4_K panels of
+    /// `q4KPanelCount` bytes, which must have been zeroed before the first row. Rows may come in any order.
+    public static func packQ4KRow(_ blocks: UnsafeRawPointer, inFeatures k: Int, row: Int,
+                                  into panels: UnsafeMutablePointer<UInt8>) {
+        gk_pack_panels_q4k_row(blocks.assumingMemoryBound(to: UInt8.self), k, row, panels)
+    }
 
     /// Quantizes fp32 weights to int8 panels, one scale per output (max |W[j, :]| / 127); `weights` is [M, K], or
     /// [K, M] when `transposed`. `panels` holds `int8PanelCount` bytes, `scales` and `sums` `int8ColumnCount`.

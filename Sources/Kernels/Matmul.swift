@@ -1,12 +1,13 @@
 import CKernels
 
 /// Linear layers: y[N, M] = x[N, K] * W[M, K]^T + b[M], with W [out, in] like `nn.Linear`, packed in panels of 16
-/// output columns, fp32, bf16 or int8.
+/// output columns, fp32, bf16, int8 or Q4_K.
 ///
 /// Every layout goes to the C kernels for any row count: `gk_linear_panels` (bf16; with AVX-512 BF16 it multiplies
 /// bf16 pairs with vdpbf16ps at about 2.5x the rate of fp32 sgemm), `gk_linear_panels_f32` (about 1.3x OpenBLAS
 /// sgemm here) and `gk_linear_panels_i8` (int8 weights times activations quantized per row; vpdpbusd multiplies
-/// 4 byte pairs per lane). Each weight is read once per tile of up to 12 rows, so they serve decode and prefill
+/// 4 byte pairs per lane) and `gk_linear_panels_q4k` (a GGUF file's 4-bit weights times activations quantized per
+/// 256 inputs, as llama.cpp's Q8_K). Each weight is read once per tile of up to 12 rows, so they serve decode and prefill
 /// alike. The output columns are split over `threads` threads, and the bias (and GELU, when asked) is applied by the
 /// thread that computed those columns, while they are in cache.
 /// Threading rule: the calls are synchronous; any number may run at once on different outputs.
@@ -36,6 +37,16 @@ public enum Matmul {
             gk_activations_i8(x, n, k, quantized, rowScales)
         }
         defer { quantized?.deallocate(); rowScales?.deallocate() }
+        // The Q4_K kernel's activations: int8 per block of 256 inputs with its scale and the sums of each 32.
+        var blockQuantized: UnsafeMutablePointer<Int8>?, blockScales: UnsafeMutablePointer<Float>?
+        var blockSums: UnsafeMutablePointer<Int16>?
+        if case .q4KPanels = weight.storage {
+            blockQuantized = .allocate(capacity: n * k)
+            blockScales = .allocate(capacity: n * k / 256)
+            blockSums = .allocate(capacity: n * k / 32)
+            gk_activations_q8k(x, n, k, blockQuantized, blockScales, blockSums)
+        }
+        defer { blockQuantized?.deallocate(); blockScales?.deallocate(); blockSums?.deallocate() }
         let body = { (part: Int) in
             let lo = min(m, part * chunk), hi = min(m, lo + chunk)
             guard lo < hi else { return }
@@ -47,6 +58,9 @@ public enum Matmul {
             case .int8Panels(let w):
                 gk_linear_panels_i8(quantized, rowScales, n, k, w.weights, w.scales, w.sums, bias, m, lo, hi, y,
                                     accumulate ? 1 : 0)
+            case .q4KPanels(let w):
+                gk_linear_panels_q4k(blockQuantized, blockScales, blockSums, n, k, w, bias, m, lo, hi, y,
+                                     accumulate ? 1 : 0)
             }
             if gelu { for r in 0..<n { gk_gelu(y + r * m + lo, hi - lo) } }
         }

@@ -24,6 +24,10 @@ public protocol TensorSource {
     /// embedding), so a quantized or bf16 table stays mapped in its file instead of being widened whole to fp32.
     func rows(_ name: String) -> TensorRows?
 
+    /// The GGUF Q4_K blocks of each row of the 2-D tensor `name` as the file stores them, in logical row order;
+    /// nil where the tensor is stored otherwise. How 4-bit weights are kept 4-bit in memory instead of widened.
+    func q4KRows(_ name: String) -> BlockRows?
+
     /// Tells the kernel the file's pages of `name` are no longer needed, once a converted copy replaced them, so the
     /// model is not resident twice. A no-op where the format does not map its tensors one by one.
     func releasePages(_ name: String)
@@ -31,6 +35,7 @@ public protocol TensorSource {
 
 extension TensorSource {
     public func rows(_ name: String) -> TensorRows? { nil }
+    public func q4KRows(_ name: String) -> BlockRows? { nil }
     public func releasePages(_ name: String) {}
 }
 
@@ -47,5 +52,21 @@ public struct TensorRows {
         self.rows = rows
         self.width = width
         self.copy = copy
+    }
+}
+
+/// Rows of a [rows, width] tensor as the file's quantized blocks, read in place from where they are stored.
+///
+/// `row` keeps what it reads from (a mapped file) alive; the bytes stay valid while the source lives.
+public struct BlockRows {
+    public let rows: Int
+    public let width: Int
+    /// The first byte of row `row`'s blocks (0..<rows).
+    public let row: (_ row: Int) -> UnsafeRawPointer
+
+    public init(rows: Int, width: Int, row: @escaping (_ row: Int) -> UnsafeRawPointer) {
+        self.rows = rows
+        self.width = width
+        self.row = row
     }
 }

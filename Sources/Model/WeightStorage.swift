@@ -1,7 +1,8 @@
 import Kernels
 
 /// Owns the memory behind a model's weights: buffers made at load time from a `TensorSource` (the matrices of linear
-/// layers packed in panels, fp32, bf16 or int8; vectors and embeddings as fp32 rows). Immutable once loaded.
+/// layers packed in panels, fp32, bf16 or int8, and with int8 a GGUF file's Q4_K matrices kept 4-bit in Q4_K panels;
+/// vectors and embeddings as fp32 rows). Immutable once loaded.
 ///
 /// Every tensor is copied out of the mapped file, and the file's pages of it are released right after: no page of
 /// the mapping stays in use, so the weights are resident once. Vectors are copied too: read in place, each bias
@@ -18,6 +19,12 @@ public final class WeightStorage {
     public init(source: TensorSource, format: WeightFormat = .f32) { self.source = source; self.format = format }
 
     deinit { for p in owned { p.deallocate() } }
+
+    /// Takes ownership of memory allocated for the weights (freed with this storage).
+    func own(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+        owned.append(pointer)
+        ownedBytes += bytes
+    }
 
     private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
@@ -42,6 +49,7 @@ public final class WeightStorage {
     /// The panels are a copy, so the file's pages of the tensor are released afterwards.
     public func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
         defer { source.releasePages(name) }
+        if !transposed, let weight = q4KPanels([(name, shape)]) { return weight }
         let stored = transposed ? [shape[1], shape[0]] : shape
         if try self.shape(name) == stored, let inPlace = source.inPlaceFloats(name) {
             // Packed straight from the mapped file (a Conv1D's [in, out] too): no fp32 copy in between.
@@ -55,6 +63,10 @@ public final class WeightStorage {
 
     /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`.
     public func concatenatedMatrix(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight {
+        if let weight = q4KPanels(parts) {
+            for part in parts { source.releasePages(part.name) }
+            return weight
+        }
         let rows = parts.reduce(0) { $0 + $1.shape[0] }
         return packed(freeing: try concatenated(parts), shape: [rows, parts[0].shape[1]])
     }

@@ -43,7 +43,7 @@ struct ServeCommand: ParsableCommand {
                                valueName: "url"))
     var allowEndpoint: [String] = []
 
-    @Option(help: "How to hold the models' matrices: f32, bf16 or int8 (faster, logits differ slightly). Also a setting.")
+    @Option(help: "How to hold the models' matrices: f32, bf16 or int8 (faster, logits differ slightly; a GGUF file's Q4_K matrices stay 4-bit). Also a setting.")
     var weights: WeightPrecision?
 
     @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (to measure what the cache saves).")

@@ -126,6 +126,26 @@ void gk_linear_panels_i8(const uint8_t *xq, const float *row_scales, size_t n, s
                          const float *scales, const int32_t *sums, const float *bias, size_t m, size_t lo,
                          size_t hi, float *y, int accumulate);
 
+/// GGUF Q4_K weights kept 4-bit in panels of 16 output columns (see panels_q4k.c): bytes for W [m, k] (k a multiple
+/// of 256, as Q4_K requires). Allocate zeroed: columns beyond m must stay zero.
+size_t gk_panels_q4k_size(size_t m, size_t k);
+/// Moves row j of W, its k / 256 Q4_K blocks as the file stores them (144 bytes each), into column j of the panels.
+/// Rows may be packed in any order, each once.
+void gk_pack_panels_q4k_row(const uint8_t *blocks, size_t k, size_t j, uint8_t *packed);
+/// Row j of W as fp32 (k floats), equal bit for bit to the file's dequantized row.
+void gk_panels_q4k_row(const uint8_t *packed, size_t k, size_t j, float *out);
+/// Quantizes x [n, k] (k a multiple of 256) for gk_linear_panels_q4k, per row and block of 256 inputs: scales
+/// [n, k/256] = max |x| / 127, xq [n, k] = round(x / scale) in [-127, 127], sums [n, k/32] the sum of xq over each
+/// 32 inputs.
+void gk_activations_q8k(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int16_t *sums);
+/// Linear layer over output columns [lo, hi) (lo a multiple of 16) with Q4_K panels and activations quantized by
+/// gk_activations_q8k: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
+///     + sum_b scales[r, b] (d[j, b] sum_s sc[j, s] dot(q_w, xq) - dmin[j, b] sum_s m[j, s] sums[r, s]).
+/// The integer sums are exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, portable C). Any n.
+void gk_linear_panels_q4k(const int8_t *xq, const float *scales, const int16_t *sums, size_t n, size_t k,
+                          const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                          int accumulate);
+
 /// Paged KV cache, one layer of a block laid out [2 (K, V)][H][blockSize][D] in fp32 or bf16 (`bf16` != 0).
 /// Element offsets count fp32 or bf16 values. Stores one position's H*D values of K (or V) from `src` ([H, D]) into
 /// the slot at `dst` (head 0), heads `head_stride` (= blockSize * D) elements apart.

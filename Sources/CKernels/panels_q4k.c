@@ -1,0 +1,344 @@
+// Linear layers with GGUF Q4_K weights kept 4-bit, repacked at load into panels: y[n, lo..<hi] = x[n, k] W^T (+ b, + y).
+//
+// Q4_K (ggml's block_q4_K): per row, super-blocks of 256 inputs, each with fp16 d and dmin and 8 sub-blocks of 32
+// inputs with 6-bit scale sc_j and min m_j; W[i] = (d sc_j) q[i] - dmin m_j with q in 0..15. The panels hold the
+// same numbers, only moved, so they are exactly the file's weights (4.625 bits a weight against the file's 4.5).
+//
+// Layout: panels of 16 output columns; per panel, one block of Q4K_BLOCK_BYTES per super-block, in input order:
+//   [0, 2048)     32 chunks of 64 bytes, chunk t = 8p + s (sub-block pair p < 4, s < 8): byte 4c + e holds, for
+//                 column c, q of input 64p + 4s + e (sub-block 2p) in its low nibble and q of input 64p + 32 + 4s + e
+//                 (sub-block 2p + 1) in its high nibble. `& 0x0F` and `>> 4 & 0x0F` of one 64-byte load give two
+//                 vpdpbusd operands of 16 columns x 4 inputs.
+//   [2048, 2176)  scales u8 [4 pairs][16 columns][2]: sc of sub-blocks 2p and 2p + 1, side by side, so widening
+//                 32 bytes to int16 gives one int32 lane per column holding both.
+//   [2176, 2304)  mins, the same layout (a vpmaddwd operand against the activations' sub-block sums).
+//   [2304, 2336)  d, fp16 [16];  [2336, 2368) dmin, fp16 [16].
+// Columns beyond m are zero (d = dmin = 0).
+//
+// Activations (like ggml's Q8_K): per row and super-block one scale max|x| / 127, int8 q in [-127, 127], and the
+// sum of q over each sub-block of 32 (int16). Then per column and super-block:
+//   isum = sum_j sc_j dot32_j(q_w, q_x)  (|isum| <= 8 * 63 * 32 * 15 * 127 < 2^31),  msum = sum_j m_j asum_j,
+//   y += x_scale (d isum - dmin msum).
+// Every path computes the same exact integers from the same bytes; only the fp32 epilogue order may differ.
+#include <math.h>
+#include <string.h>
+#include "CKernels.h"
+#include "simd.h"
+
+#include "panels.h"
+
+#define Q4K_BLOCK 256
+#define Q4K_FILE_BLOCK_BYTES 144
+#define Q4K_BLOCK_BYTES 2368
+#define Q4K_SCALES 2048
+#define Q4K_MINS 2176
+#define Q4K_D 2304
+#define Q4K_DMIN 2336
+// Rows of one tile of the AVX-512 kernel: 5 vector registers a row, so 4 rows leave room for the weights.
+#define Q4K_TILE_ROWS 4
+
+size_t gk_panels_q4k_size(size_t m, size_t k) { return (m + PANEL - 1) / PANEL * (k / Q4K_BLOCK) * Q4K_BLOCK_BYTES; }
+
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
+    if (exponent == 0) {
+        float v = ldexpf((float)mantissa, -24);  // zero or subnormal: exact in fp32
+        return sign ? -v : v;
+    }
+    uint32_t bits = exponent == 31 ? sign | 0x7F800000u | mantissa << 13
+                                   : sign | (exponent + 112) << 23 | mantissa << 13;
+    float v;
+    memcpy(&v, &bits, 4);
+    return v;
+}
+
+/// ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j from a block's 12 packed bytes.
+static void scale_min(const uint8_t *q, int j, uint8_t *sc, uint8_t *mn) {
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *mn = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4);
+        *mn = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+/// The block of super-block b of the panel holding column j.
+static inline uint8_t *block_of(uint8_t *packed, size_t k, size_t j, size_t b) {
+    return packed + ((j / PANEL) * (k / Q4K_BLOCK) + b) * Q4K_BLOCK_BYTES;
+}
+
+void gk_pack_panels_q4k_row(const uint8_t *blocks, size_t k, size_t j, uint8_t *packed) {
+    size_t c = j % PANEL;
+    for (size_t b = 0; b < k / Q4K_BLOCK; b++) {
+        const uint8_t *src = blocks + b * Q4K_FILE_BLOCK_BYTES;
+        uint8_t *dst = block_of(packed, k, j, b);
+        // The file's nibbles: byte 32p + l holds input 64p + l (low) and 64p + 32 + l (high), the same pairing.
+        for (int p = 0; p < 4; p++) {
+            for (int s = 0; s < 8; s++) memcpy(dst + (8 * p + s) * 64 + 4 * c, src + 16 + 32 * p + 4 * s, 4);
+        }
+        for (int sub = 0; sub < 8; sub++) {
+            uint8_t sc, mn;
+            scale_min(src + 4, sub, &sc, &mn);
+            dst[Q4K_SCALES + ((sub / 2) * PANEL + c) * 2 + sub % 2] = sc;
+            dst[Q4K_MINS + ((sub / 2) * PANEL + c) * 2 + sub % 2] = mn;
+        }
+        memcpy(dst + Q4K_D + 2 * c, src, 2);
+        memcpy(dst + Q4K_DMIN + 2 * c, src + 2, 2);
+    }
+}
+
+void gk_panels_q4k_row(const uint8_t *packed, size_t k, size_t j, float *out) {
+    size_t c = j % PANEL;
+    for (size_t b = 0; b < k / Q4K_BLOCK; b++) {
+        const uint8_t *blk = block_of((uint8_t *)packed, k, j, b);
+        uint16_t dh, mh;
+        memcpy(&dh, blk + Q4K_D + 2 * c, 2);
+        memcpy(&mh, blk + Q4K_DMIN + 2 * c, 2);
+        float d = half_to_float(dh), dmin = half_to_float(mh);
+        for (int i = 0; i < Q4K_BLOCK; i++) {
+            int p = i / 64, high = (i % 64) / 32, s = (i % 32) / 4, e = i % 4, sub = 2 * p + high;
+            uint8_t byte = blk[(8 * p + s) * 64 + 4 * c + e];
+            uint8_t q = high ? byte >> 4 : byte & 0x0F;
+            size_t at = ((size_t)p * PANEL + c) * 2 + high;
+            // The file's order of operations (gguf-py's), so rows equal its dequantization bit for bit.
+            out[b * Q4K_BLOCK + i] = (d * (float)blk[Q4K_SCALES + at]) * (float)q - dmin * (float)blk[Q4K_MINS + at];
+        }
+    }
+}
+
+static inline int8_t quantize(float v, float inverse) {
+    float q = nearbyintf(v * inverse);
+    return (int8_t)(q > 127 ? 127 : (q < -127 ? -127 : q));
+}
+
+void gk_activations_q8k(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int16_t *sums) {
+    size_t blocks = k / Q4K_BLOCK;
+    for (size_t r = 0; r < n; r++) {
+        for (size_t b = 0; b < blocks; b++) {
+            const float *v = x + r * k + b * Q4K_BLOCK;
+            int8_t *q = xq + r * k + b * Q4K_BLOCK;
+            float amax = 0;
+            for (int i = 0; i < Q4K_BLOCK; i++) amax = fmaxf(amax, fabsf(v[i]));
+            float inverse = amax > 0 ? 127 / amax : 0;
+            for (int sub = 0; sub < 8; sub++) {
+                int sum = 0;
+                for (int i = 32 * sub; i < 32 * sub + 32; i++) {
+                    q[i] = quantize(v[i], inverse);
+                    sum += q[i];
+                }
+                sums[(r * blocks + b) * 8 + sub] = (int16_t)sum;
+            }
+            scales[r * blocks + b] = amax / 127;
+        }
+    }
+}
+
+// ---- Portable ------------------------------------------------------------------------------------------------
+
+static void panels_q4k_portable(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
+                                const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                                int accumulate) {
+    size_t blocks = k / Q4K_BLOCK;
+    for (size_t r = 0; r < n; r++) {
+        for (size_t j = lo; j < hi; j++) {
+            size_t c = j % PANEL;
+            float sum = 0;
+            for (size_t b = 0; b < blocks; b++) {
+                const uint8_t *blk = block_of((uint8_t *)packed, k, j, b);
+                const int8_t *a = xq + r * k + b * Q4K_BLOCK;
+                const int16_t *asum = xsum + (r * blocks + b) * 8;
+                int32_t isum = 0, msum = 0;
+                for (int p = 0; p < 4; p++) {
+                    int32_t low = 0, high = 0;
+                    for (int s = 0; s < 8; s++) {
+                        const uint8_t *w = blk + (8 * p + s) * 64 + 4 * c;
+                        for (int e = 0; e < 4; e++) {
+                            low += (w[e] & 0x0F) * a[64 * p + 4 * s + e];
+                            high += (w[e] >> 4) * a[64 * p + 32 + 4 * s + e];
+                        }
+                    }
+                    size_t at = ((size_t)p * PANEL + c) * 2;
+                    isum += blk[Q4K_SCALES + at] * low + blk[Q4K_SCALES + at + 1] * high;
+                    msum += blk[Q4K_MINS + at] * asum[2 * p] + blk[Q4K_MINS + at + 1] * asum[2 * p + 1];
+                }
+                uint16_t dh, mh;
+                memcpy(&dh, blk + Q4K_D + 2 * c, 2);
+                memcpy(&mh, blk + Q4K_DMIN + 2 * c, 2);
+                sum += xs[r * blocks + b] * (half_to_float(dh) * (float)isum - half_to_float(mh) * (float)msum);
+            }
+            put(y + r * m + j, sum, bias, j, accumulate);
+        }
+    }
+}
+
+#if GK_X86
+#define GK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
+#define GK_AVX2_F16C __attribute__((target("avx2,fma,f16c")))
+
+static inline int32_t load4(const void *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+// ---- AVX-512 VNNI: one panel, tiles of up to 4 rows; vpdpbusd of nibbles (u8) and activations (s8) ------------
+
+GK_INLINE GK_AVX512_VNNI void q4k_tile_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
+                                            const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
+                                            size_t cols, const float *bias, int accumulate) {
+    size_t blocks = k / Q4K_BLOCK;
+    const __m512i nibble = _mm512_set1_epi8(0x0F), low16 = _mm512_set1_epi32(0xFFFF);
+    __m512 acc[Q4K_TILE_ROWS];
+    UNROLL
+    for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = panel + b * Q4K_BLOCK_BYTES;
+        __m512i isum[Q4K_TILE_ROWS], msum[Q4K_TILE_ROWS];
+        UNROLL
+        for (int r = 0; r < rows; r++) { isum[r] = _mm512_setzero_si512(); msum[r] = _mm512_setzero_si512(); }
+        for (int p = 0; p < 4; p++) {
+            __m512i low[Q4K_TILE_ROWS], high[Q4K_TILE_ROWS];
+            UNROLL
+            for (int r = 0; r < rows; r++) { low[r] = _mm512_setzero_si512(); high[r] = _mm512_setzero_si512(); }
+            for (int s = 0; s < 8; s++) {
+                const uint8_t *chunk = blk + (8 * p + s) * 64;
+                _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
+                __m512i w = _mm512_loadu_si512(chunk);
+                __m512i wl = _mm512_and_si512(w, nibble), wh = _mm512_and_si512(_mm512_srli_epi16(w, 4), nibble);
+                UNROLL
+                for (int r = 0; r < rows; r++) {
+                    const int8_t *a = xq + (size_t)r * k + b * Q4K_BLOCK + 64 * p + 4 * s;
+                    low[r] = _mm512_dpbusd_epi32(low[r], wl, _mm512_set1_epi32(load4(a)));
+                    high[r] = _mm512_dpbusd_epi32(high[r], wh, _mm512_set1_epi32(load4(a + 32)));
+                }
+            }
+            __m512i sc = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(blk + Q4K_SCALES + 32 * p)));
+            __m512i mn = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(blk + Q4K_MINS + 32 * p)));
+            __m512i sc_low = _mm512_and_si512(sc, low16), sc_high = _mm512_srli_epi32(sc, 16);
+            UNROLL
+            for (int r = 0; r < rows; r++) {
+                isum[r] = _mm512_add_epi32(isum[r], _mm512_add_epi32(_mm512_mullo_epi32(low[r], sc_low),
+                                                                     _mm512_mullo_epi32(high[r], sc_high)));
+                __m512i pair = _mm512_set1_epi32(load4(xsum + ((size_t)r * blocks + b) * 8 + 2 * p));
+                msum[r] = _mm512_add_epi32(msum[r], _mm512_madd_epi16(mn, pair));
+            }
+        }
+        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q4K_D)));
+        __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q4K_DMIN)));
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            __m512 v = _mm512_fmsub_ps(d, _mm512_cvtepi32_ps(isum[r]),
+                                       _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(msum[r])));
+            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xs[(size_t)r * blocks + b]), v, acc[r]);
+        }
+    }
+    store_tile512(acc, rows, y, m, j0, cols, bias, accumulate);
+}
+
+GK_AVX512_VNNI static void panels_q4k_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n,
+                                           size_t k, const uint8_t *packed, const float *bias, size_t m, size_t lo,
+                                           size_t hi, float *y, int accumulate) {
+    size_t blocks = k / Q4K_BLOCK, panel_size = blocks * Q4K_BLOCK_BYTES;
+    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+        size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
+        const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
+        // A panel is 37 KB for k = 4096: it stays in L2 while the tiles of all rows read it.
+        for (size_t r0 = 0; r0 < n; r0 += Q4K_TILE_ROWS) {
+            int rows = n - r0 < Q4K_TILE_ROWS ? (int)(n - r0) : Q4K_TILE_ROWS;
+            const int8_t *a = xq + r0 * k;
+            const float *s = xs + r0 * blocks;
+            const int16_t *sums = xsum + r0 * blocks * 8;
+            float *yr = y + r0 * m;
+            switch (rows) {
+                case 1: q4k_tile_vnni(a, s, sums, k, panel, 1, yr, m, j0, cols, bias, accumulate); break;
+                case 2: q4k_tile_vnni(a, s, sums, k, panel, 2, yr, m, j0, cols, bias, accumulate); break;
+                case 3: q4k_tile_vnni(a, s, sums, k, panel, 3, yr, m, j0, cols, bias, accumulate); break;
+                default: q4k_tile_vnni(a, s, sums, k, panel, 4, yr, m, j0, cols, bias, accumulate); break;
+            }
+        }
+    }
+}
+
+// ---- AVX2: one panel, one row at a time; vpmaddubsw of nibbles (u8) and activations (s8) ---------------------
+
+/// Per half panel (8 columns, 32 bytes of a chunk) the int16 pair sums of vpmaddubsw are added over the 8 chunks of
+/// a sub-block before widening: each is at most 2 * 15 * 127, so 8 of them stay below 2^15.
+GK_INLINE GK_AVX2_F16C void q4k_row_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
+                                         const uint8_t *panel, float *y, size_t j0, size_t cols, const float *bias,
+                                         int accumulate) {
+    size_t blocks = k / Q4K_BLOCK;
+    const __m256i nibble = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), low16 = _mm256_set1_epi32(0xFFFF);
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = panel + b * Q4K_BLOCK_BYTES;
+        __m256i isum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()}, msum[2] = {isum[0], isum[0]};
+        for (int p = 0; p < 4; p++) {
+            __m256i low[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()}, high[2] = {low[0], low[0]};
+            for (int s = 0; s < 8; s++) {
+                const uint8_t *chunk = blk + (8 * p + s) * 64;
+                _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
+                const int8_t *a = xq + b * Q4K_BLOCK + 64 * p + 4 * s;
+                __m256i xl = _mm256_set1_epi32(load4(a)), xh = _mm256_set1_epi32(load4(a + 32));
+                for (int h = 0; h < 2; h++) {
+                    __m256i w = _mm256_loadu_si256((const __m256i *)(chunk + 32 * h));
+                    __m256i wl = _mm256_and_si256(w, nibble), wh = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
+                    low[h] = _mm256_add_epi16(low[h], _mm256_maddubs_epi16(wl, xl));
+                    high[h] = _mm256_add_epi16(high[h], _mm256_maddubs_epi16(wh, xh));
+                }
+            }
+            __m256i pair = _mm256_set1_epi32(load4(xsum + b * 8 + 2 * p));
+            for (int h = 0; h < 2; h++) {
+                __m256i sc = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_SCALES + 32 * p + 16 * h)));
+                __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_MINS + 32 * p + 16 * h)));
+                __m256i dl = _mm256_madd_epi16(low[h], ones), dh = _mm256_madd_epi16(high[h], ones);
+                isum[h] = _mm256_add_epi32(isum[h],
+                                           _mm256_add_epi32(_mm256_mullo_epi32(dl, _mm256_and_si256(sc, low16)),
+                                                            _mm256_mullo_epi32(dh, _mm256_srli_epi32(sc, 16))));
+                msum[h] = _mm256_add_epi32(msum[h], _mm256_madd_epi16(mn, pair));
+            }
+        }
+        __m256 scale = _mm256_set1_ps(xs[b]);
+        for (int h = 0; h < 2; h++) {
+            __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_D + 16 * h)));
+            __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_DMIN + 16 * h)));
+            __m256 v = _mm256_fmsub_ps(d, _mm256_cvtepi32_ps(isum[h]), _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(msum[h])));
+            acc[h] = _mm256_fmadd_ps(scale, v, acc[h]);
+        }
+    }
+    store_half256(acc[0], y + j0, j0, cols, bias, accumulate);
+    if (cols > 8) store_half256(acc[1], y + j0 + 8, j0 + 8, cols - 8, bias, accumulate);
+}
+
+GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
+                                         const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi,
+                                         float *y, int accumulate) {
+    size_t blocks = k / Q4K_BLOCK, panel_size = blocks * Q4K_BLOCK_BYTES;
+    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+        size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
+        const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
+        for (size_t r = 0; r < n; r++) {
+            q4k_row_avx2(xq + r * k, xs + r * blocks, xsum + r * blocks * 8, k, panel, y + r * m, j0, cols, bias,
+                         accumulate);
+        }
+    }
+}
+#endif
+
+void gk_linear_panels_q4k(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
+                          const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                          int accumulate) {
+    if (lo >= hi || n == 0) return;
+#if GK_X86
+    int level = gk_simd_active();
+    if (level >= GK_SIMD_AVX512 && gk_simd_has_vnni()) {
+        panels_q4k_vnni(xq, xs, xsum, n, k, packed, bias, m, lo, hi, y, accumulate);
+        return;
+    }
+    if (level >= GK_SIMD_AVX2) {
+        panels_q4k_avx2(xq, xs, xsum, n, k, packed, bias, m, lo, hi, y, accumulate);
+        return;
+    }
+#endif
+    panels_q4k_portable(xq, xs, xsum, n, k, packed, bias, m, lo, hi, y, accumulate);
+}
