@@ -27,6 +27,9 @@ public struct Settings: Equatable, Sendable {
     public var prefixCache = true
     /// Draft greedy completions' next tokens from the document (command line only: output is the same either way).
     public var promptLookup = true
+    /// Longest time one engine step of prompt computation should take, in milliseconds; 0 cuts prompts by token
+    /// count alone (command line only).
+    public var stepMs = BackendConfiguration.defaultStepMs
     /// Answer from earlier suggestions while the user types them, and compute the completion after a suggestion's
     /// acceptance ahead of time; false sends every completion to the model.
     public var completionCache = true

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import JSONRPC
+import Kernels
 import LanguageServer
 import LocalBackend
 import Logging
@@ -54,6 +55,16 @@ struct ServeCommand: ParsableCommand {
                              + "either way; to measure what drafting saves)."))
     var noPromptLookup = false
 
+    @Option(name: .customLong("step-ms"),
+            help: ArgumentHelp("Longest a step of prompt computation should take, in milliseconds: a keystroke waits "
+                               + "at most about this long behind another document's prompt; the engine measures its "
+                               + "own speed to size the chunks (0: chunks of up to 256 tokens whatever they cost).",
+                               valueName: "ms"))
+    var stepMs: Double = BackendConfiguration.defaultStepMs
+
+    @Option(help: "Cap the SIMD path of the C kernels: portable, avx2, avx512, avx512bf16 (to measure another CPU's path on this one).")
+    var simd: String?
+
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -82,6 +93,8 @@ struct ServeCommand: ParsableCommand {
         if logFile != nil && socket == nil { throw ValidationError("--log-file needs --socket") }
         if !(logMaxMB > 0) { throw ValidationError("--log-max-mb must be a positive number") }
         if let idleExit, !(idleExit > 0) { throw ValidationError("--idle-exit must be a positive number of seconds") }
+        if !(stepMs >= 0) { throw ValidationError("--step-ms must be 0 or a positive number of milliseconds") }
+        if let simd, SIMDPath.named(simd) == nil { throw ValidationError("--simd \(simd): not one of portable, avx2, avx512, avx512bf16") }
         if let maxMemoryMB, maxMemoryMB < 1 { throw ValidationError("--max-memory-mb must be a positive number of MiB") }
         for url in allowEndpoint where EndpointPolicy(allowing: [url]).allowedOrigins.isEmpty {
             throw ValidationError("--allow-endpoint \(url): not an http:// or https:// URL")
@@ -98,6 +111,8 @@ struct ServeCommand: ParsableCommand {
         if let kvCacheMB { settings.cacheBudgetMB = kvCacheMB }
         settings.prefixCache = !noPrefixCache
         settings.promptLookup = !noPromptLookup
+        settings.stepMs = stepMs
+        if let simd, let path = SIMDPath.named(simd) { SIMDPath.limit(to: path) }
         if let weights { settings.weights = weights }
         settings.threads = threadOptions.threads
         settings.endpoint = endpointOptions.configuration
