@@ -18,7 +18,8 @@
 public struct StepPacer: Sendable, Equatable {
     /// The time one step should take.
     public var targetSeconds: Double
-    /// The fewest tokens a step may carry, however slow the host: every prompt keeps progressing.
+    /// The fewest tokens a step may carry, however slow the host: every prompt keeps progressing, and no chunk is so
+    /// small that the step's fixed cost (reading every weight once) swamps it.
     public var minimumTokens: Int
     /// Share of the way a new measurement moves the estimate (0 < smoothing <= 1).
     public var smoothing: Double
@@ -28,11 +29,14 @@ public struct StepPacer: Sendable, Equatable {
     public private(set) var measured = false
 
     /// - Parameters:
-    ///   - targetSeconds: the time one step should take; 0.05 s keeps a keystroke that waits behind a full step
-    ///     within a small multiple of its own step's time, at a small cost in prefill throughput (see DESIGN.md).
+    ///   - targetSeconds: the time one step should take; 0.05 s is about what a keystroke's own step takes on
+    ///     GPT-2 124M in f32, so one that waits behind a full step still gets its token within about 2-3x that.
     ///   - seedTokensPerSecond: the estimate before the first measurement: low, as a slow host with a large model
     ///     would give.
-    public init(targetSeconds: Double = 0.05, seedTokensPerSecond: Double = 160, minimumTokens: Int = 8,
+    ///   - minimumTokens: 32 because smaller chunks waste the host: on GPT-2 124M, 16-token prefills ran 20-30%
+    ///     slower per token than 32-token ones, which ran as fast as 256-token ones; on a loaded host whose fixed
+    ///     cost per step nears the target, a smaller floor let chunks shrink to where prefill throughput collapsed.
+    public init(targetSeconds: Double = 0.05, seedTokensPerSecond: Double = 160, minimumTokens: Int = 32,
                 smoothing: Double = 0.3) {
         precondition(targetSeconds > 0 && seedTokensPerSecond > 0 && minimumTokens > 0)
         precondition(smoothing > 0 && smoothing <= 1)

@@ -37,7 +37,7 @@ struct BenchServerCommand: ParsableCommand {
     var decodeTokens = 64
     @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget passed to the server (default: the server's, scaled to the models).")
     var kvCacheMB: Int?
-    @Option(help: "How the server holds the matrices: f32, bf16 or int8 (default: the server's, f32).")
+    @Option(help: "How the server holds the matrices: f32, bf16 or int8 (default: the server's, bf16).")
     var weights: WeightFormat?
     @Option(help: """
         Directories (comma-separated) whose .py and .swift files are typed, in name order; relative paths start \
