@@ -83,7 +83,7 @@ let package = Package(
         .target(name: "Demo", dependencies: ["ServerClient", "Protocol", "JSON"]),
         .executableTarget(name: "gptls", dependencies: [
             "LanguageServer", "LocalBackend", "RemoteBackend", "Tasks", "Engine", "Model", "ModelFiles", "Tokenizer",
-            "CommandSupport", "Demo", "ServerClient", "JSONRPC", "JSON",
+            "CommandSupport", "Demo", "ServerClient", "JSONRPC", "JSON", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -36,7 +36,8 @@ extension Engine {
             Scheduler.Candidate(id: $0.id.rawValue, priority: $0.job.priority, arrivalStep: $0.arrivalStep,
                                   pendingPromptTokens: $0.pendingPromptTokens, owner: $0.job.owner)
         }
-        let scheduled = options.scheduler.schedule(candidates, step: stepNumber)
+        let limit = pacer?.tokenLimit ?? .max
+        let scheduled = options.scheduler.schedule(candidates, step: stepNumber, tokenLimit: limit)
         var planned: [(sequence: SequenceState, tokens: Int)] = []
         for row in scheduled {
             guard let sequence = sequences[JobID(rawValue: row.id)],
@@ -44,8 +45,8 @@ extension Engine {
             planned.append((sequence, row.tokens))
         }
         // Drafts get blocks only after every scheduled row has its own, and tokens only from what the scheduler left
-        // of the step's budget: a draft never costs another row its place or a step its bound.
-        var spare = options.scheduler.tokenBudget - planned.reduce(0) { $0 + $1.tokens }
+        // of the step's budget and time limit: a draft never costs another row its place or a step its bound.
+        var spare = min(options.scheduler.tokenBudget, limit) - planned.reduce(0) { $0 + $1.tokens }
         var rowsByModel: [Int: [(SequenceState, StepRow)]] = [:]
         for (sequence, tokens) in planned {
             var draft = tokens == 1 ? self.draft(for: sequence, limit: spare) : []
@@ -68,6 +69,7 @@ extension Engine {
         stepNumber += 1
         totals.steps += 1
         let now = DispatchTime.now()
+        let started = options.clock()
         for (model, rows) in rowsByModel.sorted(by: { $0.key < $1.key }) {
             for (sequence, _) in rows where !sequence.started {
                 sequence.started = true
@@ -84,6 +86,8 @@ extension Engine {
                 advance(sequence, by: row, output: output)
             }
         }
+        let tokens = rowsByModel.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.1.tokens.count } }
+        pacer?.record(tokens: tokens, seconds: Double(options.clock() &- started) / 1e9)
     }
 
     /// Makes sure the sequence's block table covers positions 0..<end; false when the pool cannot supply them now.

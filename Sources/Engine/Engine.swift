@@ -23,6 +23,11 @@ public final class Engine: @unchecked Sendable {
         /// Drafts for greedy sequences, checked in one step each (see `PromptLookup`); nil decodes one token per
         /// step. Sampled sequences never draft.
         public var promptLookup: PromptLookup? = PromptLookup()
+        /// Holds each step to a target time on this host, so a keystroke never waits long behind a prompt's chunk
+        /// (see `StepPacer`); nil leaves steps to the scheduler's token counts alone (batch work nobody types into).
+        public var pacer: StepPacer? = StepPacer()
+        /// Nanoseconds of a monotonic clock, for the pacer's measurements; tests pass a clock their model advances.
+        public var clock: @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
         public init() {}
     }
 
@@ -59,6 +64,7 @@ public final class Engine: @unchecked Sendable {
     var sequences: [JobID: SequenceState] = [:]
     var stepNumber = 0
     var totals = EngineStatistics()
+    var pacer: StepPacer?
 
     /// An engine over `models`; with `cacheBudgetBytes`, their KV caches share that many bytes in all (each model's
     /// pool must have room for the whole of it), the least recently active model giving memory back first.
@@ -74,6 +80,7 @@ public final class Engine: @unchecked Sendable {
             return pool
         }
         self.options = options
+        self.pacer = options.pacer
         // Status shows the caches (and their budget) from the start, before any step.
         publish()
         let thread = Thread { [self] in runLoop() }
@@ -250,6 +257,7 @@ public final class Engine: @unchecked Sendable {
         var figures = totals
         figures.activeSequences = sequences.count
         figures.cacheBudgetBytes = cacheBudget?.bytes
+        figures.stepTokenLimit = pacer?.tokenLimit
         figures.caches = zip(models, blockPools).map { model, pool in
             CacheFigures(blockSize: model.blockSize, capacity: model.blockCapacity,
                          bytesPerBlock: model.bytesPerBlock, statistics: pool.statistics)

@@ -28,6 +28,8 @@ public struct EngineStatistics: Equatable, Sendable {
     /// Of `draftedTokens`, those greedy decoding produced too (kept without a step of their own).
     public var acceptedDraftTokens = 0
     public var activeSequences = 0
+    /// The most tokens the next step may carry to stay within the pacer's target time; nil without a pacer.
+    public var stepTokenLimit: Int?
     /// The KV memory total the models share, if the engine has one.
     public var cacheBudgetBytes: Int?
     /// One entry per model, in the engine's model order.

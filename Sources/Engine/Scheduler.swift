@@ -11,9 +11,12 @@
 /// Cold prompts (more than `coldChunk` tokens still to compute: a document just opened, a jump to a far place) share
 /// the interactive class with keystrokes, so they are kept apart in two ways: warm prompts go before cold ones, and
 /// cold ones go shortest remaining first; and while other interactive work is in flight (a sequence decoding or a
-/// warm prompt), all cold prefill together takes at most `coldChunk` tokens of a step. A keystroke then waits for
-/// at most one step whose cost is bounded by that chunk, not for every open document's whole prompt; a cold prompt
-/// alone still gets the whole budget.
+/// warm prompt), all cold prefill together takes at most `coldChunk` tokens of a step.
+///
+/// A keystroke that arrives during a step waits for it, so each step's prefill is also held to the `tokenLimit` the
+/// engine passes: the tokens one step computes in its target time on this host (see `StepPacer`). Decode tokens are
+/// never cut by it (a user waits for each); prompts get what is left of it, and at least half of it, so a crowd of
+/// decoding sequences cannot stop them from progressing.
 ///
 /// Pure and deterministic: it sees only the figures below, which is what makes scheduling testable without a model.
 public struct Scheduler: Sendable {
@@ -73,9 +76,11 @@ public struct Scheduler: Sendable {
     }
 
     /// The rows of step number `step`, in order of effective priority, then turn (round-robin between owners),
-    /// then arrival, then id; within a level, cold prompts after the others, shortest remaining first.
+    /// then arrival, then id; within a level, cold prompts after the others, shortest remaining first. Prefill
+    /// takes at most `tokenLimit` less the decode rows, and at least half of `tokenLimit` when prompts wait.
     /// O(n log n) in the candidates.
-    public func schedule(_ candidates: [Candidate], step: Int) -> [Row] {
+    public func schedule(_ candidates: [Candidate], step: Int, tokenLimit: Int = .max) -> [Row] {
+        precondition(tokenLimit > 0, "a step needs room for a token")
         let fair = fairOrder(candidates, step: step)
         let interactiveWaiting = candidates.contains { $0.priority == .interactive }
         let warmInteractive = candidates.contains { $0.priority == .interactive && !isCold($0) }
@@ -89,6 +94,9 @@ public struct Scheduler: Sendable {
             rows.append(Row(id: candidate.id, tokens: 1))
             budget -= 1
         }
+        let decodeRows = rows.count
+        let prefillLimit = max(tokenLimit - decodeRows, max(1, tokenLimit / 2))
+        budget = min(budget, prefillLimit)
         for candidate in prefillOrder(ordered, step: step) where budget > 0 {
             var chunk = min(candidate.pendingPromptTokens, budget)
             if interactiveWaiting && candidate.priority != .interactive {

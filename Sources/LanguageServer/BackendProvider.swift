@@ -9,7 +9,8 @@ extension BackendConfiguration {
         var models: [TaskKind: String] = [:]
         for kind in TaskKind.allCases { models[kind] = settings.modelPath(for: kind) }
         self.init(models: models, cacheBudgetMB: settings.cacheBudgetMB,
-                  prefixCaching: settings.prefixCache, promptLookup: settings.promptLookup, weights: settings.weights,
+                  prefixCaching: settings.prefixCache, promptLookup: settings.promptLookup,
+                  stepMs: settings.stepMs, weights: settings.weights,
                   threads: settings.threads, endpoint: settings.endpoint, endpointPolicy: settings.endpointPolicy,
                   memoryLimit: settings.memoryLimit)
     }

@@ -52,6 +52,7 @@ extension ModelLoader {
         var options = Engine.Options()
         options.prefixCaching = configuration.prefixCaching
         options.promptLookup = configuration.promptLookup ? PromptLookup() : nil
+        options.pacer = configuration.stepMs > 0 ? StepPacer(targetSeconds: configuration.stepMs / 1000) : nil
         let engine = Engine(models: stepModels, options: options, cacheBudgetBytes: budget)
 
         func taskModel(_ source: ModelSource, _ index: Int) throws -> InProcessBackend.TaskModel {

@@ -23,6 +23,7 @@ public final class OfflineEngine {
         let pool = pool ?? KVBlockPool(for: model, blockSize: 16, capacityBlocks: model.config.nPositions / 16 + 1)
         var options = Engine.Options()
         options.scheduler = Scheduler(tokenBudget: .max)
+        options.pacer = nil
         options.prefixCaching = false
         options.promptLookup = promptLookup
         engine = Engine(models: [GPTStepModel(model: model, pool: pool)], options: options)

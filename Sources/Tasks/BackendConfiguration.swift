@@ -16,6 +16,9 @@ public struct BackendConfiguration: Hashable, Sendable {
     /// Draft greedy sequences' next tokens from their own earlier tokens and check them in one step (output is the
     /// same either way; off only to measure what drafting saves).
     public var promptLookup: Bool
+    /// The time, in milliseconds, one engine step of prompt computation should take at most, so a keystroke never
+    /// waits long behind another document's prompt (see `StepPacer`); 0 cuts prompts by token count alone.
+    public var stepMs: Double
     /// How the models' matrices are held.
     public var weights: WeightPrecision
     /// Threads each step of a model may use; nil for the CPUs this process may use. One count per process.
@@ -30,13 +33,15 @@ public struct BackendConfiguration: Hashable, Sendable {
     public var memoryLimit: MemoryLimit?
 
     public init(models: [TaskKind: String] = [:], cacheBudgetMB: Int? = nil, prefixCaching: Bool = true,
-                promptLookup: Bool = true, weights: WeightPrecision = .f32, threads: Int? = nil,
+                promptLookup: Bool = true, stepMs: Double = BackendConfiguration.defaultStepMs,
+                weights: WeightPrecision = .f32, threads: Int? = nil,
                 endpoint: EndpointConfiguration? = nil,
                 endpointPolicy: EndpointPolicy? = nil, memoryLimit: MemoryLimit? = nil) {
         self.models = models
         self.cacheBudgetMB = cacheBudgetMB
         self.prefixCaching = prefixCaching
         self.promptLookup = promptLookup
+        self.stepMs = stepMs
         self.weights = weights
         self.threads = threads
         self.endpoint = endpoint
@@ -46,6 +51,9 @@ public struct BackendConfiguration: Hashable, Sendable {
 }
 
 extension BackendConfiguration {
+    /// The step time a server aims for unless told otherwise, in milliseconds.
+    public static let defaultStepMs = 50.0
+
     /// The KV budget when the settings name none: half the bytes of the models' matrices, at least 64 MiB. GPT-2
     /// 124M in f32 (about 500 MB) gets about 240 MiB, some 13 prompts of 256 tokens; a small bundled model gets
     /// 64 MiB instead of a budget many times its own size.

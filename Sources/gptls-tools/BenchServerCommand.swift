@@ -37,7 +37,7 @@ struct BenchServerCommand: ParsableCommand {
     var decodeTokens = 64
     @Option(name: .customLong("kv-cache-mb"), help: "KV cache budget passed to the server (default: the server's, scaled to the models).")
     var kvCacheMB: Int?
-    @Option(help: "How the server holds the matrices: f32, bf16 or int8 (default: the server's, f32).")
+    @Option(help: "How the server holds the matrices: f32, bf16 or int8 (default: the server's, bf16).")
     var weights: WeightFormat?
     @Option(help: """
         Directories (comma-separated) whose .py and .swift files are typed, in name order; relative paths start \
@@ -67,6 +67,9 @@ struct BenchServerCommand: ParsableCommand {
     @Flag(name: .customLong("cold-open"),
           help: "Open every typist's document at once and start typing without completing it first (cold prompts).")
     var coldOpen = false
+    @Option(help: "Cap the server's SIMD path: portable, avx2, avx512, avx512bf16 (its --simd).") var simd: String?
+    @Option(name: .customLong("step-ms"), help: "The server's --step-ms (the time one step of prompt computation aims for; 0: no limit).")
+    var stepMs: Double?
     @Flag(help: "Print the results as one JSON object.") var json = false
     @Option(name: .customLong("json-out"), help: "Also write the JSON results to this file.") var jsonOut: String?
     @OptionGroup var threadOptions: ThreadsOption
@@ -84,6 +87,8 @@ struct BenchServerCommand: ParsableCommand {
                                         threads: threadOptions.threads, serverArguments: endpointOptions.arguments,
                                         coldOpen: coldOpen)
         options.completionCache = completionCache.map { $0 == .on }
+        if let simd { options.serverArguments += ["--simd", simd] }
+        if let stepMs { options.serverArguments += ["--step-ms", String(stepMs)] }
         if let memoryMinutes {
             let scripts = try TypingScript.load(files: files, count: documents, promptTokens: promptTokens,
                                                 tokenizer: tokenizer)

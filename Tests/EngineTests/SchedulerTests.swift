@@ -128,4 +128,42 @@ final class SchedulerTests: XCTestCase {
         }
         XCTAssertEqual(pending, Array(repeating: 0, count: 8), "cold documents starved")
     }
+
+    func testPrefillStaysWithinTheStepsTokenLimitEvenForAColdPromptAlone() {
+        let scheduler = Scheduler(tokenBudget: 256, coldChunk: 32)
+        let rows = scheduler.schedule([Candidate(id: 1, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 300)],
+                                      step: 0, tokenLimit: 40)
+        XCTAssertEqual(rows, [.init(id: 1, tokens: 40)])
+    }
+
+    func testDecodeTokensAreNeverCutByTheLimitAndPromptsKeepHalfOfIt() {
+        // A cold chunk larger than the prompt, so only the limit cuts it.
+        let scheduler = Scheduler(tokenBudget: 256, coldChunk: 128)
+        let decoding = (1...30).map { Candidate(id: $0, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 0,
+                                                owner: "editor\($0)") }
+        let prompt = Candidate(id: 99, priority: .interactive, arrivalStep: 1, pendingPromptTokens: 100, owner: "late")
+        let rows = scheduler.schedule(decoding + [prompt], step: 2, tokenLimit: 40)
+        XCTAssertEqual(rows.filter { $0.tokens == 1 }.count, 30)
+        XCTAssertEqual(rows.last, .init(id: 99, tokens: 20))
+        let few = scheduler.schedule(Array(decoding.prefix(4)) + [prompt], step: 2, tokenLimit: 40)
+        XCTAssertEqual(few.last, .init(id: 99, tokens: 36))
+    }
+
+    func testUnderATokenLimitEightColdDocumentsStillAllGetWarmWhileSomeoneTypes() {
+        let scheduler = Scheduler(tokenBudget: 256, coldChunk: 16)
+        var pending = Array(repeating: 256, count: 8)
+        var step = 0
+        while pending.contains(where: { $0 > 0 }) && step < 400 {
+            let candidates = (0..<8).filter { pending[$0] > 0 }.map { Candidate(id: $0, priority: .interactive, arrivalStep: 0,
+                                                     pendingPromptTokens: pending[$0], owner: "editor\($0)") }
+                + [Candidate(id: 100 + step, priority: .interactive, arrivalStep: step, pendingPromptTokens: 1,
+                             owner: "typist")]
+            let rows = scheduler.schedule(candidates, step: step, tokenLimit: 40)
+            XCTAssertTrue(rows.contains(.init(id: 100 + step, tokens: 1)), "step \(step) left the keystroke out")
+            XCTAssertLessThanOrEqual(rows.reduce(0) { $0 + $1.tokens }, 40, "step \(step): \(rows)")
+            for row in rows where row.id < 8 { pending[row.id] -= row.tokens }
+            step += 1
+        }
+        XCTAssertEqual(pending, Array(repeating: 0, count: 8), "cold documents starved")
+    }
 }

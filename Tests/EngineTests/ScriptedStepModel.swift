@@ -35,8 +35,13 @@ final class ScriptedStepModel: StepModel {
     /// Most tokens any one forward pass computed.
     private(set) var largestStep = 0
 
+    /// Called with each forward pass's token count (a test's clock advances by what the step would cost).
+    var onForward: ((Int) -> Void)?
+
     func forward(_ rows: [StepRow]) throws -> [ArraySlice<Float>] {
-        largestStep = max(largestStep, rows.reduce(0) { $0 + $1.tokens.count })
+        let tokens = rows.reduce(0) { $0 + $1.tokens.count }
+        largestStep = max(largestStep, tokens)
+        onForward?(tokens)
         for row in rows {
             for (offset, token) in row.tokens.enumerated() {
                 let position = row.startPosition + offset

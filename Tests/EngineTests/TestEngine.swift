@@ -5,13 +5,18 @@ import Foundation
 /// Engines over scripted models, for the scheduling tests.
 enum TestEngine {
     /// An engine over one scripted model with a cache of `blocks` blocks of 16 positions.
+    /// No pacer unless one is given: the scheduling tests count steps and tokens, which a pacer would make depend
+    /// on the host's speed.
     static func make(blocks: Int = 64, scheduler: Scheduler = Scheduler(), maximumJobs: Int? = nil,
-                     model: ScriptedStepModel? = nil,
-                     promptLookup: PromptLookup? = PromptLookup()) -> (engine: Engine, model: ScriptedStepModel) {
+                     model: ScriptedStepModel? = nil, promptLookup: PromptLookup? = PromptLookup(),
+                     pacer: StepPacer? = nil,
+                     clock: (@Sendable () -> UInt64)? = nil) -> (engine: Engine, model: ScriptedStepModel) {
         let model = model ?? ScriptedStepModel(blocks: blocks)
         var options = Engine.Options()
         options.promptLookup = promptLookup
         options.scheduler = scheduler
+        options.pacer = pacer
+        if let clock { options.clock = clock }
         if let maximumJobs { options.maximumJobs = maximumJobs }
         return (Engine(models: [model], options: options), model)
     }

@@ -8,13 +8,15 @@ import XCTest
 final class SettingsTests: XCTestCase {
     func testWeightsSettingAcceptsF32AndBF16AndReachesTheModelSelection() throws {
         var settings = Settings()
+        XCTAssertEqual(settings.weights, .bf16, "the default a user gets")
+        XCTAssertEqual(BackendConfiguration(settings).weights, .bf16)
+        try settings.merge(["weights": "f32"])
         XCTAssertEqual(settings.weights, .f32)
         XCTAssertEqual(BackendConfiguration(settings).weights, .f32)
-        try settings.merge(["weights": "bf16"])
-        XCTAssertEqual(settings.weights, .bf16)
-        XCTAssertEqual(BackendConfiguration(settings).weights, .bf16)
         try settings.merge(["maxTokens": 8])
-        XCTAssertEqual(settings.weights, .bf16, "absent fields keep their value")
+        XCTAssertEqual(settings.weights, .f32, "absent fields keep their value")
+        try settings.merge(["weights": "bf16"])
+        XCTAssertEqual(BackendConfiguration(settings).weights, .bf16)
     }
 
     func testTheCompletionCacheIsOnByDefaultAndTakesOnlyABoolean() throws {

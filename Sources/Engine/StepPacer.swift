@@ -1,0 +1,63 @@
+/// How many tokens one engine step may compute so that it lasts about `targetSeconds` on this host.
+///
+/// A keystroke that arrives during a step waits for that step to end, so what bounds its wait is the step's time,
+/// not its token count: 256 prompt tokens take 0.15 s on one machine and 0.5 s on another, or on the same one under
+/// load. The pacer keeps a running estimate of the engine's throughput (tokens per second of whole steps, measured
+/// by the engine on the steps it runs) and turns the target time into a token limit for the next step.
+///
+/// Only steps of at least half the current limit teach it: a step that small or smaller (one keystroke's few tokens,
+/// a decode token per sequence) is dominated by the fixed cost of reading the weights once, so its rate says little
+/// about a full step, and counting it would shrink the limit after every quiet spell. Steps near the limit do include
+/// that fixed cost, which is what makes the limit converge on steps that last the target: a limit too large gives a
+/// slow step and a lower estimate, one too small a fast step and a higher one. Each step's rate moves the estimate a
+/// `smoothing` share of the way, so one step slowed by another process does not halve the next chunk. The seed
+/// estimate is low on purpose (a first step too short costs a little throughput; one too long is the tail this
+/// bounds), and the first step that teaches the pacer replaces it entirely.
+///
+/// Pure value type: the engine measures, the pacer only does arithmetic, so tests feed it figures without a clock.
+public struct StepPacer: Sendable, Equatable {
+    /// The time one step should take.
+    public var targetSeconds: Double
+    /// The fewest tokens a step may carry, however slow the host: every prompt keeps progressing, and no chunk is so
+    /// small that the step's fixed cost (reading every weight once) swamps it.
+    public var minimumTokens: Int
+    /// Share of the way a new measurement moves the estimate (0 < smoothing <= 1).
+    public var smoothing: Double
+    /// The current estimate of the engine's throughput on full steps.
+    public private(set) var tokensPerSecond: Double
+    /// Whether a step has taught the pacer yet (until then `tokensPerSecond` is the seed).
+    public private(set) var measured = false
+
+    /// - Parameters:
+    ///   - targetSeconds: the time one step should take; 0.05 s is about what a keystroke's own step takes on
+    ///     GPT-2 124M in f32, so one that waits behind a full step still gets its token within about 2-3x that.
+    ///   - seedTokensPerSecond: the estimate before the first measurement: low, as a slow host with a large model
+    ///     would give.
+    ///   - minimumTokens: 32 because smaller chunks waste the host: on GPT-2 124M, 16-token prefills ran 20-30%
+    ///     slower per token than 32-token ones, which ran as fast as 256-token ones; on a loaded host whose fixed
+    ///     cost per step nears the target, a smaller floor let chunks shrink to where prefill throughput collapsed.
+    public init(targetSeconds: Double = 0.05, seedTokensPerSecond: Double = 160, minimumTokens: Int = 32,
+                smoothing: Double = 0.3) {
+        precondition(targetSeconds > 0 && seedTokensPerSecond > 0 && minimumTokens > 0)
+        precondition(smoothing > 0 && smoothing <= 1)
+        self.targetSeconds = targetSeconds
+        self.minimumTokens = minimumTokens
+        self.smoothing = smoothing
+        self.tokensPerSecond = seedTokensPerSecond
+    }
+
+    /// The most tokens the next step should carry.
+    public var tokenLimit: Int {
+        let tokens = tokensPerSecond * targetSeconds
+        return tokens >= Double(Int.max / 2) ? Int.max / 2 : max(minimumTokens, Int(tokens))
+    }
+
+    /// Takes in one step the engine ran: `tokens` rows of the activation matrix in `seconds`. Steps of less than
+    /// half the limit, and steps with no measurable time, teach nothing.
+    public mutating func record(tokens: Int, seconds: Double) {
+        guard seconds > 0, tokens > 0, 2 * tokens >= tokenLimit else { return }
+        let rate = Double(tokens) / seconds
+        tokensPerSecond = measured ? tokensPerSecond + smoothing * (rate - tokensPerSecond) : rate
+        measured = true
+    }
+}
