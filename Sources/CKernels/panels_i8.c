@@ -104,6 +104,33 @@ GK_AVX512 static float quantize_row512(const float *row, size_t k, uint8_t *dst)
     for (; i < k; i++) dst[i] = (uint8_t)(quantize(row[i], inverse) + 128);
     return amax;
 }
+
+/// One row of gk_activations_i8 with AVX2, the same rounding and clamping as the scalar loop.
+GK_AVX2 static float quantize_row256(const float *row, size_t k, uint8_t *dst) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 vmax = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= k; i += 8) vmax = _mm256_max_ps(vmax, _mm256_and_ps(_mm256_loadu_ps(row + i), magnitude));
+    float amax = gk_hmax256(vmax);
+    for (; i < k; i++) amax = fmaxf(amax, fabsf(row[i]));
+    float inverse = amax > 0 ? 127 / amax : 0;
+    __m256 vinv = _mm256_set1_ps(inverse), hi = _mm256_set1_ps(127), lo = _mm256_set1_ps(-127);
+    __m256i offset = _mm256_set1_epi32(128), order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (i = 0; i + 32 <= k; i += 32) {
+        __m256i q[4];
+        for (int part = 0; part < 4; part++) {
+            __m256 v = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(row + i + 8 * part), vinv),
+                                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            v = _mm256_max_ps(_mm256_min_ps(v, hi), lo);
+            q[part] = _mm256_add_epi32(_mm256_cvtps_epi32(v), offset);
+        }
+        // The packs work within 128-bit lanes; the permute puts the 4 x 8 bytes back in order.
+        __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm256_permutevar8x32_epi32(bytes, order));
+    }
+    for (; i < k; i++) dst[i] = (uint8_t)(quantize(row[i], inverse) + 128);
+    return amax;
+}
 #endif
 
 void gk_activations_i8(const float *x, size_t n, size_t k, uint8_t *xq, float *row_scales) {
@@ -115,6 +142,8 @@ void gk_activations_i8(const float *x, size_t n, size_t k, uint8_t *xq, float *r
 #if GK_X86
         if (gk_simd_active() >= GK_SIMD_AVX512) {
             amax = quantize_row512(row, k, dst);
+        } else if (gk_simd_active() >= GK_SIMD_AVX2) {
+            amax = quantize_row256(row, k, dst);
         } else
 #endif
         {
@@ -220,57 +249,74 @@ GK_AVX512_VNNI static void panels_i8_vnni(const uint8_t *xq, const float *xs, si
     }
 }
 
-// ---- AVX2: bytes widened to int16, vpmaddwd; one panel, up to 2 rows per tile ------------------------------------
+// ---- AVX2: vpmaddubsw on |w| and the activation signed like w, then vpmaddwd; one panel, up to 4 rows per tile --
+//
+// vpmaddubsw multiplies u8 by s8 and adds pairs into int16 with saturation. The stored activations (q_x + 128, up
+// to 255) times weights (up to 127 in magnitude) could saturate a pair (2 x 255 x 127 > 32767), so the AVX2 path
+// multiplies the signed q_x instead: |q_w| as the unsigned operand and q_x with the sign of q_w (vpsignb) as the
+// signed one. Each product is q_x q_w and a pair is at most 2 x 127 x 127 = 32258 in magnitude: the int16 sums are
+// exact, and so are the int32 dots, without the 128 correction. One 32-byte half of a group holds 8 columns x 4
+// inputs, so after vpmaddwd with ones each int32 lane is one column's sum of 4 products: no horizontal sums.
 
-#define AVX2_I8_TILE_ROWS 2
+#define AVX2_I8_TILE_ROWS 4
 
-/// Lanes of acc[q] hold, for columns 4q..4q+3 of the panel, the sums of inputs (0, 1) and (2, 3) of each group side by
-/// side; the pairs are added once, at the end.
+/// Stores 8 columns of one row: dot row_scale scale[j] (+ bias, + y).
+GK_INLINE GK_AVX2 void store_half_i8(__m256i dot, float row_scale, const float *scales, float *out, size_t j,
+                                     size_t cols, const float *bias, int accumulate) {
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(dot),
+                             _mm256_mul_ps(_mm256_loadu_ps(scales + j), _mm256_set1_ps(row_scale)));
+    store_half256(v, out, j, cols, bias, accumulate);
+}
+
 GK_INLINE GK_AVX2 void tile_i8_256(const uint8_t *xq, size_t k4, const float *xs, const int8_t *pa, const int rows,
-                                   const float *scales, const int32_t *sums, float *y, size_t m, size_t j0,
-                                   size_t cols, const float *bias, int accumulate) {
-    __m256i acc[AVX2_I8_TILE_ROWS][4];
+                                   const float *scales, float *y, size_t m, size_t j0, size_t cols,
+                                   const float *bias, int accumulate) {
+    __m256i lo[AVX2_I8_TILE_ROWS], hi[AVX2_I8_TILE_ROWS];
     UNROLL
-    for (int r = 0; r < rows; r++) {
-        for (int q = 0; q < 4; q++) acc[r][q] = _mm256_setzero_si256();
-    }
+    for (int r = 0; r < rows; r++) { lo[r] = _mm256_setzero_si256(); hi[r] = _mm256_setzero_si256(); }
+    const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
     size_t groups = k4 / 4;
     for (size_t g = 0; g < groups; g++) {
         const int8_t *w = pa + g * 4 * PANEL;
         _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
-        __m256i wq[4];
-        for (int q = 0; q < 4; q++) wq[q] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + 16 * q)));
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
+        __m256i a0 = _mm256_abs_epi8(w0), a1 = _mm256_abs_epi8(w1);
         UNROLL
         for (int r = 0; r < rows; r++) {
-            const uint8_t *x4 = xq + (size_t)r * k4 + 4 * g;
-            int64_t quad = (int64_t)x4[0] | (int64_t)x4[1] << 16 | (int64_t)x4[2] << 32 | (int64_t)x4[3] << 48;
-            __m256i xv = _mm256_set1_epi64x(quad);
-            for (int q = 0; q < 4; q++) acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(wq[q], xv));
+            int32_t quad;
+            memcpy(&quad, xq + (size_t)r * k4 + 4 * g, 4);
+            __m256i x = _mm256_xor_si256(_mm256_set1_epi32(quad), flip);  // q_x + 128 -> q_x
+            __m256i p0 = _mm256_maddubs_epi16(a0, _mm256_sign_epi8(x, w0));
+            __m256i p1 = _mm256_maddubs_epi16(a1, _mm256_sign_epi8(x, w1));
+            lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(p0, ones));
+            hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(p1, ones));
         }
     }
     UNROLL
     for (int r = 0; r < rows; r++) {
-        int32_t lanes[32];
-        for (int q = 0; q < 4; q++) _mm256_storeu_si256((__m256i *)(lanes + 8 * q), acc[r][q]);
-        for (size_t c = 0; c < cols; c++) {
-            int32_t dot = lanes[2 * c] + lanes[2 * c + 1] - 128 * sums[j0 + c];
-            put_i8(y + (size_t)r * m + j0 + c, dot, xs[r], scales, bias, j0 + c, accumulate);
-        }
+        float *out = y + (size_t)r * m + j0;
+        store_half_i8(lo[r], xs[r], scales, out, j0, cols < 8 ? cols : 8, bias, accumulate);
+        if (cols > 8) store_half_i8(hi[r], xs[r], scales, out + 8, j0 + 8, cols - 8, bias, accumulate);
     }
 }
 
 GK_AVX2 static void panels_i8_avx2(const uint8_t *xq, const float *xs, size_t n, size_t k, const int8_t *packed,
-                                   const float *scales, const int32_t *sums, const float *bias, size_t m, size_t lo,
-                                   size_t hi, float *y, int accumulate) {
+                                   const float *scales, const float *bias, size_t m, size_t lo, size_t hi,
+                                   float *y, int accumulate) {
     size_t k4 = (k + 3) & ~(size_t)3, panel_size = k4 * PANEL;
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const int8_t *pa = packed + (j0 / PANEL) * panel_size;
         for (size_t r0 = 0; r0 < n; r0 += AVX2_I8_TILE_ROWS) {
+            int rows = n - r0 < AVX2_I8_TILE_ROWS ? (int)(n - r0) : AVX2_I8_TILE_ROWS;
             const uint8_t *xr = xq + r0 * k4;
             float *yr = y + r0 * m;
-            if (n - r0 >= 2) tile_i8_256(xr, k4, xs + r0, pa, 2, scales, sums, yr, m, j0, cols, bias, accumulate);
-            else tile_i8_256(xr, k4, xs + r0, pa, 1, scales, sums, yr, m, j0, cols, bias, accumulate);
+            switch (rows) {
+                case 1: tile_i8_256(xr, k4, xs + r0, pa, 1, scales, yr, m, j0, cols, bias, accumulate); break;
+                case 2: tile_i8_256(xr, k4, xs + r0, pa, 2, scales, yr, m, j0, cols, bias, accumulate); break;
+                case 3: tile_i8_256(xr, k4, xs + r0, pa, 3, scales, yr, m, j0, cols, bias, accumulate); break;
+                default: tile_i8_256(xr, k4, xs + r0, pa, 4, scales, yr, m, j0, cols, bias, accumulate); break;
+            }
         }
     }
 }
@@ -287,7 +333,7 @@ void gk_linear_panels_i8(const uint8_t *xq, const float *row_scales, size_t n, s
         return;
     }
     if (level >= GK_SIMD_AVX2) {
-        panels_i8_avx2(xq, row_scales, n, k, packed, scales, sums, bias, m, lo, hi, y, accumulate);
+        panels_i8_avx2(xq, row_scales, n, k, packed, scales, bias, m, lo, hi, y, accumulate);
         return;
     }
 #endif

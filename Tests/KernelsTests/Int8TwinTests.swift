@@ -58,6 +58,33 @@ final class Int8TwinTests: XCTestCase {
         }
     }
 
+    /// Full-scale bytes, where a u8 x s8 pair sum would leave int16 (2 x 255 x 127 for q_x + 128, 2 x 127 x 127 for
+    /// q_x with the sign trick): every path still computes the exact dots, e.g. k x 127 x 127 for all-+1 operands.
+    func testInt8LinearIsExactAtFullScaleActivationsAndWeights() {
+        for k in [64, 66] {
+            let m = 40, n = 5
+            let patterns: [(Int) -> Float] = [
+                { _ in 1 }, { _ in -1 }, { $0 % 2 == 0 ? 1 : -1 }, { $0 % 4 < 2 ? -1 : 1 }, { $0 == 3 ? 0 : 1 },
+            ]
+            var x = [Float](repeating: 0, count: n * k), w = [Float](repeating: 0, count: m * k)
+            for r in 0..<n { for i in 0..<k { x[r * k + i] = patterns[r](i) } }
+            for j in 0..<m { for i in 0..<k { w[j * k + i] = j < 10 ? patterns[j % 5](i) : -patterns[j % 5](i + j) } }
+            var naive = [Float](repeating: 0, count: n * m)
+            Int8Quantization.linearNaive(x, rows: n, inFeatures: k, weight: w, bias: nil, outFeatures: m, into: &naive)
+            forEachPath { path in
+                var fast = [Float](repeating: .nan, count: n * m)
+                withInt8Panels(w, m: m, k: k) { Matmul.linear(x, rows: n, weight: $0, bias: nil, into: &fast) }
+                XCTAssertEqual(fast[0], Float(k), accuracy: 1e-4, "\(path.name): all +1 times all +1")
+                XCTAssertEqual(fast[m + 0], -Float(k), accuracy: 1e-4, "\(path.name): all -1 times all +1")
+                XCTAssertEqual(fast[m + 1], Float(k), accuracy: 1e-4, "\(path.name): all -1 times all -1")
+                for i in 0..<fast.count {
+                    XCTAssertEqual(fast[i], naive[i], accuracy: 1e-5 * max(1, abs(naive[i])),
+                                   "\(path.name): k \(k) at (\(i / m), \(i % m))")
+                }
+            }
+        }
+    }
+
     /// Each weight is off by at most half its output's scale and each activation by half its row's scale, so output
     /// (r, j) is off from the fp32 product by at most sum_i |x| sw/2 + |w| sx/2 + sw sx/4 (plus fp32 rounding).
     func testInt8LinearStaysWithinTheQuantizationBoundOfFp32() {
