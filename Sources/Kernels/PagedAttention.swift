@@ -33,7 +33,8 @@ public enum PagedAttention {
     /// Several sequences at once (all rows of a forward pass): rows of at least `gemmTokenThreshold` tokens go
     /// through `attendGEMM` one by one; the (row, KV head, token) items of all shorter rows — decode tokens, short
     /// appends — are split over `threads` threads in one parallel call. An item runs the query heads of its KV
-    /// head's group together (`gk_attend_group`), reading that head's keys and values once.
+    /// head's group together (`gk_attend_group`), reading that head's keys and values once; without grouping it
+    /// runs the one-head kernel.
     public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, rows: [AttentionRow],
                               heads h: Int, headSize d: Int, cache: PagedKV,
                               into out: UnsafeMutablePointer<Float>, outStride: Int,
@@ -70,10 +71,18 @@ public enum PagedAttention {
                 let kvHead = local / row.tokens, ti = local % row.tokens
                 let n = row.start + ti + 1
                 let firstHead = kvHead * group
-                gk_attend_group(q + (row.firstToken + ti) * queryStride + firstHead * d, group, d,
-                                cache.keys(head: kvHead), cache.values(head: kvHead), cache.isBF16, cache.blockStride,
-                                cache.blockSize, row.blockTable, n, scale, scores,
-                                out + (row.firstToken + ti) * outStride + firstHead * d)
+                // Without grouping the one-head kernel is faster: it keeps its sums in registers across blocks.
+                if group == 1 {
+                    gk_attend_head(q + (row.firstToken + ti) * queryStride + kvHead * d, d, cache.keys(head: kvHead),
+                                   cache.values(head: kvHead), cache.isBF16, cache.blockStride, cache.blockSize,
+                                   row.blockTable, n, scale, scores,
+                                   out + (row.firstToken + ti) * outStride + kvHead * d)
+                } else {
+                    gk_attend_group(q + (row.firstToken + ti) * queryStride + firstHead * d, group, d,
+                                    cache.keys(head: kvHead), cache.values(head: kvHead), cache.isBF16,
+                                    cache.blockStride, cache.blockSize, row.blockTable, n, scale, scores,
+                                    out + (row.firstToken + ti) * outStride + firstHead * d)
+                }
                 item += parts
             }
         }

@@ -36,7 +36,8 @@ final class GroupedAttentionTwinTests: XCTestCase {
                 }
                 XCTAssertFalse(grouped.contains { !$0.isFinite }, "G \(g), n \(n), D \(d), \(element), \(path.name)")
                 let diff = zip(grouped, single).map { abs($0 - $1) }.max()!
-                XCTAssertLessThanOrEqual(diff, 1e-6, "G \(g), n \(n), D \(d), block \(blockSize), \(element), \(path.name)")
+                XCTAssertLessThanOrEqual(diff, 1e-6,
+                                         "G \(g), n \(n), D \(d), block \(blockSize), \(element), \(path.name)")
             }
         }
     }
