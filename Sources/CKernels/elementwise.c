@@ -1,4 +1,4 @@
-// GELU, softmax and layer norm: one function per SIMD path, dispatched on gk_simd_active().
+// GELU, SwiGLU, softmax and layer norm: one function per SIMD path, dispatched on gk_simd_active().
 #include <math.h>
 #include "CKernels.h"
 #include "simd.h"
@@ -84,6 +84,45 @@ void gk_gelu(float *x, size_t n) {
     if (level >= GK_SIMD_AVX2) { gelu_avx2(x, n); return; }
 #endif
     gelu_portable(x, n);
+}
+
+// ---- SwiGLU: out = silu(gate) * up = gate * up / (1 + e^-gate) ----------------------------------------------------
+
+static void swiglu_portable(const float *gate, const float *up, size_t n, float *out) {
+    for (size_t i = 0; i < n; i++) out[i] = gate[i] * up[i] / (1 + gk_expf_clamped(-gate[i]));
+}
+
+#if GK_X86
+GK_AVX2 static void swiglu_avx2(const float *gate, const float *up, size_t n, float *out) {
+    const __m256 one = _mm256_set1_ps(1);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 g = _mm256_loadu_ps(gate + i);
+        __m256 e = gk_exp256(_mm256_sub_ps(_mm256_setzero_ps(), g));
+        _mm256_storeu_ps(out + i, _mm256_div_ps(_mm256_mul_ps(g, _mm256_loadu_ps(up + i)), _mm256_add_ps(e, one)));
+    }
+    swiglu_portable(gate + i, up + i, n - i, out + i);
+}
+
+GK_AVX512 static void swiglu_avx512(const float *gate, const float *up, size_t n, float *out) {
+    const __m512 one = _mm512_set1_ps(1);
+    for (size_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? 0xffff : gk_mask16(n - i);
+        __m512 g = _mm512_maskz_loadu_ps(m, gate + i);
+        __m512 e = gk_exp512(_mm512_sub_ps(_mm512_setzero_ps(), g));
+        _mm512_mask_storeu_ps(out + i, m, _mm512_div_ps(_mm512_mul_ps(g, _mm512_maskz_loadu_ps(m, up + i)),
+                                                        _mm512_add_ps(e, one)));
+    }
+}
+#endif
+
+void gk_swiglu(const float *gate, const float *up, size_t n, float *out) {
+#if GK_X86
+    int level = gk_simd_active();
+    if (level >= GK_SIMD_AVX512) { swiglu_avx512(gate, up, n, out); return; }
+    if (level >= GK_SIMD_AVX2) { swiglu_avx2(gate, up, n, out); return; }
+#endif
+    swiglu_portable(gate, up, n, out);
 }
 
 // ---- Softmax -------------------------------------------------------------------------------------------------

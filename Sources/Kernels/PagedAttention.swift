@@ -33,7 +33,8 @@ public enum PagedAttention {
     /// Several sequences at once (all rows of a forward pass): rows of at least `gemmTokenThreshold` tokens go
     /// through `attendGEMM` one by one; the (row, KV head, token) items of all shorter rows — decode tokens, short
     /// appends — are split over `threads` threads in one parallel call. An item runs the query heads of its KV
-    /// head's group one after the other, so the group's later heads read that head's keys and values from cache.
+    /// head's group together (`gk_attend_group`), reading that head's keys and values once; without grouping it
+    /// runs the one-head kernel.
     public static func attend(queries q: UnsafePointer<Float>, queryStride: Int, rows: [AttentionRow],
                               heads h: Int, headSize d: Int, cache: PagedKV,
                               into out: UnsafeMutablePointer<Float>, outStride: Int,
@@ -59,7 +60,7 @@ public enum PagedAttention {
         let parts = threads > 1 ? min(items, 4 * threads) : 1
         let scale = 1 / Float(d).squareRoot()
         Parallel.run(parts, threads: threads) { part in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest + 16)
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: group * longest + 16)  // [group, n]
             defer { scores.deallocate() }
             var r = 0
             var item = part
@@ -69,10 +70,18 @@ public enum PagedAttention {
                 // Head-major order: one head's keys and values stay in cache across its queries.
                 let kvHead = local / row.tokens, ti = local % row.tokens
                 let n = row.start + ti + 1
-                for head in kvHead * group..<(kvHead + 1) * group {
-                    gk_attend_head(q + (row.firstToken + ti) * queryStride + head * d, d, cache.keys(head: kvHead),
+                let firstHead = kvHead * group
+                // Without grouping the one-head kernel is faster: it keeps its sums in registers across blocks.
+                if group == 1 {
+                    gk_attend_head(q + (row.firstToken + ti) * queryStride + kvHead * d, d, cache.keys(head: kvHead),
                                    cache.values(head: kvHead), cache.isBF16, cache.blockStride, cache.blockSize,
-                                   row.blockTable, n, scale, scores, out + (row.firstToken + ti) * outStride + head * d)
+                                   row.blockTable, n, scale, scores,
+                                   out + (row.firstToken + ti) * outStride + kvHead * d)
+                } else {
+                    gk_attend_group(q + (row.firstToken + ti) * queryStride + firstHead * d, group, d,
+                                    cache.keys(head: kvHead), cache.values(head: kvHead), cache.isBF16,
+                                    cache.blockStride, cache.blockSize, row.blockTable, n, scale, scores,
+                                    out + (row.firstToken + ti) * outStride + firstHead * d)
                 }
                 item += parts
             }

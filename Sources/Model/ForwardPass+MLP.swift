@@ -10,7 +10,7 @@ extension ForwardPass {
                           threads: threads)
         case .swiGLU:
             Matmul.linear(input, rows: tokens, weight: w.up, bias: w.upBias, into: gateUp!, threads: threads)
-            SwiGLU.apply(gateUp!, rows: tokens, width: config.nInner, into: hidden)
+            SwiGLU.apply(gateUp!, rows: tokens, width: config.nInner, into: hidden, threads: threads)
         }
         Matmul.linear(hidden, rows: tokens, weight: w.down, bias: w.downBias, into: x, accumulate: true,
                       threads: threads)

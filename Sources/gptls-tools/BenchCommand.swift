@@ -24,6 +24,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Decode steps per run.") var steps = 16
     @Option(parsing: .upToNextOption, help: "Prompt lengths to measure prefill for (0: none).") var prompts = [128, 512]
     @Option(parsing: .upToNextOption, help: "Batch sizes to measure decode for (0: none).") var batches = [1, 4, 8, 16]
+    @Option(help: "Prompt tokens each decoding job starts from: the context its decode steps attend to.")
+    var context = 64
     @Option(help: "How to hold the matrices of linear layers: f32, bf16 or int8 (Q4_K matrices of a GGUF file stay 4-bit).") var weights: WeightFormat = .f32
     @Option(help: "Cap the SIMD path of the C kernels: portable, avx2, avx512, avx512bf16.") var simd: String?
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
@@ -108,7 +110,7 @@ struct BenchCommand: ParsableCommand {
             results["prefill_\(n)_tok_s"] = Double(n) / Self.median(times)
             logger.info("prefill \(n): \(Int(Double(n) / Self.median(times))) tok/s")
         }
-        let context = min(64, config.nPositions - steps - 1)
+        let context = max(1, min(self.context, config.nPositions - steps - 1))
         for batch in batches where batch > 0 {
             let decode = engine(blocks: batch * ((context + steps + 15) / 16))
             var perRun: [Double] = []

@@ -65,11 +65,24 @@ final class DecoderKernelTwinTests: XCTestCase {
         XCTAssertEqual(factors.last!, 8, accuracy: 1e-5)
     }
 
-    func testSwiGLUMatchesNaive() {
-        let f = 45, x = random(2 * 2 * f, scale: 6)
-        var fast = [Float](repeating: 0, count: 2 * f), naive = fast
-        SwiGLU.apply(x, rows: 2, width: f, into: &fast)
-        SwiGLU.applyNaive(x, rows: 2, width: f, into: &naive)
-        XCTAssertLessThanOrEqual(maxDiff(fast, naive), 1e-5)
+    /// Every SIMD path; widths with and without a vector tail; one row, and enough rows to be split over threads.
+    func testSwiGLUMatchesNaiveOnEveryPath() {
+        defer { SIMDPath.limit(to: .avx512BF16) }
+        for (rows, f) in [(2, 45), (1, 4864), (19, 64), (20, 7)] {
+            let x = random(rows * 2 * f, scale: 6)
+            var naive = [Float](repeating: 0, count: rows * f)
+            SwiGLU.applyNaive(x, rows: rows, width: f, into: &naive)
+            for path in SIMDPath.runnable {
+                SIMDPath.limit(to: path)
+                for threads in [1, 2] {
+                    var fast = [Float](repeating: .nan, count: rows * f)
+                    SwiGLU.apply(x, rows: rows, width: f, into: &fast, threads: threads)
+                    // Products up to 36: the exp polynomial's relative error, not an absolute one.
+                    XCTAssertFalse(fast.contains { !$0.isFinite }, "\(rows) x \(f), \(path.name)")
+                    let worst = zip(fast, naive).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+                    XCTAssertLessThanOrEqual(worst, 1e-5, "\(rows) x \(f), \(path.name), threads \(threads)")
+                }
+            }
+        }
     }
 }

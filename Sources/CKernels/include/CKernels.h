@@ -62,6 +62,8 @@ int gk_limit_simd(int level);
 
 /// In place: x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh GELU of GPT-2.
 void gk_gelu(float *x, size_t n);
+/// out = silu(gate) * up = gate * up / (1 + e^-gate) over n values (e^x with the kernels' polynomial).
+void gk_swiglu(const float *gate, const float *up, size_t n, float *out);
 /// In place, numerically stable softmax of n values (n >= 1).
 void gk_softmax(float *x, size_t n);
 /// y[r] = (x[r] - mean) / sqrt(var + eps) * gain + bias over rows of c channels; y may equal x.
@@ -158,6 +160,12 @@ void gk_kv_gather(const void *head, int bf16, size_t block_stride, size_t block_
 /// block 0's slice of the head; `scores`: scratch of n floats.
 void gk_attend_head(const float *q, size_t d, const void *keys, const void *values, int bf16, size_t block_stride,
                     size_t block_size, const int32_t *table, size_t n, float scale, float *scores, float *out);
+/// The `g` query heads of one key/value head's group, q [g, D], against positions 0..<n of that head: out [g, D], each
+/// head's row what `gk_attend_head` gives for it, with the keys and values read once for the group. `scores`: scratch
+/// of g * n floats.
+void gk_attend_group(const float *q, size_t g, size_t d, const void *keys, const void *values, int bf16,
+                     size_t block_stride, size_t block_size, const int32_t *table, size_t n, float scale,
+                     float *scores, float *out);
 
 #ifdef __cplusplus
 }
