@@ -49,3 +49,19 @@ public struct TensorRows {
         self.copy = copy
     }
 }
+
+/// Rows of a [rows, width] tensor as the file's quantized blocks, read in place from where they are stored.
+///
+/// `row` keeps what it reads from (a mapped file) alive; the bytes stay valid while the source lives.
+public struct BlockRows {
+    public let rows: Int
+    public let width: Int
+    /// The first byte of row `row`'s blocks (0..<rows).
+    public let row: (_ row: Int) -> UnsafeRawPointer
+
+    public init(rows: Int, width: Int, row: @escaping (_ row: Int) -> UnsafeRawPointer) {
+        self.rows = rows
+        self.width = width
+        self.row = row
+    }
+}

@@ -19,6 +19,12 @@ public final class WeightStorage {
 
     deinit { for p in owned { p.deallocate() } }
 
+    /// Takes ownership of memory allocated for the weights (freed with this storage).
+    func own(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+        owned.append(pointer)
+        ownedBytes += bytes
+    }
+
     private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         owned.append(UnsafeMutableRawPointer(p))
@@ -42,6 +48,7 @@ public final class WeightStorage {
     /// The panels are a copy, so the file's pages of the tensor are released afterwards.
     public func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
         defer { source.releasePages(name) }
+        if !transposed, let weight = q5Panels([(name, shape)]) { return weight }
         let stored = transposed ? [shape[1], shape[0]] : shape
         if try self.shape(name) == stored, let inPlace = source.inPlaceFloats(name) {
             // Packed straight from the mapped file (a Conv1D's [in, out] too): no fp32 copy in between.
@@ -55,6 +62,10 @@ public final class WeightStorage {
 
     /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`.
     public func concatenatedMatrix(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight {
+        if let weight = q5Panels(parts) {
+            for part in parts { source.releasePages(part.name) }
+            return weight
+        }
         let rows = parts.reduce(0) { $0 + $1.shape[0] }
         return packed(freeing: try concatenated(parts), shape: [rows, parts[0].shape[1]])
     }
