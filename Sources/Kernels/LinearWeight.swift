@@ -1,7 +1,8 @@
 import CKernels
 
 /// A linear layer's weight matrix [M, K] (out, in; the `nn.Linear` layout), packed in panels of 16 output columns
-/// (the layout of the model's own kernels), fp32, bf16, int8, or a GGUF file's Q4_K blocks kept 4-bit.
+/// (the layout of the model's own kernels), fp32, bf16, int8, or a GGUF file's Q4_K, Q5_0 or Q4_0 blocks kept at
+/// their width.
 ///
 /// Does not own its memory: the model's weight storage does, and outlives every use.
 public struct LinearWeight: @unchecked Sendable {
@@ -19,6 +20,9 @@ public struct LinearWeight: @unchecked Sendable {
         /// A GGUF file's Q4_K weights repacked in panels of 16 output columns (`gk_pack_panels_q4k_row`,
         /// `q4KPanelCount` bytes): the file's numbers exactly, 4.625 bits a weight; K is a multiple of 256.
         case q4KPanels(UnsafePointer<UInt8>)
+        /// A GGUF file's Q5_0 or Q4_0 weights repacked in panels of 16 output columns (`gk_pack_panels_q5_row`,
+        /// `q5PanelCount` bytes): the file's numbers exactly, 5.5 or 4.5 bits a weight; K is a multiple of 32.
+        case q5Panels(Q5Panels)
     }
 
     /// The three arrays of int8 panels.
@@ -30,6 +34,14 @@ public struct LinearWeight: @unchecked Sendable {
         public init(weights: UnsafePointer<Int8>, scales: UnsafePointer<Float>, sums: UnsafePointer<Int32>) {
             self.weights = weights; self.scales = scales; self.sums = sums
         }
+    }
+
+    /// Q5_0 or Q4_0 panels: the bytes, and which of the two (Q4_0 is Q5_0 without the fifth bits, offset 8).
+    public struct Q5Panels {
+        public let bytes: UnsafePointer<UInt8>
+        public let fifthBits: Bool
+
+        public init(bytes: UnsafePointer<UInt8>, fifthBits: Bool) { self.bytes = bytes; self.fifthBits = fifthBits }
     }
 
     public let storage: Storage
@@ -56,12 +68,13 @@ public struct LinearWeight: @unchecked Sendable {
 
     /// Row m of the matrix (the K weights of output m) as fp32: how a head tied to the token embedding serves the
     /// embedding lookups, so the model holds that table once. bf16 and int8 panels are rounded and give no exact row;
-    /// Q4_K panels give the file's dequantized row.
+    /// Q4_K, Q5_0 and Q4_0 panels give the file's dequantized row.
     public func copyRow(_ m: Int, into out: UnsafeMutablePointer<Float>) {
         precondition((0..<outFeatures).contains(m), "row \(m) of a matrix with \(outFeatures) rows")
         switch storage {
         case .f32Panels(let panels): gk_panels_f32_row(panels, inFeatures, m, out)
         case .q4KPanels(let panels): gk_panels_q4k_row(panels, inFeatures, m, out)
+        case .q5Panels(let panels): gk_panels_q5_row(panels.bytes, inFeatures, m, panels.fifthBits ? 1 : 0, out)
         case .bf16Panels, .int8Panels:
             preconditionFailure("bf16 and int8 panels hold rounded weights; read rows from an fp32 copy")
         }
@@ -77,6 +90,8 @@ public struct LinearWeight: @unchecked Sendable {
             return Self.int8PanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
                 + 8 * Self.int8ColumnCount(outFeatures: outFeatures)
         case .q4KPanels: return Self.q4KPanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
+        case .q5Panels(let panels):
+            return Self.q5PanelCount(outFeatures: outFeatures, inFeatures: inFeatures, fifthBits: panels.fifthBits)
         }
     }
 
@@ -106,6 +121,24 @@ public struct LinearWeight: @unchecked Sendable {
     public static func packQ4KRow(_ blocks: UnsafeRawPointer, inFeatures k: Int, row: Int,
                                   into panels: UnsafeMutablePointer<UInt8>) {
         gk_pack_panels_q4k_row(blocks.assumingMemoryBound(to: UInt8.self), k, row, panels)
+    }
+
+    /// Bytes of Q5_0 (`fifthBits`) or Q4_0 panels for [M, K] (K a multiple of 32), with their fp16 scales.
+    public static func q5PanelCount(outFeatures m: Int, inFeatures k: Int, fifthBits: Bool) -> Int {
+        gk_panels_q5_size(m, k, fifthBits ? 1 : 0)
+    }
+
+    /// Inputs per Q5_0 / Q4_0 block: their panels need K to be a multiple of it.
+    public static let q5BlockInputs = 32
+
+    /// Bytes of one block as a GGUF file stores it (32 weights): 22 for Q5_0, 18 for Q4_0.
+    public static func q5FileBlockBytes(fifthBits: Bool) -> Int { fifthBits ? 22 : 18 }
+
+    /// Moves row `row` of a Q5_0 (`fifthBits`) or Q4_0 matrix, its K / 32 blocks as the file stores them, into
+    /// panels of `q5PanelCount` bytes, which must have been zeroed before the first row. Rows may come in any order.
+    public static func packQ5Row(_ blocks: UnsafeRawPointer, inFeatures k: Int, row: Int, fifthBits: Bool,
+                                 into panels: UnsafeMutablePointer<UInt8>) {
+        gk_pack_panels_q5_row(blocks.assumingMemoryBound(to: UInt8.self), k, row, fifthBits ? 1 : 0, panels)
     }
 
     /// Quantizes fp32 weights to int8 panels, one scale per output (max |W[j, :]| / 127); `weights` is [M, K], or

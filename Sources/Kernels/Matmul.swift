@@ -1,15 +1,16 @@
 import CKernels
 
 /// Linear layers: y[N, M] = x[N, K] * W[M, K]^T + b[M], with W [out, in] like `nn.Linear`, packed in panels of 16
-/// output columns, fp32, bf16, int8 or Q4_K.
+/// output columns, fp32, bf16, int8, or a GGUF file's Q4_K, Q5_0 or Q4_0 blocks.
 ///
 /// Every layout goes to the C kernels for any row count: `gk_linear_panels` (bf16; with AVX-512 BF16 it multiplies
 /// bf16 pairs with vdpbf16ps at about 2.5x the rate of fp32 sgemm), `gk_linear_panels_f32` (about 1.3x OpenBLAS
 /// sgemm here) and `gk_linear_panels_i8` (int8 weights times activations quantized per row; vpdpbusd multiplies
-/// 4 byte pairs per lane) and `gk_linear_panels_q4k` (a GGUF file's 4-bit weights times activations quantized per
-/// 256 inputs, as llama.cpp's Q8_K). Each weight is read once per tile of up to 12 rows, so they serve decode and prefill
-/// alike. The output columns are split over `threads` threads, and the bias (and GELU, when asked) is applied by the
-/// thread that computed those columns, while they are in cache.
+/// 4 byte pairs per lane), `gk_linear_panels_q4k` (a GGUF file's Q4_K weights times activations quantized per
+/// 256 inputs, as llama.cpp's Q8_K) and `gk_linear_panels_q5` (Q5_0 / Q4_0 weights times activations quantized per
+/// 32 inputs, as llama.cpp's Q8_0). Each weight is read once per tile of up to 12 rows, so they serve decode and
+/// prefill alike. The output columns are split over `threads` threads, and the bias (and GELU, when asked) is
+/// applied by the thread that computed those columns, while they are in cache.
 /// Threading rule: the calls are synchronous; any number may run at once on different outputs.
 public enum Matmul {
     /// y = x W^T + b, or y += x W^T + b when `accumulate` (fuses the residual add); then GELU in place when `gelu`.
@@ -47,6 +48,16 @@ public enum Matmul {
             gk_activations_q8k(x, n, k, blockQuantized, blockScales, blockSums)
         }
         defer { blockQuantized?.deallocate(); blockScales?.deallocate(); blockSums?.deallocate() }
+        // The Q5_0 / Q4_0 kernel's activations: int8 per block of 32 inputs with its scale and sum (ggml's Q8_0).
+        var q8Values: UnsafeMutablePointer<Int8>?, q8Scales: UnsafeMutablePointer<Float>?
+        var q8Sums: UnsafeMutablePointer<Int32>?
+        if case .q5Panels = weight.storage {
+            q8Values = .allocate(capacity: n * k)
+            q8Scales = .allocate(capacity: n * k / 32)
+            q8Sums = .allocate(capacity: n * k / 32)
+            gk_activations_q8_0(x, n, k, q8Values, q8Scales, q8Sums)
+        }
+        defer { q8Values?.deallocate(); q8Scales?.deallocate(); q8Sums?.deallocate() }
         let body = { (part: Int) in
             let lo = min(m, part * chunk), hi = min(m, lo + chunk)
             guard lo < hi else { return }
@@ -61,6 +72,9 @@ public enum Matmul {
             case .q4KPanels(let w):
                 gk_linear_panels_q4k(blockQuantized, blockScales, blockSums, n, k, w, bias, m, lo, hi, y,
                                      accumulate ? 1 : 0)
+            case .q5Panels(let w):
+                gk_linear_panels_q5(q8Values, q8Scales, q8Sums, n, k, w.bytes, w.fifthBits ? 1 : 0, bias, m, lo, hi,
+                                    y, accumulate ? 1 : 0)
             }
             if gelu { for r in 0..<n { gk_gelu(y + r * m + lo, hi - lo) } }
         }

@@ -50,6 +50,7 @@ public final class WeightStorage {
     public func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
         defer { source.releasePages(name) }
         if !transposed, let weight = q4KPanels([(name, shape)]) { return weight }
+        if !transposed, let weight = q5Panels([(name, shape)]) { return weight }
         let stored = transposed ? [shape[1], shape[0]] : shape
         if try self.shape(name) == stored, let inPlace = source.inPlaceFloats(name) {
             // Packed straight from the mapped file (a Conv1D's [in, out] too): no fp32 copy in between.
@@ -63,7 +64,7 @@ public final class WeightStorage {
 
     /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`.
     public func concatenatedMatrix(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight {
-        if let weight = q4KPanels(parts) {
+        if let weight = q4KPanels(parts) ?? q5Panels(parts) {
             for part in parts { source.releasePages(part.name) }
             return weight
         }

@@ -103,6 +103,27 @@ void gk_panels_f32_row(const float *packed, size_t k, size_t row, float *out);
 void gk_linear_panels_f32(const float *x, size_t n, size_t k, const float *packed, const float *bias, size_t m,
                           size_t lo, size_t hi, float *y, int accumulate);
 
+/// GGUF Q5_0 (`q5` != 0) or Q4_0 (`q5` == 0) weights kept at their width in panels of 16 output columns (see
+/// panels_q5.c): bytes for W [m, k] (k a multiple of 32). Allocate zeroed: columns beyond m must stay zero.
+size_t gk_panels_q5_size(size_t m, size_t k, int q5);
+/// Moves row j of W, its k / 32 blocks as the file stores them (22 bytes each for Q5_0, 18 for Q4_0), into column j
+/// of the panels. Rows may be packed in any order, each once.
+void gk_pack_panels_q5_row(const uint8_t *blocks, size_t k, size_t j, int q5, uint8_t *packed);
+/// Row j of W as fp32 (k floats), equal bit for bit to the file's dequantized row (d (q - 16), or d (q - 8)).
+void gk_panels_q5_row(const uint8_t *packed, size_t k, size_t j, int q5, float *out);
+/// Quantizes x [n, k] (k a multiple of 32) for gk_linear_panels_q5 per row and block of 32 inputs, as ggml's Q8_0:
+/// scales [n, k/32] = max |x| / 127, xq [n, k] = round(x / scale) in [-127, 127], sums [n, k/32] the sum of each
+/// block's xq.
+void gk_activations_q8_0(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int32_t *sums);
+/// Linear layer over output columns [lo, hi) (lo a multiple of 16) with Q5_0 / Q4_0 panels and activations
+/// quantized by gk_activations_q8_0: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
+///     + sum_b d[j, b] scales[r, b] (dot(q[j, b], xq[r, b]) - offset sums[r, b]), offset 16 (Q5_0) or 8 (Q4_0).
+/// The integer dot products are exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, portable C). Any n:
+/// tiles of up to 12 rows (4 on AVX2), each panel streamed once per tile.
+void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *sums, size_t n, size_t k,
+                         const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                         int accumulate);
+
 /// int8 weights in panels of 16 output columns and groups of 4 inputs (see panels_i8.c): bytes for W [m, k].
 size_t gk_panels_i8_size(size_t m, size_t k);
 /// Entries of the per-column scales and sums of int8 panels for m columns (m rounded up to 16; padding is zero).

@@ -1,0 +1,352 @@
+// Linear layers with a GGUF file's Q5_0 or Q4_0 weights kept at their own width: y[n, lo..<hi] = x W^T (+ bias, + y).
+//
+// Weights: the file's blocks of 32 inputs, W[j, i] = d[j, b] (q[j, i] - offset) with q in 0..31 and offset 16 (Q5_0),
+// or q in 0..15 and offset 8 (Q4_0), d the block's fp16 scale. Layout: panels of 16 output columns like the int8
+// panels, and within a panel one record per block of 32 inputs (k / 32 records, one after the other):
+//   256 bytes of nibbles: 4 loads of 64, byte 4c + e of load t (column c, t < 4, e < 4) = the file's nibble byte
+//       4t + e of column c's block: low nibble q[4t + e], high nibble q[16 + 4t + e]. One 64-byte load gives, after
+//       `& 0x0F` and `>> 4 & 0x0F`, the vpdpbusd operands of input groups t and t + 4 (16 columns x 4 inputs each).
+//   64 bytes of fifth bits (Q5_0 only): byte 4c + e holds, in bit t, the fifth bit of q[4t + e] and in bit 4 + t that
+//       of q[16 + 4t + e], so one shift and a mask put it in bit 4 of the operand's bytes.
+//   32 bytes: the 16 columns' d as the file's fp16 (widened exactly when used).
+// 352 bytes per 512 weights for Q5_0 (5.5 bits a weight), 288 for Q4_0 (4.5): the file's sizes, its numbers exactly.
+//
+// Activations: int8 per row and block of 32 inputs, as ggml's Q8_0 (scale max |x| / 127, q = round(x / scale)), with
+// the block's sum of q. Per column and block the integer dot product of the unsigned weights q and the signed
+// activations is exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd, portable C), and the offset
+// is taken back out with the activation sum: y += d_w d_x (sum q a - offset sum a). Every path rounds that fp32
+// epilogue in the same order (an FMA per block), so the paths agree to the last bit apart from the bias add.
+#include <math.h>
+#include <string.h>
+#include "CKernels.h"
+#include "simd.h"
+
+#include "panels.h"
+
+#define Q5_BLOCK 32
+#define NIBBLE_BYTES 256
+#define FIFTH_BYTES 64
+#define SCALE_BYTES 32
+
+/// Bytes of one panel's record of one block.
+static inline size_t record_bytes(int q5) { return NIBBLE_BYTES + (q5 ? FIFTH_BYTES : 0) + SCALE_BYTES; }
+
+size_t gk_panels_q5_size(size_t m, size_t k, int q5) {
+    return (m + PANEL - 1) / PANEL * (k / Q5_BLOCK) * record_bytes(q5);
+}
+
+/// IEEE half to float, exact (subnormals included).
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
+    float magnitude;
+    if (exponent == 0) {
+        magnitude = ldexpf((float)mantissa, -24);
+    } else if (exponent == 31) {
+        magnitude = mantissa ? NAN : INFINITY;
+    } else {
+        magnitude = ldexpf((float)(mantissa | 0x400), (int)exponent - 25);
+    }
+    uint32_t bits;
+    memcpy(&bits, &magnitude, 4);
+    bits |= sign;
+    memcpy(&magnitude, &bits, 4);
+    return magnitude;
+}
+
+void gk_pack_panels_q5_row(const uint8_t *blocks, size_t k, size_t j, int q5, uint8_t *packed) {
+    size_t nb = k / Q5_BLOCK, rb = record_bytes(q5), file_block = q5 ? 22 : 18;
+    size_t c = j % PANEL;
+    uint8_t *panel = packed + (j / PANEL) * nb * rb;
+    for (size_t b = 0; b < nb; b++) {
+        const uint8_t *src = blocks + b * file_block;
+        uint8_t *dst = panel + b * rb;
+        const uint8_t *nibbles = src + (q5 ? 6 : 2);
+        uint32_t high = 0;
+        if (q5) memcpy(&high, src + 2, 4);  // little-endian, as GGUF stores it and x86 reads it
+        for (int t = 0; t < 4; t++) {
+            for (int e = 0; e < 4; e++) {
+                dst[64 * t + 4 * c + e] = nibbles[4 * t + e];
+                if (!q5) continue;
+                uint8_t *fifth = dst + NIBBLE_BYTES + 4 * c + e;
+                *fifth = (uint8_t)((*fifth & ~(0x11u << t)) | ((high >> (4 * t + e)) & 1) << t
+                                   | ((high >> (16 + 4 * t + e)) & 1) << (4 + t));
+            }
+        }
+        memcpy(dst + rb - SCALE_BYTES + 2 * c, src, 2);
+    }
+}
+
+/// q (0..31 or 0..15) of input 32b + i of column c in a block record.
+static inline int record_q(const uint8_t *record, size_t c, int i, int q5) {
+    int group = i % 16 / 4, e = i % 4, upper = i >= 16;
+    int nibble = (record[64 * group + 4 * c + e] >> (4 * upper)) & 0x0F;
+    if (q5) nibble |= ((record[NIBBLE_BYTES + 4 * c + e] >> (group + 4 * upper)) & 1) << 4;
+    return nibble;
+}
+
+static inline float record_d(const uint8_t *record, size_t c, int q5) {
+    uint16_t h;
+    memcpy(&h, record + record_bytes(q5) - SCALE_BYTES + 2 * c, 2);
+    return half_to_float(h);
+}
+
+void gk_panels_q5_row(const uint8_t *packed, size_t k, size_t j, int q5, float *out) {
+    size_t nb = k / Q5_BLOCK, rb = record_bytes(q5), c = j % PANEL;
+    int offset = q5 ? 16 : 8;
+    const uint8_t *panel = packed + (j / PANEL) * nb * rb;
+    for (size_t b = 0; b < nb; b++) {
+        const uint8_t *record = panel + b * rb;
+        float d = record_d(record, c, q5);
+        for (int i = 0; i < Q5_BLOCK; i++) out[b * Q5_BLOCK + i] = d * (float)(record_q(record, c, i, q5) - offset);
+    }
+}
+
+static inline int8_t quantize(float v, float inverse) {
+    float q = nearbyintf(v * inverse);
+    return (int8_t)(q > 127 ? 127 : (q < -127 ? -127 : q));
+}
+
+void gk_activations_q8_0(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int32_t *sums) {
+    size_t nb = k / Q5_BLOCK;
+    for (size_t r = 0; r < n; r++) {
+        for (size_t b = 0; b < nb; b++) {
+            const float *v = x + r * k + b * Q5_BLOCK;
+            int8_t *q = xq + r * k + b * Q5_BLOCK;
+            float amax = 0;
+            for (int i = 0; i < Q5_BLOCK; i++) amax = fmaxf(amax, fabsf(v[i]));
+            float inverse = amax > 0 ? 127 / amax : 0;
+            int32_t sum = 0;
+            for (int i = 0; i < Q5_BLOCK; i++) {
+                q[i] = quantize(v[i], inverse);
+                sum += q[i];
+            }
+            scales[r * nb + b] = amax / 127;
+            sums[r * nb + b] = sum;
+        }
+    }
+}
+
+// ---- Portable ------------------------------------------------------------------------------------------------
+
+static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t *xsum, size_t n, size_t k,
+                               const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo, size_t hi,
+                               float *y, int accumulate) {
+    size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
+    int offset = q5 ? 16 : 8;
+    for (size_t r = 0; r < n; r++) {
+        for (size_t j = lo; j < hi; j++) {
+            const uint8_t *panel = packed + (j / PANEL) * nb * rb;
+            size_t c = j % PANEL;
+            float acc = 0;
+            for (size_t b = 0; b < nb; b++) {
+                const uint8_t *record = panel + b * rb;
+                const int8_t *a = xq + r * k + b * Q5_BLOCK;
+                int32_t dot = 0;
+                for (int i = 0; i < Q5_BLOCK; i++) dot += record_q(record, c, i, q5) * a[i];
+                dot -= offset * xsum[r * nb + b];
+                acc = fmaf((float)dot, record_d(record, c, q5) * xs[r * nb + b], acc);
+            }
+            put(y + r * m + j, acc, bias, j, accumulate);
+        }
+    }
+}
+
+#if GK_X86
+#define GK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
+#define GK_AVX2_F16C __attribute__((target("avx2,fma,f16c")))
+
+// ---- AVX-512 VNNI: a block's 8 operands decoded into registers once per tile of rows ------------------------------
+
+GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xsum, size_t k,
+                                           const uint8_t *panel, const int q5, const int rows, float *y, size_t m,
+                                           size_t j0, size_t cols, const float *bias, int accumulate) {
+    size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
+    const int32_t offset = q5 ? 16 : 8;
+    __m512 acc[MAX_TILE_ROWS];
+    UNROLL
+    for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
+    const __m512i low4 = _mm512_set1_epi8(0x0F), bit4 = _mm512_set1_epi8(0x10);
+    for (size_t b = 0; b < nb; b++) {
+        const uint8_t *record = panel + b * rb;
+        _mm_prefetch((const char *)record + PREFETCH_BYTES, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 64, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 128, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
+        __m512i w[8];
+        __m512i fifth = q5 ? _mm512_loadu_si512(record + NIBBLE_BYTES) : _mm512_setzero_si512();
+        UNROLL
+        for (int t = 0; t < 4; t++) {
+            __m512i v = _mm512_loadu_si512(record + 64 * t);
+            w[t] = _mm512_and_si512(v, low4);
+            w[t + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+            if (q5) {
+                // 0xF8: a | (b & c), bit 4 of each byte from the fifth bits moved into place.
+                w[t] = _mm512_ternarylogic_epi32(w[t], _mm512_slli_epi16(fifth, 4 - t), bit4, 0xF8);
+                w[t + 4] = _mm512_ternarylogic_epi32(w[t + 4], _mm512_srli_epi16(fifth, t), bit4, 0xF8);
+            }
+        }
+        __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(record + rb - SCALE_BYTES)));
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            const int8_t *a = xq + (size_t)r * k + b * Q5_BLOCK;
+            __m512i dot = _mm512_set1_epi32(-offset * xsum[(size_t)r * nb + b]);
+            UNROLL
+            for (int g = 0; g < 8; g++) {
+                int32_t quad;
+                memcpy(&quad, a + 4 * g, 4);
+                dot = _mm512_dpbusd_epi32(dot, w[g], _mm512_set1_epi32(quad));
+            }
+            __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(xs[(size_t)r * nb + b]));
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);
+        }
+    }
+    store_tile512(acc, rows, y, m, j0, cols, bias, accumulate);
+}
+
+GK_AVX512_VNNI static void panels_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xsum, size_t n,
+                                          size_t k, const uint8_t *packed, int q5, const float *bias, size_t m,
+                                          size_t lo, size_t hi, float *y, int accumulate) {
+    size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
+    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+        size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
+        const uint8_t *panel = packed + (j0 / PANEL) * nbr;
+        for (size_t r0 = 0; r0 < n; r0 += MAX_TILE_ROWS) {
+            int rows = n - r0 < MAX_TILE_ROWS ? (int)(n - r0) : MAX_TILE_ROWS;
+            const int8_t *xr = xq + r0 * k;
+            const float *sr = xs + r0 * nb;
+            const int32_t *ur = xsum + r0 * nb;
+            float *yr = y + r0 * m;
+#define TILE(R)                                                                                                  \
+    if (q5) tile_q5_vnni(xr, sr, ur, k, panel, 1, R, yr, m, j0, cols, bias, accumulate);                         \
+    else tile_q5_vnni(xr, sr, ur, k, panel, 0, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH(TILE)
+#undef TILE
+        }
+    }
+}
+
+// ---- AVX2: a block's operands decoded once into a 512-byte buffer in L1, then vpmaddubsw + vpmaddwd per row -------
+
+#define AVX2_Q5_TILE_ROWS 4
+
+/// The 8 operands of one block (group g at 64 g: 16 columns x 4 inputs as unsigned bytes) from its record.
+GK_INLINE GK_AVX2 void decode_record256(const uint8_t *record, const int q5, uint8_t *operands) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F), bit4 = _mm256_set1_epi8(0x10);
+    for (int half = 0; half < 2; half++) {
+        __m256i fifth = q5 ? _mm256_loadu_si256((const __m256i *)(record + NIBBLE_BYTES + 32 * half))
+                           : _mm256_setzero_si256();
+        for (int t = 0; t < 4; t++) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(record + 64 * t + 32 * half));
+            __m256i lo = _mm256_and_si256(v, low4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+            if (q5) {
+                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(fifth, 4 - t), bit4));
+                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_srli_epi16(fifth, t), bit4));
+            }
+            _mm256_storeu_si256((__m256i *)(operands + 64 * t + 32 * half), lo);
+            _mm256_storeu_si256((__m256i *)(operands + 64 * (t + 4) + 32 * half), hi);
+        }
+    }
+}
+
+/// Stores the 16 sums of a row (two halves of 8 columns), `cols` of them real.
+GK_INLINE GK_AVX2 void store_row256(const __m256 *acc, float *out, size_t j0, size_t cols, const float *bias,
+                                    int accumulate) {
+    store_half256(acc[0], out, j0, cols < 8 ? cols : 8, bias, accumulate);
+    if (cols > 8) store_half256(acc[1], out + 8, j0 + 8, cols - 8, bias, accumulate);
+}
+
+GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const int32_t *xsum, size_t k,
+                                        const uint8_t *panel, const int q5, const int rows, float *y, size_t m,
+                                        size_t j0, size_t cols, const float *bias, int accumulate) {
+    size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
+    const int32_t offset = q5 ? 16 : 8;
+    __m256 acc[AVX2_Q5_TILE_ROWS][2];
+    UNROLL
+    for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
+    const __m256i ones = _mm256_set1_epi16(1);
+    _Alignas(64) uint8_t operands[8 * 64];
+    for (size_t b = 0; b < nb; b++) {
+        const uint8_t *record = panel + b * rb;
+        _mm_prefetch((const char *)record + PREFETCH_BYTES, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 64, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 128, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
+        decode_record256(record, q5, operands);
+        const uint16_t *d = (const uint16_t *)(record + rb - SCALE_BYTES);
+        __m256 dw[2] = {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)d)),
+                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(d + 8)))};
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            const int8_t *a = xq + (size_t)r * k + b * Q5_BLOCK;
+            __m256i correction = _mm256_set1_epi32(-offset * xsum[(size_t)r * nb + b]);
+            __m256 scale = _mm256_set1_ps(xs[(size_t)r * nb + b]);
+            for (int half = 0; half < 2; half++) {
+                __m256i dot = correction;
+                // Four groups' pair sums added in int16 (at most 4 x 2 x 31 x 127 = 31496) before widening.
+                for (int g0 = 0; g0 < 8; g0 += 4) {
+                    __m256i pairs = _mm256_setzero_si256();
+                    for (int g = g0; g < g0 + 4; g++) {
+                        int32_t quad;
+                        memcpy(&quad, a + 4 * g, 4);
+                        __m256i w = _mm256_load_si256((const __m256i *)(operands + 64 * g + 32 * half));
+                        pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(w, _mm256_set1_epi32(quad)));
+                    }
+                    dot = _mm256_add_epi32(dot, _mm256_madd_epi16(pairs, ones));
+                }
+                acc[r][half] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw[half], scale), acc[r][half]);
+            }
+        }
+    }
+    UNROLL
+    for (int r = 0; r < rows; r++) store_row256(acc[r], y + (size_t)r * m + j0, j0, cols, bias, accumulate);
+}
+
+GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const int32_t *xsum, size_t n, size_t k,
+                                        const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo,
+                                        size_t hi, float *y, int accumulate) {
+    size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
+    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+        size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
+        const uint8_t *panel = packed + (j0 / PANEL) * nbr;
+        for (size_t r0 = 0; r0 < n; r0 += AVX2_Q5_TILE_ROWS) {
+            int rows = n - r0 < AVX2_Q5_TILE_ROWS ? (int)(n - r0) : AVX2_Q5_TILE_ROWS;
+            const int8_t *xr = xq + r0 * k;
+            const float *sr = xs + r0 * nb;
+            const int32_t *ur = xsum + r0 * nb;
+            float *yr = y + r0 * m;
+#define TILE(R)                                                                                                  \
+    if (q5) tile_q5_256(xr, sr, ur, k, panel, 1, R, yr, m, j0, cols, bias, accumulate);                          \
+    else tile_q5_256(xr, sr, ur, k, panel, 0, R, yr, m, j0, cols, bias, accumulate)
+            switch (rows) {
+                case 1: TILE(1); break;
+                case 2: TILE(2); break;
+                case 3: TILE(3); break;
+                default: TILE(4); break;
+            }
+#undef TILE
+        }
+    }
+}
+#endif
+
+void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *sums, size_t n, size_t k,
+                         const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                         int accumulate) {
+    if (lo >= hi || n == 0) return;
+#if GK_X86
+    int level = gk_simd_active();
+    if (level >= GK_SIMD_AVX512 && gk_simd_has_vnni()) {
+        panels_q5_vnni(xq, scales, sums, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+        return;
+    }
+    if (level >= GK_SIMD_AVX2) {
+        panels_q5_avx2(xq, scales, sums, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+        return;
+    }
+#endif
+    panels_q5_portable(xq, scales, sums, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+}
