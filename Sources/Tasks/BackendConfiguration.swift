@@ -51,8 +51,11 @@ public struct BackendConfiguration: Hashable, Sendable {
 }
 
 extension BackendConfiguration {
-    /// The step time a server aims for unless told otherwise, in milliseconds.
-    public static let defaultStepMs = 50.0
+    /// The step time a server aims for unless told otherwise, in milliseconds. 100 rather than 50: on a Zen 4 host
+    /// (GPT-2 124M f32, 8 cold typists) 50 ms steps left the keystroke tail where it was and made a cold document's
+    /// first token 5-40% slower, while 100 ms keeps that host's chunks near the 256 tokens it computes in that time
+    /// and still bounds the wait on a host three times slower (docs/benchmarks/journal.md).
+    public static let defaultStepMs = 100.0
 
     /// The KV budget when the settings name none: half the bytes of the models' matrices, at least 64 MiB. GPT-2
     /// 124M in f32 (about 500 MB) gets about 240 MiB, some 13 prompts of 256 tokens; a small bundled model gets
