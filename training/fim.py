@@ -9,10 +9,10 @@ and stops on <|endoftext|>, <file_sep>, <fim_prefix> or <fim_pad>. A training ex
 middle and <|endoftext|> (PSM order, as SantaCoder and StarCoder train), each part encoded on its own as gptls does,
 with lengths drawn up to the budgets gptls gives the parts in a 512-token context with 48 tokens for the reply: prefix
 346 and suffix 115 tokens without workspace context; context block 230, prefix 174, suffix 57 with it. The context
-block holds whole-line windows of other files of the same repository. A --fim-rate share of the rows are packed FIM
-examples; the others are plain left-to-right windows as in pretraining, which keep plain completion as good as it was.
-The FIM tokens are appended to the tokenizer's vocab.json first (`add_fim_tokens`); the new token rows start from the
-mean embedding and output row plus seeded noise.
+block holds the chunks of other files of the same repository that gptls would choose (`context_chunks`). A
+--fim-rate share of the rows are packed FIM examples; the others are plain left-to-right windows as in pretraining,
+which keep plain completion as good as it was. The FIM tokens are appended to the tokenizer's vocab.json first
+(`add_fim_tokens`); the new token rows start from the mean embedding and output row plus seeded noise.
 
 Deterministic for the same seed, step count, device and thread count.
 """
@@ -22,6 +22,7 @@ import json
 import math
 import os
 import random
+import re
 import time
 
 import numpy as np
@@ -108,21 +109,44 @@ def cursor_and_end(text, rng, kind):
     return a, min(len(text), a + rng.randint(0, 200))
 
 
-def context_chunks(docs, others, rng, capacity, layout):
-    """Whole-line windows of 4-64 lines from 1-3 other files, each shortened at a line until it fits half of
-    `capacity`."""
-    chunks = []
-    for j in rng.sample(others, min(len(others), rng.randint(1, 3))):
-        text = docs[j]["text"]
-        if not text:
-            continue
-        start = text.rfind("\n", 0, rng.randrange(len(text))) + 1
-        window = text[start:start + 8000].split("\n")[:rng.randint(4, 64)]
-        while window and len(layout.enc("\n".join(window))) > capacity // 2:
-            window = window[:len(window) * 2 // 3]
-        if window and "\n".join(window).strip():
-            chunks.append((os.path.basename(docs[j]["path"]), "\n".join(window)))
-    return chunks
+WORD = re.compile(r"[A-Za-z0-9_]+")
+CHUNK_LINES = 64  # gptls's WorkspaceContext.chunkLines
+CURSOR_LINES_BEFORE, CURSOR_LINES_AFTER = 32, 8  # the lines it compares chunks with
+FILES_SCANNED = 12  # other files of the repository a training example looks at (all of them would be slow)
+
+
+def words(text):
+    return set(WORD.findall(text))
+
+
+def similarity(a, b):
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def context_chunks(docs, others, rng, capacity, layout, prefix, suffix):
+    """Chunks of CHUNK_LINES lines of other files of the repository, the most similar to the lines around the cursor
+    first (Jaccard index of their word sets), near-duplicates dropped, as gptls's WorkspaceContext chooses them from
+    the editor's open documents; the layout's block keeps those that fit its capacity. Training on the chunks gptls
+    would send teaches the model that they are worth reading."""
+    before = prefix.split("\n")[-CURSOR_LINES_BEFORE - 1:]
+    after = suffix.split("\n")[:CURSOR_LINES_AFTER + 1]
+    around = words("\n".join(before) + "\n".join(after))
+    scored = []
+    for j in rng.sample(others, min(len(others), FILES_SCANNED)):
+        lines = docs[j]["text"].split("\n")
+        for start in range(0, len(lines), CHUNK_LINES):
+            text = "\n".join(lines[start:start + CHUNK_LINES])
+            chunk_words = words(text)
+            score = similarity(chunk_words, around)
+            if score > 0 and len(layout.enc(text)) <= capacity // 2:
+                scored.append((score, os.path.basename(docs[j]["path"]), start, text, chunk_words))
+    scored.sort(key=lambda c: -c[0])
+    chosen = []
+    for chunk in scored[:8]:
+        if all(similarity(chunk[4], kept[4]) <= 0.9 for kept in chosen):
+            chosen.append(chunk)
+    # gptls sends the chosen chunks in a stable order (by document, then line), so keystrokes reuse the KV cache.
+    return [(name, text) for _, name, _, text, _ in sorted(chosen, key=lambda c: (c[1], c[2]))]
 
 
 def example(docs, by_repo, i, rng, layout, context, context_rate, kind=None):
@@ -146,8 +170,8 @@ def example(docs, by_repo, i, rng, layout, context, context_rate, kind=None):
     block_room, prefix_room, suffix_room = budgets(context, with_chunks)
     block = []
     if with_chunks:
-        block = layout.block(context_chunks(docs, others, rng, block_room, layout), os.path.basename(d["path"]),
-                             block_room)
+        chunks = context_chunks(docs, others, rng, block_room, layout, text[:a], text[e:])
+        block = layout.block(chunks, os.path.basename(d["path"]), block_room)
     return layout.prompt(text[:a], text[e:], block, prefix_room, suffix_room, rng), middle
 
 
@@ -200,7 +224,7 @@ def heldout_cases(docs, layout, count, seed, context):
         chunks = []
         if others:
             block_room, prefix_room, suffix_room = budgets(context, True)
-            chunks = context_chunks(docs, others, rng, block_room, layout)
+            chunks = context_chunks(docs, others, rng, block_room, layout, text[:a], text[e:])
             block = layout.block(chunks, os.path.basename(d["path"]), block_room)
             fim_context = layout.prompt(text[:a], text[e:], block, prefix_room, suffix_room)
         plain = layout.enc(text[max(0, a - 8 * context):a])[-(context - REPLY):]

@@ -6,7 +6,7 @@
 # Environment knobs: PYTHON (default python3), SWIFT_PACKAGES (the corpus step's folder of bare git repositories
 # OWNER/NAME.git; required unless SKIP_CORPUS=1), THREADS (2), LAYERS/WIDTH/HEADS (4/256/4),
 # PRETRAIN_STEPS (2540), SUMMARIZE_STEPS (1200), CLASSIFY_PER_LABEL (2000), CLASSIFY_EPOCHS (6),
-# FIM_STEPS (0: no FIM step; 160 adds StarCoder's FIM tokens to the tokenizer and trains the completion model for
+# FIM_STEPS (0: no FIM step; 1000 adds StarCoder's FIM tokens to the tokenizer and trains the completion model for
 # them, see the model card), SKIP_CORPUS=1 (reuse training/out/corpus), SKIP_TOKENIZER=1 (reuse the vocabulary in
 # models/default), SKIP_PRETRAIN=1 (reuse training/out/pretrain/model.pt). Scratch goes to training/out/ (gitignored).
 set -euo pipefail
@@ -33,8 +33,9 @@ mkdir -p training/out models/default
 "$PY" -m training.finetune classify --per-label "$CLASSIFY_PER_LABEL" --epochs "$CLASSIFY_EPOCHS" --batch 16 \
     --lr 2e-3 --max-tokens 128 --seed 1234 --threads "$THREADS" --out training/out/finetune
 if [[ "$FIM_STEPS" -gt 0 ]]; then
-    "$PY" -m training.fim --init training/out/pretrain/model.pt --steps "$FIM_STEPS" --batch 8 --lr 4e-4 --warmup 15 \
-        --fim-rate 0.5 --context-rate 0.5 --eval-cases 100 --seed 1234 --threads "$THREADS" --out training/out/fim
+    "$PY" -m training.fim --init training/out/pretrain/model.pt --steps "$FIM_STEPS" --batch 8 --lr 3e-4 --warmup 50 \
+        --fim-rate 0.5 --context-rate 0.7 --eval-every 250 --eval-cases 100 --seed 1234 --threads "$THREADS" \
+        --out training/out/fim
 fi
 "$PY" -m training.export --work training/out --out models/default
 "$PY" -m training.eval --work training/out --model models/default --threads "$THREADS"
