@@ -9,12 +9,13 @@ extension WeightStorage {
     /// 4.5 (Q4_0) bits instead of the 8 (plus a rounding) of int8 panels. The file's pages are left for the caller
     /// to release.
     func q5Panels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
-        guard format == .int8, let blockSource = source as? Q5BlockSource, let k = parts.first?.shape.last,
-              k > 0, k % LinearWeight.q5BlockInputs == 0 else { return nil }
+        guard format == .int8, let k = parts.first?.shape.last, k > 0, k % LinearWeight.q5BlockInputs == 0 else {
+            return nil
+        }
         var sources: [BlockRows] = []
         var kinds: Set<Bool> = []
         for part in parts {
-            guard part.shape.count == 2, part.shape[1] == k, let (rows, fifthBits) = blockSource.q5Rows(part.name),
+            guard part.shape.count == 2, part.shape[1] == k, let (rows, fifthBits) = source.q5Rows(part.name),
                   rows.rows == part.shape[0], rows.width == k else { return nil }
             sources.append(rows)
             kinds.insert(fifthBits)

@@ -1,6 +1,6 @@
 import Model
 
-extension GGUFTensorSource: Q5BlockSource {
+extension GGUFTensorSource {
     /// The blocks of a 2-D Q5_0 or Q4_0 tensor row by row; a `llama` file's permuted Q and K projections read each
     /// Hugging Face row from where the converter moved it.
     public func q5Rows(_ name: String) -> (rows: BlockRows, fifthBits: Bool)? {
