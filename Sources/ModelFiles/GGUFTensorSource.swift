@@ -73,10 +73,23 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
         }
     }
 
-    /// The Q4_K blocks of a 2-D Q4_K tensor row by row; a `llama` file's permuted Q and K projections read each
-    /// Hugging Face row from where the converter moved it.
+    /// The Q4_K blocks of a 2-D Q4_K tensor row by row (see `blockRows`).
     public func q4KRows(_ name: String) -> BlockRows? {
-        guard let info = byName[name], info.type == .q4_K, info.shape.count == 2 else { return nil }
+        guard let (rows, _) = blockRows(name, of: [.q4_K]) else { return nil }
+        return rows
+    }
+
+    /// The blocks of a 2-D Q5_0 or Q4_0 tensor row by row (see `blockRows`), and whether they are Q5_0.
+    public func q5Rows(_ name: String) -> (rows: BlockRows, fifthBits: Bool)? {
+        guard let (rows, type) = blockRows(name, of: [.q5_0, .q4_0]) else { return nil }
+        return (rows, type == .q5_0)
+    }
+
+    /// The blocks of a 2-D tensor of one of `types` row by row, as the file stores them, and its type; nil for other
+    /// types or rows that do not hold whole blocks. A `llama` file's permuted Q and K projections read each Hugging
+    /// Face row from where the converter moved it.
+    func blockRows(_ name: String, of types: Set<GGUFTensorType>) -> (rows: BlockRows, type: GGUFTensorType)? {
+        guard let info = byName[name], types.contains(info.type), info.shape.count == 2 else { return nil }
         let (rows, width) = (info.shape[0], info.shape[1])
         guard width > 0, width % info.type.blockSize == 0, let base = file.bytes(of: info).baseAddress else {
             return nil
@@ -92,10 +105,11 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
                 return head * 2 * half + 2 * (within % half) + within / half
             }
         }
-        return BlockRows(rows: rows, width: width) { [file] row in
+        let blocks = BlockRows(rows: rows, width: width) { [file] row in
             _ = file  // the mapping must outlive the pointers handed out
             return base + stored(row) * rowBytes
         }
+        return (blocks, info.type)
     }
 
     public func releasePages(_ name: String) {

@@ -1,0 +1,73 @@
+import Kernels
+
+extension WeightStorage {
+    /// The rows of `parts` stacked into one matrix of Q4_K panels, when the weights are held quantized (`int8`) and
+    /// every part is a Q4_K tensor of its expected shape in the file; nil otherwise (the caller packs as usual, and
+    /// reports a wrong shape).
+    ///
+    /// The panels are the file's blocks moved, not converted: each weight is the file's exactly, at 4.625 bits
+    /// instead of the 8 (plus a rounding) of int8 panels. The file's pages are left for the caller to release.
+    func q4KPanels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
+        guard format == .int8, let k = parts.first?.shape.last, k > 0, k % LinearWeight.q4KBlockInputs == 0,
+              let sources = blockRows(parts, width: k, read: { source.q4KRows($0) }) else { return nil }
+        let m = sources.reduce(0) { $0 + $1.rows }
+        let panels = zeroedPanels(LinearWeight.q4KPanelCount(outFeatures: m, inFeatures: k))
+        forEachRow(of: sources) { blocks, row in
+            LinearWeight.packQ4KRow(blocks, inFeatures: k, row: row, into: panels)
+        }
+        return LinearWeight(.q4KPanels(panels), outFeatures: m, inFeatures: k)
+    }
+
+    /// The rows of `parts` stacked into one matrix of Q5_0 or Q4_0 panels, when the weights are held quantized
+    /// (`int8`) and every part is a tensor of that one type with its expected shape in the file; nil otherwise.
+    ///
+    /// As for Q4_K, the file's blocks moved, not converted: 5.5 (Q5_0) or 4.5 (Q4_0) bits a weight, exactly the file's.
+    func q5Panels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
+        guard format == .int8, let k = parts.first?.shape.last, k > 0, k % LinearWeight.q5BlockInputs == 0 else {
+            return nil
+        }
+        var kinds: Set<Bool> = []
+        let sources = blockRows(parts, width: k) { name -> BlockRows? in
+            guard let (rows, fifthBits) = source.q5Rows(name) else { return nil }
+            kinds.insert(fifthBits)
+            return rows
+        }
+        guard let sources, kinds.count == 1, let fifthBits = kinds.first else { return nil }
+        let m = sources.reduce(0) { $0 + $1.rows }
+        let panels = zeroedPanels(LinearWeight.q5PanelCount(outFeatures: m, inFeatures: k, fifthBits: fifthBits))
+        forEachRow(of: sources) { blocks, row in
+            LinearWeight.packQ5Row(blocks, inFeatures: k, row: row, fifthBits: fifthBits, into: panels)
+        }
+        return LinearWeight(.q5Panels(.init(bytes: panels, fifthBits: fifthBits)), outFeatures: m, inFeatures: k)
+    }
+
+    /// Each part's block rows as `read` gives them, when every part is 2-D with `width` inputs and the rows its shape
+    /// says; nil otherwise.
+    private func blockRows(_ parts: [(name: String, shape: [Int])], width: Int,
+                           read: (String) -> BlockRows?) -> [BlockRows]? {
+        var sources: [BlockRows] = []
+        for part in parts {
+            guard part.shape.count == 2, part.shape[1] == width, let rows = read(part.name),
+                  rows.rows == part.shape[0], rows.width == width else { return nil }
+            sources.append(rows)
+        }
+        return sources
+    }
+
+    /// `bytes` of panels this storage owns, zeroed: the padding columns must read as zero.
+    private func zeroedPanels(_ bytes: Int) -> UnsafeMutablePointer<UInt8> {
+        let panels = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes, 1))
+        panels.initialize(repeating: 0, count: max(bytes, 1))
+        own(UnsafeMutableRawPointer(panels), bytes: bytes)
+        return panels
+    }
+
+    /// Calls `pack` with the blocks of every row of the stacked `sources` and that row's index in the stack.
+    private func forEachRow(of sources: [BlockRows], _ pack: (UnsafeRawPointer, Int) -> Void) {
+        var first = 0
+        for rows in sources {
+            for row in 0..<rows.rows { pack(rows.row(row), first + row) }
+            first += rows.rows
+        }
+    }
+}
