@@ -53,8 +53,11 @@ final class SocketSession: @unchecked Sendable {
         if !closed { connection.send(message) }
     }
 
-    /// Waits until every message sent so far has been written.
+    /// Waits until every reply the server has decided on has been written. The server's queue is drained first: a
+    /// request's reply leaves the pending count (what a stopping process waits on) a moment before it reaches the
+    /// connection, and a process that exited in that moment lost the reply.
     func flush() {
+        server.waitUntilIdle()
         connection.flush()
     }
 }

@@ -161,8 +161,9 @@ final class SharedProcessTests: SharedProcessTestCase {
         XCTAssertEqual(try SharedProcess.status(editor)["pendingRequests"], 1, "the summary is not in flight")
         let pid = try XCTUnwrap(shared.serverPIDs.first)
         kill(pid, SIGTERM)
-        guard case .success(let answer)?? = outcomes.wait("summary") else {
-            return XCTFail("the reply in flight was lost")
+        let outcome = outcomes.wait("summary")
+        guard case .success(let answer)?? = outcome else {
+            return XCTFail("the reply in flight was lost: \(String(describing: outcome))\n\(shared.log)")
         }
         XCTAssertNotNil(answer["summary"]?.string)
         // The process exits; the editor's `gptls connect` then starts another for its session.
