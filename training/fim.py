@@ -138,11 +138,18 @@ def context_chunks(docs, others, rng, capacity, layout, prefix, suffix):
             text = "\n".join(lines[start:start + CHUNK_LINES])
             chunk_words = words(text)
             score = similarity(chunk_words, around)
-            if score > 0 and len(layout.enc(text)) <= capacity // 2:
+            if score > 0:
                 scored.append((score, os.path.basename(docs[j]["path"]), start, text, chunk_words))
     scored.sort(key=lambda c: -c[0])
+    # The 8 best that fit half the block, tokenized only as far as needed to find them.
+    fitting = []
+    for chunk in scored:
+        if len(fitting) == 8:
+            break
+        if len(layout.enc(chunk[3])) <= capacity // 2:
+            fitting.append(chunk)
     chosen = []
-    for chunk in scored[:8]:
+    for chunk in fitting:
         if all(similarity(chunk[4], kept[4]) <= 0.9 for kept in chosen):
             chosen.append(chunk)
     # gptls sends the chosen chunks in a stable order (by document, then line), so keystrokes reuse the KV cache.

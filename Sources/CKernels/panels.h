@@ -1,7 +1,8 @@
-// Pieces shared by the bf16 (panels.c) and fp32 (panels_f32.c) panel kernels: the panel width, the tile sizes, the
-// row-count dispatch and the stores of a finished tile (bias, accumulation into y, masked tails).
+// Pieces shared by the panel kernels (panels*.c): the panel width, the tile sizes, the row-count dispatch, the int8
+// rounding of activations and the stores of a finished tile (bias, accumulation into y, masked tails).
 #ifndef GK_PANELS_H
 #define GK_PANELS_H
+#include <math.h>
 #include "simd.h"
 
 #define PANEL 16
@@ -12,6 +13,13 @@
 #ifndef PREFETCH_BYTES
 #define PREFETCH_BYTES 2048
 #endif
+
+/// One activation as int8 at `inverse` = 127 / max |x| of its row or block: rounded to nearest even, clamped to
+/// [-127, 127] (the int8, Q4_K and Q5_0 kernels' activations).
+static inline int8_t quantize(float v, float inverse) {
+    float q = nearbyintf(v * inverse);
+    return (int8_t)(q > 127 ? 127 : (q < -127 ? -127 : q));
+}
 
 /// Writes one output value: bias, accumulation into y, or both.
 static inline void put(float *out, float sum, const float *bias, size_t j, int accumulate) {

@@ -21,11 +21,6 @@ size_t gk_panels_i8_size(size_t m, size_t k) { return (m + PANEL - 1) / PANEL * 
 
 size_t gk_panels_i8_columns(size_t m) { return (m + PANEL - 1) / PANEL * PANEL; }
 
-static inline int8_t quantize(float v, float inverse) {
-    float q = nearbyintf(v * inverse);
-    return (int8_t)(q > 127 ? 127 : (q < -127 ? -127 : q));
-}
-
 /// Scales and column sums of the padded columns beyond m are zero.
 static void finish_columns(size_t m, float *scales, int32_t *sums) {
     for (size_t j = m; j < gk_panels_i8_columns(m); j++) { scales[j] = 0; sums[j] = 0; }

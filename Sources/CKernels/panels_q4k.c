@@ -107,11 +107,6 @@ void gk_panels_q4k_row(const uint8_t *packed, size_t k, size_t j, float *out) {
     }
 }
 
-static inline int8_t quantize(float v, float inverse) {
-    float q = nearbyintf(v * inverse);
-    return (int8_t)(q > 127 ? 127 : (q < -127 ? -127 : q));
-}
-
 void gk_activations_q8k(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int16_t *sums) {
     size_t blocks = k / Q4K_BLOCK;
     for (size_t r = 0; r < n; r++) {

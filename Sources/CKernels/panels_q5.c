@@ -101,11 +101,6 @@ void gk_panels_q5_row(const uint8_t *packed, size_t k, size_t j, int q5, float *
     }
 }
 
-static inline int8_t quantize(float v, float inverse) {
-    float q = nearbyintf(v * inverse);
-    return (int8_t)(q > 127 ? 127 : (q < -127 ? -127 : q));
-}
-
 void gk_activations_q8_0(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int32_t *sums) {
     size_t nb = k / Q5_BLOCK;
     for (size_t r = 0; r < n; r++) {
