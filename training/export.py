@@ -76,12 +76,18 @@ def main():
     ap.add_argument("--summarize", help="default WORK/finetune/summarize.pt")
     ap.add_argument("--classify", help="default WORK/finetune/classify.pt")
     ap.add_argument("--max-tokens", type=int, default=128, help="the classifier's max_tokens where its file lacks it")
+    ap.add_argument("--fim-order", choices=["psm", "spm"],
+                    help="the FIM order the completion model was trained with (default: its checkpoint's, else psm)")
     args = ap.parse_args()
     tok = load_hf(args.tokenizer)
     rows = tok.get_vocab_size()
     has_fim = tok.token_to_id(FIM_PREFIX) is not None
     default = os.path.join(args.work, "fim/model.pt" if has_fim else "pretrain/model.pt")
-    completion, cfg, _ = read(args.completion or default)
+    completion_path = args.completion or default
+    completion, cfg, _ = read(completion_path)
+    order = args.fim_order
+    if order is None and completion_path.endswith(".pt"):
+        order = torch.load(completion_path, map_location="cpu").get("order")
     summ, _, _ = read(args.summarize or os.path.join(args.work, "finetune/summarize.pt"))
     clf_path = args.classify or os.path.join(args.work, "finetune/classify.pt")
     clf, _, labels = read(clf_path)
@@ -110,7 +116,8 @@ def main():
         "config": "config.json",
         "tokenizer": {"vocab": "vocab.json", "merges": "merges.txt"},
         "tasks": {
-            "completion": {"weights": "completion.safetensors"},
+            "completion": dict({"weights": "completion.safetensors"},
+                               **({"fim_order": order} if has_fim and order not in (None, "psm") else {})),
             "summarize": {"weights": "summarize.safetensors", "prompt_format": "alpaca", "instruction": INSTRUCTION},
             "classify": {"weights": "classify.safetensors", "labels": labels, "max_tokens": max_tokens,
                          "pooling": "last"},

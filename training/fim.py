@@ -52,8 +52,9 @@ def budgets(context, with_chunks):
 class Layout:
     """Builds token sequences of gptls's FIM layout from text."""
 
-    def __init__(self, tk):
+    def __init__(self, tk, order="psm"):
         self.tk = tk
+        self.order = order
         self.id = {t: tk.encode_single_token(t) for t in [EOT] + FIM_TOKENS}
 
     def enc(self, text):
@@ -77,6 +78,9 @@ class Layout:
         keep = prefix_room if rng is None else rng.randint(prefix_room * 3 // 4, prefix_room)
         p = p[max(0, len(p) - keep):]
         s = self.enc(suffix[:suffix_room * 8])[:suffix_room]
+        if self.order == "spm":
+            # Suffix first, then the prefix, which the middle continues directly (the FIM paper's SPM variant).
+            return block + [self.id[FIM_PREFIX], self.id[FIM_SUFFIX]] + s + [self.id[FIM_MIDDLE]] + p
         return block + [self.id[FIM_PREFIX]] + p + [self.id[FIM_SUFFIX]] + s + [self.id[FIM_MIDDLE]]
 
 
@@ -358,6 +362,8 @@ def main():
     ap.add_argument("--fim-rate", type=float, default=0.5, help="share of rows packed with FIM examples")
     ap.add_argument("--context-rate", type=float, default=0.5,
                     help="share of FIM examples with a context block of other files of the repository")
+    ap.add_argument("--order", choices=["psm", "spm"], default="psm",
+                    help="psm: prefix, suffix, middle; spm: suffix, then the prefix the middle continues")
     ap.add_argument("--eval-every", type=int, default=40)
     ap.add_argument("--eval-cases", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1234)
@@ -370,7 +376,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     add_fim_tokens(args.tokenizer)
     tok = load_hf(args.tokenizer)
-    layout = Layout(load_tiktoken(args.tokenizer))
+    layout = Layout(load_tiktoken(args.tokenizer), args.order)
     t0 = time.time()
     train_docs = read_docs(os.path.join(args.corpus, "train.jsonl"))
     held_docs = read_docs(os.path.join(args.corpus, "heldout.jsonl"))
@@ -396,7 +402,7 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     log = open(os.path.join(args.out, "loss.csv"), "w")
-    log.write("step,tokens,lr,train_loss,heldout_loss,heldout_top1,fim_middle_loss,fim_context_middle_loss,elapsed_s\n")
+    log.write("step,tokens,lr,train_loss,heldout_loss,heldout_top1,prefix_only_middle_loss,fim_middle_loss,fim_context_middle_loss,elapsed_s\n")
     start = time.time()
     running = None
     used = 0
@@ -423,20 +429,22 @@ def main():
         running = loss.item() if running is None else 0.9 * running + 0.1 * loss.item()
         if step % args.eval_every == 0 or step == args.steps:
             hl, acc = evaluate(model, windows)
-            quick = evaluate_fim(model.cpu(), cases[:32], layout, ["fim", "fim_context"], decode=False)
+            quick = evaluate_fim(model.cpu(), cases[:32], layout, modes, decode=False)
             model.to(device)
             el = time.time() - start
-            log.write(f"{step},{step*args.batch*T},{lr:.6g},{running:.4f},{hl:.4f},{acc:.4f},"
+            log.write(f"{step},{step*args.batch*T},{lr:.6g},{running:.4f},{hl:.4f},{acc:.4f},{quick['prefix_only']['middle_loss']:.4f},"
                       f"{quick['fim']['middle_loss']:.4f},{quick['fim_context']['middle_loss']:.4f},{el:.0f}\n")
             log.flush()
             print(f"step {step}/{args.steps} lr {lr:.2e} train {running:.3f} held-out {hl:.3f} top1 {acc:.3f} "
-                  f"fim {quick['fim']['middle_loss']:.3f} {el:.0f}s {step*args.batch*T/el:.0f} tok/s", flush=True)
-            torch.save({"cfg": cfg, "model": cpu_state(model), "step": step}, os.path.join(args.out, "model.pt"))
+                  f"prefix-only {quick['prefix_only']['middle_loss']:.3f} fim {quick['fim']['middle_loss']:.3f} "
+                  f"+context {quick['fim_context']['middle_loss']:.3f} {el:.0f}s {step*args.batch*T/el:.0f} tok/s", flush=True)
+            torch.save({"cfg": cfg, "model": cpu_state(model), "step": step, "order": args.order},
+                       os.path.join(args.out, "model.pt"))
     model.cpu()
     final_ltr = evaluate(model, windows)
     final_fim = evaluate_fim(model, cases, layout, modes)
     summary = {"init": args.init, "steps": args.steps, "batch": args.batch, "tokens": args.steps * args.batch * T,
-               "fim_rate": args.fim_rate, "context_rate": args.context_rate, "lr": args.lr, "warmup": args.warmup,
+               "fim_rate": args.fim_rate, "order": args.order, "context_rate": args.context_rate, "lr": args.lr, "warmup": args.warmup,
                "seed": args.seed, "device": str(device), "seconds": time.time() - start,
                "heldout_before": {"loss": baseline_ltr[0], "top1": baseline_ltr[1]},
                "heldout_after": {"loss": final_ltr[0], "top1": final_ltr[1]},

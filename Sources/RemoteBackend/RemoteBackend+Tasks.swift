@@ -2,11 +2,12 @@ import Tasks
 
 extension RemoteBackend {
     /// Continues `task.prefix` on the engine, streamed: through llama.cpp's `/infill` where the engine has it (see
-    /// `infill`), else through `/v1/completions` (see `InlineCompletion`) in the model's FIM layout where it is
-    /// known (`options.fim`: the manifest names it, or the tokenizer shows it), else from the prefix alone.
+    /// `infill`; it builds the prefix-first order), else through `/v1/completions` (see `InlineCompletion`) in the
+    /// model's FIM layout where it is known (`options.fim`: the manifest names it, or the tokenizer shows it), else
+    /// from the prefix alone.
     public func complete(_ task: CompletionTask,
                          onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
-        guard options.fim != .off, infillSupport != .unavailable else {
+        guard !options.fim.isOff, options.fim.order == .prefixSuffixMiddle, infillSupport != .unavailable else {
             return InlineCompletion.run(task, on: self, fim: options.fim, onFinish: onFinish)
         }
         return infill(task, onFinish: onFinish)

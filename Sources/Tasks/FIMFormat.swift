@@ -27,6 +27,17 @@ public struct FIMFormat: Equatable, Hashable, Sendable {
     /// Tokens after which the middle is complete, besides the tokenizer's end of text. A model that ran past its
     /// middle writes another file's separator or the start of the next example: both end it.
     public let ends: [String]
+    /// Where the suffix goes; the order the model was trained with.
+    public var order: Order = .prefixSuffixMiddle
+
+    /// The order of a FIM prompt's parts. Most models are trained with prefix, suffix, middle (`psm`). The suffix
+    /// first (`spm`, the FIM paper's variant `<prefix><suffix> suffix <middle> prefix`) puts the prefix right before
+    /// the text that continues it, which a small model learns from far fewer examples, and keeps the suffix's
+    /// cached keys and values while the user types, because typing changes only the prompt's end.
+    public enum Order: String, CaseIterable, Hashable, Sendable {
+        case prefixSuffixMiddle = "psm"
+        case suffixPrefixMiddle = "spm"
+    }
 
     /// The layout of `family`.
     public static func named(_ family: Family) -> FIMFormat {
@@ -57,7 +68,7 @@ public struct FIMFormat: Equatable, Hashable, Sendable {
         let separator = fileSeparator.flatMap { Self.id($0, tokenizer) }
         return FIMTokens(prefix: prefix, suffix: suffix, middle: middle,
                          repositoryName: separator == nil ? nil : repositoryName.flatMap { Self.id($0, tokenizer) },
-                         fileSeparator: separator, ends: Set(ends.compactMap { Self.id($0, tokenizer) }))
+                         fileSeparator: separator, ends: Set(ends.compactMap { Self.id($0, tokenizer) }), order: order)
     }
 
     /// A control token's id: a special token, or an added token (some tokenizer files mark FIM tokens as added
@@ -79,6 +90,7 @@ public struct FIMTokens: Equatable, Sendable {
     public var repositoryName: Int?
     public var fileSeparator: Int?
     public var ends: Set<Int>
+    public var order: FIMFormat.Order = .prefixSuffixMiddle
 
     /// The largest id a FIM prompt or its stop rule uses: a model needs a row for it.
     public var largestId: Int {
@@ -86,22 +98,46 @@ public struct FIMTokens: Equatable, Sendable {
     }
 }
 
-/// Whether completions use fill-in-the-middle: recognised from the tokenizer (the default), never, or a named
-/// layout (the manifest's `fim`: a serving engine's model whose tokenizer gptls does not have).
-public enum FIMChoice: Equatable, Hashable, Sendable {
-    case automatic
-    case off
-    case family(FIMFormat.Family)
-
-    /// The manifest's spelling: `"qwen"`, `"starcoder"`, `"codellama"` or `"none"`; nil for anything else.
-    public init?(manifestName name: String) {
-        if name == "none" { self = .off; return }
-        guard let family = FIMFormat.Family(rawValue: name) else { return nil }
-        self = .family(family)
+/// Whether completions use fill-in-the-middle, in which layout and in which order: the layout recognised from the
+/// tokenizer (the default), none, or a named one (the manifest's `fim`: a serving engine's model whose tokenizer
+/// gptls does not have); the order the manifest's `fim_order` names (prefix first unless it says otherwise).
+public struct FIMChoice: Equatable, Hashable, Sendable {
+    public enum Layout: Equatable, Hashable, Sendable {
+        case automatic
+        case off
+        case family(FIMFormat.Family)
     }
 
-    /// The layout for a model with `tokenizer` (nil where it is unknown): the named one, else the one its
-    /// tokenizer has; nil where completions continue the prefix alone.
+    public var layout: Layout
+    public var order: FIMFormat.Order
+
+    public init(layout: Layout, order: FIMFormat.Order = .prefixSuffixMiddle) {
+        self.layout = layout
+        self.order = order
+    }
+
+    public static let automatic = FIMChoice(layout: .automatic)
+    public static let off = FIMChoice(layout: .off)
+    public static func family(_ family: FIMFormat.Family) -> FIMChoice { FIMChoice(layout: .family(family)) }
+
+    /// The manifest's spelling: `fim` is `"qwen"`, `"starcoder"`, `"codellama"`, `"none"` or absent (recognised
+    /// from the tokenizer); `fim_order` is `"psm"`, `"spm"` or absent (`"psm"`). Nil for anything else.
+    public init?(manifestName name: String?, order orderName: String? = nil) {
+        guard let order = FIMFormat.Order(rawValue: orderName ?? FIMFormat.Order.prefixSuffixMiddle.rawValue) else {
+            return nil
+        }
+        switch name {
+        case nil: self.init(layout: .automatic, order: order)
+        case "none": self.init(layout: .off, order: order)
+        case let name?:
+            guard let family = FIMFormat.Family(rawValue: name) else { return nil }
+            self.init(layout: .family(family), order: order)
+        }
+    }
+
+    /// Whether completions may use fill-in-the-middle at all.
+    public var isOff: Bool { layout == .off }
+
     /// This choice for a model with `vocabularySize` token rows: off where the tokenizer's FIM tokens are beyond
     /// them (a tokenizer shared with models trained with FIM), so such a model continues the prefix rather than
     /// failing every completion on a token it has no row for.
@@ -109,14 +145,19 @@ public enum FIMChoice: Equatable, Hashable, Sendable {
         guard let ids = format(tokenizer: tokenizer)?.tokens(in: tokenizer), ids.largestId >= vocabularySize else {
             return self
         }
-        return .off
+        return FIMChoice(layout: .off, order: order)
     }
 
+    /// The layout for a model with `tokenizer` (nil where it is unknown), in this choice's order: the named one, else
+    /// the one its tokenizer has; nil where completions continue the prefix alone.
     public func format(tokenizer: BPETokenizer?) -> FIMFormat? {
-        switch self {
-        case .off: return nil
-        case .family(let family): return .named(family)
-        case .automatic: return tokenizer.flatMap(FIMFormat.recognised)
+        var format: FIMFormat?
+        switch layout {
+        case .off: format = nil
+        case .family(let family): format = .named(family)
+        case .automatic: format = tokenizer.flatMap(FIMFormat.recognised)
         }
+        format?.order = order
+        return format
     }
 }

@@ -7,16 +7,18 @@ extension InlineCompletion {
 
     /// The FIM prompt in tokens, and the cap on generated tokens; nil where the context is too small for one.
     ///
-    /// Shape (C = the context block, repository form only):
-    /// `BOS? [<|repo_name|> workspace\n (<|file_sep|> name\n text)… <|file_sep|> this-file\n]
-    ///  <|fim_prefix|> prefix-window <|fim_suffix|> suffix-start <|fim_middle|>`.
+    /// Shape (the context block in the repository form only):
+    /// `BOS? [<|repo_name|> workspace\n (<|file_sep|> name\n text)… <|file_sep|> this-file\n]`, then in the
+    /// prefix-first order `<|fim_prefix|> prefix-window <|fim_suffix|> suffix-start <|fim_middle|>`, in the
+    /// suffix-first order `<|fim_prefix|> <|fim_suffix|> suffix-start <|fim_middle|> prefix-window`.
     /// The reply gets at most half the context; of the rest, the context block at most `task.contextTokens` and
     /// never more than half, then the suffix a quarter of what remains and the prefix the other three quarters
     /// (llama.cpp's server splits its batch 3:1 too). Each part's capacity is fixed, not borrowed from a part that
     /// needs less, so the prefix window moves in the same steps (`PromptWindow`) whatever the suffix and context
     /// hold. The block comes first and stays the same while the chosen chunks do, so consecutive keystrokes reuse it
-    /// and the prefix from the KV cache; the suffix comes after the prefix, so it is computed again on every
-    /// keystroke that changes the prefix's last tokens: that is the price of the layout models are trained with.
+    /// and the prefix from the KV cache. Prefix first, the suffix is computed again on every keystroke that changes
+    /// the prefix's last tokens (the price of the layout most models are trained with); suffix first, typing changes
+    /// only the prompt's end.
     static func fillInTheMiddle(_ task: CompletionTask, tokenizer: BPETokenizer, context: Int,
                                 ids: FIMTokens) -> (Prompt, maxTokens: Int)? {
         let head = tokenizer.promptStart
@@ -32,7 +34,13 @@ extension InlineCompletion {
         let suffix = tokenizer.encode(String(task.suffix.prefix(suffixRoom * 8))).prefix(suffixRoom)
         let prefix = tokenizer.encode(String(PromptWindow.recentText(task.prefix, contextLength: context)))
         let start = PromptWindow.start(tokenCount: prefix.count, capacity: prefixRoom, step: max(1, prefixRoom / 4))
-        let tokens = head + block + [ids.prefix] + prefix[start...] + [ids.suffix] + suffix + [ids.middle]
+        let tokens: [Int]
+        switch ids.order {
+        case .prefixSuffixMiddle:
+            tokens = head + block + [ids.prefix] + prefix[start...] + [ids.suffix] + suffix + [ids.middle]
+        case .suffixPrefixMiddle:
+            tokens = head + block + [ids.prefix, ids.suffix] + suffix + [ids.middle] + prefix[start...]
+        }
         return (.tokens(tokens), cap)
     }
 
@@ -53,8 +61,8 @@ extension InlineCompletion {
         return chunks.isEmpty ? [] : header + chunks + current
     }
 
-    /// The FIM prompt as text, for an engine whose tokenizer gptls does not have: the same layout with the token
-    /// texts, which the engine reads as its control tokens. The whole prompt stays within `limits.completion`
+    /// The FIM prompt as text, for an engine whose tokenizer gptls does not have: the same layout and order with the
+    /// token texts, which the engine reads as its control tokens. The whole prompt stays within `limits.completion`
     /// characters, the limit that keeps it inside the engine's context: the context block gets at most
     /// `task.contextTokens` times 4 characters and never more than half; of the rest the suffix gets a quarter, the
     /// prefix the remainder.
@@ -76,7 +84,13 @@ extension InlineCompletion {
                 text += chunks + separator + ContextChunk.name(ofURI: task.documentKey) + "\n"
             }
         }
-        text += bare(format.prefix) + prefix + bare(format.suffix) + task.suffix.prefix(suffixRoom) + bare(format.middle)
+        let suffix = task.suffix.prefix(suffixRoom)
+        switch format.order {
+        case .prefixSuffixMiddle:
+            text += bare(format.prefix) + prefix + bare(format.suffix) + suffix + bare(format.middle)
+        case .suffixPrefixMiddle:
+            text += bare(format.prefix) + bare(format.suffix) + suffix + bare(format.middle) + prefix
+        }
         return .text(text)
     }
 

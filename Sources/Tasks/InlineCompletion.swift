@@ -7,11 +7,12 @@ public enum InlineCompletion {
     public static func run(_ task: CompletionTask, on generator: any Generator, fim: FIMChoice = .automatic,
                            onFinish: @escaping @Sendable (Result<TextResult, TaskError>) -> Void) -> any Cancellable {
         let (prompt, maxTokens, isFIM) = prompt(for: task, measure: generator.measure, fim: fim)
-        // A FIM prompt ends with the middle token, not at the cursor: there is no last token to heal.
+        // A prefix-first FIM prompt ends with the middle token, not at the cursor: there is no last token to heal.
+        let endsAtCursor = !isFIM || fim.order == .suffixPrefixMiddle
         var request = GenerationRequest(prompt: prompt, maxTokens: maxTokens, stop: task.stop,
                                         temperature: task.temperature, task: .completion, owner: task.client,
                                         deadline: task.deadline, supersedeKey: task.supersedeKey,
-                                        endsAtCursor: !isFIM)
+                                        endsAtCursor: endsAtCursor)
         request.speculative = task.speculative
         return generator.generate(request, onFinish: onFinish)
     }

@@ -30,7 +30,7 @@ extension ModelManifest {
                 labels: try entry.strings("labels"), maxTokens: try entry.int("max_tokens"),
                 padToMaxTokens: try entry.bool("pad_to_max_tokens"), padTokenId: try entry.int("pad_token_id"),
                 heads: try entry.int("heads"), contextTokens: try entry.int("context_tokens"),
-                fim: try entry.string("fim"))
+                fim: try entry.string("fim"), fimOrder: try entry.string("fim_order"))
         }
     }
 }

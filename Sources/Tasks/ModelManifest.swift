@@ -21,7 +21,8 @@ import JSON
 /// `endpoint` and, where the engine serves several models, `model` (without it, the engine's only model); in a
 /// manifest that gives the tokenizer its prompts are windowed in tokens, filling `context_tokens` (default 1024);
 /// without the tokenizer, in characters. `fim` names the completion model's fill-in-the-middle layout where its
-/// tokenizer does not show it (an engine's model; see `FIMFormat`), or `"none"` to turn it off. Read with the JSON module; unknown members are ignored.
+/// tokenizer does not show it (an engine's model; see `FIMFormat`), or `"none"` to turn it off; `fim_order` the
+/// order of its parts (`"psm"`, the default, or `"spm"`). Read with the JSON module; unknown members are ignored.
 public struct ModelManifest: Sendable {
     public struct Tokenizer: Sendable {
         public var vocab: String
@@ -49,6 +50,9 @@ public struct ModelManifest: Sendable {
         /// The model's fill-in-the-middle layout (`"qwen"`, `"starcoder"`, `"codellama"`, or `"none"` to continue
         /// the prefix alone); without it, recognised from the tokenizer where gptls has one.
         public var fim: String?
+        /// The order of the FIM prompt's parts the model was trained with: `"psm"` (prefix, suffix, middle; the
+        /// default) or `"spm"` (suffix first; see `FIMFormat.Order`).
+        public var fimOrder: String?
     }
 
     public var name: String?
@@ -106,6 +110,10 @@ public struct ModelManifest: Sendable {
             if let fim = task.fim, FIMChoice(manifestName: fim) == nil {
                 let names = FIMFormat.Family.allCases.map { "\"\($0.rawValue)\"" } + ["\"none\""]
                 throw ManifestProblem("tasks.\(name).fim is \"\(fim)\", expected one of \(names.joined(separator: ", "))")
+            }
+            if let order = task.fimOrder, FIMFormat.Order(rawValue: order) == nil {
+                let names = FIMFormat.Order.allCases.map { "\"\($0.rawValue)\"" }
+                throw ManifestProblem("tasks.\(name).fim_order is \"\(order)\", expected one of \(names.joined(separator: ", "))")
             }
             if task.padToMaxTokens == true, task.maxTokens == nil {
                 throw ManifestProblem("tasks.\(name).pad_to_max_tokens needs max_tokens, the length to pad to")

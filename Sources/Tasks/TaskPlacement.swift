@@ -41,7 +41,7 @@ extension TaskPlacement {
         let entry = manifest.tasks[task] ?? manifest.tasks[.completion]!
         let tokenizer = manifest.tokenizer == nil ? nil : url
         // The manifest has checked the name.
-        let fim = entry.fim.flatMap(FIMChoice.init(manifestName:)) ?? .automatic
+        let fim = FIMChoice(manifestName: entry.fim, order: entry.fimOrder) ?? .automatic
         if let endpoint = entry.endpoint {
             self = .remote(EndpointConfiguration(url: endpoint, model: entry.model, apiKeyVariable: entry.apiKeyEnv,
                                                  instruction: entry.instruction, tokenizerDirectory: tokenizer?.path,

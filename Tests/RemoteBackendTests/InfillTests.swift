@@ -96,6 +96,16 @@ final class InfillTests: XCTestCase {
         XCTAssertEqual(backend.status.endpoints.first?.failures, 0, "a refused probe is not an engine failure")
     }
 
+    /// llama.cpp's `/infill` builds the prefix-first order, so a model trained suffix first is never sent there.
+    func testASuffixFirstModelIsPromptedThroughCompletionsInItsOrder() throws {
+        let backend = try backend(servesInfill: true, fim: FIMChoice(layout: .family(.qwen), order: .suffixPrefixMiddle))
+        XCTAssertEqual(try wait(backend, task).text, " x")
+        XCTAssertTrue(try bodies("/infill").isEmpty)
+        XCTAssertEqual(try bodies("/completions").first?["prompt"]?.string,
+                       "<|repo_name|>workspace\n<|file_sep|>u.py\ndef half(x):\n    return x / 2\n<|file_sep|>m.py\n"
+                       + "<|fim_prefix|><|fim_suffix|>\nprint(double(2))\n<|fim_middle|>def double(x):\n    ")
+    }
+
     func testAProbeAnsweredWithSomethingElseThanAnInfillStreamFallsBackToo() throws {
         let server = try ScriptedHTTPServer(servesInfill: true) { exchange in
             exchange.startEventStream()

@@ -118,6 +118,44 @@ final class FIMPromptTests: XCTestCase {
         XCTAssertTrue(request.stop("b\n"))
     }
 
+    func testSuffixFirstThePrefixComesLastSoTheMiddleContinuesIt() throws {
+        let suffixFirst = FIMChoice(layout: .automatic, order: .suffixPrefixMiddle)
+        let task = CompletionTask(documentKey: "file:///w/m.py", prefix: "x = g(", maxTokens: 8, suffix: ")\n",
+                                  context: [ContextChunk(name: "u.py", text: "def g(): pass")], contextTokens: 100)
+        let (tokens, _, isFIM) = try prompt(task, fim: suffixFirst)
+        XCTAssertTrue(isFIM)
+        XCTAssertEqual(tokens, [V.repoName] + V.bytes("workspace\n") + [V.fileSep] + V.bytes("u.py\ndef g(): pass\n")
+                       + [V.fileSep] + V.bytes("m.py\n")
+                       + [V.fimPrefix, V.fimSuffix] + V.bytes(")\n") + [V.fimMiddle] + V.bytes("x = g("))
+        let limits = CharacterLimits(completion: 400, input: 100)
+        let text = InlineCompletion.prompt(for: task, measure: .characters(limits),
+                                           fim: FIMChoice(layout: .family(.qwen), order: .suffixPrefixMiddle)).0
+        XCTAssertEqual(text, .text("<|repo_name|>workspace\n<|file_sep|>u.py\ndef g(): pass\n<|file_sep|>m.py\n"
+                                   + "<|fim_prefix|><|fim_suffix|>)\n<|fim_middle|>x = g("))
+    }
+
+    func testSuffixFirstAKeystrokeChangesOnlyThePromptsEndAndIsHealed() throws {
+        let suffixFirst = FIMChoice(layout: .automatic, order: .suffixPrefixMiddle)
+        let prefix = (0..<60).map { "a\($0) = \($0)\n" }.joined()
+        var previous: [Int]?
+        var kept: [Int] = []
+        for typed in 0..<12 {
+            let task = CompletionTask(documentKey: "file:///m.py", prefix: prefix + String(repeating: "x", count: typed),
+                                      maxTokens: 16, suffix: "\nend\n")
+            let tokens = try prompt(task, context: 256, fim: suffixFirst).tokens
+            if let previous { kept.append(zip(previous, tokens).prefix { $0 == $1 }.count) }
+            previous = tokens
+        }
+        let middle = try XCTUnwrap(previous?.firstIndex(of: V.fimMiddle))
+        // Within one window step a keystroke keeps the suffix and all but the last token of the previous prompt.
+        XCTAssertGreaterThan(kept.filter { $0 > middle }.count, kept.count / 2, "\(kept)")
+
+        let generator = ScriptedGenerator(measure: .tokens(tokenizer, context: 64), replies: [.pieces(["x"])])
+        let task = CompletionTask(documentKey: "file:///m.py", prefix: "a = ", maxTokens: 8, suffix: "\n")
+        _ = InlineCompletion.run(task, on: generator, fim: suffixFirst, onFinish: Outcomes<TextResult>().onFinish)
+        XCTAssertTrue(try XCTUnwrap(generator.generations.first).endsAtCursor, "the prompt ends at the cursor")
+    }
+
     func testSpecialTextTypedInTheDocumentStaysText() throws {
         let task = CompletionTask(documentKey: "file:///m.py", prefix: "s = '<|fim_middle|><|file_sep|>'", maxTokens: 8,
                                   suffix: "<|fim_pad|>")
@@ -183,6 +221,8 @@ final class FIMPromptTests: XCTestCase {
         XCTAssertEqual(FIMChoice(manifestName: "qwen"), .family(.qwen))
         XCTAssertEqual(FIMChoice(manifestName: "none"), .off)
         XCTAssertNil(FIMChoice(manifestName: "Qwen"))
+        XCTAssertEqual(FIMChoice(manifestName: nil, order: "spm"), FIMChoice(layout: .automatic, order: .suffixPrefixMiddle))
+        XCTAssertNil(FIMChoice(manifestName: "qwen", order: "middle-first"))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-fim-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -197,6 +237,18 @@ final class FIMPromptTests: XCTestCase {
             .utf8).write(to: manifest)
         XCTAssertThrowsError(try ModelManifest.load(from: directory)) { error in
             XCTAssertTrue("\(error)".contains(#"tasks.completion.fim is "x", expected one of "qwen""#), "\(error)")
+        }
+        try Data(#"{"format": "gptls-manifest-1", "tasks": {"completion": {"weights": "w.safetensors", "fim_order": "spm"}}}"#
+            .utf8).write(to: manifest)
+        guard case .local(let source) = try TaskPlacement(model: directory.path, task: .completion) else {
+            return XCTFail("a weights entry is served locally")
+        }
+        XCTAssertEqual(source.fim, FIMChoice(layout: .automatic, order: .suffixPrefixMiddle))
+        try Data(#"{"format": "gptls-manifest-1", "tasks": {"completion": {"weights": "w.safetensors", "fim_order": "x"}}}"#
+            .utf8).write(to: manifest)
+        XCTAssertThrowsError(try ModelManifest.load(from: directory)) { error in
+            XCTAssertTrue("\(error)".contains(#"tasks.completion.fim_order is "x", expected one of "psm", "spm""#),
+                          "\(error)")
         }
     }
 
