@@ -21,8 +21,8 @@ w("")
 f = ev.get("fim")
 if f:
     w("### Fill-in-the-middle (completion.safetensors)\n")
-    names = {"prefix_only": "prefix only (no FIM tokens; the last 464 tokens before the cursor)",
-             "fim": "FIM: prefix (346) + suffix (115)",
+    names = {"prefix_only": "prefix only (FIM off; the last 464 tokens before the cursor)",
+             "fim": "FIM, suffix first: suffix (115) + prefix (346)",
              "fim_context": "FIM + context block of other files of the repository (230; prefix 174, suffix 57)"}
     w(f"The rest of a line hidden at {f['prefix_only']['cases']} held-out cursor positions (seeded; a non-blank rest "
       "of at most 48 tokens), each prompted as gptls prompts it; middle loss = mean negative log-likelihood per token "
@@ -44,7 +44,7 @@ if fs:
     w(f"Before and after the FIM step (`training/logs/fim_summary.json`, fp32; held-out loss on the card's 16 "
       f"pretraining windows). The rest of a line is hidden at {b['cases']} seeded held-out cursor positions (a "
       "non-blank rest of at most 48 tokens), each prompted as gptls would prompt it: prefix only (the last 464 tokens "
-      "before the cursor), FIM (prefix 346 + suffix 115 tokens), FIM with a context block of other held-out files of "
+      "before the cursor), FIM in the order of the run (suffix 115 + prefix 346 tokens), FIM with a context block of other held-out files of "
       "the repository (230; prefix 174, suffix 57). Middle loss: mean negative log-likelihood per token of the hidden "
       "text; exact match and edit similarity: of the greedy first line (stopped at a newline, an end token or 48 "
       "tokens).\n")

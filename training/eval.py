@@ -128,7 +128,9 @@ def main():
 
     # 1b. Fill-in-the-middle: the rest of a line hidden at held-out cursor positions, prompted as gptls does.
     if has_fim:
-        layout = Layout(tk)
+        # The order the manifest tells gptls to use (export writes the FIM step's).
+        manifest = json.load(open(os.path.join(args.model, "manifest.json")))
+        layout = Layout(tk, manifest["tasks"]["completion"].get("fim_order", "psm"))
         cases = heldout_cases(held_docs, layout, args.fim_cases, args.seed, T)
         metrics["fim"] = evaluate_fim(base, cases, layout, ["prefix_only", "fim", "fim_context"])
         print("fim", json.dumps(metrics["fim"]), f"{time.time()-t0:.0f}s", flush=True)

@@ -6,8 +6,8 @@
 # Environment knobs: PYTHON (default python3), SWIFT_PACKAGES (the corpus step's folder of bare git repositories
 # OWNER/NAME.git; required unless SKIP_CORPUS=1), THREADS (2), LAYERS/WIDTH/HEADS (4/256/4),
 # PRETRAIN_STEPS (2540), SUMMARIZE_STEPS (1200), CLASSIFY_PER_LABEL (2000), CLASSIFY_EPOCHS (6),
-# FIM_STEPS (0: no FIM step; 1000 adds StarCoder's FIM tokens to the tokenizer and trains the completion model for
-# them, see the model card), SKIP_CORPUS=1 (reuse training/out/corpus), SKIP_TOKENIZER=1 (reuse the vocabulary in
+# FIM_STEPS (800: adds StarCoder's FIM tokens to the tokenizer and trains the completion model for them, suffix
+# first, see the model card; 0 skips the step and ships a left-to-right model without FIM tokens), SKIP_CORPUS=1 (reuse training/out/corpus), SKIP_TOKENIZER=1 (reuse the vocabulary in
 # models/default), SKIP_PRETRAIN=1 (reuse training/out/pretrain/model.pt). Scratch goes to training/out/ (gitignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ PRETRAIN_STEPS=${PRETRAIN_STEPS:-2540}
 SUMMARIZE_STEPS=${SUMMARIZE_STEPS:-1200}
 CLASSIFY_PER_LABEL=${CLASSIFY_PER_LABEL:-2000}
 CLASSIFY_EPOCHS=${CLASSIFY_EPOCHS:-6}
-FIM_STEPS=${FIM_STEPS:-0}
+FIM_STEPS=${FIM_STEPS:-800}
 mkdir -p training/out models/default
 [[ "${SKIP_CORPUS:-}" == 1 ]] || "$PY" -m training.corpus training/out/corpus
 [[ "${SKIP_TOKENIZER:-}" == 1 ]] ||
@@ -33,8 +33,8 @@ mkdir -p training/out models/default
 "$PY" -m training.finetune classify --per-label "$CLASSIFY_PER_LABEL" --epochs "$CLASSIFY_EPOCHS" --batch 16 \
     --lr 2e-3 --max-tokens 128 --seed 1234 --threads "$THREADS" --out training/out/finetune
 if [[ "$FIM_STEPS" -gt 0 ]]; then
-    "$PY" -m training.fim --init training/out/pretrain/model.pt --steps "$FIM_STEPS" --batch 8 --lr 3e-4 --warmup 50 \
-        --fim-rate 0.5 --context-rate 0.7 --eval-every 250 --eval-cases 100 --seed 1234 --threads "$THREADS" \
+    "$PY" -m training.fim --init training/out/pretrain/model.pt --order spm --steps "$FIM_STEPS" --batch 8 --lr 3e-4 \
+        --warmup 50 --fim-rate 0.5 --context-rate 0.7 --eval-every 200 --eval-cases 100 --seed 1234 --threads "$THREADS" \
         --out training/out/fim
 fi
 "$PY" -m training.export --work training/out --out models/default

@@ -128,7 +128,7 @@ final class BundledModelTests: XCTestCase {
                 suffix: try XCTUnwrap(test["suffix"] as? String), context: chunks,
                 contextTokens: try XCTUnwrap(test["context_tokens"] as? Int))
             let (prompt, _, isFIM) = InlineCompletion.prompt(for: task, measure: .tokens(tokenizer, context: context),
-                                                             fim: .automatic)
+                                                             fim: source.fim)
             XCTAssertTrue(isFIM, "case \(index)")
             guard case .tokens(let tokens) = prompt else { return XCTFail("case \(index): a token prompt") }
             let ids = try XCTUnwrap(test["prompt_ids"] as? [Int])

@@ -63,7 +63,13 @@ final class DraftedDecodingModelTests: XCTestCase {
             let expected = try run(plain, prompt, tokens: tokens)
             let result = try run(drafted, prompt, tokens: tokens)
             XCTAssertEqual(result.tokens, expected.tokens, "prompt \(index)", file: file, line: line)
-            XCTAssertEqual(result.logprobs, expected.logprobs, "prompt \(index)", file: file, line: line)
+            // Tokens are identical; a log-probability may differ in its last float bits: a verify step computes its
+            // positions with the matrix kernels' many-row tiles, whose summation order may differ from the one-row
+            // kernels' (seen on the bundled model's 8,198-column head, whose last panel of 16 columns is not full).
+            XCTAssertEqual(result.logprobs.count, expected.logprobs.count, "prompt \(index)", file: file, line: line)
+            for (got, want) in zip(result.logprobs, expected.logprobs) {
+                XCTAssertEqual(got, want, accuracy: 1e-4, "prompt \(index)", file: file, line: line)
+            }
             XCTAssertEqual(result.finishReason, expected.finishReason, "prompt \(index)", file: file, line: line)
         }
         return drafted.statistics
