@@ -27,6 +27,16 @@ final class TokenHealingTests: XCTestCase {
         }
     }
 
+    /// A suffix-first FIM prompt with nothing before the cursor ends with `<fim_middle>`: a control token is never
+    /// healed, whatever its text.
+    func testAPromptEndingInAFIMTokenIsNotHealed() throws {
+        let tokenizer = try tokenizer()
+        let middle = try XCTUnwrap(FIMFormat.recognised(in: tokenizer)?.tokens(in: tokenizer)?.middle)
+        let plan = TokenHealing(tokenizer: tokenizer).plan(tokenizer.encode("x = 1\n") + [middle])
+        XCTAssertEqual(plan.prompt.last, middle)
+        XCTAssertNil(plan.firstTokens)
+    }
+
     func testAPromptEndingInANewlineIsHealedAndOneEndingInNonASCIIIsNot() throws {
         let tokenizer = try tokenizer()
         let healing = TokenHealing(tokenizer: tokenizer)
