@@ -66,11 +66,14 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
         let blockSize = info.type.blockSize
         guard width > 0, width % blockSize == 0 else { return nil }
         let blocksPerRow = width / blockSize
-        return TensorRows(rows: rows, width: width) { [file] row, out in
+        let rowBytes = blocksPerRow * info.type.typeSize
+        return TensorRows(rows: rows, width: width, copy: { [file] row, out in
             let first = row * blocksPerRow
             // The type was checked above, so dequantizing cannot fail here.
             try? file.dequantize(info, blocks: first..<(first + blocksPerRow), into: out)
-        }
+        }, release: { [file] range in
+            file.releasePages(of: info, bytes: (range.lowerBound * rowBytes)..<(range.upperBound * rowBytes))
+        })
     }
 
     /// The Q4_K blocks of a 2-D Q4_K tensor row by row (see `blockRows`).

@@ -89,6 +89,7 @@ struct BenchCommand: ParsableCommand {
             gpt = try file.load(weights: weights)
         }
         logger.info("loaded \(file.scheme.rawValue) in \(Int(loadSeconds * 1000)) ms; \(KernelThreads.count) threads")
+        let loaded = ServerMemory.read(pid: getpid())
         let config = gpt.config
         var rng = Sampler(.init(temperature: 1, seed: 1))
         func tokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(rng.nextUInt64() % UInt64(config.vocabSize)) } }
@@ -148,6 +149,13 @@ struct BenchCommand: ParsableCommand {
             let kept = "\(figures.accepted) of \(figures.drafted) drafted tokens kept for \(figures.generated) generated"
             let rates = "\(Int(figures.withDraftsTokS)) tok/s with drafts, \(Int(figures.withoutDraftsTokS)) without"
             logger.info("prompt lookup: \(rates); \(kept)")
+        }
+        // Read before the bandwidth buffer (512 MiB) is touched: these are the model's figures, not the probe's.
+        if let loaded, let now = ServerMemory.read(pid: getpid()) {
+            results["rss_after_load_mb"] = Double(loaded.rss) / 1048576
+            results["rss_after_runs_mb"] = Double(now.rss) / 1048576
+            results["peak_rss_mb"] = Double(now.highWaterMark) / 1048576
+            results["file_mb"] = Double(file.summary.fileBytes) / 1048576
         }
         let bandwidth = Self.readBandwidth(threads: KernelThreads.count)
         let rooflineTokS = bandwidth / Double(gpt.weightBytesPerStep)

@@ -27,6 +27,31 @@ final class GGUFTokenEmbeddingRowsTests: XCTestCase {
         XCTAssertNil(llama.rows("model.layers.0.self_attn.q_proj.weight"), "its rows are permuted in the file")
     }
 
+    /// Releasing rows' pages only drops them from memory: the rows read back afterwards are the same bits, so a
+    /// table packed a chunk at a time can still serve lookups from the file.
+    func testRowsReadAfterTheirPagesAreReleasedAreUnchanged() throws {
+        for file in ["family-qwen3-q8_0.gguf", "family-qwen3-bf16.gguf", "family-llama-q4_k.gguf"] {
+            let source = try GGUFTensorSource(url: GGUFFixtures.url(file))
+            var checked = 0
+            for name in source.tensorNames {
+                guard let rows = source.rows(name) else { continue }
+                func all() -> [UInt32] {
+                    var values = [Float](repeating: .nan, count: rows.rows * rows.width)
+                    values.withUnsafeMutableBufferPointer { buffer in
+                        for r in 0..<rows.rows { rows.copy(r, buffer.baseAddress! + r * rows.width) }
+                    }
+                    return values.map(\.bitPattern)
+                }
+                let before = all()
+                rows.release(0..<(rows.rows / 2))
+                rows.release((rows.rows / 2)..<rows.rows)
+                XCTAssertEqual(all(), before, "\(file) \(name)")
+                checked += 1
+            }
+            XCTAssertGreaterThan(checked, 0, file)
+        }
+    }
+
     /// Every type the reader dequantizes (Q4_K and Q6_K too), a block range at a time, equals the whole tensor's.
     func testDequantizingBlockRangesEqualsTheWholeTensor() throws {
         let file = try GGUFFile(url: GGUFFixtures.url("quants.gguf"))
