@@ -52,16 +52,11 @@ public struct TensorRows {
     public let width: Int
     /// Writes row `row` (0..<rows) as `width` fp32 values into the buffer.
     public let copy: (_ row: Int, _ into: UnsafeMutablePointer<Float>) -> Void
-    /// Tells the kernel the stored pages of these rows are not needed for now (a later `copy` reads them back), so
-    /// a large table packed a chunk at a time is never resident whole beside its packed copy.
-    public let release: (_ rows: Range<Int>) -> Void
 
-    public init(rows: Int, width: Int, copy: @escaping (_ row: Int, _ into: UnsafeMutablePointer<Float>) -> Void,
-                release: @escaping (_ rows: Range<Int>) -> Void = { _ in }) {
+    public init(rows: Int, width: Int, copy: @escaping (_ row: Int, _ into: UnsafeMutablePointer<Float>) -> Void) {
         self.rows = rows
         self.width = width
         self.copy = copy
-        self.release = release
     }
 }
 

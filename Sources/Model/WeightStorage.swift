@@ -90,8 +90,7 @@ public final class WeightStorage {
     }
 
     /// Panels in `format` from rows read a chunk at a time: a large matrix stored quantized (a tied head of 150k
-    /// rows) is never whole in fp32, only about 16 MB of it at once, and each chunk's file pages are released once
-    /// packed, so the file's copy is never resident whole beside the panels either.
+    /// rows) is never whole in fp32, only about 16 MB of it at once.
     private func pack(_ rows: TensorRows, shape: [Int]) -> LinearWeight {
         let m = shape[0], k = shape[1]
         let chunk = max(16, Self.chunkFloats / max(k, 1) / 16 * 16)  // whole panels of 16 rows
@@ -102,7 +101,6 @@ public final class WeightStorage {
             let count = min(chunk, m - first)
             for row in 0..<count { rows.copy(first + row, buffer + row * k) }
             fill(buffer, first, count, false)
-            rows.release(first..<(first + count))
         }
         return weight
     }

@@ -166,16 +166,10 @@ extension GGUFFile {
     /// Tells the kernel this process no longer needs the tensor's mapped pages, once a converted copy replaced them,
     /// so the model is not resident twice. Only whole pages inside the tensor are released.
     public func releasePages(of info: TensorInfo) {
-        releasePages(of: info, bytes: 0..<info.byteCount)
-    }
-
-    /// `releasePages(of:)` for the tensor's bytes `bytes` only (offsets from its start, clamped to the tensor).
-    public func releasePages(of info: TensorInfo, bytes: Range<Int>) {
-        let bytes = bytes.clamped(to: 0..<info.byteCount)
-        guard let base = file.bytes.baseAddress, !bytes.isEmpty else { return }
+        guard let base = file.bytes.baseAddress, info.byteCount > 0 else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (dataOffset + info.offset + bytes.lowerBound + page - 1) / page * page
-        let end = (dataOffset + info.offset + bytes.upperBound) / page * page
+        let start = (dataOffset + info.offset + page - 1) / page * page
+        let end = (dataOffset + info.offset + info.byteCount) / page * page
         guard end > start else { return }
         _ = madvise(UnsafeMutableRawPointer(mutating: base) + start, end - start, Int32(MADV_DONTNEED))
     }

@@ -14,6 +14,7 @@ import Tasks
 ///
 /// Each figure is the median of `--runs` runs. The roofline divides the fp32 weight bytes one decode step reads by
 /// a read bandwidth measured here with a SIMD sum on the kernels' threads over a buffer much larger than the caches.
+/// Resident memory (after load, after the runs, and the peak) is read before that buffer exists.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure prefill/decode tokens per second and the decode roofline.")
