@@ -55,11 +55,21 @@ extension ModelLoader {
         options.pacer = configuration.stepMs > 0 ? StepPacer(targetSeconds: configuration.stepMs / 1000) : nil
         let engine = Engine(models: stepModels, options: options, cacheBudgetBytes: budget)
 
+        // One tokenizer per vocabulary: the tasks of one file share it (a 150k-token vocabulary's tables are tens of
+        // MB, and reading it from a GGUF file parses all its metadata). A tokenizer is safe to share between threads.
+        var tokenizers: [[URL?]: BPETokenizer] = [:]
+        func sharedTokenizer(for source: ModelSource) throws -> BPETokenizer {
+            let key = [source.tokenizerDirectory, source.tokenizerDirectory == nil ? source.weights : nil]
+            if let known = tokenizers[key] { return known }
+            let tokenizer = try tokenizer(for: source)
+            tokenizers[key] = tokenizer
+            return tokenizer
+        }
         func taskModel(_ source: ModelSource, _ index: Int) throws -> InProcessBackend.TaskModel {
             let model = models[index]
             var labels: [String]?
             if case .classifier(let own) = model.task { labels = source.labels ?? own }
-            let tokenizer = try tokenizer(for: source)
+            let tokenizer = try sharedTokenizer(for: source)
             return InProcessBackend.TaskModel(index: index, tokenizer: tokenizer,
                                               contextLength: model.config.nPositions, labels: labels,
                                               classifierInput: source.classifierInput,
@@ -72,6 +82,8 @@ extension ModelLoader {
                                        classify: try taskModel(classify, indices.2))
         if let instruction = summarize.instruction { backend.summaryInstruction = instruction }
         backend.weightBytes = models.map(\.weightBytes)
+        // Reading the vocabularies and chat templates freed their parsed metadata; give those pages back too.
+        FreedHeap.release()
         return backend
     }
 }

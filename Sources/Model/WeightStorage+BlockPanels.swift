@@ -1,14 +1,19 @@
 import Kernels
 
 extension WeightStorage {
-    /// The rows of `parts` stacked into one matrix of Q4_K panels, when the weights are held quantized (`int8`) and
-    /// every part is a Q4_K tensor of its expected shape in the file; nil otherwise (the caller packs as usual, and
-    /// reports a wrong shape).
+    /// Whether 4- and 5-bit GGUF blocks are kept as they are: under int8 and under bf16, the formats that round
+    /// weights anyway. Widened to 16 bits they would take 3.5x the memory and traffic for weights no more exact than
+    /// the file's; only f32 (exact computation, activations never rounded) widens them.
+    var keepsFileBlocks: Bool { format != .f32 }
+
+    /// The rows of `parts` stacked into one matrix of Q4_K panels, when the weights are not held exactly
+    /// (`keepsFileBlocks`) and every part is a Q4_K tensor of its expected shape in the file; nil otherwise (the
+    /// caller packs as usual, and reports a wrong shape).
     ///
     /// The panels are the file's blocks moved, not converted: each weight is the file's exactly, at 4.625 bits
     /// instead of the 8 (plus a rounding) of int8 panels. The file's pages are left for the caller to release.
     func q4KPanels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
-        guard format == .int8, let k = parts.first?.shape.last, k > 0, k % LinearWeight.q4KBlockInputs == 0,
+        guard keepsFileBlocks, let k = parts.first?.shape.last, k > 0, k % LinearWeight.q4KBlockInputs == 0,
               let sources = blockRows(parts, width: k, read: { source.q4KRows($0) }) else { return nil }
         let m = sources.reduce(0) { $0 + $1.rows }
         let panels = zeroedPanels(LinearWeight.q4KPanelCount(outFeatures: m, inFeatures: k))
@@ -18,12 +23,13 @@ extension WeightStorage {
         return LinearWeight(.q4KPanels(panels), outFeatures: m, inFeatures: k)
     }
 
-    /// The rows of `parts` stacked into one matrix of Q5_0 or Q4_0 panels, when the weights are held quantized
-    /// (`int8`) and every part is a tensor of that one type with its expected shape in the file; nil otherwise.
+    /// The rows of `parts` stacked into one matrix of Q5_0 or Q4_0 panels, when the weights are not held exactly
+    /// (`keepsFileBlocks`) and every part is a tensor of that one type with its expected shape in the file; nil
+    /// otherwise.
     ///
     /// As for Q4_K, the file's blocks moved, not converted: 5.5 (Q5_0) or 4.5 (Q4_0) bits a weight, exactly the file's.
     func q5Panels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
-        guard format == .int8, let k = parts.first?.shape.last, k > 0, k % LinearWeight.q5BlockInputs == 0 else {
+        guard keepsFileBlocks, let k = parts.first?.shape.last, k > 0, k % LinearWeight.q5BlockInputs == 0 else {
             return nil
         }
         var kinds: Set<Bool> = []

@@ -13,10 +13,32 @@ extension GGUFFile {
     func dequantize(_ info: TensorInfo, blocks: Range<Int>, into buffer: UnsafeMutablePointer<Float>) throws {
         let bytes = self.bytes(of: info)
         let size = info.type.typeSize
+        try dequantize(info, stored: UnsafeRawBufferPointer(rebasing: bytes[(blocks.lowerBound * size)..<(blocks.upperBound * size)]),
+                       into: buffer)
+    }
+
+    /// `dequantize(_:blocks:into:)` with the blocks read by pread instead of from the mapping (`MappedFile.read`),
+    /// so that looking rows up leaves no file pages in the process's memory; from the mapping if the read fails.
+    func dequantizeRead(_ info: TensorInfo, blocks: Range<Int>, into buffer: UnsafeMutablePointer<Float>) throws {
+        let size = info.type.typeSize
+        let count = blocks.count * size
+        try withUnsafeTemporaryAllocation(byteCount: max(count, 1), alignment: 16) { scratch in
+            let bytes = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<count])
+            guard file.read(into: bytes, offset: dataOffset + info.offset + blocks.lowerBound * size) else {
+                return try dequantize(info, blocks: blocks, into: buffer)
+            }
+            try dequantize(info, stored: UnsafeRawBufferPointer(bytes), into: buffer)
+        }
+    }
+
+    /// Dequantizes whole blocks of `info`'s type laid end to end in `stored` into `buffer`.
+    private func dequantize(_ info: TensorInfo, stored bytes: UnsafeRawBufferPointer,
+                            into buffer: UnsafeMutablePointer<Float>) throws {
+        let size = info.type.typeSize
         func each(_ body: (UnsafeRawBufferPointer, UnsafeMutablePointer<Float>) -> Void) {
-            for (index, b) in blocks.enumerated() {
+            for b in 0..<(bytes.count / size) {
                 body(UnsafeRawBufferPointer(rebasing: bytes[(b * size)..<(b * size + size)]),
-                     buffer + index * info.type.blockSize)
+                     buffer + b * info.type.blockSize)
             }
         }
         switch info.type {

@@ -58,7 +58,9 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
     }
 
     /// Rows of a 2-D tensor dequantized one at a time, for the types `copyFloats` reads; nil for a permuted
-    /// projection (its rows move) or a row that does not hold whole blocks.
+    /// projection (its rows move) or a row that does not hold whole blocks. Each row is read with pread, not from
+    /// the mapping: token embedding lookups scattered over a 150k-row table would otherwise leave up to the whole
+    /// table resident beside the head's packed copy (the kernel maps 64 KiB around each faulting row).
     public func rows(_ name: String) -> TensorRows? {
         guard let info = byName[name], info.shape.count == 2, permutedHeads(name) == nil,
               info.type.isReadable else { return nil }
@@ -69,7 +71,7 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
         return TensorRows(rows: rows, width: width) { [file] row, out in
             let first = row * blocksPerRow
             // The type was checked above, so dequantizing cannot fail here.
-            try? file.dequantize(info, blocks: first..<(first + blocksPerRow), into: out)
+            try? file.dequantizeRead(info, blocks: first..<(first + blocksPerRow), into: out)
         }
     }
 

@@ -49,12 +49,15 @@ extension ModelFile {
         let positionEmbedding = try names.positionEmbedding.map {
             try storage.floats($0, shape: [config.nPositions, c])
         }
-        return GPTModel(
+        let model = GPTModel(
             config: config, task: task, storage: storage, tokenEmbedding: tokenEmbedding,
             positionEmbedding: positionEmbedding, layers: layers,
             finalNorm: NormWeights(gain: try storage.floats(names.finalGain, shape: [c]),
                                    bias: try names.finalBias.map { try storage.floats($0, shape: [c]) }),
             head: head, headBias: headBias)
+        // Packing freed its fp32 copies and chunk buffers as it went; without this their pages stay resident.
+        FreedHeap.release()
+        return model
     }
 }
 

@@ -14,6 +14,7 @@ import Tasks
 ///
 /// Each figure is the median of `--runs` runs. The roofline divides the fp32 weight bytes one decode step reads by
 /// a read bandwidth measured here with a SIMD sum on the kernels' threads over a buffer much larger than the caches.
+/// Resident memory (after load, after the runs, and the peak) is read before that buffer exists.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure prefill/decode tokens per second and the decode roofline.")
@@ -26,7 +27,7 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Batch sizes to measure decode for (0: none).") var batches = [1, 4, 8, 16]
     @Option(help: "Prompt tokens each decoding job starts from: the context its decode steps attend to.")
     var context = 64
-    @Option(help: "How to hold the matrices of linear layers: f32, bf16 or int8 (a GGUF file's Q4_K, Q5_0 and Q4_0 matrices keep their width).") var weights: WeightFormat = .f32
+    @Option(help: "How to hold the matrices of linear layers: f32, bf16 or int8 (under int8 and bf16 a GGUF file's Q4_K, Q5_0 and Q4_0 matrices keep their width).") var weights: WeightFormat = .f32
     @Option(help: "Cap the SIMD path of the C kernels: portable, avx2, avx512, avx512bf16.") var simd: String?
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Option(help: ArgumentHelp("A text file to decode greedily with prompt-lookup drafts and without, alternating "
@@ -89,6 +90,7 @@ struct BenchCommand: ParsableCommand {
             gpt = try file.load(weights: weights)
         }
         logger.info("loaded \(file.scheme.rawValue) in \(Int(loadSeconds * 1000)) ms; \(KernelThreads.count) threads")
+        let loaded = ServerMemory.read(pid: getpid())
         let config = gpt.config
         var rng = Sampler(.init(temperature: 1, seed: 1))
         func tokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(rng.nextUInt64() % UInt64(config.vocabSize)) } }
@@ -148,6 +150,13 @@ struct BenchCommand: ParsableCommand {
             let kept = "\(figures.accepted) of \(figures.drafted) drafted tokens kept for \(figures.generated) generated"
             let rates = "\(Int(figures.withDraftsTokS)) tok/s with drafts, \(Int(figures.withoutDraftsTokS)) without"
             logger.info("prompt lookup: \(rates); \(kept)")
+        }
+        // Read before the bandwidth buffer (512 MiB) is touched: these are the model's figures, not the probe's.
+        if let loaded, let now = ServerMemory.read(pid: getpid()) {
+            results["rss_after_load_mb"] = Double(loaded.rss) / 1048576
+            results["rss_after_runs_mb"] = Double(now.rss) / 1048576
+            results["peak_rss_mb"] = Double(now.highWaterMark) / 1048576
+            results["file_mb"] = Double(file.summary.fileBytes) / 1048576
         }
         let bandwidth = Self.readBandwidth(threads: KernelThreads.count)
         let rooflineTokS = bandwidth / Double(gpt.weightBytesPerStep)

@@ -27,6 +27,31 @@ final class GGUFTokenEmbeddingRowsTests: XCTestCase {
         XCTAssertNil(llama.rows("model.layers.0.self_attn.q_proj.weight"), "its rows are permuted in the file")
     }
 
+    /// Rows are read with pread, not from the mapping: a table's rows looked up leave the process's resident
+    /// memory as it was (the mapping's pages of the table are never touched), and still equal the mapped table's.
+    func testLookingRowsUpLeavesTheMappedTableUntouched() throws {
+        let source = try GGUFTensorSource(url: GGUFFixtures.url("family-llama-q4_k.gguf"))
+        let name = "model.embed_tokens.weight"
+        let info = try XCTUnwrap(source.info(name))
+        source.releasePages(name)
+        let rows = try XCTUnwrap(source.rows(name))
+        var row = [Float](repeating: .nan, count: rows.width)
+        for r in 0..<rows.rows { row.withUnsafeMutableBufferPointer { rows.copy(r, $0.baseAddress!) } }
+        XCTAssertEqual(try Self.residentPages(of: source.file.bytes(of: info)), 0)
+    }
+
+    /// Pages of `bytes` (a part of a mapping) mapped into this process now, from /proc/self/pagemap (bit 63).
+    static func residentPages(of bytes: UnsafeRawBufferPointer) throws -> Int {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: bytes.baseAddress!) + page - 1) / page
+        let last = (Int(bitPattern: bytes.baseAddress!) + bytes.count) / page
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/pagemap"))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(first * 8))
+        let data = try handle.read(upToCount: (last - first) * 8) ?? Data()
+        return stride(from: 0, to: data.count, by: 8).filter { data[data.startIndex + $0 + 7] & 0x80 != 0 }.count
+    }
+
     /// Every type the reader dequantizes (Q4_K and Q6_K too), a block range at a time, equals the whole tensor's.
     func testDequantizingBlockRangesEqualsTheWholeTensor() throws {
         let file = try GGUFFile(url: GGUFFixtures.url("quants.gguf"))

@@ -27,6 +27,11 @@ final class Q4KWeightsTests: XCTestCase {
             XCTAssertTrue(isQ4K(layer.mlp.down), "layer \(i) down")
         }
         XCTAssertFalse(isQ4K(model.head), "the Q8_0 head is int8 panels")
+        // bf16 keeps the 4-bit blocks too (16 bits would be 3.5x the memory for no more exact weights); the Q8_0
+        // head becomes bf16 panels.
+        let bf16 = try GPTModel.load(from: url, weights: .bf16)
+        XCTAssertTrue(bf16.layers.allSatisfy { isQ4K($0.attention.qkv) && isQ4K($0.mlp.down) })
+        XCTAssertTrue(bf16.head.isBF16, "the Q8_0 head")
         // 4.625 bits a weight against int8's 8 (plus its per-column scale and sum).
         let down = model.layers[0].mlp.down
         XCTAssertEqual(down.byteCount * 8, 256 * 256 * 37 / 8)

@@ -42,12 +42,16 @@ final class Q5WeightsTests: XCTestCase {
         model.layers.flatMap { [$0.attention.qkv, $0.attention.output, $0.mlp.up, $0.mlp.down] } + [model.head]
     }
 
-    func testQ5_0AndQ4_0MatricesLoadAsTheirOwnPanelsUnderInt8() throws {
+    func testQ5_0AndQ4_0MatricesLoadAsTheirOwnPanelsUnderInt8AndBf16() throws {
         for (file, fifthBits) in [("family-qwen2-q5_0.gguf", true), ("family-llama-q4_0.gguf", false)] {
-            let model = try GPTModel.load(from: GGUFFixtures.url(file), weights: .int8)
-            for weight in matrices(model) {
-                guard case .q5Panels(let panels) = weight.storage else { return XCTFail("\(file): \(weight.storage)") }
-                XCTAssertEqual(panels.fifthBits, fifthBits, file)
+            for format in [WeightFormat.int8, .bf16] {
+                let model = try GPTModel.load(from: GGUFFixtures.url(file), weights: format)
+                for weight in matrices(model) {
+                    guard case .q5Panels(let panels) = weight.storage else {
+                        return XCTFail("\(file) \(format): \(weight.storage)")
+                    }
+                    XCTAssertEqual(panels.fifthBits, fifthBits, file)
+                }
             }
             // The same file in fp32 holds no such panels: the choice is the user's.
             let exact = try GPTModel.load(from: GGUFFixtures.url(file), weights: .f32)

@@ -38,6 +38,10 @@ void gk_ticket_open(gk_ticket *ticket, uint32_t generation);
 uint64_t gk_ticket_read(gk_ticket *ticket);
 int gk_ticket_claim(gk_ticket *ticket, uint32_t generation, uint64_t seen, uint32_t *part);
 
+/// Gives the pages of freed heap memory back to the system (glibc's malloc_trim); returns 1 when some were given
+/// back, 0 when none were or the C library keeps no such pages. May be called from any thread.
+int gk_release_free_heap(void);
+
 /// CPUs this process may run on: the size of its affinity mask (sched_getaffinity), or 0 where the system has no
 /// affinity mask (macOS) or the call fails; the caller then falls back to the processor count.
 int gk_affinity_cpu_count(void);
