@@ -3,6 +3,8 @@
 #ifndef GK_PANELS_H
 #define GK_PANELS_H
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 #include "simd.h"
 
 #define PANEL 16
@@ -19,6 +21,20 @@
 static inline int8_t quantize(float v, float inverse) {
     float q = nearbyintf(v * inverse);
     return (int8_t)(q > 127 ? 127 : (q < -127 ? -127 : q));
+}
+
+/// An IEEE fp16 value as fp32 (exact): the scales of GGUF blocks.
+static inline float gk_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
+    if (exponent == 0) {
+        float v = ldexpf((float)mantissa, -24);  // zero or subnormal: exact in fp32
+        return sign ? -v : v;
+    }
+    uint32_t bits = exponent == 31 ? sign | 0x7F800000u | mantissa << 13
+                                   : sign | (exponent + 112) << 23 | mantissa << 13;
+    float v;
+    memcpy(&v, &bits, 4);
+    return v;
 }
 
 /// Writes one output value: bias, accumulation into y, or both.

@@ -39,19 +39,6 @@
 
 size_t gk_panels_q4k_size(size_t m, size_t k) { return (m + PANEL - 1) / PANEL * (k / Q4K_BLOCK) * Q4K_BLOCK_BYTES; }
 
-static float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
-    if (exponent == 0) {
-        float v = ldexpf((float)mantissa, -24);  // zero or subnormal: exact in fp32
-        return sign ? -v : v;
-    }
-    uint32_t bits = exponent == 31 ? sign | 0x7F800000u | mantissa << 13
-                                   : sign | (exponent + 112) << 23 | mantissa << 13;
-    float v;
-    memcpy(&v, &bits, 4);
-    return v;
-}
-
 /// ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j from a block's 12 packed bytes.
 static void scale_min(const uint8_t *q, int j, uint8_t *sc, uint8_t *mn) {
     if (j < 4) {
@@ -95,7 +82,7 @@ void gk_panels_q4k_row(const uint8_t *packed, size_t k, size_t j, float *out) {
         uint16_t dh, mh;
         memcpy(&dh, blk + Q4K_D + 2 * c, 2);
         memcpy(&mh, blk + Q4K_DMIN + 2 * c, 2);
-        float d = half_to_float(dh), dmin = half_to_float(mh);
+        float d = gk_half_to_float(dh), dmin = gk_half_to_float(mh);
         for (int i = 0; i < Q4K_BLOCK; i++) {
             int p = i / 64, high = (i % 64) / 32, s = (i % 32) / 4, e = i % 4, sub = 2 * p + high;
             uint8_t byte = blk[(8 * p + s) * 64 + 4 * c + e];
@@ -160,7 +147,7 @@ static void panels_q4k_portable(const int8_t *xq, const float *xs, const int16_t
                 uint16_t dh, mh;
                 memcpy(&dh, blk + Q4K_D + 2 * c, 2);
                 memcpy(&mh, blk + Q4K_DMIN + 2 * c, 2);
-                sum += xs[r * blocks + b] * (half_to_float(dh) * (float)isum - half_to_float(mh) * (float)msum);
+                sum += xs[r * blocks + b] * (gk_half_to_float(dh) * (float)isum - gk_half_to_float(mh) * (float)msum);
             }
             put(y + r * m + j, sum, bias, j, accumulate);
         }

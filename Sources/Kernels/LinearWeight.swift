@@ -1,8 +1,8 @@
 import CKernels
 
 /// A linear layer's weight matrix [M, K] (out, in; the `nn.Linear` layout), packed in panels of 16 output columns
-/// (the layout of the model's own kernels), fp32, bf16, int8, or a GGUF file's Q4_K, Q5_0 or Q4_0 blocks kept at
-/// their width.
+/// (the layout of the model's own kernels), fp32, bf16, int8, or a GGUF file's Q4_K, Q6_K, Q5_0 or Q4_0 blocks kept
+/// at their width; or the rows of several such matrices stacked (a Q/K/V projection whose parts differ in type).
 ///
 /// Does not own its memory: the model's weight storage does, and outlives every use.
 public struct LinearWeight: @unchecked Sendable {
@@ -23,6 +23,13 @@ public struct LinearWeight: @unchecked Sendable {
         /// A GGUF file's Q5_0 or Q4_0 weights repacked in panels of 16 output columns (`gk_pack_panels_q5_row`,
         /// `q5PanelCount` bytes): the file's numbers exactly, 5.5 or 4.5 bits a weight; K is a multiple of 32.
         case q5Panels(Q5Panels)
+        /// A GGUF file's Q6_K weights repacked in panels of 16 output columns (`gk_pack_panels_q6k_row`,
+        /// `q6KPanelCount` bytes): the file's numbers exactly, 6.5625 bits a weight; K is a multiple of 256.
+        case q6KPanels(UnsafePointer<UInt8>)
+        /// Matrices of the same K whose rows are stacked in order, each in its own storage (none of them stacked
+        /// itself): parts of different types (Q and K Q4_K, V Q6_K) kept at their own width instead of one type
+        /// for all. Each part is multiplied on its own into its range of output columns.
+        case stacked([LinearWeight])
     }
 
     /// The three arrays of int8 panels.
@@ -54,6 +61,14 @@ public struct LinearWeight: @unchecked Sendable {
         self.storage = storage; self.outFeatures = outFeatures; self.inFeatures = inFeatures
     }
 
+    /// The rows of `parts` (all with the same K, none stacked) stacked into one matrix, multiplied part by part.
+    public init(stacking parts: [LinearWeight]) {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.inFeatures == parts[0].inFeatures },
+                     "stacked parts must share their input features")
+        self.init(.stacked(parts), outFeatures: parts.reduce(0) { $0 + $1.outFeatures },
+                  inFeatures: parts[0].inFeatures)
+    }
+
     /// Whether the weights are bf16 panels (half the bytes every decode step reads; products accumulate in fp32).
     public var isBF16: Bool {
         if case .bf16Panels = storage { return true }
@@ -66,15 +81,32 @@ public struct LinearWeight: @unchecked Sendable {
         return false
     }
 
+    /// Whether `copyRow` gives every row exactly as the source held it (fp32 panels, a GGUF file's blocks kept at
+    /// their width, or stacked parts that all do): a head tied to the token embedding can then serve the lookups.
+    public var holdsExactRows: Bool {
+        switch storage {
+        case .f32Panels, .q4KPanels, .q6KPanels, .q5Panels: return true
+        case .bf16Panels, .int8Panels: return false
+        case .stacked(let parts): return parts.allSatisfy(\.holdsExactRows)
+        }
+    }
+
     /// Row m of the matrix (the K weights of output m) as fp32: how a head tied to the token embedding serves the
     /// embedding lookups, so the model holds that table once. bf16 and int8 panels are rounded and give no exact row;
-    /// Q4_K, Q5_0 and Q4_0 panels give the file's dequantized row.
+    /// Q4_K, Q6_K, Q5_0 and Q4_0 panels give the file's dequantized row (stacked parts their own part's row).
     public func copyRow(_ m: Int, into out: UnsafeMutablePointer<Float>) {
         precondition((0..<outFeatures).contains(m), "row \(m) of a matrix with \(outFeatures) rows")
         switch storage {
         case .f32Panels(let panels): gk_panels_f32_row(panels, inFeatures, m, out)
         case .q4KPanels(let panels): gk_panels_q4k_row(panels, inFeatures, m, out)
         case .q5Panels(let panels): gk_panels_q5_row(panels.bytes, inFeatures, m, panels.fifthBits ? 1 : 0, out)
+        case .q6KPanels(let panels): gk_panels_q6k_row(panels, inFeatures, m, out)
+        case .stacked(let parts):
+            var first = 0
+            for part in parts {
+                if m < first + part.outFeatures { return part.copyRow(m - first, into: out) }
+                first += part.outFeatures
+            }
         case .bf16Panels, .int8Panels:
             preconditionFailure("bf16 and int8 panels hold rounded weights; read rows from an fp32 copy")
         }
@@ -92,6 +124,8 @@ public struct LinearWeight: @unchecked Sendable {
         case .q4KPanels: return Self.q4KPanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
         case .q5Panels(let panels):
             return Self.q5PanelCount(outFeatures: outFeatures, inFeatures: inFeatures, fifthBits: panels.fifthBits)
+        case .q6KPanels: return Self.q6KPanelCount(outFeatures: outFeatures, inFeatures: inFeatures)
+        case .stacked(let parts): return parts.reduce(0) { $0 + $1.byteCount }
         }
     }
 
@@ -121,6 +155,19 @@ public struct LinearWeight: @unchecked Sendable {
     public static func packQ4KRow(_ blocks: UnsafeRawPointer, inFeatures k: Int, row: Int,
                                   into panels: UnsafeMutablePointer<UInt8>) {
         gk_pack_panels_q4k_row(blocks.assumingMemoryBound(to: UInt8.self), k, row, panels)
+    }
+
+    /// Bytes of Q6_K panels for [M, K] (K a multiple of 256), with their scales and d.
+    public static func q6KPanelCount(outFeatures m: Int, inFeatures k: Int) -> Int { gk_panels_q6k_size(m, k) }
+
+    /// Bytes of one Q6_K block as a GGUF file stores it (256 weights).
+    public static let q6KFileBlockBytes = 210
+
+    /// Moves row `row` of a Q6_K matrix, its K / 256 blocks as the file stores them, into Q6_K panels of
+    /// `q6KPanelCount` bytes, which must have been zeroed before the first row. Rows may come in any order.
+    public static func packQ6KRow(_ blocks: UnsafeRawPointer, inFeatures k: Int, row: Int,
+                                  into panels: UnsafeMutablePointer<UInt8>) {
+        gk_pack_panels_q6k_row(blocks.assumingMemoryBound(to: UInt8.self), k, row, panels)
     }
 
     /// Bytes of Q5_0 (`fifthBits`) or Q4_0 panels for [M, K] (K a multiple of 32), with their fp16 scales.

@@ -1,23 +1,43 @@
 import CKernels
 
 /// Linear layers: y[N, M] = x[N, K] * W[M, K]^T + b[M], with W [out, in] like `nn.Linear`, packed in panels of 16
-/// output columns, fp32, bf16, int8, or a GGUF file's Q4_K, Q5_0 or Q4_0 blocks.
+/// output columns, fp32, bf16, int8, or a GGUF file's Q4_K, Q6_K, Q5_0 or Q4_0 blocks (or stacked parts of those).
 ///
 /// Every layout goes to the C kernels for any row count: `gk_linear_panels` (bf16; with AVX-512 BF16 it multiplies
 /// bf16 pairs with vdpbf16ps at about 2.5x the rate of fp32 sgemm), `gk_linear_panels_f32` (about 1.3x OpenBLAS
 /// sgemm here) and `gk_linear_panels_i8` (int8 weights times activations quantized per row; vpdpbusd multiplies
 /// 4 byte pairs per lane), `gk_linear_panels_q4k` (a GGUF file's Q4_K weights times activations quantized per
-/// 256 inputs, as llama.cpp's Q8_K) and `gk_linear_panels_q5` (Q5_0 / Q4_0 weights times activations quantized per
+/// 256 inputs, as llama.cpp's Q8_K; `gk_linear_panels_q6k` the same for Q6_K) and `gk_linear_panels_q5` (Q5_0 /
+/// Q4_0 weights times activations quantized per
 /// 32 inputs, as llama.cpp's Q8_0). Each weight is read once per tile of up to 12 rows, so they serve decode and
 /// prefill alike. The output columns are split over `threads` threads, and the bias (and GELU, when asked) is
-/// applied by the thread that computed those columns, while they are in cache.
+/// applied by the thread that computed those columns, while they are in cache. Stacked parts are multiplied one after
+/// the other, each into its own columns of y.
 /// Threading rule: the calls are synchronous; any number may run at once on different outputs.
 public enum Matmul {
     /// y = x W^T + b, or y += x W^T + b when `accumulate` (fuses the residual add); then GELU in place when `gelu`.
     public static func linear(_ x: UnsafePointer<Float>, rows n: Int, weight: LinearWeight,
                               bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
                               accumulate: Bool = false, gelu: Bool = false, threads: Int = KernelThreads.count) {
-        let m = weight.outFeatures, k = weight.inFeatures
+        if case .stacked(let parts) = weight.storage {
+            var first = 0
+            for part in parts {
+                linear(x, rows: n, weight: part, bias: bias.map { $0 + first }, into: y + first,
+                       outputStride: weight.outFeatures, accumulate: accumulate, gelu: gelu, threads: threads)
+                first += part.outFeatures
+            }
+        } else {
+            linear(x, rows: n, weight: weight, bias: bias, into: y, outputStride: weight.outFeatures,
+                   accumulate: accumulate, gelu: gelu, threads: threads)
+        }
+    }
+
+    /// `linear` for one matrix that is not stacked, writing rows of y `outputStride` floats apart (a stacked
+    /// part's columns inside the whole product).
+    private static func linear(_ x: UnsafePointer<Float>, rows n: Int, weight: LinearWeight,
+                               bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, outputStride: Int,
+                               accumulate: Bool, gelu: Bool, threads: Int) {
+        let m = weight.outFeatures, k = weight.inFeatures, stride = outputStride
         // More parts than threads, claimed as threads free up: a thread that starts late or runs slower (another
         // process on its core) does not hold up the other. Parts are whole multiples of 32 columns (two bf16
         // panels, whole cache lines of y) and at least 128 columns, so each still streams long runs of W.
@@ -41,11 +61,23 @@ public enum Matmul {
         // The Q4_K kernel's activations: int8 per block of 256 inputs with its scale and the sums of each 32.
         var blockQuantized: UnsafeMutablePointer<Int8>?, blockScales: UnsafeMutablePointer<Float>?
         var blockSums: UnsafeMutablePointer<Int16>?
-        if case .q4KPanels = weight.storage {
+        // The Q6_K kernel's: the same int8 and scales, with the sums of each 16 (its offset 32 folds through them).
+        switch weight.storage {
+        case .q4KPanels:
             blockQuantized = .allocate(capacity: n * k)
             blockScales = .allocate(capacity: n * k / 256)
             blockSums = .allocate(capacity: n * k / 32)
             gk_activations_q8k(x, n, k, blockQuantized, blockScales, blockSums)
+        case .q6KPanels:
+            blockQuantized = .allocate(capacity: n * k)
+            blockScales = .allocate(capacity: n * k / 256)
+            blockSums = .allocate(capacity: n * k / 16)
+            let sums32 = UnsafeMutablePointer<Int16>.allocate(capacity: n * k / 32)
+            defer { sums32.deallocate() }
+            gk_activations_q8k(x, n, k, blockQuantized, blockScales, sums32)
+            gk_activation_sums16(blockQuantized, n, k, blockSums)
+        default:
+            break
         }
         defer { blockQuantized?.deallocate(); blockScales?.deallocate(); blockSums?.deallocate() }
         // The Q5_0 / Q4_0 kernel's activations: int8 per block of 32 inputs with its scale and sum (ggml's Q8_0).
@@ -63,20 +95,25 @@ public enum Matmul {
             guard lo < hi else { return }
             switch weight.storage {
             case .bf16Panels(let w):
-                gk_linear_panels(x, activations, n, k, w, bias, m, lo, hi, y, accumulate ? 1 : 0)
+                gk_linear_panels(x, activations, n, k, w, bias, stride, lo, hi, y, accumulate ? 1 : 0)
             case .f32Panels(let w):
-                gk_linear_panels_f32(x, n, k, w, bias, m, lo, hi, y, accumulate ? 1 : 0)
+                gk_linear_panels_f32(x, n, k, w, bias, stride, lo, hi, y, accumulate ? 1 : 0)
             case .int8Panels(let w):
-                gk_linear_panels_i8(quantized, rowScales, n, k, w.weights, w.scales, w.sums, bias, m, lo, hi, y,
+                gk_linear_panels_i8(quantized, rowScales, n, k, w.weights, w.scales, w.sums, bias, stride, lo, hi, y,
                                     accumulate ? 1 : 0)
             case .q4KPanels(let w):
-                gk_linear_panels_q4k(blockQuantized, blockScales, blockSums, n, k, w, bias, m, lo, hi, y,
+                gk_linear_panels_q4k(blockQuantized, blockScales, blockSums, n, k, w, bias, stride, lo, hi, y,
                                      accumulate ? 1 : 0)
             case .q5Panels(let w):
-                gk_linear_panels_q5(q8Values, q8Scales, q8Sums, n, k, w.bytes, w.fifthBits ? 1 : 0, bias, m, lo, hi,
-                                    y, accumulate ? 1 : 0)
+                gk_linear_panels_q5(q8Values, q8Scales, q8Sums, n, k, w.bytes, w.fifthBits ? 1 : 0, bias, stride, lo,
+                                    hi, y, accumulate ? 1 : 0)
+            case .q6KPanels(let w):
+                gk_linear_panels_q6k(blockQuantized, blockScales, blockSums, n, k, w, bias, stride, lo, hi, y,
+                                     accumulate ? 1 : 0)
+            case .stacked:
+                preconditionFailure("stacked parts are multiplied one by one")
             }
-            if gelu { for r in 0..<n { gk_gelu(y + r * m + lo, hi - lo) } }
+            if gelu { for r in 0..<n { gk_gelu(y + r * stride + lo, hi - lo) } }
         }
         Parallel.run(parts, threads: threads, body)
     }

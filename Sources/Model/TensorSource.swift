@@ -28,6 +28,10 @@ public protocol TensorSource {
     /// nil where the tensor is stored otherwise. How 4-bit weights are kept 4-bit in memory instead of widened.
     func q4KRows(_ name: String) -> BlockRows?
 
+    /// The GGUF Q6_K blocks of each row of the 2-D tensor `name` as the file stores them, in logical row order;
+    /// nil where the tensor is stored otherwise.
+    func q6KRows(_ name: String) -> BlockRows?
+
     /// The GGUF Q5_0 or Q4_0 blocks of each row of the 2-D tensor `name` as the file stores them, in logical row
     /// order, and whether they are Q5_0 (22 bytes a block; else Q4_0, 18); nil where the tensor is stored otherwise.
     func q5Rows(_ name: String) -> (rows: BlockRows, fifthBits: Bool)?
@@ -40,6 +44,7 @@ public protocol TensorSource {
 extension TensorSource {
     public func rows(_ name: String) -> TensorRows? { nil }
     public func q4KRows(_ name: String) -> BlockRows? { nil }
+    public func q6KRows(_ name: String) -> BlockRows? { nil }
     public func q5Rows(_ name: String) -> (rows: BlockRows, fifthBits: Bool)? { nil }
     public func releasePages(_ name: String) {}
 }

@@ -1,7 +1,7 @@
 import Kernels
 
 extension WeightStorage {
-    /// Whether 4- and 5-bit GGUF blocks are kept as they are: under int8 and under bf16, the formats that round
+    /// Whether 4-, 5- and 6-bit GGUF blocks are kept as they are: under int8 and under bf16, the formats that round
     /// weights anyway. Widened to 16 bits they would take 3.5x the memory and traffic for weights no more exact than
     /// the file's; only f32 (exact computation, activations never rounded) widens them.
     var keepsFileBlocks: Bool { format != .f32 }
@@ -21,6 +21,50 @@ extension WeightStorage {
             LinearWeight.packQ4KRow(blocks, inFeatures: k, row: row, into: panels)
         }
         return LinearWeight(.q4KPanels(panels), outFeatures: m, inFeatures: k)
+    }
+
+    /// The rows of `parts` stacked into one matrix of Q6_K panels, when the weights are not held exactly
+    /// (`keepsFileBlocks`) and every part is a Q6_K tensor of its expected shape in the file; nil otherwise.
+    ///
+    /// As for Q4_K, the file's blocks moved, not converted: 6.5625 bits a weight, exactly the file's.
+    func q6KPanels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
+        guard keepsFileBlocks, let k = parts.first?.shape.last, k > 0, k % LinearWeight.q4KBlockInputs == 0,
+              let sources = blockRows(parts, width: k, read: { source.q6KRows($0) }) else { return nil }
+        let m = sources.reduce(0) { $0 + $1.rows }
+        let panels = zeroedPanels(LinearWeight.q6KPanelCount(outFeatures: m, inFeatures: k))
+        forEachRow(of: sources) { blocks, row in
+            LinearWeight.packQ6KRow(blocks, inFeatures: k, row: row, into: panels)
+        }
+        return LinearWeight(.q6KPanels(panels), outFeatures: m, inFeatures: k)
+    }
+
+    /// The rows of `parts` in one matrix of block panels (Q4_K, Q6_K, Q5_0 or Q4_0), when all parts are of one of
+    /// those types; nil otherwise.
+    func blockPanels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
+        q4KPanels(parts) ?? q6KPanels(parts) ?? q5Panels(parts)
+    }
+
+    /// The GGUF block type a part's panels would keep (`Q4_K`, `Q6_K`, `Q5_0`, `Q4_0`) when the weights are not held
+    /// exactly (`keepsFileBlocks`); nil for a part that would be widened, or when they are held exactly.
+    func blockType(_ part: (name: String, shape: [Int])) -> String? {
+        guard keepsFileBlocks else { return nil }
+        if source.q4KRows(part.name) != nil { return "Q4_K" }
+        if source.q6KRows(part.name) != nil { return "Q6_K" }
+        if let (_, fifthBits) = source.q5Rows(part.name) { return fifthBits ? "Q5_0" : "Q4_0" }
+        return nil
+    }
+
+    /// The rows of `parts` stacked part by part, when their types differ and at least one keeps its blocks: each run
+    /// of consecutive parts of one type becomes one matrix (block panels, or int8 panels for the rest), so a Q6_K
+    /// V beside Q4_K Q and K is not widened with them. nil where one matrix of one type holds them all.
+    func partByPart(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight? {
+        let types = parts.map(blockType)
+        guard parts.count > 1, types.contains(where: { $0 != nil }), Set(types).count > 1 else { return nil }
+        var runs: [[(name: String, shape: [Int])]] = []
+        for (i, part) in parts.enumerated() {
+            if i > 0, types[i] == types[i - 1] { runs[runs.count - 1].append(part) } else { runs.append([part]) }
+        }
+        return LinearWeight(stacking: try runs.map { try concatenatedMatrix($0) })
     }
 
     /// The rows of `parts` stacked into one matrix of Q5_0 or Q4_0 panels, when the weights are not held exactly

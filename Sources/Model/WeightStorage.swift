@@ -1,7 +1,8 @@
 import Kernels
 
 /// Owns the memory behind a model's weights: buffers made at load time from a `TensorSource` (the matrices of linear
-/// layers packed in panels, fp32, bf16 or int8, and with int8 a GGUF file's Q4_K matrices kept 4-bit in Q4_K panels;
+/// layers packed in panels, fp32, bf16 or int8, and with int8 a GGUF file's Q4_K, Q6_K, Q5_0 and Q4_0 matrices kept
+/// at their width in block panels;
 /// vectors and embeddings as fp32 rows). Immutable once loaded.
 ///
 /// Every tensor is copied out of the mapped file, and the file's pages of it are released right after: no page of
@@ -49,8 +50,7 @@ public final class WeightStorage {
     /// The panels are a copy, so the file's pages of the tensor are released afterwards.
     public func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
         defer { source.releasePages(name) }
-        if !transposed, let weight = q4KPanels([(name, shape)]) { return weight }
-        if !transposed, let weight = q5Panels([(name, shape)]) { return weight }
+        if !transposed, let weight = blockPanels([(name, shape)]) { return weight }
         let stored = transposed ? [shape[1], shape[0]] : shape
         if try self.shape(name) == stored, let inPlace = source.inPlaceFloats(name) {
             // Packed straight from the mapped file (a Conv1D's [in, out] too): no fp32 copy in between.
@@ -62,12 +62,14 @@ public final class WeightStorage {
         return packed(freeing: try floats(name, shape: shape, transposed: transposed), shape: shape)
     }
 
-    /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`.
+    /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`; with
+    /// `int8`, parts of different GGUF block types are kept each at its own width (see `partByPart`).
     public func concatenatedMatrix(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight {
-        if let weight = q4KPanels(parts) ?? q5Panels(parts) {
+        if let weight = blockPanels(parts) {
             for part in parts { source.releasePages(part.name) }
             return weight
         }
+        if let weight = try partByPart(parts) { return weight }
         let rows = parts.reduce(0) { $0 + $1.shape[0] }
         return packed(freeing: try concatenated(parts), shape: [rows, parts[0].shape[1]])
     }

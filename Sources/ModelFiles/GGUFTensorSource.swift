@@ -81,6 +81,12 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
         return rows
     }
 
+    /// The Q6_K blocks of a 2-D Q6_K tensor row by row (see `blockRows`).
+    public func q6KRows(_ name: String) -> BlockRows? {
+        guard let (rows, _) = blockRows(name, of: [.q6_K]) else { return nil }
+        return rows
+    }
+
     /// The blocks of a 2-D Q5_0 or Q4_0 tensor row by row (see `blockRows`), and whether they are Q5_0.
     public func q5Rows(_ name: String) -> (rows: BlockRows, fifthBits: Bool)? {
         guard let (rows, type) = blockRows(name, of: [.q5_0, .q4_0]) else { return nil }

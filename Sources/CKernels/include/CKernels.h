@@ -173,6 +173,24 @@ void gk_linear_panels_q4k(const int8_t *xq, const float *scales, const int16_t *
                           const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi, float *y,
                           int accumulate);
 
+/// GGUF Q6_K weights kept 6-bit in panels of 16 output columns (see panels_q6k.c): bytes for W [m, k] (k a multiple
+/// of 256, as Q6_K requires). Allocate zeroed: columns beyond m must stay zero, and packing ORs bits into place.
+size_t gk_panels_q6k_size(size_t m, size_t k);
+/// Moves row j of W, its k / 256 Q6_K blocks as the file stores them (210 bytes each), into column j of the panels.
+/// Rows may be packed in any order, each once.
+void gk_pack_panels_q6k_row(const uint8_t *blocks, size_t k, size_t j, uint8_t *packed);
+/// Row j of W as fp32 (k floats), equal bit for bit to the file's dequantized row.
+void gk_panels_q6k_row(const uint8_t *packed, size_t k, size_t j, float *out);
+/// The sums of int8 activations xq [n, k] (k a multiple of 16) over each 16 inputs: sums [n, k/16].
+void gk_activation_sums16(const int8_t *xq, size_t n, size_t k, int16_t *sums);
+/// Linear layer over output columns [lo, hi) (lo a multiple of 16) with Q6_K panels and activations quantized by
+/// gk_activations_q8k, with sums16 from gk_activation_sums16: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
+///     + sum_b scales[r, b] d[j, b] sum_s sc[j, s] (dot(q_w, xq) - 32 sums16[r, s]).
+/// The integer sums are exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, portable C). Any n.
+void gk_linear_panels_q6k(const int8_t *xq, const float *scales, const int16_t *sums16, size_t n, size_t k,
+                          const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                          int accumulate);
+
 /// Paged KV cache, one layer of a block laid out [2 (K, V)][H][blockSize][D] in fp32 or bf16 (`bf16` != 0).
 /// Element offsets count fp32 or bf16 values. Stores one position's H*D values of K (or V) from `src` ([H, D]) into
 /// the slot at `dst` (head 0), heads `head_stride` (= blockSize * D) elements apart.

@@ -1,0 +1,316 @@
+// Linear layers with GGUF Q6_K weights kept 6-bit, repacked at load into panels: y[n, lo..<hi] = x[n, k] W^T
+// (+ b, + y).
+//
+// Q6_K (ggml's block_q6_K): per row, super-blocks of 256 inputs, each with fp16 d and 16 sub-blocks of 16 inputs
+// with an int8 scale sc_s; W[i] = (d sc_s) (q - 32) with q in 0..63 (4 low bits and 2 high bits). The panels hold
+// the same numbers, only moved, so they are exactly the file's weights (6.5625 bits a weight, as in the file).
+//
+// Inputs are taken in groups of 4 (group g = inputs 4g..4g+3; sub-block g / 4). Layout: panels of 16 output columns;
+// per panel, one block of Q6K_BLOCK_BYTES per super-block, in input order:
+//   [0, 2048)     low bits: 32 chunks of 64 bytes; byte 4c + e of chunk t holds, for column c, the low 4 bits of q of
+//                 input 4t + e (group t) in its low nibble and of input 128 + 4t + e (group t + 32) in its high one.
+//   [2048, 3072)  high bits: 16 chunks of 64 bytes; bits 2v, 2v + 1 of byte 4c + e of chunk u are the high 2 bits of
+//                 q of input 4(u + 16v) + e (group u + 16v, v < 4).
+//   [3072, 3328)  scales, int8 [16 sub-blocks][16 columns].
+//   [3328, 3360)  d, fp16 [16].
+// So one 64-byte load of a high chunk u and of low chunks u and u + 16 gives, masked and shifted, four vpdpbusd
+// operands of 16 columns x 4 inputs: groups u, u + 16, u + 32, u + 48, of sub-blocks u/4, 4 + u/4, 8 + u/4, 12 + u/4.
+// Columns beyond m are zero (d = 0).
+//
+// Activations are those of the Q4_K kernels (int8 per 256 inputs with one scale, ggml's Q8_K) and their sums over
+// each 16 inputs, which fold the offset 32 out of the products: per column and super-block
+//   isum = sum_s sc_s (dot16_s(q_w, q_x) - 32 asum_s)   (|each bracket| <= 16 * 32 * 127, |isum| < 2^31),
+//   y += x_scale d isum.
+// Every path computes the same exact integers from the same bytes; only the fp32 epilogue order may differ.
+#include <string.h>
+#include "CKernels.h"
+#include "simd.h"
+
+#include "panels.h"
+
+#define Q6K_BLOCK 256
+#define Q6K_FILE_BLOCK_BYTES 210
+#define Q6K_BLOCK_BYTES 3360
+#define Q6K_HIGH 2048
+#define Q6K_SCALES 3072
+#define Q6K_D 3328
+#define Q6K_SUBS 16
+// Rows of one tile of the AVX-512 kernel: 4 sub-block accumulators a row, so 4 rows leave room for the weights.
+#define Q6K_TILE_ROWS 4
+
+size_t gk_panels_q6k_size(size_t m, size_t k) { return (m + PANEL - 1) / PANEL * (k / Q6K_BLOCK) * Q6K_BLOCK_BYTES; }
+
+/// The block of super-block b of the panel holding column j.
+static inline uint8_t *block_of(uint8_t *packed, size_t k, size_t j, size_t b) {
+    return packed + ((j / PANEL) * (k / Q6K_BLOCK) + b) * Q6K_BLOCK_BYTES;
+}
+
+void gk_pack_panels_q6k_row(const uint8_t *blocks, size_t k, size_t j, uint8_t *packed) {
+    size_t c = j % PANEL;
+    for (size_t b = 0; b < k / Q6K_BLOCK; b++) {
+        const uint8_t *src = blocks + b * Q6K_FILE_BLOCK_BYTES;
+        uint8_t *dst = block_of(packed, k, j, b);
+        // The file's element 128h + 32k + l: low nibble of byte 64h + 32(k % 2) + l shifted by 4(k / 2), high bits of
+        // byte 128 + 32h + l shifted by 2k.
+        for (int i = 0; i < Q6K_BLOCK; i++) {
+            int h = i / 128, kk = (i % 128) / 32, l = i % 32;
+            uint8_t low = (src[64 * h + 32 * (kk % 2) + l] >> (4 * (kk / 2))) & 0x0F;
+            uint8_t high = (src[128 + 32 * h + l] >> (2 * kk)) & 0x03;
+            int g = i / 4, e = i % 4;
+            dst[(g % 32) * 64 + 4 * c + e] |= (uint8_t)(low << (4 * (g / 32)));
+            dst[Q6K_HIGH + (g % 16) * 64 + 4 * c + e] |= (uint8_t)(high << (2 * (g / 16)));
+        }
+        for (int s = 0; s < Q6K_SUBS; s++) dst[Q6K_SCALES + s * PANEL + c] = src[192 + s];
+        memcpy(dst + Q6K_D + 2 * c, src + 208, 2);
+    }
+}
+
+/// q (0..63) of input i of column c in a panel block.
+static inline int q_of(const uint8_t *blk, size_t c, int i) {
+    int g = i / 4, e = i % 4;
+    int low = (blk[(g % 32) * 64 + 4 * c + e] >> (4 * (g / 32))) & 0x0F;
+    int high = (blk[Q6K_HIGH + (g % 16) * 64 + 4 * c + e] >> (2 * (g / 16))) & 0x03;
+    return low | high << 4;
+}
+
+void gk_panels_q6k_row(const uint8_t *packed, size_t k, size_t j, float *out) {
+    size_t c = j % PANEL;
+    for (size_t b = 0; b < k / Q6K_BLOCK; b++) {
+        const uint8_t *blk = block_of((uint8_t *)packed, k, j, b);
+        uint16_t dh;
+        memcpy(&dh, blk + Q6K_D + 2 * c, 2);
+        float d = gk_half_to_float(dh);
+        for (int i = 0; i < Q6K_BLOCK; i++) {
+            float scale = (float)(int8_t)blk[Q6K_SCALES + (i / 16) * PANEL + c];
+            // The file's order of operations (gguf-py's and ggml's), so rows equal its dequantization bit for bit.
+            out[b * Q6K_BLOCK + i] = (d * scale) * (float)(q_of(blk, c, i) - 32);
+        }
+    }
+}
+
+void gk_activation_sums16(const int8_t *xq, size_t n, size_t k, int16_t *sums) {
+    for (size_t i = 0; i < n * k / 16; i++) {
+        int sum = 0;
+        for (int e = 0; e < 16; e++) sum += xq[16 * i + e];
+        sums[i] = (int16_t)sum;
+    }
+}
+
+// ---- Portable ------------------------------------------------------------------------------------------------
+
+static void panels_q6k_portable(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
+                                const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                                int accumulate) {
+    size_t blocks = k / Q6K_BLOCK;
+    for (size_t r = 0; r < n; r++) {
+        for (size_t j = lo; j < hi; j++) {
+            size_t c = j % PANEL;
+            float sum = 0;
+            for (size_t b = 0; b < blocks; b++) {
+                const uint8_t *blk = block_of((uint8_t *)packed, k, j, b);
+                const int8_t *a = xq + r * k + b * Q6K_BLOCK;
+                const int16_t *asum = xsum + (r * blocks + b) * Q6K_SUBS;
+                int32_t isum = 0;
+                for (int s = 0; s < Q6K_SUBS; s++) {
+                    int32_t dot = 0;
+                    for (int i = 16 * s; i < 16 * s + 16; i++) dot += q_of(blk, c, i) * a[i];
+                    isum += (int8_t)blk[Q6K_SCALES + s * PANEL + c] * (dot - 32 * asum[s]);
+                }
+                uint16_t dh;
+                memcpy(&dh, blk + Q6K_D + 2 * c, 2);
+                sum += xs[r * blocks + b] * (gk_half_to_float(dh) * (float)isum);
+            }
+            put(y + r * m + j, sum, bias, j, accumulate);
+        }
+    }
+}
+
+#if GK_X86
+#define GK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
+#define GK_AVX2_F16C __attribute__((target("avx2,fma,f16c")))
+
+static inline int32_t load4(const void *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+// ---- AVX-512 VNNI: one panel, tiles of up to 4 rows; vpdpbusd of 6-bit q (u8) and activations (s8) ------------
+
+GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
+                                            const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
+                                            size_t cols, const float *bias, int accumulate) {
+    size_t blocks = k / Q6K_BLOCK;
+    const __m512i nibble = _mm512_set1_epi8(0x0F), top = _mm512_set1_epi8(0x30);
+    __m512 acc[Q6K_TILE_ROWS];
+    UNROLL
+    for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
+        __m512i isum[Q6K_TILE_ROWS];
+        UNROLL
+        for (int r = 0; r < rows; r++) isum[r] = _mm512_setzero_si512();
+        for (int p = 0; p < 4; p++) {
+            __m512i dot[Q6K_TILE_ROWS][4];
+            UNROLL
+            for (int r = 0; r < rows; r++) {
+                for (int v = 0; v < 4; v++) dot[r][v] = _mm512_setzero_si512();
+            }
+            for (int s = 0; s < 4; s++) {
+                int u = 4 * p + s;
+                _mm_prefetch((const char *)blk + u * 64 + PREFETCH_BYTES, _MM_HINT_T0);
+                _mm_prefetch((const char *)blk + Q6K_HIGH + u * 64 + PREFETCH_BYTES, _MM_HINT_T0);
+                __m512i n0 = _mm512_loadu_si512(blk + u * 64), n1 = _mm512_loadu_si512(blk + (u + 16) * 64);
+                __m512i h = _mm512_loadu_si512(blk + Q6K_HIGH + u * 64);
+                // q = low nibble | high pair << 4; 0xEA is (a & b) | c: the pair masked to bits 4-5, or the nibble.
+                __m512i q[4] = {
+                    _mm512_ternarylogic_epi32(_mm512_slli_epi16(h, 4), top, _mm512_and_si512(n0, nibble), 0xEA),
+                    _mm512_ternarylogic_epi32(_mm512_slli_epi16(h, 2), top, _mm512_and_si512(n1, nibble), 0xEA),
+                    _mm512_ternarylogic_epi32(h, top, _mm512_and_si512(_mm512_srli_epi16(n0, 4), nibble), 0xEA),
+                    _mm512_ternarylogic_epi32(_mm512_srli_epi16(h, 2), top,
+                                              _mm512_and_si512(_mm512_srli_epi16(n1, 4), nibble), 0xEA),
+                };
+                UNROLL
+                for (int r = 0; r < rows; r++) {
+                    const int8_t *a = xq + (size_t)r * k + b * Q6K_BLOCK + 4 * u;
+                    for (int v = 0; v < 4; v++) {
+                        dot[r][v] = _mm512_dpbusd_epi32(dot[r][v], q[v], _mm512_set1_epi32(load4(a + 64 * v)));
+                    }
+                }
+            }
+            for (int v = 0; v < 4; v++) {
+                int sub = p + 4 * v;
+                __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + Q6K_SCALES + sub * PANEL)));
+                UNROLL
+                for (int r = 0; r < rows; r++) {
+                    __m512i offset = _mm512_set1_epi32(32 * xsum[((size_t)r * blocks + b) * Q6K_SUBS + sub]);
+                    isum[r] = _mm512_add_epi32(isum[r], _mm512_mullo_epi32(_mm512_sub_epi32(dot[r][v], offset), sc));
+                }
+            }
+        }
+        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q6K_D)));
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            __m512 v = _mm512_mul_ps(d, _mm512_cvtepi32_ps(isum[r]));
+            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xs[(size_t)r * blocks + b]), v, acc[r]);
+        }
+    }
+    store_tile512(acc, rows, y, m, j0, cols, bias, accumulate);
+}
+
+GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n,
+                                           size_t k, const uint8_t *packed, const float *bias, size_t m, size_t lo,
+                                           size_t hi, float *y, int accumulate) {
+    size_t blocks = k / Q6K_BLOCK, panel_size = blocks * Q6K_BLOCK_BYTES;
+    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+        size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
+        const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
+        // A panel is 53 KB for k = 4096: it stays in L2 while the tiles of all rows read it.
+        for (size_t r0 = 0; r0 < n; r0 += Q6K_TILE_ROWS) {
+            int rows = n - r0 < Q6K_TILE_ROWS ? (int)(n - r0) : Q6K_TILE_ROWS;
+            const int8_t *a = xq + r0 * k;
+            const float *s = xs + r0 * blocks;
+            const int16_t *sums = xsum + r0 * blocks * Q6K_SUBS;
+            float *yr = y + r0 * m;
+            switch (rows) {
+                case 1: q6k_tile_vnni(a, s, sums, k, panel, 1, yr, m, j0, cols, bias, accumulate); break;
+                case 2: q6k_tile_vnni(a, s, sums, k, panel, 2, yr, m, j0, cols, bias, accumulate); break;
+                case 3: q6k_tile_vnni(a, s, sums, k, panel, 3, yr, m, j0, cols, bias, accumulate); break;
+                default: q6k_tile_vnni(a, s, sums, k, panel, 4, yr, m, j0, cols, bias, accumulate); break;
+            }
+        }
+    }
+}
+
+// ---- AVX2: one panel, one row and half a panel (8 columns) at a time; vpmaddubsw of q (u8) and activations (s8) ---
+
+/// The int16 pair sums of vpmaddubsw are at most 2 * 63 * 127, so two chunks are added before widening to int32.
+GK_INLINE GK_AVX2_F16C void q6k_row_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
+                                         const uint8_t *panel, float *y, size_t j0, size_t cols, const float *bias,
+                                         int accumulate) {
+    size_t blocks = k / Q6K_BLOCK;
+    const __m256i nibble = _mm256_set1_epi8(0x0F), top = _mm256_set1_epi8(0x30), ones = _mm256_set1_epi16(1);
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
+        const int8_t *a = xq + b * Q6K_BLOCK;
+        const int16_t *asum = xsum + b * Q6K_SUBS;
+        __m256 scale = _mm256_set1_ps(xs[b]);
+        for (int half = 0; half < 2; half++) {
+            __m256i isum = _mm256_setzero_si256();
+            for (int p = 0; p < 4; p++) {
+                __m256i dot[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                                  _mm256_setzero_si256()};
+                for (int s2 = 0; s2 < 4; s2 += 2) {
+                    __m256i pairs[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                                        _mm256_setzero_si256()};
+                    for (int s = s2; s < s2 + 2; s++) {
+                        int u = 4 * p + s;
+                        __m256i n0 = _mm256_loadu_si256((const __m256i *)(blk + u * 64 + 32 * half));
+                        __m256i n1 = _mm256_loadu_si256((const __m256i *)(blk + (u + 16) * 64 + 32 * half));
+                        __m256i h = _mm256_loadu_si256((const __m256i *)(blk + Q6K_HIGH + u * 64 + 32 * half));
+                        __m256i q[4] = {
+                            _mm256_or_si256(_mm256_and_si256(n0, nibble),
+                                            _mm256_and_si256(_mm256_slli_epi16(h, 4), top)),
+                            _mm256_or_si256(_mm256_and_si256(n1, nibble),
+                                            _mm256_and_si256(_mm256_slli_epi16(h, 2), top)),
+                            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(n0, 4), nibble),
+                                            _mm256_and_si256(h, top)),
+                            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(n1, 4), nibble),
+                                            _mm256_and_si256(_mm256_srli_epi16(h, 2), top)),
+                        };
+                        for (int v = 0; v < 4; v++) {
+                            __m256i x = _mm256_set1_epi32(load4(a + 4 * u + 64 * v));
+                            pairs[v] = _mm256_add_epi16(pairs[v], _mm256_maddubs_epi16(q[v], x));
+                        }
+                    }
+                    for (int v = 0; v < 4; v++) dot[v] = _mm256_add_epi32(dot[v], _mm256_madd_epi16(pairs[v], ones));
+                }
+                for (int v = 0; v < 4; v++) {
+                    int sub = p + 4 * v;
+                    const uint8_t *scales = blk + Q6K_SCALES + sub * PANEL + 8 * half;
+                    __m256i sc = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)scales));
+                    __m256i centred = _mm256_sub_epi32(dot[v], _mm256_set1_epi32(32 * asum[sub]));
+                    isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(centred, sc));
+                }
+            }
+            __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q6K_D + 16 * half)));
+            acc[half] = _mm256_fmadd_ps(scale, _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum)), acc[half]);
+        }
+    }
+    store_half256(acc[0], y + j0, j0, cols, bias, accumulate);
+    if (cols > 8) store_half256(acc[1], y + j0 + 8, j0 + 8, cols - 8, bias, accumulate);
+}
+
+GK_AVX2_F16C static void panels_q6k_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
+                                         const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi,
+                                         float *y, int accumulate) {
+    size_t blocks = k / Q6K_BLOCK, panel_size = blocks * Q6K_BLOCK_BYTES;
+    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+        size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
+        const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
+        for (size_t r = 0; r < n; r++) {
+            q6k_row_avx2(xq + r * k, xs + r * blocks, xsum + r * blocks * Q6K_SUBS, k, panel, y + r * m, j0, cols,
+                         bias, accumulate);
+        }
+    }
+}
+#endif
+
+void gk_linear_panels_q6k(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
+                          const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                          int accumulate) {
+    if (lo >= hi || n == 0) return;
+#if GK_X86
+    int level = gk_simd_active();
+    if (level >= GK_SIMD_AVX512 && gk_simd_has_vnni()) {
+        panels_q6k_vnni(xq, xs, xsum, n, k, packed, bias, m, lo, hi, y, accumulate);
+        return;
+    }
+    if (level >= GK_SIMD_AVX2) {
+        panels_q6k_avx2(xq, xs, xsum, n, k, packed, bias, m, lo, hi, y, accumulate);
+        return;
+    }
+#endif
+    panels_q6k_portable(xq, xs, xsum, n, k, packed, bias, m, lo, hi, y, accumulate);
+}
