@@ -34,12 +34,13 @@ extension ModelFile {
         } else {
             throw GPTError.missingTensor(file: storage.fileName, tensor: headName)
         }
-        // fp32 panels of a tied head hold wte exactly, so they serve the embedding lookups too and the model holds
-        // wte (155 MB for GPT-2) once. bf16 and int8 panels are rounded: lookups then read the file's own rows where
-        // its format reads a row at a time (GGUF), else an fp32 copy.
+        // fp32 panels of a tied head, and a GGUF file's blocks kept at their width, hold wte exactly, so they serve
+        // the embedding lookups too and the model holds wte (155 MB for GPT-2) once. bf16 and int8 panels are
+        // rounded: lookups then read the file's own rows where its format reads a row at a time (GGUF), else an
+        // fp32 copy.
         let embeddingShape = [config.vocabSize, c]
         let tokenEmbedding: TokenEmbedding
-        if config.architecture.tiedHead && head.isF32 {
+        if config.architecture.tiedHead && head.holdsExactRows {
             tokenEmbedding = .tiedHead(head)
         } else if let rows = try storage.fileRows(names.tokenEmbedding, shape: embeddingShape) {
             tokenEmbedding = .fileRows(rows)
