@@ -101,7 +101,82 @@ void gk_panels_q5_row(const uint8_t *packed, size_t k, size_t j, int q5, float *
     }
 }
 
+#if GK_X86
+/// One block of 32 activations with AVX-512: the scalar loop's rounding (to nearest even) and clamping; returns the
+/// block's max |x| and stores its int8 values and their sum.
+GK_INLINE GK_AVX512 float quantize_block512(const float *v, int8_t *q, int32_t *sum) {
+    __m512 a = _mm512_loadu_ps(v), b = _mm512_loadu_ps(v + 16);
+    float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(a), _mm512_abs_ps(b)));
+    __m512 inverse = _mm512_set1_ps(amax > 0 ? 127 / amax : 0), hi = _mm512_set1_ps(127), lo = _mm512_set1_ps(-127);
+    __m512 qa = _mm512_roundscale_ps(_mm512_mul_ps(a, inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 qb = _mm512_roundscale_ps(_mm512_mul_ps(b, inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512i ia = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(qa, hi), lo));
+    __m512i ib = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(qb, hi), lo));
+    _mm_storeu_si128((__m128i *)q, _mm512_cvtepi32_epi8(ia));
+    _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(ib));
+    *sum = _mm512_reduce_add_epi32(_mm512_add_epi32(ia, ib));
+    return amax;
+}
+
+/// One block of 32 activations with AVX2, as quantize_block512.
+GK_INLINE GK_AVX2 float quantize_block256(const float *v, int8_t *q, int32_t *sum) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 part[4];
+    __m256 vmax = _mm256_setzero_ps();
+    for (int i = 0; i < 4; i++) {
+        part[i] = _mm256_loadu_ps(v + 8 * i);
+        vmax = _mm256_max_ps(vmax, _mm256_and_ps(part[i], magnitude));
+    }
+    float amax = gk_hmax256(vmax);
+    __m256 inverse = _mm256_set1_ps(amax > 0 ? 127 / amax : 0), hi = _mm256_set1_ps(127), lo = _mm256_set1_ps(-127);
+    __m256i iq[4], total = _mm256_setzero_si256();
+    for (int i = 0; i < 4; i++) {
+        __m256 r = _mm256_round_ps(_mm256_mul_ps(part[i], inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        iq[i] = _mm256_cvtps_epi32(_mm256_max_ps(_mm256_min_ps(r, hi), lo));
+        total = _mm256_add_epi32(total, iq[i]);
+    }
+    // The packs work within 128-bit lanes; the permute puts the 4 x 8 bytes back in order.
+    __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(iq[0], iq[1]), _mm256_packs_epi32(iq[2], iq[3]));
+    _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(total), _mm256_extracti128_si256(total, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    *sum = _mm_cvtsi128_si32(s);
+    return amax;
+}
+
+GK_AVX512 static void activations_q8_0_512(const float *x, size_t n, size_t k, int8_t *xq, float *scales,
+                                           int32_t *sums) {
+    for (size_t r = 0, nb = k / Q5_BLOCK; r < n; r++) {
+        for (size_t b = 0; b < nb; b++) {
+            size_t i = r * nb + b;
+            scales[i] = quantize_block512(x + i * Q5_BLOCK, xq + i * Q5_BLOCK, sums + i) / 127;
+        }
+    }
+}
+
+GK_AVX2 static void activations_q8_0_256(const float *x, size_t n, size_t k, int8_t *xq, float *scales,
+                                         int32_t *sums) {
+    for (size_t r = 0, nb = k / Q5_BLOCK; r < n; r++) {
+        for (size_t b = 0; b < nb; b++) {
+            size_t i = r * nb + b;
+            scales[i] = quantize_block256(x + i * Q5_BLOCK, xq + i * Q5_BLOCK, sums + i) / 127;
+        }
+    }
+}
+#endif
+
 void gk_activations_q8_0(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int32_t *sums) {
+#if GK_X86
+    if (gk_simd_active() >= GK_SIMD_AVX512) {
+        activations_q8_0_512(x, n, k, xq, scales, sums);
+        return;
+    }
+    if (gk_simd_active() >= GK_SIMD_AVX2) {
+        activations_q8_0_256(x, n, k, xq, scales, sums);
+        return;
+    }
+#endif
     size_t nb = k / Q5_BLOCK;
     for (size_t r = 0; r < n; r++) {
         for (size_t b = 0; b < nb; b++) {
