@@ -12,10 +12,13 @@
 // 352 bytes per 512 weights for Q5_0 (5.5 bits a weight), 288 for Q4_0 (4.5): the file's sizes, its numbers exactly.
 //
 // Activations: int8 per row and block of 32 inputs, as ggml's Q8_0 (scale max |x| / 127, q = round(x / scale)), with
-// the block's sum of q. Per column and block the integer dot product of the unsigned weights q and the signed
-// activations is exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd, portable C), and the offset
-// is taken back out with the activation sum: y += d_w d_x (sum q a - offset sum a). Every path rounds that fp32
-// epilogue in the same order (an FMA per block), so the paths agree to the last bit apart from the bias add.
+// the block's correction -offset sum q, laid out in tiles of 12 rows with each block's rows side by side (see slot), so
+// a tile of rows reads one stream and its correction and scale are memory operands, not computed per row. Per column
+// and block the integer dot product of the unsigned weights q and the signed activations is exact on every path
+// (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd, portable C), and the correction takes the offset back out:
+// y += d_w d_x (sum q a - offset sum a). Every path rounds that fp32 epilogue in the same order (an FMA per block), so
+// the paths agree to the last bit apart from the bias add. That epilogue (a multiply and an FMA per row, block and 16
+// columns, on the pipes vpdpbusd uses) is what keeps prefill tiles about 1.25x the int8 panels' time per weight.
 #include <math.h>
 #include <string.h>
 #include "CKernels.h"
@@ -27,9 +30,18 @@
 #define NIBBLE_BYTES 256
 #define FIFTH_BYTES 64
 #define SCALE_BYTES 32
+#define Q5_TILE_ROWS MAX_TILE_ROWS
 
 /// Bytes of one panel's record of one block.
 static inline size_t record_bytes(int q5) { return NIBBLE_BYTES + (q5 ? FIFTH_BYTES : 0) + SCALE_BYTES; }
+
+/// Where block b of activation row r lives (in blocks of 32 values; scales and corrections at the same index): rows
+/// come in tiles of Q5_TILE_ROWS (the last one shorter), and within a tile of R rows block b of its row s is at
+/// b R + s, so a kernel's tile reads one stream with the rows of each block side by side.
+static inline size_t slot(size_t n, size_t nb, size_t r, size_t b) {
+    size_t r0 = r / Q5_TILE_ROWS * Q5_TILE_ROWS, rows = n - r0 < Q5_TILE_ROWS ? n - r0 : Q5_TILE_ROWS;
+    return r0 * nb + b * rows + (r - r0);
+}
 
 size_t gk_panels_q5_size(size_t m, size_t k, int q5) {
     return (m + PANEL - 1) / PANEL * (k / Q5_BLOCK) * record_bytes(q5);
@@ -145,64 +157,70 @@ GK_INLINE GK_AVX2 float quantize_block256(const float *v, int8_t *q, int32_t *su
     return amax;
 }
 
-GK_AVX512 static void activations_q8_0_512(const float *x, size_t n, size_t k, int8_t *xq, float *scales,
-                                           int32_t *sums) {
+GK_AVX512 static void activations_q8_0_512(const float *x, size_t n, size_t k, int32_t offset, int8_t *xq,
+                                           float *scales, int32_t *corrections) {
     for (size_t r = 0, nb = k / Q5_BLOCK; r < n; r++) {
         for (size_t b = 0; b < nb; b++) {
-            size_t i = r * nb + b;
-            scales[i] = quantize_block512(x + i * Q5_BLOCK, xq + i * Q5_BLOCK, sums + i) / 127;
+            size_t i = slot(n, nb, r, b);
+            int32_t sum;
+            scales[i] = quantize_block512(x + (r * nb + b) * Q5_BLOCK, xq + i * Q5_BLOCK, &sum) / 127;
+            corrections[i] = -offset * sum;
         }
     }
 }
 
-GK_AVX2 static void activations_q8_0_256(const float *x, size_t n, size_t k, int8_t *xq, float *scales,
-                                         int32_t *sums) {
+GK_AVX2 static void activations_q8_0_256(const float *x, size_t n, size_t k, int32_t offset, int8_t *xq,
+                                         float *scales, int32_t *corrections) {
     for (size_t r = 0, nb = k / Q5_BLOCK; r < n; r++) {
         for (size_t b = 0; b < nb; b++) {
-            size_t i = r * nb + b;
-            scales[i] = quantize_block256(x + i * Q5_BLOCK, xq + i * Q5_BLOCK, sums + i) / 127;
+            size_t i = slot(n, nb, r, b);
+            int32_t sum;
+            scales[i] = quantize_block256(x + (r * nb + b) * Q5_BLOCK, xq + i * Q5_BLOCK, &sum) / 127;
+            corrections[i] = -offset * sum;
         }
     }
 }
 #endif
 
-void gk_activations_q8_0(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int32_t *sums) {
+void gk_activations_q8_0(const float *x, size_t n, size_t k, int q5, int8_t *xq, float *scales,
+                         int32_t *corrections) {
+    const int32_t offset = q5 ? 16 : 8;
 #if GK_X86
     if (gk_simd_active() >= GK_SIMD_AVX512) {
-        activations_q8_0_512(x, n, k, xq, scales, sums);
+        activations_q8_0_512(x, n, k, offset, xq, scales, corrections);
         return;
     }
     if (gk_simd_active() >= GK_SIMD_AVX2) {
-        activations_q8_0_256(x, n, k, xq, scales, sums);
+        activations_q8_0_256(x, n, k, offset, xq, scales, corrections);
         return;
     }
 #endif
     size_t nb = k / Q5_BLOCK;
     for (size_t r = 0; r < n; r++) {
         for (size_t b = 0; b < nb; b++) {
+            size_t i = slot(n, nb, r, b);
             const float *v = x + r * k + b * Q5_BLOCK;
-            int8_t *q = xq + r * k + b * Q5_BLOCK;
+            int8_t *q = xq + i * Q5_BLOCK;
             float amax = 0;
-            for (int i = 0; i < Q5_BLOCK; i++) amax = fmaxf(amax, fabsf(v[i]));
+            for (int e = 0; e < Q5_BLOCK; e++) amax = fmaxf(amax, fabsf(v[e]));
             float inverse = amax > 0 ? 127 / amax : 0;
             int32_t sum = 0;
-            for (int i = 0; i < Q5_BLOCK; i++) {
-                q[i] = quantize(v[i], inverse);
-                sum += q[i];
+            for (int e = 0; e < Q5_BLOCK; e++) {
+                q[e] = quantize(v[e], inverse);
+                sum += q[e];
             }
-            scales[r * nb + b] = amax / 127;
-            sums[r * nb + b] = sum;
+            scales[i] = amax / 127;
+            corrections[i] = -offset * sum;
         }
     }
 }
 
 // ---- Portable ------------------------------------------------------------------------------------------------
 
-static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t *xsum, size_t n, size_t k,
+static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t *xc, size_t n, size_t k,
                                const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo, size_t hi,
                                float *y, int accumulate) {
     size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
-    int offset = q5 ? 16 : 8;
     for (size_t r = 0; r < n; r++) {
         for (size_t j = lo; j < hi; j++) {
             const uint8_t *panel = packed + (j / PANEL) * nb * rb;
@@ -210,11 +228,11 @@ static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t 
             float acc = 0;
             for (size_t b = 0; b < nb; b++) {
                 const uint8_t *record = panel + b * rb;
-                const int8_t *a = xq + r * k + b * Q5_BLOCK;
-                int32_t dot = 0;
-                for (int i = 0; i < Q5_BLOCK; i++) dot += record_q(record, c, i, q5) * a[i];
-                dot -= offset * xsum[r * nb + b];
-                acc = fmaf((float)dot, record_d(record, c, q5) * xs[r * nb + b], acc);
+                size_t i = slot(n, nb, r, b);
+                const int8_t *a = xq + i * Q5_BLOCK;
+                int32_t dot = xc[i];
+                for (int e = 0; e < Q5_BLOCK; e++) dot += record_q(record, c, e, q5) * a[e];
+                acc = fmaf((float)dot, record_d(record, c, q5) * xs[i], acc);
             }
             put(y + r * m + j, acc, bias, j, accumulate);
         }
@@ -227,11 +245,10 @@ static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t 
 
 // ---- AVX-512 VNNI: a block's 8 operands decoded into registers once per tile of rows ------------------------------
 
-GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xsum, size_t k,
+GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t k,
                                            const uint8_t *panel, const int q5, const int rows, float *y, size_t m,
                                            size_t j0, size_t cols, const float *bias, int accumulate) {
     size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
-    const int32_t offset = q5 ? 16 : 8;
     __m512 acc[MAX_TILE_ROWS];
     UNROLL
     for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
@@ -260,33 +277,33 @@ GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, co
         __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(record + rb - SCALE_BYTES)));
         UNROLL
         for (int r = 0; r < rows; r++) {
-            const int8_t *a = xq + (size_t)r * k + b * Q5_BLOCK;
-            __m512i dot = _mm512_set1_epi32(-offset * xsum[(size_t)r * nb + b]);
+            const int8_t *a = xq + (b * rows + r) * Q5_BLOCK;
+            __m512i dot = _mm512_set1_epi32(xc[b * rows + r]);
             UNROLL
             for (int g = 0; g < 8; g++) {
                 int32_t quad;
                 memcpy(&quad, a + 4 * g, 4);
                 dot = _mm512_dpbusd_epi32(dot, w[g], _mm512_set1_epi32(quad));
             }
-            __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(xs[(size_t)r * nb + b]));
+            __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(xs[b * rows + r]));
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);
         }
     }
     store_tile512(acc, rows, y, m, j0, cols, bias, accumulate);
 }
 
-GK_AVX512_VNNI static void panels_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xsum, size_t n,
+GK_AVX512_VNNI static void panels_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t n,
                                           size_t k, const uint8_t *packed, int q5, const float *bias, size_t m,
                                           size_t lo, size_t hi, float *y, int accumulate) {
     size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * nbr;
-        for (size_t r0 = 0; r0 < n; r0 += MAX_TILE_ROWS) {
-            int rows = n - r0 < MAX_TILE_ROWS ? (int)(n - r0) : MAX_TILE_ROWS;
+        for (size_t r0 = 0; r0 < n; r0 += Q5_TILE_ROWS) {
+            int rows = n - r0 < Q5_TILE_ROWS ? (int)(n - r0) : Q5_TILE_ROWS;
             const int8_t *xr = xq + r0 * k;
             const float *sr = xs + r0 * nb;
-            const int32_t *ur = xsum + r0 * nb;
+            const int32_t *ur = xc + r0 * nb;
             float *yr = y + r0 * m;
 #define TILE(R)                                                                                                  \
     if (q5) tile_q5_vnni(xr, sr, ur, k, panel, 1, R, yr, m, j0, cols, bias, accumulate);                         \
@@ -327,11 +344,10 @@ GK_INLINE GK_AVX2 void store_row256(const __m256 *acc, float *out, size_t j0, si
     if (cols > 8) store_half256(acc[1], out + 8, j0 + 8, cols - 8, bias, accumulate);
 }
 
-GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const int32_t *xsum, size_t k,
-                                        const uint8_t *panel, const int q5, const int rows, float *y, size_t m,
-                                        size_t j0, size_t cols, const float *bias, int accumulate) {
+GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const int32_t *xc, size_t stride,
+                                        size_t k, const uint8_t *panel, const int q5, const int rows, float *y,
+                                        size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
     size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
-    const int32_t offset = q5 ? 16 : 8;
     __m256 acc[AVX2_Q5_TILE_ROWS][2];
     UNROLL
     for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
@@ -351,9 +367,9 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
                         _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(d + 8)))};
         UNROLL
         for (int r = 0; r < rows; r++) {
-            const int8_t *a = xq + (size_t)r * k + b * Q5_BLOCK;
-            __m256i correction = _mm256_set1_epi32(-offset * xsum[(size_t)r * nb + b]);
-            __m256 scale = _mm256_set1_ps(xs[(size_t)r * nb + b]);
+            const int8_t *a = xq + (b * stride + r) * Q5_BLOCK;
+            __m256i correction = _mm256_set1_epi32(xc[b * stride + r]);
+            __m256 scale = _mm256_set1_ps(xs[b * stride + r]);
             for (int half = 0; half < 2; half++) {
                 __m256i dot = correction;
                 // Four groups' pair sums added in int16 (at most 4 x 2 x 31 x 127 = 31496) before widening.
@@ -375,48 +391,52 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
     for (int r = 0; r < rows; r++) store_row256(acc[r], y + (size_t)r * m + j0, j0, cols, bias, accumulate);
 }
 
-GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const int32_t *xsum, size_t n, size_t k,
+GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const int32_t *xc, size_t n, size_t k,
                                         const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo,
                                         size_t hi, float *y, int accumulate) {
     size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * nbr;
-        for (size_t r0 = 0; r0 < n; r0 += AVX2_Q5_TILE_ROWS) {
-            int rows = n - r0 < AVX2_Q5_TILE_ROWS ? (int)(n - r0) : AVX2_Q5_TILE_ROWS;
-            const int8_t *xr = xq + r0 * k;
-            const float *sr = xs + r0 * nb;
-            const int32_t *ur = xsum + r0 * nb;
-            float *yr = y + r0 * m;
+        // Tiles of 4 rows within the activations' tiles of Q5_TILE_ROWS (a multiple of 4).
+        for (size_t t0 = 0; t0 < n; t0 += Q5_TILE_ROWS) {
+            size_t stride = n - t0 < Q5_TILE_ROWS ? n - t0 : Q5_TILE_ROWS;
+            for (size_t s0 = 0; s0 < stride; s0 += AVX2_Q5_TILE_ROWS) {
+                int rows = stride - s0 < AVX2_Q5_TILE_ROWS ? (int)(stride - s0) : AVX2_Q5_TILE_ROWS;
+                const int8_t *xr = xq + t0 * k + s0 * Q5_BLOCK;
+                const float *sr = xs + t0 * nb + s0;
+                const int32_t *ur = xc + t0 * nb + s0;
+                float *yr = y + (t0 + s0) * m;
 #define TILE(R)                                                                                                  \
-    if (q5) tile_q5_256(xr, sr, ur, k, panel, 1, R, yr, m, j0, cols, bias, accumulate);                          \
-    else tile_q5_256(xr, sr, ur, k, panel, 0, R, yr, m, j0, cols, bias, accumulate)
-            switch (rows) {
-                case 1: TILE(1); break;
-                case 2: TILE(2); break;
-                case 3: TILE(3); break;
-                default: TILE(4); break;
-            }
+    if (q5) tile_q5_256(xr, sr, ur, stride, k, panel, 1, R, yr, m, j0, cols, bias, accumulate);                  \
+    else tile_q5_256(xr, sr, ur, stride, k, panel, 0, R, yr, m, j0, cols, bias, accumulate)
+                switch (rows) {
+                    case 1: TILE(1); break;
+                    case 2: TILE(2); break;
+                    case 3: TILE(3); break;
+                    default: TILE(4); break;
+                }
 #undef TILE
+            }
         }
     }
 }
 #endif
 
-void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *sums, size_t n, size_t k,
+void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *corrections, size_t n, size_t k,
                          const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo, size_t hi, float *y,
                          int accumulate) {
     if (lo >= hi || n == 0) return;
 #if GK_X86
     int level = gk_simd_active();
     if (level >= GK_SIMD_AVX512 && gk_simd_has_vnni()) {
-        panels_q5_vnni(xq, scales, sums, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+        panels_q5_vnni(xq, scales, corrections, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
         return;
     }
     if (level >= GK_SIMD_AVX2) {
-        panels_q5_avx2(xq, scales, sums, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+        panels_q5_avx2(xq, scales, corrections, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
         return;
     }
 #endif
-    panels_q5_portable(xq, scales, sums, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+    panels_q5_portable(xq, scales, corrections, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
 }
