@@ -20,6 +20,7 @@
 // the paths agree to the last bit apart from the bias add. That epilogue (a multiply and an FMA per row, block and 16
 // columns, on the pipes vpdpbusd uses) is what keeps prefill tiles about 1.25x the int8 panels' time per weight.
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "CKernels.h"
 #include "simd.h"
@@ -314,7 +315,7 @@ GK_AVX512_VNNI static void panels_q5_vnni(const int8_t *xq, const float *xs, con
     }
 }
 
-// ---- AVX2: a block's operands decoded once into a 512-byte buffer in L1, then vpmaddubsw + vpmaddwd per row -------
+// ---- AVX2: a block's operands decoded into 512 bytes (for all tiles of rows at once), then vpmaddubsw + vpmaddwd ---
 
 #define AVX2_Q5_TILE_ROWS 4
 
@@ -346,7 +347,8 @@ GK_INLINE GK_AVX2 void store_row256(const __m256 *acc, float *out, size_t j0, si
 
 GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const int32_t *xc, size_t stride,
                                         size_t k, const uint8_t *panel, const int q5, const int rows, float *y,
-                                        size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
+                                        size_t m, size_t j0, size_t cols, const float *bias, int accumulate,
+                                        const uint8_t *decoded) {
     size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
     __m256 acc[AVX2_Q5_TILE_ROWS][2];
     UNROLL
@@ -361,7 +363,8 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
         _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
         _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
         _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
-        decode_record256(record, q5, operands);
+        const uint8_t *ops = decoded ? decoded + b * 8 * 64 : operands;
+        if (!decoded) decode_record256(record, q5, operands);
         const uint16_t *d = (const uint16_t *)(record + rb - SCALE_BYTES);
         __m256 dw[2] = {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)d)),
                         _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(d + 8)))};
@@ -378,7 +381,7 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
                     for (int g = g0; g < g0 + 4; g++) {
                         int32_t quad;
                         memcpy(&quad, a + 4 * g, 4);
-                        __m256i w = _mm256_load_si256((const __m256i *)(operands + 64 * g + 32 * half));
+                        __m256i w = _mm256_load_si256((const __m256i *)(ops + 64 * g + 32 * half));
                         pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(w, _mm256_set1_epi32(quad)));
                     }
                     dot = _mm256_add_epi32(dot, _mm256_madd_epi16(pairs, ones));
@@ -394,10 +397,16 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
 GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const int32_t *xc, size_t n, size_t k,
                                         const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo,
                                         size_t hi, float *y, int accumulate) {
+    // With more than one tile of rows, each panel's operands are decoded once for all of them (k / 32 x 512 bytes,
+    // in L1 or L2); without the buffer (one tile, or no memory) each tile decodes its blocks as it goes.
+    uint8_t *decoded = n > AVX2_Q5_TILE_ROWS ? aligned_alloc(64, k / Q5_BLOCK * 8 * 64) : NULL;
     size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * nbr;
+        if (decoded) {
+            for (size_t b = 0; b < nb; b++) decode_record256(panel + b * record_bytes(q5), q5, decoded + b * 8 * 64);
+        }
         // Tiles of 4 rows within the activations' tiles of Q5_TILE_ROWS (a multiple of 4).
         for (size_t t0 = 0; t0 < n; t0 += Q5_TILE_ROWS) {
             size_t stride = n - t0 < Q5_TILE_ROWS ? n - t0 : Q5_TILE_ROWS;
@@ -408,8 +417,8 @@ GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const
                 const int32_t *ur = xc + t0 * nb + s0;
                 float *yr = y + (t0 + s0) * m;
 #define TILE(R)                                                                                                  \
-    if (q5) tile_q5_256(xr, sr, ur, stride, k, panel, 1, R, yr, m, j0, cols, bias, accumulate);                  \
-    else tile_q5_256(xr, sr, ur, stride, k, panel, 0, R, yr, m, j0, cols, bias, accumulate)
+    if (q5) tile_q5_256(xr, sr, ur, stride, k, panel, 1, R, yr, m, j0, cols, bias, accumulate, decoded);         \
+    else tile_q5_256(xr, sr, ur, stride, k, panel, 0, R, yr, m, j0, cols, bias, accumulate, decoded)
                 switch (rows) {
                     case 1: TILE(1); break;
                     case 2: TILE(2); break;
@@ -420,6 +429,7 @@ GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const
             }
         }
     }
+    free(decoded);
 }
 #endif
 
