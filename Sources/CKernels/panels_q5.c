@@ -416,9 +416,11 @@ GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const
                 const float *sr = xs + t0 * nb + s0;
                 const int32_t *ur = xc + t0 * nb + s0;
                 float *yr = y + (t0 + s0) * m;
+// A literal NULL where nothing was decoded ahead, so that tile (decode) is compiled without the buffer's branches.
 #define TILE(R)                                                                                                  \
-    if (q5) tile_q5_256(xr, sr, ur, stride, k, panel, 1, R, yr, m, j0, cols, bias, accumulate, decoded);         \
-    else tile_q5_256(xr, sr, ur, stride, k, panel, 0, R, yr, m, j0, cols, bias, accumulate, decoded)
+    if (decoded) tile_q5_256(xr, sr, ur, stride, k, panel, q5, R, yr, m, j0, cols, bias, accumulate, decoded);   \
+    else if (q5) tile_q5_256(xr, sr, ur, stride, k, panel, 1, R, yr, m, j0, cols, bias, accumulate, NULL);       \
+    else tile_q5_256(xr, sr, ur, stride, k, panel, 0, R, yr, m, j0, cols, bias, accumulate, NULL)
                 switch (rows) {
                     case 1: TILE(1); break;
                     case 2: TILE(2); break;
