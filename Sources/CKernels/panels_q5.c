@@ -12,11 +12,15 @@
 // 352 bytes per 512 weights for Q5_0 (5.5 bits a weight), 288 for Q4_0 (4.5): the file's sizes, its numbers exactly.
 //
 // Activations: int8 per row and block of 32 inputs, as ggml's Q8_0 (scale max |x| / 127, q = round(x / scale)), with
-// the block's sum of q. Per column and block the integer dot product of the unsigned weights q and the signed
-// activations is exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd, portable C), and the offset
-// is taken back out with the activation sum: y += d_w d_x (sum q a - offset sum a). Every path rounds that fp32
-// epilogue in the same order (an FMA per block), so the paths agree to the last bit apart from the bias add.
+// the block's correction -offset sum q, laid out in tiles of 12 rows with each block's rows side by side (see slot), so
+// a tile of rows reads one stream and its correction and scale are memory operands, not computed per row. Per column
+// and block the integer dot product of the unsigned weights q and the signed activations is exact on every path
+// (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd, portable C), and the correction takes the offset back out:
+// y += d_w d_x (sum q a - offset sum a). Every path rounds that fp32 epilogue in the same order (an FMA per block), so
+// the paths agree to the last bit apart from the bias add. That epilogue (a multiply and an FMA per row, block and 16
+// columns, on the pipes vpdpbusd uses) is what keeps prefill tiles about 1.25x the int8 panels' time per weight.
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "CKernels.h"
 #include "simd.h"
@@ -27,9 +31,18 @@
 #define NIBBLE_BYTES 256
 #define FIFTH_BYTES 64
 #define SCALE_BYTES 32
+#define Q5_TILE_ROWS MAX_TILE_ROWS
 
 /// Bytes of one panel's record of one block.
 static inline size_t record_bytes(int q5) { return NIBBLE_BYTES + (q5 ? FIFTH_BYTES : 0) + SCALE_BYTES; }
+
+/// Where block b of activation row r lives (in blocks of 32 values; scales and corrections at the same index): rows
+/// come in tiles of Q5_TILE_ROWS (the last one shorter), and within a tile of R rows block b of its row s is at
+/// b R + s, so a kernel's tile reads one stream with the rows of each block side by side.
+static inline size_t slot(size_t n, size_t nb, size_t r, size_t b) {
+    size_t r0 = r / Q5_TILE_ROWS * Q5_TILE_ROWS, rows = n - r0 < Q5_TILE_ROWS ? n - r0 : Q5_TILE_ROWS;
+    return r0 * nb + b * rows + (r - r0);
+}
 
 size_t gk_panels_q5_size(size_t m, size_t k, int q5) {
     return (m + PANEL - 1) / PANEL * (k / Q5_BLOCK) * record_bytes(q5);
@@ -101,33 +114,114 @@ void gk_panels_q5_row(const uint8_t *packed, size_t k, size_t j, int q5, float *
     }
 }
 
-void gk_activations_q8_0(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int32_t *sums) {
+#if GK_X86
+/// One block of 32 activations with AVX-512: the scalar loop's rounding (to nearest even) and clamping; returns the
+/// block's max |x| and stores its int8 values and their sum.
+GK_INLINE GK_AVX512 float quantize_block512(const float *v, int8_t *q, int32_t *sum) {
+    __m512 a = _mm512_loadu_ps(v), b = _mm512_loadu_ps(v + 16);
+    float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(a), _mm512_abs_ps(b)));
+    __m512 inverse = _mm512_set1_ps(amax > 0 ? 127 / amax : 0), hi = _mm512_set1_ps(127), lo = _mm512_set1_ps(-127);
+    __m512 qa = _mm512_roundscale_ps(_mm512_mul_ps(a, inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 qb = _mm512_roundscale_ps(_mm512_mul_ps(b, inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512i ia = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(qa, hi), lo));
+    __m512i ib = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(qb, hi), lo));
+    _mm_storeu_si128((__m128i *)q, _mm512_cvtepi32_epi8(ia));
+    _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtepi32_epi8(ib));
+    *sum = _mm512_reduce_add_epi32(_mm512_add_epi32(ia, ib));
+    return amax;
+}
+
+/// One block of 32 activations with AVX2, as quantize_block512.
+GK_INLINE GK_AVX2 float quantize_block256(const float *v, int8_t *q, int32_t *sum) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 part[4];
+    __m256 vmax = _mm256_setzero_ps();
+    for (int i = 0; i < 4; i++) {
+        part[i] = _mm256_loadu_ps(v + 8 * i);
+        vmax = _mm256_max_ps(vmax, _mm256_and_ps(part[i], magnitude));
+    }
+    float amax = gk_hmax256(vmax);
+    __m256 inverse = _mm256_set1_ps(amax > 0 ? 127 / amax : 0), hi = _mm256_set1_ps(127), lo = _mm256_set1_ps(-127);
+    __m256i iq[4], total = _mm256_setzero_si256();
+    for (int i = 0; i < 4; i++) {
+        __m256 r = _mm256_round_ps(_mm256_mul_ps(part[i], inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        iq[i] = _mm256_cvtps_epi32(_mm256_max_ps(_mm256_min_ps(r, hi), lo));
+        total = _mm256_add_epi32(total, iq[i]);
+    }
+    // The packs work within 128-bit lanes; the permute puts the 4 x 8 bytes back in order.
+    __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(iq[0], iq[1]), _mm256_packs_epi32(iq[2], iq[3]));
+    _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(total), _mm256_extracti128_si256(total, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    *sum = _mm_cvtsi128_si32(s);
+    return amax;
+}
+
+GK_AVX512 static void activations_q8_0_512(const float *x, size_t n, size_t k, int32_t offset, int8_t *xq,
+                                           float *scales, int32_t *corrections) {
+    for (size_t r = 0, nb = k / Q5_BLOCK; r < n; r++) {
+        for (size_t b = 0; b < nb; b++) {
+            size_t i = slot(n, nb, r, b);
+            int32_t sum;
+            scales[i] = quantize_block512(x + (r * nb + b) * Q5_BLOCK, xq + i * Q5_BLOCK, &sum) / 127;
+            corrections[i] = -offset * sum;
+        }
+    }
+}
+
+GK_AVX2 static void activations_q8_0_256(const float *x, size_t n, size_t k, int32_t offset, int8_t *xq,
+                                         float *scales, int32_t *corrections) {
+    for (size_t r = 0, nb = k / Q5_BLOCK; r < n; r++) {
+        for (size_t b = 0; b < nb; b++) {
+            size_t i = slot(n, nb, r, b);
+            int32_t sum;
+            scales[i] = quantize_block256(x + (r * nb + b) * Q5_BLOCK, xq + i * Q5_BLOCK, &sum) / 127;
+            corrections[i] = -offset * sum;
+        }
+    }
+}
+#endif
+
+void gk_activations_q8_0(const float *x, size_t n, size_t k, int q5, int8_t *xq, float *scales,
+                         int32_t *corrections) {
+    const int32_t offset = q5 ? 16 : 8;
+#if GK_X86
+    if (gk_simd_active() >= GK_SIMD_AVX512) {
+        activations_q8_0_512(x, n, k, offset, xq, scales, corrections);
+        return;
+    }
+    if (gk_simd_active() >= GK_SIMD_AVX2) {
+        activations_q8_0_256(x, n, k, offset, xq, scales, corrections);
+        return;
+    }
+#endif
     size_t nb = k / Q5_BLOCK;
     for (size_t r = 0; r < n; r++) {
         for (size_t b = 0; b < nb; b++) {
+            size_t i = slot(n, nb, r, b);
             const float *v = x + r * k + b * Q5_BLOCK;
-            int8_t *q = xq + r * k + b * Q5_BLOCK;
+            int8_t *q = xq + i * Q5_BLOCK;
             float amax = 0;
-            for (int i = 0; i < Q5_BLOCK; i++) amax = fmaxf(amax, fabsf(v[i]));
+            for (int e = 0; e < Q5_BLOCK; e++) amax = fmaxf(amax, fabsf(v[e]));
             float inverse = amax > 0 ? 127 / amax : 0;
             int32_t sum = 0;
-            for (int i = 0; i < Q5_BLOCK; i++) {
-                q[i] = quantize(v[i], inverse);
-                sum += q[i];
+            for (int e = 0; e < Q5_BLOCK; e++) {
+                q[e] = quantize(v[e], inverse);
+                sum += q[e];
             }
-            scales[r * nb + b] = amax / 127;
-            sums[r * nb + b] = sum;
+            scales[i] = amax / 127;
+            corrections[i] = -offset * sum;
         }
     }
 }
 
 // ---- Portable ------------------------------------------------------------------------------------------------
 
-static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t *xsum, size_t n, size_t k,
+static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t *xc, size_t n, size_t k,
                                const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo, size_t hi,
                                float *y, int accumulate) {
     size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
-    int offset = q5 ? 16 : 8;
     for (size_t r = 0; r < n; r++) {
         for (size_t j = lo; j < hi; j++) {
             const uint8_t *panel = packed + (j / PANEL) * nb * rb;
@@ -135,11 +229,11 @@ static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t 
             float acc = 0;
             for (size_t b = 0; b < nb; b++) {
                 const uint8_t *record = panel + b * rb;
-                const int8_t *a = xq + r * k + b * Q5_BLOCK;
-                int32_t dot = 0;
-                for (int i = 0; i < Q5_BLOCK; i++) dot += record_q(record, c, i, q5) * a[i];
-                dot -= offset * xsum[r * nb + b];
-                acc = fmaf((float)dot, record_d(record, c, q5) * xs[r * nb + b], acc);
+                size_t i = slot(n, nb, r, b);
+                const int8_t *a = xq + i * Q5_BLOCK;
+                int32_t dot = xc[i];
+                for (int e = 0; e < Q5_BLOCK; e++) dot += record_q(record, c, e, q5) * a[e];
+                acc = fmaf((float)dot, record_d(record, c, q5) * xs[i], acc);
             }
             put(y + r * m + j, acc, bias, j, accumulate);
         }
@@ -152,11 +246,10 @@ static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t 
 
 // ---- AVX-512 VNNI: a block's 8 operands decoded into registers once per tile of rows ------------------------------
 
-GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xsum, size_t k,
+GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t k,
                                            const uint8_t *panel, const int q5, const int rows, float *y, size_t m,
                                            size_t j0, size_t cols, const float *bias, int accumulate) {
     size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
-    const int32_t offset = q5 ? 16 : 8;
     __m512 acc[MAX_TILE_ROWS];
     UNROLL
     for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
@@ -185,33 +278,33 @@ GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, co
         __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(record + rb - SCALE_BYTES)));
         UNROLL
         for (int r = 0; r < rows; r++) {
-            const int8_t *a = xq + (size_t)r * k + b * Q5_BLOCK;
-            __m512i dot = _mm512_set1_epi32(-offset * xsum[(size_t)r * nb + b]);
+            const int8_t *a = xq + (b * rows + r) * Q5_BLOCK;
+            __m512i dot = _mm512_set1_epi32(xc[b * rows + r]);
             UNROLL
             for (int g = 0; g < 8; g++) {
                 int32_t quad;
                 memcpy(&quad, a + 4 * g, 4);
                 dot = _mm512_dpbusd_epi32(dot, w[g], _mm512_set1_epi32(quad));
             }
-            __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(xs[(size_t)r * nb + b]));
+            __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(xs[b * rows + r]));
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);
         }
     }
     store_tile512(acc, rows, y, m, j0, cols, bias, accumulate);
 }
 
-GK_AVX512_VNNI static void panels_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xsum, size_t n,
+GK_AVX512_VNNI static void panels_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t n,
                                           size_t k, const uint8_t *packed, int q5, const float *bias, size_t m,
                                           size_t lo, size_t hi, float *y, int accumulate) {
     size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * nbr;
-        for (size_t r0 = 0; r0 < n; r0 += MAX_TILE_ROWS) {
-            int rows = n - r0 < MAX_TILE_ROWS ? (int)(n - r0) : MAX_TILE_ROWS;
+        for (size_t r0 = 0; r0 < n; r0 += Q5_TILE_ROWS) {
+            int rows = n - r0 < Q5_TILE_ROWS ? (int)(n - r0) : Q5_TILE_ROWS;
             const int8_t *xr = xq + r0 * k;
             const float *sr = xs + r0 * nb;
-            const int32_t *ur = xsum + r0 * nb;
+            const int32_t *ur = xc + r0 * nb;
             float *yr = y + r0 * m;
 #define TILE(R)                                                                                                  \
     if (q5) tile_q5_vnni(xr, sr, ur, k, panel, 1, R, yr, m, j0, cols, bias, accumulate);                         \
@@ -222,7 +315,7 @@ GK_AVX512_VNNI static void panels_q5_vnni(const int8_t *xq, const float *xs, con
     }
 }
 
-// ---- AVX2: a block's operands decoded once into a 512-byte buffer in L1, then vpmaddubsw + vpmaddwd per row -------
+// ---- AVX2: a block's operands decoded into 512 bytes (for all tiles of rows at once), then vpmaddubsw + vpmaddwd ---
 
 #define AVX2_Q5_TILE_ROWS 4
 
@@ -252,11 +345,11 @@ GK_INLINE GK_AVX2 void store_row256(const __m256 *acc, float *out, size_t j0, si
     if (cols > 8) store_half256(acc[1], out + 8, j0 + 8, cols - 8, bias, accumulate);
 }
 
-GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const int32_t *xsum, size_t k,
-                                        const uint8_t *panel, const int q5, const int rows, float *y, size_t m,
-                                        size_t j0, size_t cols, const float *bias, int accumulate) {
+GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const int32_t *xc, size_t stride,
+                                        size_t k, const uint8_t *panel, const int q5, const int rows, float *y,
+                                        size_t m, size_t j0, size_t cols, const float *bias, int accumulate,
+                                        const uint8_t *decoded) {
     size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
-    const int32_t offset = q5 ? 16 : 8;
     __m256 acc[AVX2_Q5_TILE_ROWS][2];
     UNROLL
     for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
@@ -270,15 +363,16 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
         _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
         _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
         _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
-        decode_record256(record, q5, operands);
+        const uint8_t *ops = decoded ? decoded + b * 8 * 64 : operands;
+        if (!decoded) decode_record256(record, q5, operands);
         const uint16_t *d = (const uint16_t *)(record + rb - SCALE_BYTES);
         __m256 dw[2] = {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)d)),
                         _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(d + 8)))};
         UNROLL
         for (int r = 0; r < rows; r++) {
-            const int8_t *a = xq + (size_t)r * k + b * Q5_BLOCK;
-            __m256i correction = _mm256_set1_epi32(-offset * xsum[(size_t)r * nb + b]);
-            __m256 scale = _mm256_set1_ps(xs[(size_t)r * nb + b]);
+            const int8_t *a = xq + (b * stride + r) * Q5_BLOCK;
+            __m256i correction = _mm256_set1_epi32(xc[b * stride + r]);
+            __m256 scale = _mm256_set1_ps(xs[b * stride + r]);
             for (int half = 0; half < 2; half++) {
                 __m256i dot = correction;
                 // Four groups' pair sums added in int16 (at most 4 x 2 x 31 x 127 = 31496) before widening.
@@ -287,7 +381,7 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
                     for (int g = g0; g < g0 + 4; g++) {
                         int32_t quad;
                         memcpy(&quad, a + 4 * g, 4);
-                        __m256i w = _mm256_load_si256((const __m256i *)(operands + 64 * g + 32 * half));
+                        __m256i w = _mm256_load_si256((const __m256i *)(ops + 64 * g + 32 * half));
                         pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(w, _mm256_set1_epi32(quad)));
                     }
                     dot = _mm256_add_epi32(dot, _mm256_madd_epi16(pairs, ones));
@@ -300,48 +394,61 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
     for (int r = 0; r < rows; r++) store_row256(acc[r], y + (size_t)r * m + j0, j0, cols, bias, accumulate);
 }
 
-GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const int32_t *xsum, size_t n, size_t k,
+GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const int32_t *xc, size_t n, size_t k,
                                         const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo,
                                         size_t hi, float *y, int accumulate) {
+    // With more than one tile of rows, each panel's operands are decoded once for all of them (k / 32 x 512 bytes,
+    // in L1 or L2); without the buffer (one tile, or no memory) each tile decodes its blocks as it goes.
+    uint8_t *decoded = n > AVX2_Q5_TILE_ROWS ? aligned_alloc(64, k / Q5_BLOCK * 8 * 64) : NULL;
     size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * nbr;
-        for (size_t r0 = 0; r0 < n; r0 += AVX2_Q5_TILE_ROWS) {
-            int rows = n - r0 < AVX2_Q5_TILE_ROWS ? (int)(n - r0) : AVX2_Q5_TILE_ROWS;
-            const int8_t *xr = xq + r0 * k;
-            const float *sr = xs + r0 * nb;
-            const int32_t *ur = xsum + r0 * nb;
-            float *yr = y + r0 * m;
+        if (decoded) {
+            for (size_t b = 0; b < nb; b++) decode_record256(panel + b * record_bytes(q5), q5, decoded + b * 8 * 64);
+        }
+        // Tiles of 4 rows within the activations' tiles of Q5_TILE_ROWS (a multiple of 4).
+        for (size_t t0 = 0; t0 < n; t0 += Q5_TILE_ROWS) {
+            size_t stride = n - t0 < Q5_TILE_ROWS ? n - t0 : Q5_TILE_ROWS;
+            for (size_t s0 = 0; s0 < stride; s0 += AVX2_Q5_TILE_ROWS) {
+                int rows = stride - s0 < AVX2_Q5_TILE_ROWS ? (int)(stride - s0) : AVX2_Q5_TILE_ROWS;
+                const int8_t *xr = xq + t0 * k + s0 * Q5_BLOCK;
+                const float *sr = xs + t0 * nb + s0;
+                const int32_t *ur = xc + t0 * nb + s0;
+                float *yr = y + (t0 + s0) * m;
+// A literal NULL where nothing was decoded ahead, so that tile (decode) is compiled without the buffer's branches.
 #define TILE(R)                                                                                                  \
-    if (q5) tile_q5_256(xr, sr, ur, k, panel, 1, R, yr, m, j0, cols, bias, accumulate);                          \
-    else tile_q5_256(xr, sr, ur, k, panel, 0, R, yr, m, j0, cols, bias, accumulate)
-            switch (rows) {
-                case 1: TILE(1); break;
-                case 2: TILE(2); break;
-                case 3: TILE(3); break;
-                default: TILE(4); break;
-            }
+    if (decoded) tile_q5_256(xr, sr, ur, stride, k, panel, q5, R, yr, m, j0, cols, bias, accumulate, decoded);   \
+    else if (q5) tile_q5_256(xr, sr, ur, stride, k, panel, 1, R, yr, m, j0, cols, bias, accumulate, NULL);       \
+    else tile_q5_256(xr, sr, ur, stride, k, panel, 0, R, yr, m, j0, cols, bias, accumulate, NULL)
+                switch (rows) {
+                    case 1: TILE(1); break;
+                    case 2: TILE(2); break;
+                    case 3: TILE(3); break;
+                    default: TILE(4); break;
+                }
 #undef TILE
+            }
         }
     }
+    free(decoded);
 }
 #endif
 
-void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *sums, size_t n, size_t k,
+void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *corrections, size_t n, size_t k,
                          const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo, size_t hi, float *y,
                          int accumulate) {
     if (lo >= hi || n == 0) return;
 #if GK_X86
     int level = gk_simd_active();
     if (level >= GK_SIMD_AVX512 && gk_simd_has_vnni()) {
-        panels_q5_vnni(xq, scales, sums, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+        panels_q5_vnni(xq, scales, corrections, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
         return;
     }
     if (level >= GK_SIMD_AVX2) {
-        panels_q5_avx2(xq, scales, sums, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+        panels_q5_avx2(xq, scales, corrections, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
         return;
     }
 #endif
-    panels_q5_portable(xq, scales, sums, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+    panels_q5_portable(xq, scales, corrections, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
 }

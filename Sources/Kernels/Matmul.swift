@@ -80,16 +80,17 @@ public enum Matmul {
             break
         }
         defer { blockQuantized?.deallocate(); blockScales?.deallocate(); blockSums?.deallocate() }
-        // The Q5_0 / Q4_0 kernel's activations: int8 per block of 32 inputs with its scale and sum (ggml's Q8_0).
+        // The Q5_0 / Q4_0 kernel's activations: int8 per block of 32 inputs with its scale (ggml's Q8_0) and the
+        // correction that takes the weights' offset back out.
         var q8Values: UnsafeMutablePointer<Int8>?, q8Scales: UnsafeMutablePointer<Float>?
-        var q8Sums: UnsafeMutablePointer<Int32>?
-        if case .q5Panels = weight.storage {
+        var q8Corrections: UnsafeMutablePointer<Int32>?
+        if case .q5Panels(let w) = weight.storage {
             q8Values = .allocate(capacity: n * k)
             q8Scales = .allocate(capacity: n * k / 32)
-            q8Sums = .allocate(capacity: n * k / 32)
-            gk_activations_q8_0(x, n, k, q8Values, q8Scales, q8Sums)
+            q8Corrections = .allocate(capacity: n * k / 32)
+            gk_activations_q8_0(x, n, k, w.fifthBits ? 1 : 0, q8Values, q8Scales, q8Corrections)
         }
-        defer { q8Values?.deallocate(); q8Scales?.deallocate(); q8Sums?.deallocate() }
+        defer { q8Values?.deallocate(); q8Scales?.deallocate(); q8Corrections?.deallocate() }
         let body = { (part: Int) in
             let lo = min(m, part * chunk), hi = min(m, lo + chunk)
             guard lo < hi else { return }
@@ -105,7 +106,7 @@ public enum Matmul {
                 gk_linear_panels_q4k(blockQuantized, blockScales, blockSums, n, k, w, bias, stride, lo, hi, y,
                                      accumulate ? 1 : 0)
             case .q5Panels(let w):
-                gk_linear_panels_q5(q8Values, q8Scales, q8Sums, n, k, w.bytes, w.fifthBits ? 1 : 0, bias, stride, lo,
+                gk_linear_panels_q5(q8Values, q8Scales, q8Corrections, n, k, w.bytes, w.fifthBits ? 1 : 0, bias, stride, lo,
                                     hi, y, accumulate ? 1 : 0)
             case .q6KPanels(let w):
                 gk_linear_panels_q6k(blockQuantized, blockScales, blockSums, n, k, w, bias, stride, lo, hi, y,

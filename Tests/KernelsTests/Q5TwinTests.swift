@@ -98,6 +98,8 @@ final class Q5TwinTests: XCTestCase {
                 checkLinear(rows: n, k: 96, m: 20, fifthBits: true, accumulate: true, path: path)
             }
             checkLinear(rows: 5, k: 896, m: 300, fifthBits: true, accumulate: false, path: path)
+            // Several tiles of activation rows, the last one short (and, on AVX2, split in tiles of 4).
+            for n in [24, 29, 42] { checkLinear(rows: n, k: 96, m: 40, fifthBits: true, accumulate: n == 29, path: path) }
         }
     }
 
@@ -108,6 +110,7 @@ final class Q5TwinTests: XCTestCase {
                 checkLinear(rows: n, k: 160, m: 9, fifthBits: false, accumulate: false, path: path)
             }
             checkLinear(rows: 2, k: 896, m: 130, fifthBits: false, accumulate: false, path: path)
+            checkLinear(rows: 31, k: 64, m: 37, fifthBits: false, accumulate: true, path: path)
         }
     }
 

@@ -116,15 +116,18 @@ void gk_pack_panels_q5_row(const uint8_t *blocks, size_t k, size_t j, int q5, ui
 /// Row j of W as fp32 (k floats), equal bit for bit to the file's dequantized row (d (q - 16), or d (q - 8)).
 void gk_panels_q5_row(const uint8_t *packed, size_t k, size_t j, int q5, float *out);
 /// Quantizes x [n, k] (k a multiple of 32) for gk_linear_panels_q5 per row and block of 32 inputs, as ggml's Q8_0:
-/// scales [n, k/32] = max |x| / 127, xq [n, k] = round(x / scale) in [-127, 127], sums [n, k/32] the sum of each
-/// block's xq.
-void gk_activations_q8_0(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int32_t *sums);
+/// each block's scale = max |x| / 127, its 32 values round(x / scale) in [-127, 127], and its correction -offset
+/// times their sum (offset 16 for Q5_0 weights, `q5` != 0, or 8 for Q4_0). Layout (n k values, n k / 32 scales and
+/// corrections): rows in tiles of 12, the last one shorter; within a tile of R rows, block b of its row s is block
+/// b R + s of the tile, which starts at block (first row) k / 32.
+void gk_activations_q8_0(const float *x, size_t n, size_t k, int q5, int8_t *xq, float *scales,
+                         int32_t *corrections);
 /// Linear layer over output columns [lo, hi) (lo a multiple of 16) with Q5_0 / Q4_0 panels and activations
-/// quantized by gk_activations_q8_0: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
-///     + sum_b d[j, b] scales[r, b] (dot(q[j, b], xq[r, b]) - offset sums[r, b]), offset 16 (Q5_0) or 8 (Q4_0).
+/// quantized by gk_activations_q8_0 (with the same q5): y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
+///     + sum_b d[j, b] scale[r, b] (dot(q[j, b], xq[r, b]) + correction[r, b]).
 /// The integer dot products are exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, portable C). Any n:
 /// tiles of up to 12 rows (4 on AVX2), each panel streamed once per tile.
-void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *sums, size_t n, size_t k,
+void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *corrections, size_t n, size_t k,
                          const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo, size_t hi, float *y,
                          int accumulate);
 
