@@ -6,6 +6,13 @@ extension WeightStorage {
     /// the file's; only f32 (exact computation, activations never rounded) widens them.
     var keepsFileBlocks: Bool { format != .f32 }
 
+    /// Whether Q6_K matrices keep their blocks too (Q6_K panels) rather than becoming int8 panels; off unless a
+    /// measurement turns it on (`gptls-tools bench --q6k-panels`). The Q6_K kernel rebuilds each 6-bit value and
+    /// scales every 16 inputs, which makes it compute-bound on two cores: on Zen 4 it read 9% fewer bytes per token of
+    /// Llama-3.2-1B Q4_K_M but decoded at 29-30 against 30-34 tok/s, and prefilled 8-12% slower, than int8 panels for
+    /// the same matrices. Set before loading; not for changing while models load.
+    nonisolated(unsafe) public static var keepsQ6KBlocks = false
+
     /// The rows of `parts` stacked into one matrix of Q4_K panels, when the weights are not held exactly
     /// (`keepsFileBlocks`) and every part is a Q4_K tensor of its expected shape in the file; nil otherwise (the
     /// caller packs as usual, and reports a wrong shape).
@@ -24,11 +31,13 @@ extension WeightStorage {
     }
 
     /// The rows of `parts` stacked into one matrix of Q6_K panels, when the weights are not held exactly
-    /// (`keepsFileBlocks`) and every part is a Q6_K tensor of its expected shape in the file; nil otherwise.
+    /// (`keepsFileBlocks`), Q6_K blocks are kept (`keepsQ6KBlocks`) and every part is a Q6_K tensor of its expected
+    /// shape in the file; nil otherwise.
     ///
     /// As for Q4_K, the file's blocks moved, not converted: 6.5625 bits a weight, exactly the file's.
     func q6KPanels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
-        guard keepsFileBlocks, let k = parts.first?.shape.last, k > 0, k % LinearWeight.q4KBlockInputs == 0,
+        guard keepsFileBlocks, Self.keepsQ6KBlocks, let k = parts.first?.shape.last, k > 0,
+              k % LinearWeight.q4KBlockInputs == 0,
               let sources = blockRows(parts, width: k, read: { source.q6KRows($0) }) else { return nil }
         let m = sources.reduce(0) { $0 + $1.rows }
         let panels = zeroedPanels(LinearWeight.q6KPanelCount(outFeatures: m, inFeatures: k))
@@ -49,7 +58,7 @@ extension WeightStorage {
     func blockType(_ part: (name: String, shape: [Int])) -> String? {
         guard keepsFileBlocks else { return nil }
         if source.q4KRows(part.name) != nil { return "Q4_K" }
-        if source.q6KRows(part.name) != nil { return "Q6_K" }
+        if Self.keepsQ6KBlocks, source.q6KRows(part.name) != nil { return "Q6_K" }
         if let (_, fifthBits) = source.q5Rows(part.name) { return fifthBits ? "Q5_0" : "Q4_0" }
         return nil
     }

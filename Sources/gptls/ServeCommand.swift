@@ -44,7 +44,7 @@ struct ServeCommand: ParsableCommand {
                                valueName: "url"))
     var allowEndpoint: [String] = []
 
-    @Option(help: "How to hold the models' matrices: bf16 (the default: half of f32's memory traffic; on the bundled model the same perplexity as f32 and 99.6% of its top-1 tokens), f32 (exact, slowest) or int8 (fastest decode; perplexity +0.1%, 98% of f32's top-1 tokens). Under int8 and bf16 a GGUF file's Q4_K, Q6_K, Q5_0 and Q4_0 matrices keep their width. Also a setting.")
+    @Option(help: "How to hold the models' matrices: bf16 (the default: half of f32's memory traffic; on the bundled model the same perplexity as f32 and 99.6% of its top-1 tokens), f32 (exact, slowest) or int8 (fastest decode; perplexity +0.1%, 98% of f32's top-1 tokens). Under int8 and bf16 a GGUF file's Q4_K, Q5_0 and Q4_0 matrices keep their width. Also a setting.")
     var weights: WeightPrecision?
 
     @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (to measure what the cache saves).")
