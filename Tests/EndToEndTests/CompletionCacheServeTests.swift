@@ -13,7 +13,7 @@ final class CompletionCacheServeTests: XCTestCase {
     private static let document = """
         def mean(values):
             total = 0
-            for value in\u{20}
+            for value in v
         """
 
     private func serve(_ options: JSONObject = [:]) throws -> ServerProcess {
