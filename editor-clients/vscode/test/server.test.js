@@ -25,7 +25,8 @@ test('initialize negotiates UTF-16 positions and lists the gptls commands', asyn
 });
 
 test('incremental edits leave the server with the same text as a fresh open', async () => {
-  const { server, ready } = start();
+  // Without workspace context: with it each document's prompt holds the other one, under its own name.
+  const { server, ready } = start({ ...testSettings, context: false });
   await ready;
   try {
     // Document a is built by edits; b is opened with the final text. Greedy decoding gives both the same answer.
