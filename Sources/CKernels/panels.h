@@ -59,6 +59,17 @@ static inline void put(float *out, float sum, const float *bias, size_t j, int a
     }
 
 #if GK_X86
+/// The targets of the int8 dot-product kernels: AVX-512 with VNNI (vpdpbusd), and AVX2 with F16C (fp16 scales).
+#define GK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
+#define GK_AVX2_F16C __attribute__((target("avx2,fma,f16c")))
+
+/// Four bytes at any alignment as one int32 (a broadcast operand of vpdpbusd / vpmaddubsw).
+static inline int32_t load4(const void *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
 /// Stores a [rows, 16] tile of sums (lanes = columns j0..j0+15, of which `cols` are real).
 GK_INLINE GK_AVX512 void store_tile512(const __m512 *acc, const int rows, float *y, size_t m, size_t j0,
                                        size_t cols, const float *bias, int accumulate) {

@@ -175,8 +175,6 @@ static void panels_i8_portable(const uint8_t *xq, const float *xs, size_t n, siz
 }
 
 #if GK_X86
-#define GK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
-
 // ---- AVX-512 VNNI: vpdpbusd with a broadcast group of 4 activation bytes -----------------------------------------
 
 /// Turns a [rows, 16] tile of int32 sums into outputs: (sum - 128 sums[j]) row_scale scale[j] (+ bias, + y).

@@ -241,9 +241,6 @@ static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t 
 }
 
 #if GK_X86
-#define GK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
-#define GK_AVX2_F16C __attribute__((target("avx2,fma,f16c")))
-
 // ---- AVX-512 VNNI: a block's 8 operands decoded into registers once per tile of rows ------------------------------
 
 GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t k,

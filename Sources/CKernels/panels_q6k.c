@@ -126,15 +126,6 @@ static void panels_q6k_portable(const int8_t *xq, const float *xs, const int16_t
 }
 
 #if GK_X86
-#define GK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
-#define GK_AVX2_F16C __attribute__((target("avx2,fma,f16c")))
-
-static inline int32_t load4(const void *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 // ---- AVX-512 VNNI: one panel, tiles of up to 4 rows; vpdpbusd of 6-bit q (u8) and activations (s8) ------------
 
 GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
