@@ -64,8 +64,8 @@ extension WeightStorage {
     }
 
     /// The rows of `parts` stacked part by part, when their types differ and at least one keeps its blocks: each run
-    /// of consecutive parts of one type becomes one matrix (block panels, or int8 panels for the rest), so a Q6_K
-    /// V beside Q4_K Q and K is not widened with them. nil where one matrix of one type holds them all.
+    /// of consecutive parts of one type becomes one matrix (block panels, or the format's panels for the rest), so
+    /// Q4_K Q and K stay 4-bit beside a V that is not. nil where one matrix of one type holds them all.
     func partByPart(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight? {
         let types = parts.map(blockType)
         guard parts.count > 1, types.contains(where: { $0 != nil }), Set(types).count > 1 else { return nil }

@@ -1,8 +1,8 @@
 import Kernels
 
 /// Owns the memory behind a model's weights: buffers made at load time from a `TensorSource` (the matrices of linear
-/// layers packed in panels, fp32, bf16 or int8, and with int8 a GGUF file's Q4_K, Q6_K, Q5_0 and Q4_0 matrices kept
-/// at their width in block panels;
+/// layers packed in panels, fp32, bf16 or int8, and under int8 and bf16 a GGUF file's Q4_K, Q5_0 and Q4_0 matrices
+/// (Q6_K too where `keepsQ6KBlocks`) kept at their width in block panels;
 /// vectors and embeddings as fp32 rows). Immutable once loaded.
 ///
 /// Every tensor is copied out of the mapped file, and the file's pages of it are released right after: no page of
@@ -62,8 +62,8 @@ public final class WeightStorage {
         return packed(freeing: try floats(name, shape: shape, transposed: transposed), shape: shape)
     }
 
-    /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`; with
-    /// `int8`, parts of different GGUF block types are kept each at its own width (see `partByPart`).
+    /// Rows of several [rows_i, cols] tensors stacked into one matrix (the book's Q, K, V), in `format`; where
+    /// block panels are kept (int8, bf16), parts of different GGUF block types each keep their own (see `partByPart`).
     public func concatenatedMatrix(_ parts: [(name: String, shape: [Int])]) throws -> LinearWeight {
         if let weight = blockPanels(parts) {
             for part in parts { source.releasePages(part.name) }
