@@ -28,10 +28,9 @@ final class EngineGenerator: Generator, @unchecked Sendable {
         let tokenizer = model.tokenizer
         let prompt = tokens(request.prompt)
         let healed = request.endsAtCursor ? healing?.plan(prompt) : nil
-        let removed = healed?.removed.count ?? 0
         let decode: @Sendable ([Int]) -> String = { generated in
-            String(decoding: tokenizer.decodeBytes(generated, skippingSpecialTokens: true).dropFirst(removed),
-                   as: UTF8.self)
+            let bytes = tokenizer.decodeBytes(generated, skippingSpecialTokens: true)
+            return healed?.text(of: bytes) ?? String(decoding: bytes, as: UTF8.self)
         }
         let priority = request.speculative ? .speculative : Priority(request.task)
         let job = Job(model: model.index, priority: priority, prompt: healed?.prompt ?? prompt,
