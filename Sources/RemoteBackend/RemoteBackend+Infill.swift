@@ -84,12 +84,13 @@ extension RemoteBackend {
         let suffixRoom = options.completionCharacters / 4
         let prefix = String(PromptWindow.recentText(task.prefix, characters: options.completionCharacters - suffixRoom))
         let suffix = String(task.suffix.prefix(suffixRoom))
-        var extra: [JSONValue] = []
-        var used = 0
-        for chunk in task.context where used + chunk.text.count <= task.contextTokens * Self.contextCharactersPerToken {
-            extra.append(.object(JSONObject([("filename", .string(chunk.name)), ("text", .string(chunk.text))])))
-            used += chunk.text.count
+        let kept = task.context.fitting(task.contextTokens * Self.contextCharactersPerToken,
+                                        costs: task.context.map(\.text.count))
+        let chunks = kept.map { task.context[$0] }
+        let extra: [JSONValue] = chunks.map {
+            .object(JSONObject([("filename", .string($0.name)), ("text", .string($0.text))]))
         }
+        let used = chunks.reduce(0) { $0 + $1.text.count }
         let line = prefix.split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
         let indent = line.prefix { $0 == " " || $0 == "\t" }.count
         var members: [(String, JSONValue)] = [

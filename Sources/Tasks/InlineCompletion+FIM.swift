@@ -44,21 +44,16 @@ extension InlineCompletion {
         return (.tokens(tokens), cap)
     }
 
-    /// The repository-form block of `task.context` in at most `capacity` tokens, chunks in the task's order; a chunk
-    /// that does not fit is left out whole (a cut chunk would change with every edit of its end). Empty without
-    /// chunks or room.
+    /// The repository-form block of `task.context` in at most `capacity` tokens: the most similar chunks that fit,
+    /// in the task's order (`fitting`). Empty without chunks or room.
     static func contextBlock(_ task: CompletionTask, tokenizer: BPETokenizer, ids: FIMTokens,
                              capacity: Int) -> [Int] {
         guard capacity > 0, !task.context.isEmpty, let separator = ids.fileSeparator else { return [] }
         let header = ids.repositoryName.map { [$0] + tokenizer.encode(repositoryName + "\n") } ?? []
         let current = [separator] + tokenizer.encode(ContextChunk.name(ofURI: task.documentKey) + "\n")
-        var chunks: [Int] = []
-        for chunk in task.context {
-            let piece = [separator] + tokenizer.encode(chunk.name + "\n" + lineEnded(chunk.text))
-            guard header.count + chunks.count + piece.count + current.count <= capacity else { continue }
-            chunks += piece
-        }
-        return chunks.isEmpty ? [] : header + chunks + current
+        let pieces = task.context.map { [separator] + tokenizer.encode($0.name + "\n" + lineEnded($0.text)) }
+        let kept = task.context.fitting(capacity - header.count - current.count, costs: pieces.map(\.count))
+        return kept.isEmpty ? [] : header + kept.flatMap { pieces[$0] } + current
     }
 
     /// The FIM prompt as text, for an engine whose tokenizer gptls does not have: the same layout and order with the
@@ -73,12 +68,8 @@ extension InlineCompletion {
         let prefix = PromptWindow.recentText(task.prefix, characters: max(1, ownRoom - suffixRoom))
         var text = ""
         if let separator = format.fileSeparator.map(bare), task.contextTokens > 0, !task.context.isEmpty {
-            var chunks = ""
-            let room = contextRoom
-            for chunk in task.context {
-                let piece = separator + chunk.name + "\n" + lineEnded(chunk.text)
-                if chunks.count + piece.count <= room { chunks += piece }
-            }
+            let pieces = task.context.map { separator + $0.name + "\n" + lineEnded($0.text) }
+            let chunks = task.context.fitting(contextRoom, costs: pieces.map(\.count)).map { pieces[$0] }.joined()
             if !chunks.isEmpty {
                 text += format.repositoryName.map { bare($0) + repositoryName + "\n" } ?? ""
                 text += chunks + separator + ContextChunk.name(ofURI: task.documentKey) + "\n"

@@ -12,8 +12,8 @@ final class WorkspaceContextTests: XCTestCase {
         TextDocument(uri: uri, languageID: "python", version: version, text: text)
     }
 
-    /// Lines of code about `topic`, one distinct line each.
-    private func code(_ topic: String, lines: Int = 20) -> String {
+    /// Lines of code about `topic`, one distinct line each (by default fewer than a chunk's).
+    private func code(_ topic: String, lines: Int = 12) -> String {
         (0..<lines).map { "def \(topic)_\($0)(\(topic)_value): return \(topic)_value + \($0)\n" }.joined()
     }
 
@@ -36,8 +36,10 @@ final class WorkspaceContextTests: XCTestCase {
         XCTAssertEqual(context.chunks(for: current, line: 0, documents: documents, characters: 40).map(\.name),
                        ["b.py"], "only the most similar fits")
         var roomy = WorkspaceContext()
-        XCTAssertEqual(roomy.chunks(for: current, line: 0, documents: documents, characters: 1000).map(\.name),
-                       ["a.py", "b.py"], "the order is by URI, not by score, so it holds when scores change")
+        let both = roomy.chunks(for: current, line: 0, documents: documents, characters: 1000)
+        XCTAssertEqual(both.map(\.name), ["a.py", "b.py"],
+                       "the order is by URI, not by score, so it holds when scores change")
+        XCTAssertEqual(both.map(\.rank), [1, 0], "each says where it stands by score")
     }
 
     func testNearDuplicatesAreSentOnce() {
@@ -58,7 +60,7 @@ final class WorkspaceContextTests: XCTestCase {
         context.edited(current.uri, line: 10, documents: documents)
         context.edited(current.uri, line: 390, documents: documents)
         XCTAssertEqual(context.edits.count, 1, "leaving line 10 keeps the chunk around it")
-        XCTAssertEqual(context.edits.first?.lines, 0..<64)
+        XCTAssertEqual(context.edits.first?.lines, 2..<18)
         let near = context.chunks(for: current, line: 40, documents: documents, characters: 10_000)
         XCTAssertEqual(near, [], "lines the prompt's window holds are not sent again")
         var fresh = context
@@ -78,15 +80,15 @@ final class WorkspaceContextTests: XCTestCase {
         var context = WorkspaceContext()
         for place in 0..<20 { context.edited(current.uri, line: place * 96 + 32, documents: documents) }
         XCTAssertEqual(context.edits.count, WorkspaceContext.ringCapacity)
-        XCTAssertEqual(context.edits.first?.lines, 288..<352, "the oldest places were dropped")
+        XCTAssertEqual(context.edits.first?.lines, 312..<328, "the oldest places were dropped")
         // Back to a kept place, one line lower, then away: the chunk around it nearly repeats the kept one.
         context.edited(current.uri, line: 993, documents: documents)
-        XCTAssertEqual(context.edits.first?.lines, 384..<448)
+        XCTAssertEqual(context.edits.first?.lines, 408..<424)
         context.edited(current.uri, line: 0, documents: documents)
         XCTAssertEqual(context.edits.count, WorkspaceContext.ringCapacity)
-        XCTAssertEqual(context.edits.first?.lines, 384..<448, "the similar chunk was replaced, not the oldest")
-        XCTAssertEqual(context.edits.last?.lines, 961..<1025)
-        XCTAssertFalse(context.edits.contains { $0.lines == 960..<1024 })
+        XCTAssertEqual(context.edits.first?.lines, 408..<424, "the similar chunk was replaced, not the oldest")
+        XCTAssertEqual(context.edits.last?.lines, 985..<1001)
+        XCTAssertFalse(context.edits.contains { $0.lines == 984..<1000 })
     }
 
     func testClosingADocumentForgetsItsChunks() {

@@ -67,6 +67,24 @@ final class FIMPromptTests: XCTestCase {
         XCTAssertEqual(try prompt(nothingFits).tokens.first, V.fimPrefix, "no chunk, no repository header")
     }
 
+    func testWithRoomForOneChunkTheMostSimilarIsKeptWhereverItStandsInTheOrder() throws {
+        // The workspace sends chunks in a stable order with their ranks by similarity; here the second is the best.
+        let other = ContextChunk(name: "a.py", text: "a = 1\n", rank: 1)
+        let best = ContextChunk(name: "b.py", text: "b = 2\n", rank: 0)
+        let third = ContextChunk(name: "c.py", text: "c = 3\n", rank: 2)
+        let task = CompletionTask(documentKey: "file:///m.py", prefix: "x", maxTokens: 8, context: [other, best, third],
+                                  contextTokens: 30)
+        let (tokens, _, _) = try prompt(task)
+        let block = Array(tokens.prefix { $0 != V.fimPrefix })
+        XCTAssertEqual(block, [V.repoName] + V.bytes("workspace\n") + [V.fileSep] + V.bytes("b.py\nb = 2\n")
+                       + [V.fileSep] + V.bytes("m.py\n"))
+        let roomy = CompletionTask(documentKey: "file:///m.py", prefix: "x", maxTokens: 8, context: [other, best, third],
+                                   contextTokens: 45)
+        let names = try prompt(roomy).tokens.split(separator: V.fileSep).dropFirst().map { Array($0.prefix(4)) }
+        XCTAssertEqual(names, [V.bytes("a.py"), V.bytes("b.py"), V.bytes("m.py")],
+                       "two fit: the two most similar, in the order sent")
+    }
+
     func testLongTextIsSplitThreeToOneBetweenPrefixAndSuffixAndFitsWithTheReply() throws {
         let prefix = (0..<100).map { "a\($0) = \($0)\n" }.joined()
         let suffix = (0..<100).map { "b\($0) = \($0)\n" }.joined()
