@@ -10,14 +10,17 @@
 public struct PromptLookup: Equatable, Sendable {
     /// Longest suffix of the sequence looked up.
     public var maxNgram: Int
-    /// Shortest suffix looked up; shorter ones match by chance more often, and a wrong draft costs compute.
+    /// Shortest suffix looked up; shorter ones match by chance more often, and a wrong draft costs compute. Two by
+    /// default: on text that never repeats, one-token matches drafted 58 tokens in 64 steps, all wrong, and cost
+    /// about 5% of decode speed, while two-token ones drafted none; where code repeats, two kept nearly as many
+    /// drafted tokens with far fewer wrong (docs/benchmarks/journal.md).
     public var minNgram: Int
     /// Most tokens drafted at once. A check row is this plus one tokens long: keep it short of the length at which
     /// a model computes a row by another kernel than a decode row's (GPTModel's attention switches at 32 tokens),
     /// so that every checked position gets the very logits decoding one token would have.
     public var maxDraft: Int
 
-    public init(maxNgram: Int = 3, minNgram: Int = 1, maxDraft: Int = 8) {
+    public init(maxNgram: Int = 3, minNgram: Int = 2, maxDraft: Int = 8) {
         precondition(minNgram >= 1 && maxNgram >= minNgram && maxDraft >= 1,
                      "prompt lookup needs n-grams of at least one token and drafts of at least one")
         self.maxNgram = maxNgram

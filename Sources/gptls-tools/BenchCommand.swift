@@ -36,7 +36,7 @@ struct BenchCommand: ParsableCommand {
                                + "(tokenized with the model's tokenizer).", valueName: "path"))
     var lookupPrompt: String?
     @Option(help: "Tokens to generate from --lookup-prompt.") var lookupTokens = 64
-    @Option(help: "Shortest suffix prompt lookup looks up (1 to 3).") var lookupMinNgram = 1
+    @Option(help: "Shortest suffix prompt lookup looks up (1 to 3).") var lookupMinNgram = 2
     @Option(help: "Most tokens prompt lookup drafts at once (1 to 16).") var lookupDraft = 8
     @Flag(help: "Print the figures as one JSON object.") var json = false
     @OptionGroup var threadOptions: ThreadsOption
