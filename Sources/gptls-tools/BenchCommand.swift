@@ -12,7 +12,9 @@ import Tasks
 
 /// `gptls-tools bench`: prefill and decode throughput of a model, and how close decode gets to the memory roofline.
 ///
-/// Each figure is the median of `--runs` runs. The roofline divides the fp32 weight bytes one decode step reads by
+/// Each figure is the median of `--runs` runs, after one untimed run (as llama-bench warms up): the first run after
+/// loading touches memory for the first time and decodes 10-20% slower, so without it a single run (`--runs 1`, as
+/// scripts/bench/family-peer asks) measured the cold start, not the engine. The roofline divides the fp32 weight bytes one decode step reads by
 /// a read bandwidth measured here with a SIMD sum on the kernels' threads over a buffer much larger than the caches.
 /// Resident memory (after load, after the runs, and the peak) is read before that buffer exists.
 struct BenchCommand: ParsableCommand {
@@ -78,6 +80,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "gptls.bench", factory: { label in StreamLogHandler.standardError(label: label) })
+        guard runs >= 1, steps >= 1 else { throw ValidationError("--runs and --steps must be at least 1") }
         try threadOptions.apply()
         WeightStorage.keepsQ6KBlocks = q6kPanels
         if let simd {
@@ -109,6 +112,7 @@ struct BenchCommand: ParsableCommand {
         for n in prompts where n > 0 && n <= config.nPositions {
             let prompt = tokens(n)
             let prefill = engine(blocks: (n + 15) / 16)
+            _ = try prefill.run(Job(priority: .interactive, prompt: prompt))  // warm-up, untimed
             let times = try (0..<runs).map { _ in
                 try Self.time { _ = try prefill.run(Job(priority: .interactive, prompt: prompt)) }
             }
@@ -119,7 +123,7 @@ struct BenchCommand: ParsableCommand {
         for batch in batches where batch > 0 {
             let decode = engine(blocks: batch * ((context + steps + 15) / 16))
             var perRun: [Double] = []
-            for _ in 0..<runs {
+            for run in 0...runs {  // run 0 warms up, untimed
                 // The prompts are computed together in the first step, which also picks each job's first token;
                 // every later step decodes one token of each job. A job's decode time runs from its first token
                 // to its last: `steps` steps.
@@ -129,7 +133,7 @@ struct BenchCommand: ParsableCommand {
                 let done = try decode.run(jobs).map { try $0.get() }
                 let seconds = done.reduce(0) { $0 + ($1.metrics.totalMs - $1.metrics.firstTokenMs) / 1000 }
                     / Double(batch)
-                perRun.append(Double(batch * steps) / seconds)
+                if run > 0 { perRun.append(Double(batch * steps) / seconds) }
             }
             results["decode_batch_\(batch)_tok_s"] = Self.median(perRun)
             logger.info("decode batch \(batch): \(Int(Self.median(perRun))) tok/s")
