@@ -13,9 +13,10 @@ import Tasks
 /// `gptls-tools bench`: prefill and decode throughput of a model, and how close decode gets to the memory roofline.
 ///
 /// Each figure is the median of `--runs` runs, after one untimed run (as llama-bench warms up): the first run after
-/// loading touches memory for the first time and decodes 10-20% slower, so without it a single run (`--runs 1`, as
-/// scripts/bench/family-peer asks) measured the cold start, not the engine. The roofline divides the fp32 weight bytes one decode step reads by
-/// a read bandwidth measured here with a SIMD sum on the kernels' threads over a buffer much larger than the caches.
+/// loading touches memory for the first time and decoded about a fifth slower, so without it a single run (`--runs
+/// 1`, as scripts/bench/family-peer asks) measured the cold start, not the engine. The roofline divides the fp32
+/// weight bytes one decode step reads by a read bandwidth measured here with a SIMD sum on the kernels' threads over
+/// a buffer much larger than the caches.
 /// Resident memory (after load, after the runs, and the peak) is read before that buffer exists.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
