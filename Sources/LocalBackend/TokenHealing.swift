@@ -42,6 +42,9 @@ struct TokenHealing: Sendable {
         }
     }
 
+    private static let whitespace: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"),
+                                                  UInt8(ascii: "\r")]
+
     /// Heals the last token when it is plain ASCII (whitespace, a word piece, punctuation) and something precedes
     /// it; other prompts are left as they are. ASCII keeps the cut on a character boundary.
     ///
@@ -55,7 +58,7 @@ struct TokenHealing: Sendable {
             return Plan(prompt: prompt, removed: [], firstTokens: nil)
         }
         var first = extensions(of: last)
-        if bytes[last].allSatisfy({ [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains($0) }) {
+        if bytes[last].allSatisfy(Self.whitespace.contains) {
             first += (1..<bytes[last].count).compactMap { token(withBytes: bytes[last].prefix($0)) }
         }
         return Plan(prompt: Array(prompt.dropLast()), removed: bytes[last], firstTokens: first)
