@@ -180,11 +180,14 @@ extension Engine {
     @discardableResult
     private func emit(_ sequence: SequenceState, logits: ArraySlice<Float>) -> Int? {
         let model = models[sequence.job.model]
-        let token: Int
+        var row = logits
         if sequence.generated.isEmpty, let allowed = sequence.job.firstTokens, !allowed.isEmpty {
-            token = sequence.sampler.sample(Self.restricted(logits, to: allowed))
-        } else {
-            token = sequence.sampler.sample(logits)
+            row = Self.restricted(logits, to: allowed)[...]
+        }
+        var token = sequence.sampler.sample(row)
+        if let copy = sequence.job.copy, sequence.sampler.parameters.temperature <= 0 {
+            let continuations = copy.mixture.continuations(of: copy.text + sequence.generated)
+            if !continuations.isEmpty { token = copy.mixture.choose(logits: row, continuations: continuations) }
         }
         if sequence.generated.isEmpty { sequence.metrics.firstTokenMs = sequence.elapsedMs() }
         if sequence.job.stopTokens.contains(token) { finish(sequence, .stop); return nil }

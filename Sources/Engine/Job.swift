@@ -28,11 +28,15 @@ public struct Job: Sendable {
     /// Who asked (one client connection): within a priority, steps take turns between owners, so one owner's
     /// flood of jobs cannot starve another's single keystroke.
     public var owner: String
+    /// When set (greedy decoding only), each token is the first of a `CopyMixture` over this text and the
+    /// generated tokens.
+    public var copy: CopySource?
 
     public init(model: Int = 0, priority: Priority, prompt: [Int], maxTokens: Int = 0, scoreLast: Int = 0,
                 sampler: Sampler = Sampler(), stopTokens: Set<Int> = [], decode: (@Sendable ([Int]) -> String)? = nil,
                 stopText: (@Sendable (String) -> Bool)? = nil, deadline: DispatchTime? = nil,
-                supersedeKey: String? = nil, firstTokens: [Int]? = nil, owner: String = "") {
+                supersedeKey: String? = nil, firstTokens: [Int]? = nil, owner: String = "",
+                copy: CopySource? = nil) {
         self.model = model
         self.priority = priority
         self.prompt = prompt
@@ -46,6 +50,7 @@ public struct Job: Sendable {
         self.supersedeKey = supersedeKey
         self.firstTokens = firstTokens
         self.owner = owner
+        self.copy = copy
     }
 }
 

@@ -75,11 +75,13 @@ extension Server {
             ? workspace.chunks(for: document, line: line, documents: documents,
                                characters: settings.contextBudget * WorkspaceContext.charactersPerToken)
             : []
-        return CompletionTask(
+        var task = CompletionTask(
             documentKey: document.uri, prefix: prefix, maxTokens: settings.maxTokens,
             temperature: settings.temperature, deadline: deadline, stop: { rules.cut($0) != nil }, client: sessionID,
             suffix: String(decoding: document.bytes[cursor..<max(cursor, suffixEnd)], as: UTF8.self),
             context: context, contextTokens: settings.context ? settings.contextBudget : 0)
+        task.copyWeight = settings.copyWeight
+        return task
     }
 
     /// Lines after the cursor a fill-in-the-middle prompt may show (llama.vim sends 64 too).

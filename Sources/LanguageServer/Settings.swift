@@ -21,6 +21,9 @@ public struct Settings: Equatable, Sendable {
     public var context = true
     /// Tokens of a completion prompt the workspace context may take at most.
     public var contextBudget = 1024
+    /// How much a greedy completion copies what followed the same tokens in its prompt's text (`CopyMixture`);
+    /// 0 decodes the model alone. 0.4: the best of 0.2-0.7 on the completion evaluation (docs/benchmarks/journal.md).
+    public var copyWeight = 0.4
     /// KV cache budget of all the models together, in MiB; nil scales it to the models.
     public var cacheBudgetMB: Int?
     /// Reuse cached prompt prefixes; false only to measure what the cache saves.
@@ -85,6 +88,9 @@ public struct Settings: Equatable, Sendable {
                 guard let flag = value.bool else { throw Settings.bad(key, "true or false", value) }
                 next.context = flag
             case "contextBudget": next.contextBudget = try Settings.integer(value, key, 0...32768)
+            case "copyWeight":
+                guard let w = value.double, (0...1).contains(w) else { throw Settings.bad(key, "a number in 0...1", value) }
+                next.copyWeight = w
             case "cacheBudgetMB": next.cacheBudgetMB = value.isNull ? nil : try Settings.integer(value, key, 1...65536)
             case "weights":
                 guard let text = value.string, let format = WeightPrecision(rawValue: text) else {

@@ -33,11 +33,15 @@ final class EngineGenerator: Generator, @unchecked Sendable {
             return healed?.text(of: bytes) ?? String(decoding: bytes, as: UTF8.self)
         }
         let priority = request.speculative ? .speculative : Priority(request.task)
-        let job = Job(model: model.index, priority: priority, prompt: healed?.prompt ?? prompt,
+        var job = Job(model: model.index, priority: priority, prompt: healed?.prompt ?? prompt,
                       maxTokens: request.maxTokens, sampler: Sampler(.init(temperature: Float(request.temperature))),
                       stopTokens: tokenizer.stopTokens, decode: decode,
                       stopText: request.stop, deadline: request.deadline, supersedeKey: request.supersedeKey,
                       firstTokens: healed?.firstTokens)
+        if request.copyWeight > 0, request.temperature <= 0, let range = request.textBeforeCursor {
+            job.copy = CopySource(mixture: CopyMixture(weight: min(1, request.copyWeight)),
+                                  text: copyText(job.prompt, textBeforeCursor: range))
+        }
         group.submit(job) { outcome in
             onFinish(outcome.map { TextResult(text: decode($0.tokens), metrics: TaskMetrics($0.metrics)) }
                 .mapError(TaskError.init))
@@ -75,6 +79,16 @@ final class EngineGenerator: Generator, @unchecked Sendable {
             }
         }
         return group
+    }
+
+    /// The prompt as the text it stands for, for a `CopySource`: the parts before and after the text before the
+    /// cursor, then that text (a healed prompt may end inside it), with -1 between parts and for control tokens.
+    private func copyText(_ prompt: [Int], textBeforeCursor range: Range<Int>) -> [Int] {
+        let end = min(range.upperBound, prompt.count), start = min(range.lowerBound, end)
+        let control = Set(model.tokenizer.specialTokens.values)
+        let text = Array(prompt[..<start]) + [-1] + Array(prompt[end...]) + [-1]
+            + Array(prompt[start..<end])
+        return text.map { control.contains($0) ? -1 : $0 }
     }
 
     /// A prompt in this model's tokens.

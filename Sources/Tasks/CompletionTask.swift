@@ -26,6 +26,9 @@ public struct CompletionTask: Sendable {
     public var stop: @Sendable (String) -> Bool
     /// Computed ahead of a keystroke that may never come (see `GenerationRequest.speculative`).
     public var speculative = false
+    /// How much greedy decoding copies what followed the same tokens in the prompt (`GenerationRequest.copyWeight`);
+    /// 0 decodes the model alone.
+    public var copyWeight = 0.0
 
     public init(documentKey: String, prefix: String, maxTokens: Int, temperature: Double = 0,
                 deadline: DispatchTime? = nil, stop: @escaping @Sendable (String) -> Bool = { _ in false },

@@ -23,6 +23,13 @@ public struct GenerationRequest: Sendable {
     /// Nobody waits for the result yet (a completion computed ahead of an expected keystroke): a backend that has
     /// priorities runs it only when nothing else is waiting.
     public var speculative = false
+    /// Where a token prompt holds the text before the cursor, which the generated text continues (a FIM prompt's
+    /// prefix window): a generator that copies from the prompt (`CopyMixture`) looks up what follows it there.
+    public var textBeforeCursor: Range<Int>?
+    /// The copy distribution's share when decoding greedily with a copy of the prompt's text (the engine's
+    /// `CopyMixture`, with `textBeforeCursor`): 0 decodes the model alone. Generators that run the model elsewhere
+    /// (a serving engine) decode without it.
+    public var copyWeight = 0.0
 
     public init(prompt: Prompt, maxTokens: Int, stop: @escaping @Sendable (String) -> Bool = { _ in false },
                 temperature: Double = 0, task: TaskKind, owner: String = "", deadline: DispatchTime? = nil,

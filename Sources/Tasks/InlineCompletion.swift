@@ -14,6 +14,11 @@ public enum InlineCompletion {
                                         deadline: task.deadline, supersedeKey: task.supersedeKey,
                                         endsAtCursor: endsAtCursor)
         request.speculative = task.speculative
+        request.copyWeight = task.copyWeight
+        if case .tokens(let tokens) = prompt, case .tokens(let tokenizer, _) = generator.measure {
+            let ids = isFIM ? fim.format(tokenizer: tokenizer)?.tokens(in: tokenizer) : nil
+            request.textBeforeCursor = textBeforeCursor(in: tokens, ids: ids, head: tokenizer.promptStart.count)
+        }
         return generator.generate(request, onFinish: onFinish)
     }
 
@@ -36,6 +41,21 @@ public enum InlineCompletion {
         }
         let (prompt, cap) = window(task.prefix, maxTokens: task.maxTokens, measure: measure)
         return (prompt, cap, false)
+    }
+
+    /// Where `prompt` holds the text before the cursor: a FIM prompt's prefix window (between the prefix and suffix
+    /// tokens, or after the middle token in the suffix-first order), else all of it after the tokenizer's start.
+    static func textBeforeCursor(in prompt: [Int], ids: FIMTokens?, head: Int) -> Range<Int> {
+        guard let ids else { return min(head, prompt.count)..<prompt.count }
+        switch ids.order {
+        case .prefixSuffixMiddle:
+            guard let start = prompt.lastIndex(of: ids.prefix), let end = prompt.lastIndex(of: ids.suffix),
+                  start < end else { return prompt.count..<prompt.count }
+            return start + 1..<end
+        case .suffixPrefixMiddle:
+            let start = prompt.lastIndex(of: ids.middle).map { $0 + 1 } ?? prompt.count
+            return start..<prompt.count
+        }
     }
 
     /// The prompt for the text before the cursor, and the cap on generated tokens.

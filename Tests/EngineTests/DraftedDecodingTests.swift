@@ -109,6 +109,22 @@ final class DraftedDecodingTests: XCTestCase {
         XCTAssertLessThanOrEqual(model.largestStep, 4)
     }
 
+    func testACopyMixtureDecodesTheSameWithDraftsAsWithout() throws {
+        // Another file's text holds the prompt's last tokens followed by 20...23: a strong copy takes them, then the
+        // model goes on (its repeats drafted).
+        let text = [3, 50, 51, 20, 21, 22, 23, -1] + prompt.suffix(3)
+        var job = Job(priority: .interactive, prompt: prompt, maxTokens: 40)
+        job.copy = CopySource(mixture: CopyMixture(weight: 0.9), text: text)
+        let (plain, model) = engine(lookup: nil)
+        let (drafted, _) = engine(lookup: PromptLookup())
+        let expected = try run(plain, [job])[0]
+        XCTAssertEqual(Array(expected.tokens.prefix(4)), [20, 21, 22, 23])
+        XCTAssertNotEqual(Array(model.greedy(prompt, tokens: 4)), [20, 21, 22, 23])
+        let result = try run(drafted, [job])[0]
+        XCTAssertEqual(result.tokens, expected.tokens)
+        XCTAssertGreaterThan(drafted.statistics.acceptedDraftTokens, 0)
+    }
+
     func testSampledSequencesDoNotDraft() throws {
         let (drafted, _) = engine(lookup: PromptLookup())
         let sampler = Sampler(Sampler.Parameters(temperature: 0.8, seed: 7))

@@ -30,6 +30,17 @@ final class SettingsTests: XCTestCase {
         XCTAssertFalse(settings.completionCache)
     }
 
+    func testTheCopyWeightIsANumberFromZeroToOne() throws {
+        var settings = Settings()
+        XCTAssertEqual(settings.copyWeight, 0.4)
+        try settings.merge(["copyWeight": 0])
+        XCTAssertEqual(settings.copyWeight, 0)
+        XCTAssertThrowsError(try settings.merge(["copyWeight": 1.5])) { error in
+            XCTAssertEqual((error as? ResponseError)?.message, "settings.copyWeight must be a number in 0...1, not 1.5")
+        }
+        XCTAssertEqual(settings.copyWeight, 0)
+    }
+
     func testWeightsSettingAcceptsInt8() throws {
         var settings = Settings()
         try settings.merge(["weights": "int8"])

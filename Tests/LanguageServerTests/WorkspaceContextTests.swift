@@ -118,7 +118,7 @@ final class WorkspaceContextTests: XCTestCase {
                                          characters: 1000), first, "another document opened: chosen again")
     }
 
-    func testACompletionCarriesTheSuffixAndTheContextAndTheSettingTurnsContextOff() throws {
+    func testACompletionCarriesTheSuffixContextAndCopyWeightAndTheSettingsTurnThemOff() throws {
         let backend = ScriptedBackend()
         let harness = ServerHarness(loader: { _ in backend })
         _ = try harness.initialize(["completionMode": "single-line"])
@@ -129,10 +129,12 @@ final class WorkspaceContextTests: XCTestCase {
         XCTAssertEqual(task.suffix, "\nprint(f([1]))\n")
         XCTAssertEqual(task.context.map(\.name), ["util.py"])
         XCTAssertEqual(task.contextTokens, 1024)
-        harness.notify("workspace/didChangeConfiguration", ["settings": ["context": false]])
+        XCTAssertEqual(task.copyWeight, 0.4)
+        harness.notify("workspace/didChangeConfiguration", ["settings": ["context": false, "copyWeight": 0]])
         _ = try harness.result(of: harness.inlineCompletion("file:///a.py", line: 1, character: 11))
         let off = try XCTUnwrap(backend.read { $0.completions.last })
         XCTAssertEqual(off.context, [])
         XCTAssertEqual(off.contextTokens, 0)
+        XCTAssertEqual(off.copyWeight, 0)
     }
 }

@@ -174,6 +174,26 @@ final class FIMPromptTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(generator.generations.first).endsAtCursor, "the prompt ends at the cursor")
     }
 
+    /// A generator that copies from the prompt (the engine's `CopyMixture`) must know which tokens the generated text
+    /// continues: in every layout, exactly the prefix window's.
+    func testTheRequestSaysWhereThePromptHoldsTheTextBeforeTheCursorAndHowMuchToCopy() throws {
+        func request(_ fim: FIMChoice) throws -> GenerationRequest {
+            let generator = ScriptedGenerator(measure: .tokens(tokenizer, context: 64), replies: [.pieces(["x"])])
+            var task = CompletionTask(documentKey: "file:///m.py", prefix: "a = b", maxTokens: 8, suffix: "\n",
+                                      context: [ContextChunk(name: "u.py", text: "b = 1")], contextTokens: 20)
+            task.copyWeight = 0.25
+            _ = InlineCompletion.run(task, on: generator, fim: fim, onFinish: Outcomes<TextResult>().onFinish)
+            return try XCTUnwrap(generator.generations.first)
+        }
+        for fim in [FIMChoice.automatic, FIMChoice(layout: .automatic, order: .suffixPrefixMiddle), .off] {
+            let sent = try request(fim)
+            guard case .tokens(let tokens) = sent.prompt else { return XCTFail("a token prompt") }
+            let range = try XCTUnwrap(sent.textBeforeCursor)
+            XCTAssertEqual(Array(tokens[range]), V.bytes("a = b"), "\(fim)")
+            XCTAssertEqual(sent.copyWeight, 0.25)
+        }
+    }
+
     func testSpecialTextTypedInTheDocumentStaysText() throws {
         let task = CompletionTask(documentKey: "file:///m.py", prefix: "s = '<|fim_middle|><|file_sep|>'", maxTokens: 8,
                                   suffix: "<|fim_pad|>")

@@ -34,7 +34,7 @@ test('every server setting the manifest declares is sent, and the server reads e
 });
 
 test('the workspace-context and completion-cache settings start at the server defaults', () => {
-  for (const name of ['context', 'contextBudget', 'completionCache']) {
+  for (const name of ['context', 'contextBudget', 'copyWeight', 'completionCache']) {
     assert.deepEqual(properties[`gptls.${name}`].default, schema.properties[name].default, name);
   }
 });
