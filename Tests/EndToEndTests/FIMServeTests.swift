@@ -32,7 +32,9 @@ final class FIMServeTests: XCTestCase {
                                        captureStandardError: true)
         _ = try server.client.request("initialize", params: [
             "processId": .null, "capabilities": [:],
-            "initializationOptions": ["maxTokens": 8, "context": .bool(context)],
+            // Every keystroke to the model: a suggestion that predicts the typed text (the copy mixture makes that
+            // likelier) would answer it from the completion cache, and this test is about the prompts.
+            "initializationOptions": ["maxTokens": 8, "context": .bool(context), "completionCache": false],
         ], timeout: 60)
         server.client.notify("initialized", params: [:])
         for (uri, text) in [("file:///t/util.py", Self.util), ("file:///t/stats.py", Self.before + Self.after)] {
