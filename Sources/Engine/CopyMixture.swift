@@ -9,7 +9,8 @@ import Foundation
 /// `minNgram` or more tokens occurred before, the tokens that followed them (each occurrence of the longest such
 /// suffix counts once) form a copy distribution, and the token picked is the argmax of
 /// `(1 - weight) * p_model + weight * p_copy`. So a copy wins where the model is unsure, never against a confident
-/// model: with weight 0.3 the model's favourite keeps its place while it is more than 0.43 more likely than the copy.
+/// model: at weight 0.4, with one copy, the model's favourite keeps its place while its probability exceeds the
+/// copy's by more than 0.67 (0.4 / 0.6).
 public struct CopyMixture: Equatable, Sendable {
     /// Shortest suffix looked up: short ones recur by chance.
     public var minNgram: Int
