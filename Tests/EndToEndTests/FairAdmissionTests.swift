@@ -38,6 +38,9 @@ final class FairAdmissionTests: XCTestCase {
 
     func testOneEditorFloodingRequestsCannotGetAnotherEditorsKeystrokeRefusedAsBusy() throws {
         let flooder = try shared.editor("flooder")
+        // Each flood document ends where the others' chunks end, so the copy mixture would end every flood reply at
+        // once (the chunks' line break) and the engine would never fill: the flood decodes with the model alone.
+        flooder.client.notify("workspace/didChangeConfiguration", params: ["settings": ["copyWeight": 0]])
         let typist = try shared.editor("typist")
         let text = "def mean(values):\n    total = "
         SharedProcess.open(typist, uri: "file:///typed.py", text: text)
