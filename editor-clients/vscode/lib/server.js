@@ -11,8 +11,7 @@ const { Connection } = require('./jsonrpc');
 /** The `gptls.*` settings sent to the server (initializationOptions, didChangeConfiguration) under their own name;
  * the others (`path`, `sharedProcess`, `debounceMs`) are the client's. */
 const SERVER_SETTINGS = ['model', 'maxTokens', 'summaryMaxTokens', 'temperature', 'completionMode', 'deadlineMs',
-  'cacheBudgetMB', 'weights', 'threads', 'context', 'contextBudget',
-  'copyWeight', 'completionCache'];
+  'cacheBudgetMB', 'weights', 'threads', 'context', 'contextBudget', 'copyWeight', 'completionCache'];
 
 /**
  * One server process. Events: 'state' (one of 'starting', 'ready', 'stopped', 'failed'), 'failed' (a
