@@ -184,10 +184,13 @@ extension Engine {
         if sequence.generated.isEmpty, let allowed = sequence.job.firstTokens, !allowed.isEmpty {
             row = Self.restricted(logits, to: allowed)[...]
         }
-        var token = sequence.sampler.sample(row)
-        if let copy = sequence.job.copy, sequence.sampler.parameters.temperature <= 0 {
-            let continuations = copy.mixture.continuations(of: copy.text + sequence.generated)
-            if !continuations.isEmpty { token = copy.mixture.choose(logits: row, continuations: continuations) }
+        let token: Int
+        if let copy = sequence.job.copy, sequence.sampler.parameters.temperature <= 0,
+           case let continuations = copy.mixture.continuations(of: copy.text + sequence.generated),
+           !continuations.isEmpty {
+            token = copy.mixture.choose(logits: row, continuations: continuations)
+        } else {
+            token = sequence.sampler.sample(row)
         }
         if sequence.generated.isEmpty { sequence.metrics.firstTokenMs = sequence.elapsedMs() }
         if sequence.job.stopTokens.contains(token) { finish(sequence, .stop); return nil }

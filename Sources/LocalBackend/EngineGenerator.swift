@@ -11,11 +11,14 @@ final class EngineGenerator: Generator, @unchecked Sendable {
     let model: InProcessBackend.TaskModel
     /// Healing for prompts that end at the cursor; nil where none are sent (a summary model's generator).
     private let healing: TokenHealing?
+    /// The tokenizer's special tokens, which a `CopySource` turns into separators.
+    private let controlTokens: Set<Int>
 
     init(engine: Engine, model: InProcessBackend.TaskModel, healing: TokenHealing? = nil) {
         self.engine = engine
         self.model = model
         self.healing = healing
+        controlTokens = Set(model.tokenizer.specialTokens.values)
     }
 
     var measure: PromptMeasure { .tokens(model.tokenizer, context: model.contextLength) }
@@ -85,10 +88,8 @@ final class EngineGenerator: Generator, @unchecked Sendable {
     /// cursor, then that text (a healed prompt may end inside it), with -1 between parts and for control tokens.
     private func copyText(_ prompt: [Int], textBeforeCursor range: Range<Int>) -> [Int] {
         let end = min(range.upperBound, prompt.count), start = min(range.lowerBound, end)
-        let control = Set(model.tokenizer.specialTokens.values)
-        let text = Array(prompt[..<start]) + [-1] + Array(prompt[end...]) + [-1]
-            + Array(prompt[start..<end])
-        return text.map { control.contains($0) ? -1 : $0 }
+        let text = Array(prompt[..<start]) + [-1] + Array(prompt[end...]) + [-1] + Array(prompt[start..<end])
+        return text.map { controlTokens.contains($0) ? -1 : $0 }
     }
 
     /// A prompt in this model's tokens.
