@@ -37,7 +37,9 @@ extension Engine {
                                   pendingPromptTokens: $0.pendingPromptTokens, owner: $0.job.owner)
         }
         let limit = pacer?.tokenLimit ?? .max
-        let scheduled = options.scheduler.schedule(candidates, step: stepNumber, tokenLimit: limit)
+        let scheduled = options.scheduler.schedule(candidates, step: stepNumber, tokenLimit: limit,
+                                                   coldLimit: pacer?.coldTokenLimit ?? .max,
+                                                   typingNearby: typingNearby(candidates))
         var planned: [(sequence: SequenceState, tokens: Int)] = []
         for row in scheduled {
             guard let sequence = sequences[JobID(rawValue: row.id)],
@@ -87,7 +89,18 @@ extension Engine {
             }
         }
         let tokens = rowsByModel.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.1.tokens.count } }
-        pacer?.record(tokens: tokens, seconds: Double(options.clock() &- started) / 1e9)
+        let rowCount = rowsByModel.values.reduce(0) { $0 + $1.count }
+        pacer?.record(tokens: tokens, seconds: Double(options.clock() &- started) / 1e9, plain: tokens == rowCount)
+    }
+
+    /// Whether a keystroke's work is among `candidates` or was in a step within the typing window.
+    private func typingNearby(_ candidates: [Scheduler.Candidate]) -> Bool {
+        let now = options.clock()
+        if candidates.contains(where: { $0.priority == .interactive && !options.scheduler.isCold($0) }) {
+            lastTyping = now
+        }
+        guard let lastTyping else { return false }
+        return Double(now &- lastTyping) / 1e9 < options.typingWindowSeconds
     }
 
     /// Makes sure the sequence's block table covers positions 0..<end; false when the pool cannot supply them now.

@@ -30,6 +30,9 @@ public struct EngineStatistics: Equatable, Sendable {
     public var activeSequences = 0
     /// The most tokens the next step may carry to stay within the pacer's target time; nil without a pacer.
     public var stepTokenLimit: Int?
+    /// The most cold prompt tokens a step may carry beside a keystroke (the pacer's `coldTokenLimit`); nil until the
+    /// pacer has measured a plain step and a full one, and without a pacer.
+    public var coldTokenLimit: Int?
     /// The KV memory total the models share, if the engine has one.
     public var cacheBudgetBytes: Int?
     /// One entry per model, in the engine's model order.

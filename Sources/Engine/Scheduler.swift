@@ -16,7 +16,10 @@
 /// A keystroke that arrives during a step waits for it, so each step's prefill is also held to the `tokenLimit` the
 /// engine passes: the tokens one step computes in its target time on this host (see `StepPacer`). Decode tokens are
 /// never cut by it (a user waits for each); prompts get what is left of it, and at least half of it, so a crowd of
-/// decoding sequences cannot stop them from progressing.
+/// decoding sequences cannot stop them from progressing. The engine also passes a `coldLimit` (the pacer's
+/// `coldTokenLimit`: the cold tokens that cost about half a plain step on this host), which cuts the cold chunk
+/// further while other interactive work is in flight or, `typingNearby`, was a moment ago: a keystroke that lands
+/// during a step of cold prefill waits for all of it.
 ///
 /// Pure and deterministic: it sees only the figures below, which is what makes scheduling testable without a model.
 public struct Scheduler: Sendable {
@@ -77,15 +80,17 @@ public struct Scheduler: Sendable {
 
     /// The rows of step number `step`, in order of effective priority, then turn (round-robin between owners),
     /// then arrival, then id; within a level, cold prompts after the others, shortest remaining first. Prefill
-    /// takes at most `tokenLimit` less the decode rows, and at least half of `tokenLimit` when prompts wait.
+    /// takes at most `tokenLimit` less the decode rows, and at least half of `tokenLimit` when prompts wait; cold
+    /// prefill beside other interactive work, or with `typingNearby`, at most `coldChunk` and `coldLimit`.
     /// O(n log n) in the candidates.
-    public func schedule(_ candidates: [Candidate], step: Int, tokenLimit: Int = .max) -> [Row] {
-        precondition(tokenLimit > 0, "a step needs room for a token")
+    public func schedule(_ candidates: [Candidate], step: Int, tokenLimit: Int = .max, coldLimit: Int = .max,
+                         typingNearby: Bool = false) -> [Row] {
+        precondition(tokenLimit > 0 && coldLimit > 0, "a step needs room for a token")
         let fair = fairOrder(candidates, step: step)
         let interactiveWaiting = candidates.contains { $0.priority == .interactive }
         let warmInteractive = candidates.contains { $0.priority == .interactive && !isCold($0) }
         var budget = tokenBudget
-        var coldBudget = warmInteractive ? coldChunk : tokenBudget
+        var coldBudget = warmInteractive || typingNearby ? min(coldChunk, coldLimit) : tokenBudget
         var rows: [Row] = []
         // Speculative work waits, even its decode tokens, while a user waits.
         let ordered = interactiveWaiting ? fair.filter { $0.priority != .speculative } : fair

@@ -14,6 +14,13 @@
 /// estimate is low on purpose (a first step too short costs a little throughput; one too long is the tail this
 /// bounds), and the first step that teaches the pacer replaces it entirely.
 ///
+/// A document just opened (a cold prompt) shares steps with the keystrokes of documents being typed in, and a keystroke
+/// that lands during a step with a cold chunk waits for all of it, then for its own step, which may carry another.
+/// So the pacer also measures plain steps (no prompt chunk: decode tokens and a keystroke's one new token, about the
+/// time a keystroke's own step takes) and offers `coldTokenLimit`: the cold tokens that cost about half a plain
+/// step, so waiting behind such a step and then running one's own costs at most about three plain steps. A fixed
+/// count would not do: 32 tokens are 16 ms of GPT-2 124M with AVX-512 and 55 ms in f32 with AVX2 only.
+///
 /// Pure value type: the engine measures, the pacer only does arithmetic, so tests feed it figures without a clock.
 public struct StepPacer: Sendable, Equatable {
     /// The time one step should take.
@@ -27,6 +34,11 @@ public struct StepPacer: Sendable, Equatable {
     public private(set) var tokensPerSecond: Double
     /// Whether a step has taught the pacer yet (until then `tokensPerSecond` is the seed).
     public private(set) var measured = false
+    /// The estimated time of a plain step (one without a prompt chunk); nil until one has been measured.
+    public private(set) var plainStepSeconds: Double?
+    /// The fewest cold tokens a step carries beside a keystroke, so an opened document still gets warm on a host
+    /// whose plain step is short beside its prefill rate.
+    public var minimumColdTokens = 8
 
     /// - Parameters:
     ///   - targetSeconds: the time one step should take; 0.05 s is about what a keystroke's own step takes on
@@ -52,10 +64,23 @@ public struct StepPacer: Sendable, Equatable {
         return tokens >= Double(Int.max / 2) ? Int.max / 2 : max(minimumTokens, Int(tokens))
     }
 
-    /// Takes in one step the engine ran: `tokens` rows of the activation matrix in `seconds`. Steps of less than
-    /// half the limit, and steps with no measurable time, teach nothing.
-    public mutating func record(tokens: Int, seconds: Double) {
-        guard seconds > 0, tokens > 0, 2 * tokens >= tokenLimit else { return }
+    /// The most cold prompt tokens a step should carry while others type: what the host computes in half a plain
+    /// step's time at its full-step rate; nil until both have been measured.
+    public var coldTokenLimit: Int? {
+        guard measured, let plainStepSeconds else { return nil }
+        let tokens = tokensPerSecond * plainStepSeconds / 2
+        return tokens >= Double(Int.max / 2) ? Int.max / 2 : max(minimumColdTokens, Int(tokens))
+    }
+
+    /// Takes in one step the engine ran: `tokens` rows of the activation matrix in `seconds`; `plain` when no row
+    /// carried a prompt chunk (every row one token). Plain steps teach the plain-step time; steps of less than
+    /// half the limit, and steps with no measurable time, teach nothing about the rate.
+    public mutating func record(tokens: Int, seconds: Double, plain: Bool = false) {
+        guard seconds > 0, tokens > 0 else { return }
+        if plain {
+            plainStepSeconds = plainStepSeconds.map { $0 + smoothing * (seconds - $0) } ?? seconds
+        }
+        guard 2 * tokens >= tokenLimit else { return }
         let rate = Double(tokens) / seconds
         tokensPerSecond = measured ? tokensPerSecond + smoothing * (rate - tokensPerSecond) : rate
         measured = true

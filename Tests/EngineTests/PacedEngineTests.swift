@@ -54,6 +54,43 @@ final class PacedEngineTests: XCTestCase {
         XCTAssertEqual(paced.logprobs, unpaced.logprobs)
     }
 
+    func testTheEngineLearnsHowManyColdTokensCostAboutOnePlainStep() throws {
+        // 20 ms a step and 0.5 ms a token: 60-token steps last the 50 ms target (1,200 tokens/s), and a decode step
+        // of one token lasts 20.5 ms, so about 12 cold tokens cost half a plain step.
+        let clock = ManualClock()
+        let model = ScriptedStepModel(contextLength: 1024, blocks: 80)
+        model.onForward = { tokens in clock.advance(seconds: 0.020 + 0.0005 * Double(tokens)) }
+        let pacer = StepPacer(targetSeconds: 0.05, seedTokensPerSecond: 160, minimumTokens: 8)
+        let (engine, _) = TestEngine.make(model: model, pacer: pacer, clock: { clock.now })
+        XCTAssertNil(engine.statistics.coldTokenLimit)
+        _ = try run(engine, Job(priority: .interactive, prompt: Array(0..<600).map { $0 % 61 }, maxTokens: 8))
+        let limit = try XCTUnwrap(engine.statistics.coldTokenLimit, "no plain step measured")
+        XCTAssertTrue((10...14).contains(limit), "cold limit \(limit) is not half a plain step of this host")
+    }
+
+    func testADocumentOpenedJustAfterAKeystrokeGetsColdChunksAndOneOpenedLaterFullSteps() throws {
+        let clock = ManualClock()
+        let model = ScriptedStepModel(contextLength: 1024, blocks: 80)
+        model.onForward = { tokens in clock.advance(seconds: 0.020 + 0.0005 * Double(tokens)) }
+        let pacer = StepPacer(targetSeconds: 0.05, seedTokensPerSecond: 160, minimumTokens: 8)
+        let (engine, _) = TestEngine.make(model: model, pacer: pacer, clock: { clock.now })
+        _ = try run(engine, Job(priority: .interactive, prompt: Array(0..<600).map { $0 % 61 }, maxTokens: 8))
+        let coldLimit = try XCTUnwrap(engine.statistics.coldTokenLimit)
+        let fullLimit = try XCTUnwrap(engine.statistics.stepTokenLimit)
+        XCTAssertGreaterThan(fullLimit, coldLimit + 8)
+
+        // The last decode step was a moment ago: someone is typing, so the opened document comes in cold chunks.
+        var before = model.steps.count
+        _ = try run(engine, Job(priority: .interactive, prompt: Array(0..<200).map { $0 % 59 }, maxTokens: 1))
+        XCTAssertEqual(model.steps[before], coldLimit, "steps: \(model.steps[before...])")
+
+        // A second later nobody has typed: the next document gets steps of the full target.
+        clock.advance(seconds: 1)
+        before = model.steps.count
+        _ = try run(engine, Job(priority: .interactive, prompt: Array(0..<200).map { $0 % 53 }, maxTokens: 1))
+        XCTAssertGreaterThan(model.steps[before], coldLimit + 8, "steps: \(model.steps[before...])")
+    }
+
     func testAnEngineWithoutAPacerKeepsTheSchedulersTokenBudget() throws {
         let (engine, model) = TestEngine.make(model: ScriptedStepModel(contextLength: 1024, blocks: 80))
         _ = try run(engine, Job(priority: .interactive, prompt: Array(0..<300).map { $0 % 61 }, maxTokens: 1))

@@ -93,6 +93,21 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(rows, [.init(id: 21, tokens: 1), .init(id: 20, tokens: 2), .init(id: 1, tokens: 32)])
     }
 
+    func testTheColdLimitCutsColdPrefillBesideOrJustAfterAKeystrokeButNotAColdPromptAlone() {
+        let scheduler = Scheduler(tokenBudget: 256, coldChunk: 32)
+        let cold = Candidate(id: 1, priority: .interactive, arrivalStep: 0, pendingPromptTokens: 256, owner: "opened")
+        let keystroke = Candidate(id: 2, priority: .interactive, arrivalStep: 1, pendingPromptTokens: 1, owner: "typist")
+        XCTAssertEqual(scheduler.schedule([cold, keystroke], step: 1, tokenLimit: 60, coldLimit: 12),
+                       [.init(id: 2, tokens: 1), .init(id: 1, tokens: 12)])
+        XCTAssertEqual(scheduler.schedule([cold], step: 1, tokenLimit: 60, coldLimit: 12), [.init(id: 1, tokens: 60)])
+        // Just after a keystroke, a cold prompt alone is cut too: the next keystroke may land during the step.
+        XCTAssertEqual(scheduler.schedule([cold], step: 1, tokenLimit: 60, coldLimit: 12, typingNearby: true),
+                       [.init(id: 1, tokens: 12)])
+        // A limit above the cold chunk leaves the chunk as it was.
+        XCTAssertEqual(scheduler.schedule([cold, keystroke], step: 1, tokenLimit: 60, coldLimit: 50).last,
+                       .init(id: 1, tokens: 32))
+    }
+
     func testColdPromptsGoShortestRemainingFirst() {
         let scheduler = Scheduler(tokenBudget: 256, coldChunk: 32)
         let rows = scheduler.schedule([

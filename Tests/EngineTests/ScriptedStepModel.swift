@@ -34,6 +34,8 @@ final class ScriptedStepModel: StepModel {
 
     /// Most tokens any one forward pass computed.
     private(set) var largestStep = 0
+    /// The tokens of every forward pass, in order.
+    private(set) var steps: [Int] = []
 
     /// Called with each forward pass's token count (a test's clock advances by what the step would cost).
     var onForward: ((Int) -> Void)?
@@ -41,6 +43,7 @@ final class ScriptedStepModel: StepModel {
     func forward(_ rows: [StepRow]) throws -> [ArraySlice<Float>] {
         let tokens = rows.reduce(0) { $0 + $1.tokens.count }
         largestStep = max(largestStep, tokens)
+        steps.append(tokens)
         onForward?(tokens)
         for row in rows {
             for (offset, token) in row.tokens.enumerated() {

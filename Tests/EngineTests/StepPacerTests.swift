@@ -61,6 +61,28 @@ final class StepPacerTests: XCTestCase {
         XCTAssertTrue((49...51).contains(pacer.tokenLimit), "limit \(pacer.tokenLimit)")
     }
 
+    func testTheColdLimitIsWhatHalfAPlainStepsTimeComputesOnceBothAreMeasured() {
+        var pacer = StepPacer(targetSeconds: 0.1, seedTokensPerSecond: 160, minimumTokens: 8)
+        pacer.record(tokens: 4, seconds: 0.06, plain: true)
+        XCTAssertNil(pacer.coldTokenLimit, "no full step measured yet")
+        pacer.record(tokens: 16, seconds: 0.032)  // 500 tokens/s
+        XCTAssertEqual(pacer.tokensPerSecond, 500, accuracy: 1e-9)
+        XCTAssertEqual(pacer.coldTokenLimit, 15)  // 500 tokens/s x 30 ms
+        // A plain step teaches the plain time, not the rate; a step with a prompt chunk teaches the plain time nothing.
+        pacer.record(tokens: 8, seconds: 0.01, plain: true)
+        XCTAssertEqual(pacer.tokensPerSecond, 500, accuracy: 1e-9)
+        XCTAssertEqual(pacer.plainStepSeconds ?? 0, 0.06 + 0.3 * (0.01 - 0.06), accuracy: 1e-12)
+        pacer.record(tokens: 40, seconds: 0.08)
+        XCTAssertEqual(pacer.plainStepSeconds ?? 0, 0.045, accuracy: 1e-12)
+    }
+
+    func testTheColdLimitKeepsAFloorSoOpenedDocumentsProgressOnASlowHost() {
+        var pacer = StepPacer(targetSeconds: 0.1, seedTokensPerSecond: 160, minimumTokens: 8)
+        pacer.record(tokens: 8, seconds: 0.1)  // 80 tokens/s
+        pacer.record(tokens: 1, seconds: 0.02, plain: true)
+        XCTAssertEqual(pacer.coldTokenLimit, pacer.minimumColdTokens)
+    }
+
     func testAHostTooSlowForTheTargetStillGetsTheMinimumSoPromptsProgress() {
         var pacer = StepPacer(targetSeconds: 0.05, seedTokensPerSecond: 160, minimumTokens: 8)
         for _ in 0..<10 { pacer.record(tokens: pacer.tokenLimit, seconds: stepSeconds(pacer.tokenLimit, fixed: 0.2, perToken: 0.01)) }
