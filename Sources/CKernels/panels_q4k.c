@@ -233,54 +233,68 @@ GK_AVX512_VNNI static void panels_q4k_vnni(const int8_t *xq, const float *xs, co
     }
 }
 
-// ---- AVX2: one panel, one row at a time; vpmaddubsw of nibbles (u8) and activations (s8) ---------------------
+// ---- AVX2: one panel, up to 4 rows per tile; vpmaddubsw of nibbles (u8) and activations (s8) ------------------
+
+#define AVX2_Q4K_TILE_ROWS 4
 
 /// Per half panel (8 columns, 32 bytes of a chunk) the int16 pair sums of vpmaddubsw are added over the 8 chunks of
-/// a sub-block before widening: each is at most 2 * 15 * 127, so 8 of them stay below 2^15.
-GK_INLINE GK_AVX2_F16C void q4k_row_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
-                                         const uint8_t *panel, float *y, size_t j0, size_t cols, const float *bias,
-                                         int accumulate) {
+/// a sub-block before widening: each is at most 2 * 15 * 127, so 8 of them stay below 2^15. A tile takes the panel
+/// one half at a time so that each half's nibbles, unpacked once, serve every row of the tile: on AVX2 without VNNI
+/// the vector ALU ports are the limit, and unpacking per row cost 3 of every 7 operations (one row at a time, as
+/// this kernel first did). Each row's sums are formed in the same order as one row alone, so results do not depend
+/// on the tiling.
+GK_INLINE GK_AVX2_F16C void q4k_tile_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
+                                          const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
+                                          size_t cols, const float *bias, int accumulate) {
     size_t blocks = k / Q4K_BLOCK;
     const __m256i nibble = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), low16 = _mm256_set1_epi32(0xFFFF);
-    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 acc[AVX2_Q4K_TILE_ROWS][2];
+    UNROLL for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk = panel + b * Q4K_BLOCK_BYTES;
-        __m256i isum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()}, msum[2] = {isum[0], isum[0]};
-        for (int p = 0; p < 4; p++) {
-            __m256i low[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()}, high[2] = {low[0], low[0]};
-            for (int s = 0; s < 8; s++) {
-                const uint8_t *chunk = blk + (8 * p + s) * 64;
-                _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
-                const int8_t *a = xq + b * Q4K_BLOCK + 64 * p + 4 * s;
-                __m256i xl = _mm256_set1_epi32(load4(a)), xh = _mm256_set1_epi32(load4(a + 32));
-                for (int h = 0; h < 2; h++) {
+        for (int h = 0; h < 2; h++) {
+            __m256i isum[AVX2_Q4K_TILE_ROWS], msum[AVX2_Q4K_TILE_ROWS];
+            UNROLL for (int r = 0; r < rows; r++) { isum[r] = _mm256_setzero_si256(); msum[r] = isum[r]; }
+            for (int p = 0; p < 4; p++) {
+                __m256i low[AVX2_Q4K_TILE_ROWS], high[AVX2_Q4K_TILE_ROWS];
+                UNROLL for (int r = 0; r < rows; r++) { low[r] = _mm256_setzero_si256(); high[r] = low[r]; }
+                for (int s = 0; s < 8; s++) {
+                    const uint8_t *chunk = blk + (8 * p + s) * 64;
+                    if (h == 0) _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
                     __m256i w = _mm256_loadu_si256((const __m256i *)(chunk + 32 * h));
                     __m256i wl = _mm256_and_si256(w, nibble), wh = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
-                    low[h] = _mm256_add_epi16(low[h], _mm256_maddubs_epi16(wl, xl));
-                    high[h] = _mm256_add_epi16(high[h], _mm256_maddubs_epi16(wh, xh));
+                    UNROLL for (int r = 0; r < rows; r++) {
+                        const int8_t *a = xq + (size_t)r * k + b * Q4K_BLOCK + 64 * p + 4 * s;
+                        __m256i xl = _mm256_set1_epi32(load4(a)), xh = _mm256_set1_epi32(load4(a + 32));
+                        low[r] = _mm256_add_epi16(low[r], _mm256_maddubs_epi16(wl, xl));
+                        high[r] = _mm256_add_epi16(high[r], _mm256_maddubs_epi16(wh, xh));
+                    }
                 }
-            }
-            __m256i pair = _mm256_set1_epi32(load4(xsum + b * 8 + 2 * p));
-            for (int h = 0; h < 2; h++) {
                 __m256i sc = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_SCALES + 32 * p + 16 * h)));
                 __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_MINS + 32 * p + 16 * h)));
-                __m256i dl = _mm256_madd_epi16(low[h], ones), dh = _mm256_madd_epi16(high[h], ones);
-                isum[h] = _mm256_add_epi32(isum[h],
-                                           _mm256_add_epi32(_mm256_mullo_epi32(dl, _mm256_and_si256(sc, low16)),
-                                                            _mm256_mullo_epi32(dh, _mm256_srli_epi32(sc, 16))));
-                msum[h] = _mm256_add_epi32(msum[h], _mm256_madd_epi16(mn, pair));
+                __m256i scale_low = _mm256_and_si256(sc, low16), scale_high = _mm256_srli_epi32(sc, 16);
+                UNROLL for (int r = 0; r < rows; r++) {
+                    __m256i pair = _mm256_set1_epi32(load4(xsum + ((size_t)r * blocks + b) * 8 + 2 * p));
+                    __m256i dl = _mm256_madd_epi16(low[r], ones), dh = _mm256_madd_epi16(high[r], ones);
+                    isum[r] = _mm256_add_epi32(isum[r], _mm256_add_epi32(_mm256_mullo_epi32(dl, scale_low),
+                                                                         _mm256_mullo_epi32(dh, scale_high)));
+                    msum[r] = _mm256_add_epi32(msum[r], _mm256_madd_epi16(mn, pair));
+                }
             }
-        }
-        __m256 scale = _mm256_set1_ps(xs[b]);
-        for (int h = 0; h < 2; h++) {
             __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_D + 16 * h)));
             __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_DMIN + 16 * h)));
-            __m256 v = _mm256_fmsub_ps(d, _mm256_cvtepi32_ps(isum[h]), _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(msum[h])));
-            acc[h] = _mm256_fmadd_ps(scale, v, acc[h]);
+            UNROLL for (int r = 0; r < rows; r++) {
+                __m256 v = _mm256_fmsub_ps(d, _mm256_cvtepi32_ps(isum[r]),
+                                           _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(msum[r])));
+                acc[r][h] = _mm256_fmadd_ps(_mm256_set1_ps(xs[(size_t)r * blocks + b]), v, acc[r][h]);
+            }
         }
     }
-    store_half256(acc[0], y + j0, j0, cols, bias, accumulate);
-    if (cols > 8) store_half256(acc[1], y + j0 + 8, j0 + 8, cols - 8, bias, accumulate);
+    UNROLL for (int r = 0; r < rows; r++) {
+        float *out = y + (size_t)r * m;
+        store_half256(acc[r][0], out + j0, j0, cols, bias, accumulate);
+        if (cols > 8) store_half256(acc[r][1], out + j0 + 8, j0 + 8, cols - 8, bias, accumulate);
+    }
 }
 
 GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
@@ -290,9 +304,18 @@ GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, cons
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
-        for (size_t r = 0; r < n; r++) {
-            q4k_row_avx2(xq + r * k, xs + r * blocks, xsum + r * blocks * 8, k, panel, y + r * m, j0, cols, bias,
-                         accumulate);
+        for (size_t r0 = 0; r0 < n; r0 += AVX2_Q4K_TILE_ROWS) {
+            int rows = n - r0 < AVX2_Q4K_TILE_ROWS ? (int)(n - r0) : AVX2_Q4K_TILE_ROWS;
+            const int8_t *a = xq + r0 * k;
+            const float *s = xs + r0 * blocks;
+            const int16_t *sums = xsum + r0 * blocks * 8;
+            float *yr = y + r0 * m;
+            switch (rows) {
+                case 1: q4k_tile_avx2(a, s, sums, k, panel, 1, yr, m, j0, cols, bias, accumulate); break;
+                case 2: q4k_tile_avx2(a, s, sums, k, panel, 2, yr, m, j0, cols, bias, accumulate); break;
+                case 3: q4k_tile_avx2(a, s, sums, k, panel, 3, yr, m, j0, cols, bias, accumulate); break;
+                default: q4k_tile_avx2(a, s, sums, k, panel, 4, yr, m, j0, cols, bias, accumulate); break;
+            }
         }
     }
 }
