@@ -29,7 +29,7 @@ public final class Engine: @unchecked Sendable {
         /// How long after a step with a keystroke's work (a warm interactive prompt, or a sequence decoding for a
         /// user) cold prefill stays cut to the pacer's cold limit: others are typing, and their next keystroke may
         /// land during any step. About one gap between a typist's keystrokes: with 8 typists on GPT-2 124M (f32,
-        /// AVX2) the keystroke p95 / p50 was 1.8-2.4x with 0.3 s, 2.5-3.5x with the limit only while keystroke work
+        /// AVX2) the keystroke p95 / p50 was 1.8-2.7x with 0.3 s, 2.6-3.5x with the limit only while keystroke work
         /// was in flight. Past it, a document opened while nobody types gets steps of the full target.
         public var typingWindowSeconds = 0.3
         /// Nanoseconds of a monotonic clock, for the pacer's measurements; tests pass a clock their model advances.

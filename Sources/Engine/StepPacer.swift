@@ -19,7 +19,7 @@
 /// So the pacer also measures plain steps (no prompt chunk: decode tokens and a keystroke's one new token, about the
 /// time a keystroke's own step takes) and offers `coldTokenLimit`: the cold tokens that cost about half a plain
 /// step, so waiting behind such a step and then running one's own costs at most about three plain steps. A fixed
-/// count would not do: 32 tokens are 16 ms of GPT-2 124M with AVX-512 and 55 ms in f32 with AVX2 only.
+/// count would not do: 32 tokens of GPT-2 124M in f32 take 16 ms with AVX-512 and 55 ms with AVX2 only.
 ///
 /// Pure value type: the engine measures, the pacer only does arithmetic, so tests feed it figures without a clock.
 public struct StepPacer: Sendable, Equatable {

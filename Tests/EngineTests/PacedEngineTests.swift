@@ -23,9 +23,10 @@ final class ManualClock: @unchecked Sendable {
 /// The engine measures its steps with its clock and holds prompts' chunks to what the host computes in the target
 /// time: here a scripted model that "takes" 5 ms a step and 1 ms a token, so 45 tokens make a 50 ms step.
 final class PacedEngineTests: XCTestCase {
-    private func pacedEngine(clock: ManualClock) -> (Engine, ScriptedStepModel) {
+    private func pacedEngine(clock: ManualClock, stepSeconds: Double = 0.005,
+                             tokenSeconds: Double = 0.001) -> (Engine, ScriptedStepModel) {
         let model = ScriptedStepModel(contextLength: 1024, blocks: 80)
-        model.onForward = { tokens in clock.advance(seconds: 0.005 + 0.001 * Double(tokens)) }
+        model.onForward = { tokens in clock.advance(seconds: stepSeconds + tokenSeconds * Double(tokens)) }
         let pacer = StepPacer(targetSeconds: 0.05, seedTokensPerSecond: 160, minimumTokens: 8)
         let (engine, _) = TestEngine.make(model: model, pacer: pacer, clock: { clock.now })
         return (engine, model)
@@ -54,14 +55,11 @@ final class PacedEngineTests: XCTestCase {
         XCTAssertEqual(paced.logprobs, unpaced.logprobs)
     }
 
-    func testTheEngineLearnsHowManyColdTokensCostAboutOnePlainStep() throws {
+    func testTheEngineLearnsHowManyColdTokensCostHalfAPlainStep() throws {
         // 20 ms a step and 0.5 ms a token: 60-token steps last the 50 ms target (1,200 tokens/s), and a decode step
         // of one token lasts 20.5 ms, so about 12 cold tokens cost half a plain step.
         let clock = ManualClock()
-        let model = ScriptedStepModel(contextLength: 1024, blocks: 80)
-        model.onForward = { tokens in clock.advance(seconds: 0.020 + 0.0005 * Double(tokens)) }
-        let pacer = StepPacer(targetSeconds: 0.05, seedTokensPerSecond: 160, minimumTokens: 8)
-        let (engine, _) = TestEngine.make(model: model, pacer: pacer, clock: { clock.now })
+        let (engine, _) = pacedEngine(clock: clock, stepSeconds: 0.020, tokenSeconds: 0.0005)
         XCTAssertNil(engine.statistics.coldTokenLimit)
         _ = try run(engine, Job(priority: .interactive, prompt: Array(0..<600).map { $0 % 61 }, maxTokens: 8))
         let limit = try XCTUnwrap(engine.statistics.coldTokenLimit, "no plain step measured")
@@ -70,10 +68,7 @@ final class PacedEngineTests: XCTestCase {
 
     func testADocumentOpenedJustAfterAKeystrokeGetsColdChunksAndOneOpenedLaterFullSteps() throws {
         let clock = ManualClock()
-        let model = ScriptedStepModel(contextLength: 1024, blocks: 80)
-        model.onForward = { tokens in clock.advance(seconds: 0.020 + 0.0005 * Double(tokens)) }
-        let pacer = StepPacer(targetSeconds: 0.05, seedTokensPerSecond: 160, minimumTokens: 8)
-        let (engine, _) = TestEngine.make(model: model, pacer: pacer, clock: { clock.now })
+        let (engine, model) = pacedEngine(clock: clock, stepSeconds: 0.020, tokenSeconds: 0.0005)
         _ = try run(engine, Job(priority: .interactive, prompt: Array(0..<600).map { $0 % 61 }, maxTokens: 8))
         let coldLimit = try XCTUnwrap(engine.statistics.coldTokenLimit)
         let fullLimit = try XCTUnwrap(engine.statistics.stepTokenLimit)
