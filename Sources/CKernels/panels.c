@@ -236,12 +236,9 @@ GK_AVX2 static void panels_fma256(const float *x, size_t n, size_t k, const uint
             int rows = n - r0 < AVX2_TILE_ROWS ? (int)(n - r0) : AVX2_TILE_ROWS;
             const float *xr = x + r0 * k;
             float *yr = y + r0 * m;
-            switch (rows) {
-                case 1: tile_fma256(xr, k, pa, 1, yr, m, j0, cols, bias, accumulate); break;
-                case 2: tile_fma256(xr, k, pa, 2, yr, m, j0, cols, bias, accumulate); break;
-                case 3: tile_fma256(xr, k, pa, 3, yr, m, j0, cols, bias, accumulate); break;
-                default: tile_fma256(xr, k, pa, 4, yr, m, j0, cols, bias, accumulate); break;
-            }
+#define TILE(R) tile_fma256(xr, k, pa, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH4(TILE)
+#undef TILE
         }
     }
 }

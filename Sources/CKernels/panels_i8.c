@@ -304,12 +304,9 @@ GK_AVX2 static void panels_i8_avx2(const uint8_t *xq, const float *xs, size_t n,
             int rows = n - r0 < AVX2_I8_TILE_ROWS ? (int)(n - r0) : AVX2_I8_TILE_ROWS;
             const uint8_t *xr = xq + r0 * k4;
             float *yr = y + r0 * m;
-            switch (rows) {
-                case 1: tile_i8_256(xr, k4, xs + r0, pa, 1, scales, yr, m, j0, cols, bias, accumulate); break;
-                case 2: tile_i8_256(xr, k4, xs + r0, pa, 2, scales, yr, m, j0, cols, bias, accumulate); break;
-                case 3: tile_i8_256(xr, k4, xs + r0, pa, 3, scales, yr, m, j0, cols, bias, accumulate); break;
-                default: tile_i8_256(xr, k4, xs + r0, pa, 4, scales, yr, m, j0, cols, bias, accumulate); break;
-            }
+#define TILE(R) tile_i8_256(xr, k4, xs + r0, pa, R, scales, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH4(TILE)
+#undef TILE
         }
     }
 }

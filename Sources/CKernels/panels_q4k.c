@@ -223,12 +223,9 @@ GK_AVX512_VNNI static void panels_q4k_vnni(const int8_t *xq, const float *xs, co
             const float *s = xs + r0 * blocks;
             const int16_t *sums = xsum + r0 * blocks * 8;
             float *yr = y + r0 * m;
-            switch (rows) {
-                case 1: q4k_tile_vnni(a, s, sums, k, panel, 1, yr, m, j0, cols, bias, accumulate); break;
-                case 2: q4k_tile_vnni(a, s, sums, k, panel, 2, yr, m, j0, cols, bias, accumulate); break;
-                case 3: q4k_tile_vnni(a, s, sums, k, panel, 3, yr, m, j0, cols, bias, accumulate); break;
-                default: q4k_tile_vnni(a, s, sums, k, panel, 4, yr, m, j0, cols, bias, accumulate); break;
-            }
+#define TILE(R) q4k_tile_vnni(a, s, sums, k, panel, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH4(TILE)
+#undef TILE
         }
     }
 }
@@ -310,12 +307,9 @@ GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, cons
             const float *s = xs + r0 * blocks;
             const int16_t *sums = xsum + r0 * blocks * 8;
             float *yr = y + r0 * m;
-            switch (rows) {
-                case 1: q4k_tile_avx2(a, s, sums, k, panel, 1, yr, m, j0, cols, bias, accumulate); break;
-                case 2: q4k_tile_avx2(a, s, sums, k, panel, 2, yr, m, j0, cols, bias, accumulate); break;
-                case 3: q4k_tile_avx2(a, s, sums, k, panel, 3, yr, m, j0, cols, bias, accumulate); break;
-                default: q4k_tile_avx2(a, s, sums, k, panel, 4, yr, m, j0, cols, bias, accumulate); break;
-            }
+#define TILE(R) q4k_tile_avx2(a, s, sums, k, panel, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH4(TILE)
+#undef TILE
         }
     }
 }

@@ -418,12 +418,7 @@ GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const
     if (decoded) tile_q5_256(xr, sr, ur, stride, k, panel, q5, R, yr, m, j0, cols, bias, accumulate, decoded);   \
     else if (q5) tile_q5_256(xr, sr, ur, stride, k, panel, 1, R, yr, m, j0, cols, bias, accumulate, NULL);       \
     else tile_q5_256(xr, sr, ur, stride, k, panel, 0, R, yr, m, j0, cols, bias, accumulate, NULL)
-                switch (rows) {
-                    case 1: TILE(1); break;
-                    case 2: TILE(2); break;
-                    case 3: TILE(3); break;
-                    default: TILE(4); break;
-                }
+                ROWS_SWITCH4(TILE)
 #undef TILE
             }
         }

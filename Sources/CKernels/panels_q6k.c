@@ -203,12 +203,9 @@ GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, co
             const float *s = xs + r0 * blocks;
             const int16_t *sums = xsum + r0 * blocks * Q6K_SUBS;
             float *yr = y + r0 * m;
-            switch (rows) {
-                case 1: q6k_tile_vnni(a, s, sums, k, panel, 1, yr, m, j0, cols, bias, accumulate); break;
-                case 2: q6k_tile_vnni(a, s, sums, k, panel, 2, yr, m, j0, cols, bias, accumulate); break;
-                case 3: q6k_tile_vnni(a, s, sums, k, panel, 3, yr, m, j0, cols, bias, accumulate); break;
-                default: q6k_tile_vnni(a, s, sums, k, panel, 4, yr, m, j0, cols, bias, accumulate); break;
-            }
+#define TILE(R) q6k_tile_vnni(a, s, sums, k, panel, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH4(TILE)
+#undef TILE
         }
     }
 }

@@ -96,9 +96,7 @@ extension Engine {
     /// Whether a keystroke's work is among `candidates` or was in a step within the typing window.
     private func typingNearby(_ candidates: [Scheduler.Candidate]) -> Bool {
         let now = options.clock()
-        if candidates.contains(where: { $0.priority == .interactive && !options.scheduler.isCold($0) }) {
-            lastTyping = now
-        }
+        if options.scheduler.hasKeystrokeWork(candidates) { lastTyping = now }
         guard let lastTyping else { return false }
         return Double(now &- lastTyping) / 1e9 < options.typingWindowSeconds
     }

@@ -71,6 +71,12 @@ public struct Scheduler: Sendable {
         candidate.priority == .interactive && candidate.pendingPromptTokens > coldChunk
     }
 
+    /// Whether a user waits on any of `candidates` in a document already warm: a keystroke's prompt, or a sequence
+    /// decoding for a user. Cold prefill beside such work is cut.
+    func hasKeystrokeWork(_ candidates: [Candidate]) -> Bool {
+        candidates.contains { $0.priority == .interactive && !isCold($0) }
+    }
+
     /// The priority a candidate has at `step` after aging: the raw level minus one per `agingSteps` waited.
     /// Speculative work does not age: it must never come before work someone waits for.
     public func effectiveLevel(of candidate: Candidate, at step: Int) -> Int {
@@ -88,7 +94,7 @@ public struct Scheduler: Sendable {
         precondition(tokenLimit > 0 && coldLimit > 0, "a step needs room for a token")
         let fair = fairOrder(candidates, step: step)
         let interactiveWaiting = candidates.contains { $0.priority == .interactive }
-        let warmInteractive = candidates.contains { $0.priority == .interactive && !isCold($0) }
+        let warmInteractive = hasKeystrokeWork(candidates)
         var budget = tokenBudget
         var coldBudget = warmInteractive || typingNearby ? min(coldChunk, coldLimit) : tokenBudget
         var rows: [Row] = []

@@ -60,16 +60,19 @@ public struct StepPacer: Sendable, Equatable {
 
     /// The most tokens the next step should carry.
     public var tokenLimit: Int {
-        let tokens = tokensPerSecond * targetSeconds
-        return tokens >= Double(Int.max / 2) ? Int.max / 2 : max(minimumTokens, Int(tokens))
+        Self.tokens(tokensPerSecond * targetSeconds, atLeast: minimumTokens)
     }
 
     /// The most cold prompt tokens a step should carry while others type: what the host computes in half a plain
     /// step's time at its full-step rate; nil until both have been measured.
     public var coldTokenLimit: Int? {
         guard measured, let plainStepSeconds else { return nil }
-        let tokens = tokensPerSecond * plainStepSeconds / 2
-        return tokens >= Double(Int.max / 2) ? Int.max / 2 : max(minimumColdTokens, Int(tokens))
+        return Self.tokens(tokensPerSecond * plainStepSeconds / 2, atLeast: minimumColdTokens)
+    }
+
+    /// A token count from a product of rate and time, at least `floor`, and finite however fast the host reads.
+    private static func tokens(_ count: Double, atLeast floor: Int) -> Int {
+        count >= Double(Int.max / 2) ? Int.max / 2 : max(floor, Int(count))
     }
 
     /// Takes in one step the engine ran: `tokens` rows of the activation matrix in `seconds`; `plain` when no row
