@@ -9,21 +9,29 @@ import Tokenizer
 /// token be any token whose bytes begin with the removed bytes ("\n", "\n    ", "\n\n", ...); the removed bytes are
 /// then cut from the front of the output, so the user sees only what comes after the cursor.
 struct TokenHealing: Sendable {
-    /// The bytes of each token id; empty for special tokens, which never heal.
-    private let bytes: [[UInt8]]
-    /// Token ids ordered by their bytes, so the tokens that begin with given bytes form one contiguous run.
-    private let sortedIDs: [Int]
+    /// Where each token's bytes are read (the model's tokenizer, shared: no copy of a 150k-token vocabulary).
+    private let tokenizer: BPETokenizer
+    /// Ordinary token ids ordered by their bytes, so the tokens that begin with given bytes form one contiguous run
+    /// (32-bit: kept for the model's life).
+    private let sortedIDs: [Int32]
 
     init(tokenizer: BPETokenizer) {
-        let specials = Set(tokenizer.specialTokens.values)
-        var bytes = [[UInt8]](repeating: [], count: tokenizer.vocabularySize)
-        for id in 0..<tokenizer.vocabularySize where !specials.contains(id) {
-            bytes[id] = tokenizer.decodeBytes([id])
-        }
-        self.bytes = bytes
-        sortedIDs = bytes.indices.filter { !bytes[$0].isEmpty }
-            .sorted { bytes[$0].lexicographicallyPrecedes(bytes[$1]) }
+        self.tokenizer = tokenizer
+        func bytes(_ id: Int) -> ArraySlice<UInt8> { Self.bytes(of: id, in: tokenizer) }
+        sortedIDs = (0..<tokenizer.vocabularySize).filter { !bytes($0).isEmpty }
+            .sorted { bytes($0).lexicographicallyPrecedes(bytes($1)) }
+            .map { Int32($0) }
     }
+
+    /// The bytes of a token; empty for special tokens, which never heal, and for ids no token uses.
+    private static func bytes(of id: Int, in tokenizer: BPETokenizer) -> ArraySlice<UInt8> {
+        tokenizer.isSpecial(id) ? [] : tokenizer.tokenBytes(id) ?? []
+    }
+
+    private func bytes(_ id: Int) -> ArraySlice<UInt8> { Self.bytes(of: id, in: tokenizer) }
+
+    /// The id at `index` of `sortedIDs`.
+    private func sortedID(_ index: Int) -> Int { Int(sortedIDs[index]) }
 
     /// A prompt with its last token taken off, and what the first generated token must begin with.
     struct Plan: Equatable {
@@ -53,22 +61,22 @@ struct TokenHealing: Sendable {
     /// token that no token extends into a word; allowed only longer runs, the model indents a second time. The text
     /// generated must then still begin with the removed bytes (`Plan.text(of:)`).
     func plan(_ prompt: [Int]) -> Plan {
-        guard prompt.count >= 2, let last = prompt.last, last < bytes.count, !bytes[last].isEmpty,
-              bytes[last].allSatisfy({ $0 < 0x80 }) else {
-            return Plan(prompt: prompt, removed: [], firstTokens: nil)
-        }
+        let unhealed = Plan(prompt: prompt, removed: [], firstTokens: nil)
+        guard prompt.count >= 2, let last = prompt.last else { return unhealed }
+        let removed = bytes(last)
+        guard !removed.isEmpty, removed.allSatisfy({ $0 < 0x80 }) else { return unhealed }
         var first = extensions(of: last)
-        if bytes[last].allSatisfy(Self.whitespace.contains) {
-            first += (1..<bytes[last].count).compactMap { token(withBytes: bytes[last].prefix($0)) }
+        if removed.allSatisfy(Self.whitespace.contains) {
+            first += (1..<removed.count).compactMap { token(withBytes: removed.prefix($0)) }
         }
-        return Plan(prompt: Array(prompt.dropLast()), removed: bytes[last], firstTokens: first)
+        return Plan(prompt: Array(prompt.dropLast()), removed: Array(removed), firstTokens: first)
     }
 
     /// The token whose bytes are exactly `target`; nil where there is none.
     func token(withBytes target: ArraySlice<UInt8>) -> Int? {
         let index = firstIndex(notBefore: target)
-        guard index < sortedIDs.count, bytes[sortedIDs[index]].elementsEqual(target) else { return nil }
-        return sortedIDs[index]
+        guard index < sortedIDs.count, bytes(sortedID(index)).elementsEqual(target) else { return nil }
+        return sortedID(index)
     }
 
     /// The position in `sortedIDs` of the first token whose bytes are not ordered before `prefix`.
@@ -77,19 +85,19 @@ struct TokenHealing: Sendable {
         var high = sortedIDs.count
         while low < high {
             let middle = (low + high) / 2
-            if bytes[sortedIDs[middle]].lexicographicallyPrecedes(prefix) { low = middle + 1 } else { high = middle }
+            if bytes(sortedID(middle)).lexicographicallyPrecedes(prefix) { low = middle + 1 } else { high = middle }
         }
         return low
     }
 
     /// The tokens whose bytes begin with the bytes of `token`, itself included.
     func extensions(of token: Int) -> [Int] {
-        let prefix = bytes[token]
+        let prefix = bytes(token)
         // The run of extensions starts at the first token not ordered before `prefix`.
         var low = firstIndex(notBefore: prefix)
         var result: [Int] = []
-        while low < sortedIDs.count, bytes[sortedIDs[low]].starts(with: prefix) {
-            result.append(sortedIDs[low])
+        while low < sortedIDs.count, bytes(sortedID(low)).starts(with: prefix) {
+            result.append(sortedID(low))
             low += 1
         }
         return result

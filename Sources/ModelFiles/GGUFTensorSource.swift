@@ -25,8 +25,10 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
 
     /// Throws when the architecture is not supported or the configuration is incomplete.
     public init(file: GGUFFile) throws {
-        self.file = file
         config = try GGUFModelConfig(file: file)
+        // The model's weights keep this source, and so the file, while it runs; its vocabulary is loaded apart.
+        self.file = file.droppingArrayMetadata()
+        file.releaseHeaderPages()
         var byName: [String: GGUFFile.TensorInfo] = [:]
         var names: [String] = []
         for info in file.tensors {

@@ -30,6 +30,10 @@ extension BPETokenizer {
         String(decoding: decodeBytes(ids, skippingSpecialTokens: skippingSpecialTokens), as: UTF8.self)
     }
 
+    /// The bytes of one token, without a copy (a special token gives its text); nil for an id outside the vocabulary
+    /// or one that no token uses.
+    public func tokenBytes(_ id: Int) -> ArraySlice<UInt8>? { vocabulary.tokenBytes(id) }
+
     /// Whether `id` is a special (control) token: never produced from text, only by name.
     public func isSpecial(_ id: Int) -> Bool {
         id >= 0 && id < vocabulary.isSpecialID.count && vocabulary.isSpecialID[id]

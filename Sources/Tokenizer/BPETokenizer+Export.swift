@@ -28,7 +28,7 @@ extension BPETokenizer {
                 tokens.append("<|unused_\(id)|>")
             }
         }
-        let merges = vocabulary.mergeOrder.map { tokens[$0.left] + " " + tokens[$0.right] }
+        let merges = vocabulary.mergeOrder.map { tokens[Int($0.left)] + " " + tokens[Int($0.right)] }
         return VocabularyListing(tokens: tokens, isSpecial: isSpecial, merges: merges)
     }
 }

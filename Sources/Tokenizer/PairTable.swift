@@ -10,17 +10,18 @@ struct PairTable: Sendable {
     /// The highest rank in the table.
     private(set) var maxRank = 0
 
-    /// An empty table with room for `capacity` pairs (it never grows).
+    /// An empty table with room for `capacity` pairs (it never grows), filled to at most three quarters: 4 MiB for
+    /// a 150k-merge vocabulary.
     init(capacity: Int) {
         var bits: UInt64 = 4
-        while (1 << bits) < max(capacity, 1) * 2 { bits += 1 }
+        while (1 << bits) * 3 < max(capacity, 1) * 4 { bits += 1 }
         entries = [UInt64](repeating: Self.empty, count: (1 << Int(bits)) * 2)
         shift = 64 - bits
     }
 
     /// Stores the pair unless the table has it already; returns whether it was stored (the first value wins).
     mutating func insert(_ key: UInt64, _ value: UInt64) -> Bool {
-        precondition(count * 2 < entries.count / 2, "PairTable is full")
+        precondition((count + 1) * 4 <= entries.count / 2 * 3, "PairTable is full")
         let mask = entries.count / 2 - 1
         var index = Self.slot(key, shift: shift)
         while entries[2 * index] != Self.empty {

@@ -31,8 +31,9 @@ struct Vocabulary: Sendable {
     /// Pre-token bytes -> id, for pieces whose merging gives that single token (every token, when whole-word tokens
     /// skip merging).
     let shortcut: ByteSequenceMap
-    /// The merges that apply, by rank: what a merges file lists, for writing the vocabulary out again.
-    let mergeOrder: [(left: Int, right: Int)]
+    /// The merges that apply, by rank: what a merges file lists, for writing the vocabulary out again (32-bit ids:
+    /// kept for the vocabulary's life, 150k merges take 1.2 MB).
+    let mergeOrder: [(left: Int32, right: Int32)]
 
     var size: Int { offsets.count - 1 }
 
@@ -59,7 +60,7 @@ struct Vocabulary: Sendable {
             byteTokens[byte] = UInt32(id)
         }
         var table = PairTable(capacity: merges.count)
-        var order: [(left: Int, right: Int)] = []
+        var order: [(left: Int32, right: Int32)] = []
         order.reserveCapacity(merges.count)
         var joined: [UInt8] = []
         for merge in merges {
@@ -69,7 +70,7 @@ struct Vocabulary: Sendable {
             joined += right
             guard let merged = index.value(for: joined) else { continue }  // checked by the loaders
             if table.insert(UInt64(merge.left) << 32 | UInt64(merge.right), UInt64(merge.rank) << 32 | UInt64(merged)) {
-                order.append((merge.left, merge.right))
+                order.append((Int32(merge.left), Int32(merge.right)))
             }
         }
         mergeOrder = order
@@ -77,8 +78,9 @@ struct Vocabulary: Sendable {
         self.merger = merger
 
         var all: [UInt8] = []
-        var offsets = [0]
         let size = max(tokens.count, (specials.values.max() ?? -1) + 1, (added.values.max() ?? -1) + 1)
+        var offsets = [0]
+        offsets.reserveCapacity(size + 1)
         let specialText = Dictionary(specials.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
         let addedText = Dictionary(added.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
         var isSpecialID = [Bool](repeating: false, count: size)
