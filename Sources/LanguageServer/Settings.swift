@@ -36,10 +36,11 @@ public struct Settings: Equatable, Sendable {
     /// Answer from earlier suggestions while the user types them, and compute the completion after a suggestion's
     /// acceptance ahead of time; false sends every completion to the model.
     public var completionCache = true
-    /// How the models' matrices are held: bf16 by default (half f32's memory traffic and the fastest first
-    /// completion on AVX2; on the bundled model the same perplexity as f32 and 99.6% of its top-1 tokens), f32
-    /// (exact: what PyTorch computes) or int8 (a quarter of f32's traffic; logits differ more).
-    public var weights = WeightPrecision.bf16
+    /// How the models' matrices are held: f32 (exact: what PyTorch computes), bf16 (half f32's memory traffic; on
+    /// the bundled model the same perplexity as f32 and 99.6% of its top-1 tokens) or int8 (a quarter of f32's
+    /// traffic; logits differ more). nil, the default, picks per model: int8 for a file stored in quantized blocks
+    /// (a GGUF Q8_0 or Q4_K_M, whose blocks it keeps or reads as int8), bf16 for a file of floats.
+    public var weights: WeightPrecision?
     /// Threads for the model's kernels; nil for the CPUs this process may use.
     public var threads: Int?
     /// A serving engine for every task (`endpoint`, `endpointModel`, `endpointApiKeyEnv`); nil runs models here.
@@ -93,8 +94,12 @@ public struct Settings: Equatable, Sendable {
                 next.copyWeight = w
             case "cacheBudgetMB": next.cacheBudgetMB = value.isNull ? nil : try Settings.integer(value, key, 1...65536)
             case "weights":
+                if value.isNull {
+                    next.weights = nil
+                    break
+                }
                 guard let text = value.string, let format = WeightPrecision(rawValue: text) else {
-                    throw Settings.bad(key, "\"f32\", \"bf16\" or \"int8\"", value)
+                    throw Settings.bad(key, "\"f32\", \"bf16\", \"int8\" or null", value)
                 }
                 next.weights = format
             case "threads":

@@ -38,8 +38,8 @@ extension ModelLoader {
             if let existing = files.firstIndex(of: source.weights) { return existing }
             files.append(source.weights)
             let config = try source.config.map { try GPTConfig(contentsOf: $0) }
-            models.append(try GPTModel.load(from: source.weights, config: config, heads: source.heads ?? heads,
-                                            weights: WeightFormat(configuration.weights)))
+            let file = try ModelFile(at: source.weights, config: config, heads: source.heads ?? heads)
+            models.append(try file.load(weights: configuration.weights.map(WeightFormat.init) ?? file.defaultWeightFormat))
             return files.count - 1
         }
         let indices = (try index(of: completion), try index(of: summarize), try index(of: classify))

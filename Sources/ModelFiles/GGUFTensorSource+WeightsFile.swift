@@ -5,6 +5,7 @@ extension GGUFTensorSource: WeightsFile {
     var formatDescription: String { "GGUF v\(file.version) (\(config.architecture))" }
     var fileBytes: Int { file.fileBytes }
     var notes: [String] { [] }
+    var storesQuantizedBlocks: Bool { file.tensors.contains { $0.type.blockSize > 1 } }
 
     /// Tensors per ggml type name ("F32", "Q8_0").
     var dtypeCounts: [String: Int] {

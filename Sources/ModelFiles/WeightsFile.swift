@@ -15,6 +15,12 @@ protocol WeightsFile: TensorSource {
     var fileBytes: Int { get }
     /// Further lines about the file (strided views, shared storages); empty for plain files.
     var notes: [String] { get }
+    /// Whether some tensors are stored in quantized blocks (a GGUF Q8_0 or Q4_K_M file), not as floats.
+    var storesQuantizedBlocks: Bool { get }
+}
+
+extension WeightsFile {
+    var storesQuantizedBlocks: Bool { false }
 }
 
 /// Opens the weights file at `url` in its format: a PyTorch zip checkpoint (`.pth`, `.pt`, `.bin`, `.ckpt`, or any

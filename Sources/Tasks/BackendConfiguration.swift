@@ -19,8 +19,9 @@ public struct BackendConfiguration: Hashable, Sendable {
     /// The time, in milliseconds, one engine step of prompt computation should take at most, so a keystroke never
     /// waits long behind another document's prompt (see `StepPacer`); 0 cuts prompts by token count alone.
     public var stepMs: Double
-    /// How the models' matrices are held.
-    public var weights: WeightPrecision
+    /// How the models' matrices are held; nil for each model's own default (int8 for a file of quantized blocks,
+    /// bf16 otherwise: `ModelFile.defaultWeightFormat`).
+    public var weights: WeightPrecision?
     /// Threads each step of a model may use; nil for the CPUs this process may use. One count per process.
     public var threads: Int?
     /// A serving engine for every task instead of models in this process (manifest task entries may also name
@@ -34,7 +35,7 @@ public struct BackendConfiguration: Hashable, Sendable {
 
     public init(models: [TaskKind: String] = [:], cacheBudgetMB: Int? = nil, prefixCaching: Bool = true,
                 promptLookup: Bool = true, stepMs: Double = BackendConfiguration.defaultStepMs,
-                weights: WeightPrecision = .f32, threads: Int? = nil,
+                weights: WeightPrecision? = .f32, threads: Int? = nil,
                 endpoint: EndpointConfiguration? = nil,
                 endpointPolicy: EndpointPolicy? = nil, memoryLimit: MemoryLimit? = nil) {
         self.models = models

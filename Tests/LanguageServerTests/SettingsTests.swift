@@ -8,8 +8,8 @@ import XCTest
 final class SettingsTests: XCTestCase {
     func testWeightsSettingAcceptsF32AndBF16AndReachesTheModelSelection() throws {
         var settings = Settings()
-        XCTAssertEqual(settings.weights, .bf16, "the default a user gets")
-        XCTAssertEqual(BackendConfiguration(settings).weights, .bf16)
+        XCTAssertNil(settings.weights, "by default each model's file picks (ModelFile.defaultWeightFormat)")
+        XCTAssertNil(BackendConfiguration(settings).weights)
         try settings.merge(["weights": "f32"])
         XCTAssertEqual(settings.weights, .f32)
         XCTAssertEqual(BackendConfiguration(settings).weights, .f32)
@@ -17,6 +17,8 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(settings.weights, .f32, "absent fields keep their value")
         try settings.merge(["weights": "bf16"])
         XCTAssertEqual(BackendConfiguration(settings).weights, .bf16)
+        try settings.merge(["weights": .null])
+        XCTAssertNil(settings.weights, "null goes back to the default")
     }
 
     func testTheCompletionCacheIsOnByDefaultAndTakesOnlyABoolean() throws {

@@ -16,6 +16,17 @@ final class GGUFModelFileTests: XCTestCase {
         XCTAssertEqual(try file.load().config.vocabSize, 262)
     }
 
+    /// With no format named, a file of quantized blocks loads as int8 (its blocks kept, or read as int8, where bf16
+    /// would widen them) and a file of floats as bf16.
+    func testTheDefaultFormatIsInt8ForQuantizedBlocksAndBF16ForFloats() throws {
+        for name in ["family-llama-q4_k.gguf", "family-qwen3-q8_0.gguf", "family-qwen2-q5_0.gguf"] {
+            XCTAssertEqual(try ModelFile(at: GGUFFixtures.url(name)).defaultWeightFormat, .int8, name)
+        }
+        for name in ["family-qwen3.gguf", "family-qwen3-bf16.gguf", "family-llama-f16.gguf"] {
+            XCTAssertEqual(try ModelFile(at: GGUFFixtures.url(name)).defaultWeightFormat, .bf16, name)
+        }
+    }
+
     /// The file states its head count: a `heads` meant for GPT-2 weights without a configuration changes nothing.
     func testTheHeadCountComesFromTheFile() throws {
         let file = try ModelFile(at: GGUFFixtures.url("family-qwen3.gguf"), heads: 2)
