@@ -210,64 +210,87 @@ GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, co
     }
 }
 
-// ---- AVX2: one panel, one row and half a panel (8 columns) at a time; vpmaddubsw of q (u8) and activations (s8) ---
+// ---- AVX2: one panel, tiles of up to 4 rows, 8 columns at a time; vpmaddubsw of q (u8) and activations (s8) ----
+//
+// Each group's 6-bit q is unpacked once per tile and multiplied into every row of it (one row at a time, the unpacking
+// cost as much as the products). The int16 pair sums of vpmaddubsw are at most 2 * 63 * 127, so two groups are added
+// before widening to int32.
 
-/// The int16 pair sums of vpmaddubsw are at most 2 * 63 * 127, so two chunks are added before widening to int32.
-GK_INLINE GK_AVX2_F16C void q6k_row_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
-                                         const uint8_t *panel, float *y, size_t j0, size_t cols, const float *bias,
-                                         int accumulate) {
+#define AVX2_Q6K_TILE_ROWS 4
+
+/// q (0..63) of 8 columns x 4 inputs of group u + 16v from the half panel's low chunks and high chunk u (see the
+/// layout above): v = 0, 2 take chunk u's low and high nibbles, v = 1, 3 chunk u + 16's.
+GK_INLINE GK_AVX2 __m256i q6k_unpack_avx2(const uint8_t *blk, int u, int v, int half) {
+    const __m256i nibble = _mm256_set1_epi8(0x0F), top = _mm256_set1_epi8(0x30);
+    __m256i n = _mm256_loadu_si256((const __m256i *)(blk + (u + 16 * (v & 1)) * 64 + 32 * half));
+    __m256i h = _mm256_loadu_si256((const __m256i *)(blk + Q6K_HIGH + u * 64 + 32 * half));
+    __m256i low = v < 2 ? _mm256_and_si256(n, nibble) : _mm256_and_si256(_mm256_srli_epi16(n, 4), nibble);
+    // The high 2 bits of group u + 16v are bits 2v, 2v + 1 of h: moved to bits 4, 5.
+    __m256i high = v == 0 ? _mm256_slli_epi16(h, 4) : v == 1 ? _mm256_slli_epi16(h, 2)
+                 : v == 2 ? h : _mm256_srli_epi16(h, 2);
+    return _mm256_or_si256(low, _mm256_and_si256(high, top));
+}
+
+GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
+                                          const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
+                                          size_t cols, const float *bias, int accumulate) {
     size_t blocks = k / Q6K_BLOCK;
-    const __m256i nibble = _mm256_set1_epi8(0x0F), top = _mm256_set1_epi8(0x30), ones = _mm256_set1_epi16(1);
-    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[AVX2_Q6K_TILE_ROWS][2];
+    UNROLL for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
-        const int8_t *a = xq + b * Q6K_BLOCK;
-        const int16_t *asum = xsum + b * Q6K_SUBS;
-        __m256 scale = _mm256_set1_ps(xs[b]);
         for (int half = 0; half < 2; half++) {
-            __m256i isum = _mm256_setzero_si256();
+            __m256i isum[AVX2_Q6K_TILE_ROWS];
+            UNROLL for (int r = 0; r < rows; r++) isum[r] = _mm256_setzero_si256();
             for (int p = 0; p < 4; p++) {
-                __m256i dot[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
-                                  _mm256_setzero_si256()};
-                for (int s2 = 0; s2 < 4; s2 += 2) {
-                    __m256i pairs[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
-                                        _mm256_setzero_si256()};
-                    for (int s = s2; s < s2 + 2; s++) {
-                        int u = 4 * p + s;
-                        __m256i n0 = _mm256_loadu_si256((const __m256i *)(blk + u * 64 + 32 * half));
-                        __m256i n1 = _mm256_loadu_si256((const __m256i *)(blk + (u + 16) * 64 + 32 * half));
-                        __m256i h = _mm256_loadu_si256((const __m256i *)(blk + Q6K_HIGH + u * 64 + 32 * half));
-                        __m256i q[4] = {
-                            _mm256_or_si256(_mm256_and_si256(n0, nibble),
-                                            _mm256_and_si256(_mm256_slli_epi16(h, 4), top)),
-                            _mm256_or_si256(_mm256_and_si256(n1, nibble),
-                                            _mm256_and_si256(_mm256_slli_epi16(h, 2), top)),
-                            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(n0, 4), nibble),
-                                            _mm256_and_si256(h, top)),
-                            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(n1, 4), nibble),
-                                            _mm256_and_si256(_mm256_srli_epi16(h, 2), top)),
-                        };
-                        for (int v = 0; v < 4; v++) {
-                            __m256i x = _mm256_set1_epi32(load4(a + 4 * u + 64 * v));
-                            pairs[v] = _mm256_add_epi16(pairs[v], _mm256_maddubs_epi16(q[v], x));
+                UNROLL for (int v = 0; v < 4; v++) {
+                    // Sub-block p + 4v: groups 4p + s + 16v, s < 4.
+                    __m256i dot[AVX2_Q6K_TILE_ROWS];
+                    UNROLL for (int r = 0; r < rows; r++) dot[r] = _mm256_setzero_si256();
+                    UNROLL for (int s2 = 0; s2 < 4; s2 += 2) {
+                        if (half == 0 && v < 2) {
+                            // First reads of these chunks: fetch what lies a few KiB ahead, so decode streams.
+                            const uint8_t *low = blk + (4 * p + s2 + 16 * v) * 64;
+                            const uint8_t *high = blk + Q6K_HIGH + (4 * p + s2) * 64;
+                            _mm_prefetch((const char *)low + PREFETCH_BYTES, _MM_HINT_T0);
+                            _mm_prefetch((const char *)low + 64 + PREFETCH_BYTES, _MM_HINT_T0);
+                            if (v == 0) {
+                                _mm_prefetch((const char *)high + PREFETCH_BYTES, _MM_HINT_T0);
+                                _mm_prefetch((const char *)high + 64 + PREFETCH_BYTES, _MM_HINT_T0);
+                            }
+                        }
+                        __m256i q0 = q6k_unpack_avx2(blk, 4 * p + s2, v, half);
+                        __m256i q1 = q6k_unpack_avx2(blk, 4 * p + s2 + 1, v, half);
+                        UNROLL for (int r = 0; r < rows; r++) {
+                            const int8_t *a = xq + (size_t)r * k + b * Q6K_BLOCK + 64 * v + 4 * (4 * p + s2);
+                            __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(q0, _mm256_set1_epi32(load4(a))),
+                                                             _mm256_maddubs_epi16(q1, _mm256_set1_epi32(load4(a + 4))));
+                            dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs, ones));
                         }
                     }
-                    for (int v = 0; v < 4; v++) dot[v] = _mm256_add_epi32(dot[v], _mm256_madd_epi16(pairs[v], ones));
-                }
-                for (int v = 0; v < 4; v++) {
                     int sub = p + 4 * v;
                     const uint8_t *scales = blk + Q6K_SCALES + sub * PANEL + 8 * half;
                     __m256i sc = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)scales));
-                    __m256i centred = _mm256_sub_epi32(dot[v], _mm256_set1_epi32(32 * asum[sub]));
-                    isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(centred, sc));
+                    UNROLL for (int r = 0; r < rows; r++) {
+                        int32_t asum = xsum[((size_t)r * blocks + b) * Q6K_SUBS + sub];
+                        __m256i centred = _mm256_sub_epi32(dot[r], _mm256_set1_epi32(32 * asum));
+                        isum[r] = _mm256_add_epi32(isum[r], _mm256_mullo_epi32(centred, sc));
+                    }
                 }
             }
             __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q6K_D + 16 * half)));
-            acc[half] = _mm256_fmadd_ps(scale, _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum)), acc[half]);
+            UNROLL for (int r = 0; r < rows; r++) {
+                __m256 scale = _mm256_set1_ps(xs[(size_t)r * blocks + b]);
+                acc[r][half] = _mm256_fmadd_ps(scale, _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[r])), acc[r][half]);
+            }
         }
     }
-    store_half256(acc[0], y + j0, j0, cols, bias, accumulate);
-    if (cols > 8) store_half256(acc[1], y + j0 + 8, j0 + 8, cols - 8, bias, accumulate);
+    UNROLL for (int r = 0; r < rows; r++) {
+        float *out = y + (size_t)r * m;
+        store_half256(acc[r][0], out + j0, j0, cols, bias, accumulate);
+        if (cols > 8) store_half256(acc[r][1], out + j0 + 8, j0 + 8, cols - 8, bias, accumulate);
+    }
 }
 
 GK_AVX2_F16C static void panels_q6k_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
@@ -277,9 +300,15 @@ GK_AVX2_F16C static void panels_q6k_avx2(const int8_t *xq, const float *xs, cons
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
-        for (size_t r = 0; r < n; r++) {
-            q6k_row_avx2(xq + r * k, xs + r * blocks, xsum + r * blocks * Q6K_SUBS, k, panel, y + r * m, j0, cols,
-                         bias, accumulate);
+        for (size_t r0 = 0; r0 < n; r0 += AVX2_Q6K_TILE_ROWS) {
+            int rows = n - r0 < AVX2_Q6K_TILE_ROWS ? (int)(n - r0) : AVX2_Q6K_TILE_ROWS;
+            const int8_t *a = xq + r0 * k;
+            const float *s = xs + r0 * blocks;
+            const int16_t *sums = xsum + r0 * blocks * Q6K_SUBS;
+            float *yr = y + r0 * m;
+#define TILE(R) q6k_tile_avx2(a, s, sums, k, panel, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH4(TILE)
+#undef TILE
         }
     }
 }
