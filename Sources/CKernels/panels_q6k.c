@@ -212,7 +212,7 @@ GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, co
 
 // ---- AVX2: one panel, tiles of up to 4 rows, 8 columns at a time; vpmaddubsw of q (u8) and activations (s8) ----
 //
-// Each group's 6-bit q is unpacked once per tile and multiplied into every row of it (one row at a time, the unpacking
+// Each group's 6-bit q is unpacked once per tile and multiplied into every row of it (unpacked again for each row, it
 // cost as much as the products). The int16 pair sums of vpmaddubsw are at most 2 * 63 * 127, so two groups are added
 // before widening to int32.
 

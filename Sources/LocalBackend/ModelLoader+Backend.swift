@@ -39,7 +39,8 @@ extension ModelLoader {
             files.append(source.weights)
             let config = try source.config.map { try GPTConfig(contentsOf: $0) }
             let file = try ModelFile(at: source.weights, config: config, heads: source.heads ?? heads)
-            models.append(try file.load(weights: configuration.weights.map(WeightFormat.init) ?? file.defaultWeightFormat))
+            let format = configuration.weights.map(WeightFormat.init) ?? file.defaultWeightFormat
+            models.append(try file.load(weights: format))
             return files.count - 1
         }
         let indices = (try index(of: completion), try index(of: summarize), try index(of: classify))

@@ -17,6 +17,9 @@ struct MemoryRun {
     var failures: [String] = []
     var modelBytes = 0
     var budgetBytes = 0
+    /// KV cache resident when the typing ended. Blocks discarded earlier are not in it, so max RSS less the model file
+    /// and this is at most what the rest of the process held.
+    var cacheResidentBytes = 0
     var maxRSS = 0
     var highWaterMark = 0
     var rssAfterLoad = 0
@@ -62,6 +65,7 @@ struct MemoryRun {
         superseded = recorder.superseded
         failures += recorder.failures
         if let last = ServerMemory.read(pid: server.pid) { highWaterMark = last.highWaterMark }
+        cacheResidentBytes = try server.cacheResidentBytes() ?? 0
         maxRSS = max(memory.maxRSS, 0)
         peak = memory.peak
         highWaterMark = max(highWaterMark, memory.maxHighWaterMark)
@@ -92,6 +96,8 @@ struct MemoryRun {
             VmHWM \(mb(highWaterMark))
             limit = model file \(mb(modelBytes)) + cache budget \(mb(budgetBytes)) + 100 MB = \(mb(limitBytes)): \
             \(max(maxRSS, highWaterMark) <= limitBytes ? "within" : "EXCEEDED")
+            KV cache resident \(mb(cacheResidentBytes)); max RSS beyond the model file and that cache \
+            \(mb(maxRSS - modelBytes - cacheResidentBytes))
             """
     }
 
@@ -108,6 +114,7 @@ struct MemoryRun {
             "fileAfterLoadBytes": .int(afterLoad?.file ?? 0), "peakAnonymousBytes": .int(peak?.anonymous ?? 0),
             "peakFileBytes": .int(peak?.file ?? 0), "maxRSSBytes": .int(maxRSS), "maxHWMBytes": .int(highWaterMark),
             "modelBytes": .int(modelBytes), "budgetBytes": .int(budgetBytes), "limitBytes": .int(limitBytes),
+            "cacheResidentBytes": .int(cacheResidentBytes),
             "withinLimit": .bool(max(maxRSS, highWaterMark) <= limitBytes),
         ]
     }

@@ -79,6 +79,12 @@ final class ReplayServer {
         try client.request(StatusRequest.method, timeout: 60)["models"]?["cacheBudgetBytes"]?.int
     }
 
+    /// Bytes of KV cache the server's models hold resident, from `gptls/status` (nil when it reports no caches).
+    func cacheResidentBytes() throws -> Int? {
+        let caches = try client.request(StatusRequest.method, timeout: 60)["models"]?["caches"]?.array
+        return caches?.reduce(0) { $0 + ($1["bytesResident"]?.int ?? 0) }
+    }
+
     /// `shutdown`, `exit`, and the exit code.
     func shutdown() {
         _ = try? client.request(ShutdownRequest.method, timeout: 30)

@@ -36,15 +36,8 @@ final class GGUFModelFileTests: XCTestCase {
 
     /// A rotary scaling other than Llama 3's rope_freqs (YaRN here) is refused by its key, not run approximately.
     func testAnUnsupportedRopeScalingTypeIsNamed() throws {
-        var writer = GGUFWriter()
-        writer.set("general.architecture", .string("qwen2"))
-        for (key, value) in [("embedding_length", 8), ("attention.head_count", 2), ("feed_forward_length", 16),
-                             ("block_count", 1), ("context_length", 16)] {
-            writer.set("qwen2." + key, .uint32(UInt32(value)))
-        }
-        writer.set("qwen2.attention.layer_norm_rms_epsilon", .float32(1e-6))
+        var writer = GGUFFixtures.minimalQwen2()
         writer.set("qwen2.rope.scaling.type", .string("yarn"))
-        writer.add("token_embd.weight", shape: [4, 8], values: Array(repeating: 0.5, count: 32))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-\(getpid())-yarn.gguf")
         try writer.write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }

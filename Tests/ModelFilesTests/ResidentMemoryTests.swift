@@ -30,16 +30,9 @@ final class ResidentMemoryTests: XCTestCase {
     /// The model's weights keep their GGUF source as long as they live; the source must not keep the file's
     /// vocabulary with it (a 150k-token one is about 30 MiB parsed) nor the header pages it was parsed from.
     func testAGGUFSourceKeepsNeitherTheVocabularyArraysNorTheHeaderPages() throws {
-        var writer = GGUFWriter()
-        writer.set("general.architecture", .string("qwen2"))
-        for (key, value) in [("embedding_length", 8), ("attention.head_count", 2), ("feed_forward_length", 16),
-                             ("block_count", 1), ("context_length", 16)] {
-            writer.set("qwen2." + key, .uint32(UInt32(value)))
-        }
-        writer.set("qwen2.attention.layer_norm_rms_epsilon", .float32(1e-6))
+        var writer = GGUFFixtures.minimalQwen2()
         writer.set("tokenizer.ggml.eos_token_id", .uint32(3))
         writer.set("tokenizer.ggml.tokens", .strings((0..<100_000).map { "token number \($0)" }))
-        writer.add("token_embd.weight", shape: [4, 8], values: Array(repeating: 0.5, count: 32))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gptls-\(getpid())-vocabulary.gguf")
         try writer.write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }

@@ -1,4 +1,5 @@
 import Foundation
+import ModelFiles
 
 /// The committed GGUF fixtures and their expected contents (made by training/fixtures/make_gguf_fixtures.py).
 public enum GGUFFixtures {
@@ -7,6 +8,20 @@ public enum GGUFFixtures {
     }
 
     public static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    /// A writer holding the smallest qwen2 configuration a GGUF model file can state (width 8, 2 heads, 1 layer) and
+    /// its 4-token embedding, for tests to add the metadata they are about.
+    public static func minimalQwen2() -> GGUFWriter {
+        var writer = GGUFWriter()
+        writer.set("general.architecture", .string("qwen2"))
+        for (key, value) in [("embedding_length", 8), ("attention.head_count", 2), ("feed_forward_length", 16),
+                             ("block_count", 1), ("context_length", 16)] {
+            writer.set("qwen2." + key, .uint32(UInt32(value)))
+        }
+        writer.set("qwen2.attention.layer_norm_rms_epsilon", .float32(1e-6))
+        writer.add("token_embd.weight", shape: [4, 8], values: Array(repeating: 0.5, count: 32))
+        return writer
+    }
 
     public struct Reference: Decodable {
         public struct Tensor: Decodable {
