@@ -47,6 +47,8 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
     public var summaryInstruction = PromptFormat.summaryInstruction
     /// Bytes of each engine model's parameters, in the engine's model order, for status.
     public var weightBytes: [Int] = []
+    /// How each engine model holds its matrices, in the same order, for status.
+    public var weightFormats: [WeightFormat] = []
 
     /// The completion model: completions (with token healing) and zero-shot classification.
     let completionGenerator: EngineGenerator
@@ -74,7 +76,8 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
                             blocksCached: cache.statistics.blocksCached, bytesUsed: cache.bytesUsed,
                             hitRate: cache.hitRate, evictions: cache.statistics.evictions,
                             blocksResident: cache.statistics.blocksResident, bytesResident: cache.bytesResident,
-                            weightBytes: weightBytes.indices.contains(index) ? weightBytes[index] : 0)
+                            weightBytes: weightBytes.indices.contains(index) ? weightBytes[index] : 0,
+                            weightFormat: weightFormats.indices.contains(index) ? weightFormats[index].rawValue : nil)
             }, cacheBudgetBytes: statistics.cacheBudgetBytes)
     }
 

@@ -83,6 +83,7 @@ extension ModelLoader {
                                        classify: try taskModel(classify, indices.2))
         if let instruction = summarize.instruction { backend.summaryInstruction = instruction }
         backend.weightBytes = models.map(\.weightBytes)
+        backend.weightFormats = models.map(\.weightFormat)
         // Reading the vocabularies and chat templates freed their parsed metadata; give those pages back too.
         FreedHeap.release()
         return backend

@@ -70,10 +70,12 @@ public struct CacheStatus: Equatable, Sendable {
     public var bytesResident: Int
     /// Bytes of the model's parameters.
     public var weightBytes: Int
+    /// How its matrices are held ("f32", "bf16", "int8"): the setting, or what its file called for by default.
+    public var weightFormat: String?
 
     public init(blockSize: Int, capacityBlocks: Int, blocksHeld: Int, blocksInUse: Int, blocksCached: Int,
                 bytesUsed: Int, hitRate: Double, evictions: Int, blocksResident: Int = 0, bytesResident: Int = 0,
-                weightBytes: Int = 0) {
+                weightBytes: Int = 0, weightFormat: String? = nil) {
         self.blockSize = blockSize
         self.capacityBlocks = capacityBlocks
         self.blocksHeld = blocksHeld
@@ -85,5 +87,6 @@ public struct CacheStatus: Equatable, Sendable {
         self.blocksResident = blocksResident
         self.bytesResident = bytesResident
         self.weightBytes = weightBytes
+        self.weightFormat = weightFormat
     }
 }

@@ -20,6 +20,24 @@ final class GGUFModelLoadingTests: XCTestCase {
         backend.shutdown()
     }
 
+    /// With no `weights` setting a file of quantized blocks is held in int8 and a file of floats in bf16; a setting
+    /// wins. Status says which, per model.
+    func testTheWeightFormatFollowsTheFileUnlessTheSettingNamesOneAndStatusSaysWhich() throws {
+        let cases: [(file: String, setting: WeightPrecision?, held: String)] = [
+            ("family-qwen3-q8_0.gguf", nil, "int8"), ("family-qwen3.gguf", nil, "bf16"),
+            ("family-qwen3-q8_0.gguf", .bf16, "bf16"), ("family-qwen3.gguf", .f32, "f32"),
+        ]
+        for (file, setting, held) in cases {
+            let path = Self.fixtures.appendingPathComponent(file).path
+            let backend = try ModelLoader.backend(.init(models: [.completion: path], weights: setting))
+            defer { backend.shutdown() }
+            // The completion model's cache comes first; the other tasks run the bundled model (floats).
+            let formats = backend.status.caches.map(\.weightFormat)
+            XCTAssertEqual(formats.first, held, "\(file), setting \(String(describing: setting))")
+            XCTAssertEqual(formats.last, setting?.rawValue ?? "bf16", "the bundled model")
+        }
+    }
+
     /// A GGUF instruct model's `tokenizer.chat_template` picks its summary prompt, ChatML or Llama 3's headers,
     /// with the control tokens from its vocabulary (ids 256-258 after the bytes), one token each.
     func testAGGUFChatTemplatePicksTheSummaryFormat() throws {

@@ -59,6 +59,7 @@ extension CacheStatus: JSONEncodable {
             "blocksResident": .int(blocksResident),
             "bytesResident": .int(bytesResident),
             "weightBytes": .int(weightBytes),
+            "weightFormat": weightFormat.map { .string($0) } ?? .null,
         ]
     }
 }
