@@ -118,7 +118,7 @@ final class ResultEncodingTests: XCTestCase {
     func testLoadedModelsReportTheBackendsFiguresAfterLoaded() {
         let cache = CacheStatus(blockSize: 16, capacityBlocks: 64, blocksHeld: 3, blocksInUse: 1, blocksCached: 2,
                                 bytesUsed: 3072, hitRate: 0.75, evictions: 0, blocksResident: 3, bytesResident: 3072,
-                                weightBytes: 500)
+                                weightBytes: 500, weightFormat: "int8")
         let endpoint = EndpointStatus(url: "http://127.0.0.1:8080/v1", model: "m", healthy: false, requests: 2,
                                       failures: 1, lastError: "refused")
         let status = BackendStatus(steps: 5, jobsFinished: 2, activeSequences: 0, promptTokensComputed: 40,
@@ -129,7 +129,8 @@ final class ResultEncodingTests: XCTestCase {
                         + #""promptTokensComputed":40,"promptTokensReused":80,"tokensGenerated":9,"#
                         + #""cacheBudgetBytes":65536,"caches":[{"blockSize":16,"capacityBlocks":64,"blocksHeld":3,"#
                         + #""blocksInUse":1,"blocksCached":2,"bytesUsed":3072,"hitRate":0.75,"evictions":0,"#
-                        + #""blocksResident":3,"bytesResident":3072,"weightBytes":500}],"endpoints":[{"#
+                        + #""blocksResident":3,"bytesResident":3072,"weightBytes":500,"#
+                        + #""weightFormat":"int8"}],"endpoints":[{"#
                         + #""url":"http://127.0.0.1:8080/v1","model":"m","healthy":false,"requests":2,"failures":1,"#
                         + #""lastError":"refused"}]}"#)
         XCTAssertEqual(ModelsStatus.failed("no model").json, ["error": "no model"])
