@@ -45,10 +45,13 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
     public let classifyModel: TaskModel
     /// The instruction of summary prompts.
     public var summaryInstruction = PromptFormat.summaryInstruction
-    /// Bytes of each engine model's parameters, in the engine's model order, for status.
-    public var weightBytes: [Int] = []
-    /// How each engine model holds its matrices, in the same order, for status.
-    public var weightFormats: [WeightFormat] = []
+    /// Each engine model's parameters: their bytes and how its matrices are held.
+    public struct ModelWeights: Sendable {
+        public var bytes: Int
+        public var format: WeightFormat
+    }
+    /// The weights of each engine model, in the engine's model order, for status.
+    public var weights: [ModelWeights] = []
 
     /// The completion model: completions (with token healing) and zero-shot classification.
     let completionGenerator: EngineGenerator
@@ -71,13 +74,13 @@ public final class InProcessBackend: TaskBackend, @unchecked Sendable {
             activeSequences: statistics.activeSequences, promptTokensComputed: statistics.promptTokensComputed,
             promptTokensReused: statistics.promptTokensReused, tokensGenerated: statistics.tokensGenerated,
             caches: statistics.caches.enumerated().map { index, cache in
-                CacheStatus(blockSize: cache.blockSize, capacityBlocks: cache.capacity,
-                            blocksHeld: cache.statistics.blocksHeld, blocksInUse: cache.statistics.blocksInUse,
-                            blocksCached: cache.statistics.blocksCached, bytesUsed: cache.bytesUsed,
-                            hitRate: cache.hitRate, evictions: cache.statistics.evictions,
-                            blocksResident: cache.statistics.blocksResident, bytesResident: cache.bytesResident,
-                            weightBytes: weightBytes.indices.contains(index) ? weightBytes[index] : 0,
-                            weightFormat: weightFormats.indices.contains(index) ? weightFormats[index].rawValue : nil)
+                let model = weights.indices.contains(index) ? weights[index] : nil
+                return CacheStatus(blockSize: cache.blockSize, capacityBlocks: cache.capacity,
+                                   blocksHeld: cache.statistics.blocksHeld, blocksInUse: cache.statistics.blocksInUse,
+                                   blocksCached: cache.statistics.blocksCached, bytesUsed: cache.bytesUsed,
+                                   hitRate: cache.hitRate, evictions: cache.statistics.evictions,
+                                   blocksResident: cache.statistics.blocksResident, bytesResident: cache.bytesResident,
+                                   weightBytes: model?.bytes ?? 0, weightFormat: model?.format.rawValue)
             }, cacheBudgetBytes: statistics.cacheBudgetBytes)
     }
 

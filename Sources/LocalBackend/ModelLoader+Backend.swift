@@ -82,8 +82,7 @@ extension ModelLoader {
                                        summarize: try taskModel(summarize, indices.1),
                                        classify: try taskModel(classify, indices.2))
         if let instruction = summarize.instruction { backend.summaryInstruction = instruction }
-        backend.weightBytes = models.map(\.weightBytes)
-        backend.weightFormats = models.map(\.weightFormat)
+        backend.weights = models.map { .init(bytes: $0.weightBytes, format: $0.weightFormat) }
         // Reading the vocabularies and chat templates freed their parsed metadata; give those pages back too.
         FreedHeap.release()
         return backend
