@@ -68,8 +68,10 @@ let package = Package(
         ]),
         // ...and the adapter that sends them to a serving engine's OpenAI-compatible HTTP API.
         .target(name: "RemoteBackend", dependencies: ["Tasks", "JSON", "Tokenizer", "CCurl"]),
-        // Its HTTP exchanges, over libcurl (libcurl4-openssl-dev): see Sources/CCurl/include/http_exchange.h.
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // Its HTTP exchanges, over libcurl: see Sources/CCurl/include/http_exchange.h. Built against curl.h
+        // (libcurl4-openssl-dev); libcurl itself is loaded at the first request, hence libdl (part of libc on newer
+        // glibc, a library of its own on older ones).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
         // The product.
         .target(name: "LanguageServer", dependencies: [

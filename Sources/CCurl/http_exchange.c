@@ -1,6 +1,7 @@
 #include "http_exchange.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,54 @@ struct gptls_http_exchange {
     void *context;
 };
 
-static pthread_once_t global_init = PTHREAD_ONCE_INIT;
-static void init_curl(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+// libcurl, loaded the first time an exchange is performed rather than linked: linking maps libcurl and the dozen
+// libraries it needs (TLS, HTTP/2, LDAP, Kerberos...) into every gptls process at start, some 5 MiB resident, and
+// only a server that talks to a remote endpoint uses any of it. curl.h still gives the types and constants.
+static struct {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
+    CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
+    CURLcode (*easy_perform)(CURL *curl);
+    void (*easy_cleanup)(CURL *curl);
+    const char *(*easy_strerror)(CURLcode code);
+    struct curl_slist *(*slist_append)(struct curl_slist *list, const char *string);
+    void (*slist_free_all)(struct curl_slist *list);
+} libcurl;
+// Why loading failed ("" when it did not); written once, under `load_once`.
+static char load_error[256];
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+
+static void load_curl(void) {
+    static const char *const names[] = {"libcurl.so.4", "libcurl.so", "libcurl.4.dylib", "libcurl.dylib"};
+    void *library = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && !library; i++) library = dlopen(names[i], RTLD_NOW);
+    if (!library) {
+        snprintf(load_error, sizeof load_error, "libcurl could not be loaded (install libcurl4): %s", dlerror());
+        return;
+    }
+    struct { void **slot; const char *symbol; } const functions[] = {
+        {(void **)&libcurl.global_init, "curl_global_init"},
+        {(void **)&libcurl.easy_init, "curl_easy_init"},
+        {(void **)&libcurl.easy_setopt, "curl_easy_setopt"},
+        {(void **)&libcurl.easy_getinfo, "curl_easy_getinfo"},
+        {(void **)&libcurl.easy_perform, "curl_easy_perform"},
+        {(void **)&libcurl.easy_cleanup, "curl_easy_cleanup"},
+        {(void **)&libcurl.easy_strerror, "curl_easy_strerror"},
+        {(void **)&libcurl.slist_append, "curl_slist_append"},
+        {(void **)&libcurl.slist_free_all, "curl_slist_free_all"},
+    };
+    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+        *functions[i].slot = dlsym(library, functions[i].symbol);
+        if (!*functions[i].slot) {
+            snprintf(load_error, sizeof load_error, "the loaded libcurl has no %s", functions[i].symbol);
+            return;
+        }
+    }
+    libcurl.global_init(CURL_GLOBAL_DEFAULT);
+}
 
 gptls_http_exchange *gptls_http_exchange_create(void) {
-    pthread_once(&global_init, init_curl);
     gptls_http_exchange *exchange = calloc(1, sizeof *exchange);
     if (!exchange) return NULL;
     pthread_mutex_init(&exchange->lock, NULL);
@@ -77,7 +121,7 @@ static size_t received(char *bytes, size_t size, size_t count, void *context) {
     size_t length = size * count;
     if (gptls_http_exchange_is_cancelled(exchange)) return 0;  // a short count makes curl stop with CURLE_WRITE_ERROR
     long status = 0;
-    curl_easy_getinfo(exchange->curl, CURLINFO_RESPONSE_CODE, &status);
+    libcurl.easy_getinfo(exchange->curl, CURLINFO_RESPONSE_CODE, &status);
     if (length > 0 && exchange->on_body(exchange->context, status, bytes, length) != 0) {
         gptls_http_exchange_cancel(exchange);
         return 0;
@@ -100,7 +144,12 @@ int gptls_http_exchange_perform(gptls_http_exchange *exchange, const char *metho
                                 long *status, char *error, size_t error_capacity) {
     *status = 0;
     if (error_capacity > 0) error[0] = 0;
-    CURL *curl = curl_easy_init();
+    pthread_once(&load_once, load_curl);
+    if (load_error[0]) {
+        snprintf(error, error_capacity, "%s", load_error);
+        return GPTLS_HTTP_FAILED;
+    }
+    CURL *curl = libcurl.easy_init();
     if (!curl) {
         snprintf(error, error_capacity, "cannot start an HTTP exchange (libcurl)");
         return GPTLS_HTTP_FAILED;
@@ -110,36 +159,36 @@ int gptls_http_exchange_perform(gptls_http_exchange *exchange, const char *metho
     exchange->context = context;
 
     struct curl_slist *list = NULL;
-    for (size_t i = 0; i < header_count; i++) list = curl_slist_append(list, headers[i]);
+    for (size_t i = 0; i < header_count; i++) list = libcurl.slist_append(list, headers[i]);
     // Curl would otherwise ask for "100 Continue" before a large body and wait up to a second for it.
-    list = curl_slist_append(list, "Expect:");
+    list = libcurl.slist_append(list, "Expect:");
 
     char curl_error[CURL_ERROR_SIZE] = {0};
     long idle_seconds = idle_timeout_ms <= 0 ? 1 : (idle_timeout_ms + 999) / 1000;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    libcurl.easy_setopt(curl, CURLOPT_URL, url);
+    libcurl.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     if (body) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length);
+        libcurl.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        libcurl.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length);
     }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, idle_timeout_ms <= 0 ? 1000L : idle_timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, idle_seconds);
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, exchange);
-    curl_easy_setopt(curl, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
-    curl_easy_setopt(curl, CURLOPT_CLOSESOCKETDATA, exchange);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, received);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, exchange);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, exchange);
+    libcurl.easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    libcurl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    libcurl.easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+    libcurl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, idle_timeout_ms <= 0 ? 1000L : idle_timeout_ms);
+    libcurl.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    libcurl.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, idle_seconds);
+    libcurl.easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    libcurl.easy_setopt(curl, CURLOPT_OPENSOCKETDATA, exchange);
+    libcurl.easy_setopt(curl, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+    libcurl.easy_setopt(curl, CURLOPT_CLOSESOCKETDATA, exchange);
+    libcurl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, received);
+    libcurl.easy_setopt(curl, CURLOPT_WRITEDATA, exchange);
+    libcurl.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    libcurl.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress);
+    libcurl.easy_setopt(curl, CURLOPT_XFERINFODATA, exchange);
 
-    CURLcode code = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    CURLcode code = libcurl.easy_perform(curl);
+    libcurl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
     int outcome;
     if (gptls_http_exchange_is_cancelled(exchange)) {
         outcome = GPTLS_HTTP_CANCELLED;
@@ -149,10 +198,10 @@ int gptls_http_exchange_perform(gptls_http_exchange *exchange, const char *metho
         outcome = GPTLS_HTTP_TIMED_OUT;
     } else {
         outcome = GPTLS_HTTP_FAILED;
-        snprintf(error, error_capacity, "%s", curl_error[0] ? curl_error : curl_easy_strerror(code));
+        snprintf(error, error_capacity, "%s", curl_error[0] ? curl_error : libcurl.easy_strerror(code));
     }
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(list);
+    libcurl.easy_cleanup(curl);
+    libcurl.slist_free_all(list);
     exchange->curl = NULL;
     return outcome;
 }

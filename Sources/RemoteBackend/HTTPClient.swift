@@ -1,8 +1,5 @@
 import CCurl
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// HTTP exchanges with a serving engine, each on its own connection and thread (libcurl, through
 /// `Sources/CCurl`): bodies arrive as they are read (for streamed completions), and cancelling an exchange shuts its
@@ -39,7 +36,7 @@ final class HTTPClient: @unchecked Sendable {
     }
 
     /// Starts `request`. A 2xx body goes to `onData` piece by piece; another status fails with its body.
-    func send(_ request: URLRequest, onData: @escaping (Data) -> Void,
+    func send(_ request: HTTPRequest, onData: @escaping (Data) -> Void,
               onFinish: @escaping (Result<Void, HTTPFailure>) -> Void) -> Exchange {
         let exchange = Exchange()
         let transfer = Transfer(exchange: exchange, queue: queue, onData: onData)
@@ -71,12 +68,12 @@ private final class Transfer: @unchecked Sendable {
     }
 
     /// Runs the exchange on this thread; nil when it was cancelled.
-    func perform(_ request: URLRequest, idleTimeout: TimeInterval) -> Result<Void, HTTPFailure>? {
+    func perform(_ request: HTTPRequest, idleTimeout: TimeInterval) -> Result<Void, HTTPFailure>? {
         guard let handle = exchange.handle else { return .failure(.transport("no memory for an HTTP exchange")) }
-        let url = request.url?.absoluteString ?? ""
-        let method = request.httpMethod ?? "GET"
-        let headers = (request.allHTTPHeaderFields ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
-        let body = request.httpBody
+        let url = request.url.absoluteString
+        let method = request.method
+        let headers = request.headers.map { "\($0.name): \($0.value)" }
+        let body = request.body
         var status = 0
         var error = [CChar](repeating: 0, count: 512)
         let context = Unmanaged.passUnretained(self).toOpaque()

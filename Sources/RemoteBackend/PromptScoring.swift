@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import JSON
 import Tasks
 
@@ -99,7 +96,7 @@ extension RemoteBackend {
     }
 
     /// A POST to `path` beside the API (llama-cpp-python's `/extras/...` live above `/v1`).
-    private func postToRoot(_ path: String, _ body: JSONObject) -> URLRequest {
+    private func postToRoot(_ path: String, _ body: JSONObject) -> HTTPRequest {
         var request = post("", .object(body))
         var root = endpoint.baseURL
         if root.lastPathComponent == "v1" { root.deleteLastPathComponent() }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import JSON
 import Tasks
 
@@ -56,7 +53,7 @@ extension RemoteBackend {
     ///
     /// These requests only read (scores, tokens), so one whose connection fails before any reply (an engine
     /// restarting, a proxy dropping it) is sent once more; streamed completions are never resent.
-    func requestJSON<Value>(_ request: URLRequest, call: RemoteCall<Value>, retry: Bool = true,
+    func requestJSON<Value>(_ request: HTTPRequest, call: RemoteCall<Value>, retry: Bool = true,
                             done: @escaping @Sendable (Result<JSONValue, TaskError>) -> Void) {
         let reply = ReplyBuffer()
         let exchange = client.send(request, onData: { reply.append($0) }) { [self] outcome in

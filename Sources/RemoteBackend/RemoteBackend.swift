@@ -1,8 +1,5 @@
 import Dispatch
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import JSON
 import Tasks
 import Tokenizer
@@ -144,13 +141,8 @@ public final class RemoteBackend: TaskBackend, Generator, @unchecked Sendable {
     }
 
     /// A POST of `body` as JSON to `path` under the base URL.
-    func post(_ path: String, _ body: JSONValue) -> URLRequest {
-        var request = URLRequest(url: endpoint.url(path))
-        request.httpMethod = "POST"
-        request.httpBody = Data(body.serialize())
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let key = endpoint.apiKey { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        return request
+    func post(_ path: String, _ body: JSONValue) -> HTTPRequest {
+        .postJSON(endpoint.url(path), Data(body.serialize()), apiKey: endpoint.apiKey)
     }
 
     /// The task error of a failed exchange, and a note in the endpoint's health.

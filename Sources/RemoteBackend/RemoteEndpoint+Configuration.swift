@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import JSON
 import Tasks
 
@@ -37,9 +34,7 @@ extension RemoteEndpoint {
 
     /// The model names an engine lists at `GET /models` (OpenAI's `{"data": [{"id": ...}]}`).
     static func servedModels(at baseURL: URL, apiKey: String?, timeout: TimeInterval) throws -> [String] {
-        var request = URLRequest(url: baseURL.appendingPathComponent("models"))
-        request.httpMethod = "GET"
-        if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
+        let request = HTTPRequest.get(baseURL.appendingPathComponent("models"), apiKey: apiKey)
         let reply = ReplyBuffer()
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome: Result<Void, HTTPFailure>?

@@ -160,4 +160,25 @@ final class RemoteCommandTests: XCTestCase {
         let status = try server.client.request("gptls/status", timeout: 10)
         XCTAssertEqual(status["models"]?["endpoints"]?[0]?["healthy"], false)
     }
+
+    /// libcurl and what it links (TLS, HTTP/2, LDAP...) cost every process megabytes: a server loads it only when a
+    /// request goes to an endpoint.
+    func testLibcurlIsLoadedOnlyOnceARequestGoesToAnEndpoint() throws {
+        func mapsLibcurl(_ server: ServerProcess) throws -> Bool {
+            // Read to the end: /proc files have no size, and a read by their size gets only the first page.
+            let handle = try XCTUnwrap(FileHandle(forReadingAtPath: "/proc/\(server.process.processIdentifier)/maps"))
+            defer { try? handle.close() }
+            return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self).contains("libcurl")
+        }
+        guard FileManager.default.fileExists(atPath: "/proc/self/maps") else { throw XCTSkip("no /proc here") }
+        let url = "http://127.0.0.1:\(try EngineProcess.freePort())/v1"
+        let server = try start(manifest: #"{"completion": {"endpoint": "\#(url)", "model": "m"}}"#)
+        defer { server.stop() }
+        XCTAssertFalse(try mapsLibcurl(server), "libcurl mapped before any request")
+        // Nothing listens there: the request fails, once libcurl has tried to connect.
+        XCTAssertThrowsError(try complete(server)) { error in
+            XCTAssertEqual((error as? ResponseError)?.data?["reason"]?.string, "endpoint", "\(error)")
+        }
+        XCTAssertTrue(try mapsLibcurl(server), "the request went out without libcurl")
+    }
 }

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(FoundationNetworking)
+// For `Data(contentsOf:)` on an http URL (the readiness probe below): Foundation reads those through
+// FoundationNetworking only when the process links it, and gptls's own modules no longer do.
+import FoundationNetworking
+#endif
 import XCTest
 
 /// A serving engine's OpenAI-compatible server, started on loopback for a test and stopped after it: llama-cpp-python's

@@ -9,6 +9,9 @@
 // trap ("Trying to access a behaviour for a task that in not in the registry"), and the remote backend cancels
 // exactly then (a stop rule firing as the stream ends, a supersede). Here cancelling shuts the connection's socket
 // down, which ends the transfer at once, whatever state it is in, and the engine sees the connection close.
+//
+// libcurl is loaded (dlopen) by the first `perform`, not linked: a process that never sends a request never maps it,
+// and one that cannot load it gets GPTLS_HTTP_FAILED saying so.
 
 typedef struct gptls_http_exchange gptls_http_exchange;
 
