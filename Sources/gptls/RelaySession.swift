@@ -74,8 +74,8 @@ struct RelaySession {
             let uri = change.textDocument.uri
             guard var document = documents.removeValue(forKey: uri) else { return }
             // No size limit here: the server applies its own, and refuses the replayed document as it did the original.
-            try? document.apply(change.contentChanges, version: change.version ?? document.nextVersion,
-                                encoding: encoding)
+            _ = try? document.apply(change.contentChanges, version: change.version ?? document.nextVersion,
+                                    encoding: encoding)
             documents[uri] = document
         case .didClose(let close):
             let uri = close.textDocument.uri
