@@ -6,12 +6,32 @@ extension WeightStorage {
     /// the file's; only f32 (exact computation, activations never rounded) widens them.
     var keepsFileBlocks: Bool { format != .f32 }
 
-    /// Whether Q6_K matrices keep their blocks too (Q6_K panels) rather than becoming int8 panels; off unless a
-    /// measurement turns it on (`gptls-tools bench --q6k-panels`). The Q6_K kernel rebuilds each 6-bit value and
-    /// scales every 16 inputs, which makes it compute-bound on two cores: on Zen 4 it read 9% fewer bytes per token of
-    /// Llama-3.2-1B Q4_K_M but decoded at 29-30 against 30-34 tok/s, and prefilled 8-12% slower, than int8 panels for
-    /// the same matrices. Set before loading; not for changing while models load.
-    nonisolated(unsafe) public static var keepsQ6KBlocks = false
+    /// Which Q6_K matrices keep their blocks (Q6_K panels, 6.56 bits a weight) rather than becoming int8 panels (8
+    /// bits and a scale a row).
+    public enum Q6KBlocks: String, CaseIterable, Sendable {
+        /// Every Q6_K matrix as int8 panels.
+        case none
+        /// The output head's blocks kept, the layers' as int8 panels.
+        case head
+        /// Every Q6_K matrix's blocks kept.
+        case all
+    }
+
+    /// The Q6_K matrices that keep their blocks; `gptls-tools bench --q6k-panels` measures the choices. The Q6_K
+    /// kernel rebuilds each 6-bit value and scales every 16 inputs, which makes it compute-bound on two cores: on Zen
+    /// 4 it read 9% fewer bytes per token of Llama-3.2-1B Q4_K_M but decoded at 29-30 against 30-34 tok/s, and
+    /// prefilled 8-12% slower, than int8 panels for the same matrices. Set before loading; not for changing while
+    /// models load.
+    nonisolated(unsafe) public static var keptQ6KBlocks = Q6KBlocks.none
+
+    /// Whether a Q6_K matrix keeps its blocks under `keptQ6KBlocks`; `isHead` for the output head.
+    static func keepsQ6KBlocks(isHead: Bool) -> Bool {
+        switch keptQ6KBlocks {
+        case .none: false
+        case .head: isHead
+        case .all: true
+        }
+    }
 
     /// The rows of `parts` stacked into one matrix of Q4_K panels, when the weights are not held exactly
     /// (`keepsFileBlocks`) and every part is a Q4_K tensor of its expected shape in the file; nil otherwise (the
@@ -31,12 +51,12 @@ extension WeightStorage {
     }
 
     /// The rows of `parts` stacked into one matrix of Q6_K panels, when the weights are not held exactly
-    /// (`keepsFileBlocks`), Q6_K blocks are kept (`keepsQ6KBlocks`) and every part is a Q6_K tensor of its expected
-    /// shape in the file; nil otherwise.
+    /// (`keepsFileBlocks`), Q6_K blocks are kept for it (`keptQ6KBlocks`; `isHead` for the output head) and every
+    /// part is a Q6_K tensor of its expected shape in the file; nil otherwise.
     ///
     /// As for Q4_K, the file's blocks moved, not converted: 6.5625 bits a weight, exactly the file's.
-    func q6KPanels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
-        guard keepsFileBlocks, Self.keepsQ6KBlocks, let k = parts.first?.shape.last, k > 0,
+    func q6KPanels(_ parts: [(name: String, shape: [Int])], isHead: Bool) -> LinearWeight? {
+        guard keepsFileBlocks, Self.keepsQ6KBlocks(isHead: isHead), let k = parts.first?.shape.last, k > 0,
               k % LinearWeight.q4KBlockInputs == 0,
               let sources = blockRows(parts, width: k, read: { source.q6KRows($0) }) else { return nil }
         let m = sources.reduce(0) { $0 + $1.rows }
@@ -48,9 +68,9 @@ extension WeightStorage {
     }
 
     /// The rows of `parts` in one matrix of block panels (Q4_K, Q6_K, Q5_0 or Q4_0), when all parts are of one of
-    /// those types; nil otherwise.
-    func blockPanels(_ parts: [(name: String, shape: [Int])]) -> LinearWeight? {
-        q4KPanels(parts) ?? q6KPanels(parts) ?? q5Panels(parts)
+    /// those types; nil otherwise. `isHead` for the output head.
+    func blockPanels(_ parts: [(name: String, shape: [Int])], isHead: Bool = false) -> LinearWeight? {
+        q4KPanels(parts) ?? q6KPanels(parts, isHead: isHead) ?? q5Panels(parts)
     }
 
     /// The GGUF block type a part's panels would keep (`Q4_K`, `Q6_K`, `Q5_0`, `Q4_0`) when the weights are not held
@@ -58,7 +78,7 @@ extension WeightStorage {
     func blockType(_ part: (name: String, shape: [Int])) -> String? {
         guard keepsFileBlocks else { return nil }
         if source.q4KRows(part.name) != nil { return "Q4_K" }
-        if Self.keepsQ6KBlocks, source.q6KRows(part.name) != nil { return "Q6_K" }
+        if Self.keepsQ6KBlocks(isHead: false), source.q6KRows(part.name) != nil { return "Q6_K" }
         if let (_, fifthBits) = source.q5Rows(part.name) { return fifthBits ? "Q5_0" : "Q4_0" }
         return nil
     }

@@ -2,7 +2,7 @@ import Kernels
 
 /// Owns the memory behind a model's weights: buffers made at load time from a `TensorSource` (the matrices of linear
 /// layers packed in panels, fp32, bf16 or int8, and under int8 and bf16 a GGUF file's Q4_K, Q5_0 and Q4_0 matrices
-/// (Q6_K too where `keepsQ6KBlocks`) kept at their width in block panels;
+/// (Q6_K too where `keptQ6KBlocks` says) kept at their width in block panels;
 /// vectors and embeddings as fp32 rows). Immutable once loaded.
 ///
 /// Every tensor is copied out of the mapped file, and the file's pages of it are released right after: no page of
@@ -46,11 +46,13 @@ public final class WeightStorage {
         return rows
     }
 
-    /// A linear layer's matrix [out, in] in `format`; `transposed` reads a stored [in, out] matrix (Conv1D).
-    /// The panels are a copy, so the file's pages of the tensor are released afterwards.
-    public func matrix(_ name: String, shape: [Int], transposed: Bool = false) throws -> LinearWeight {
+    /// A linear layer's matrix [out, in] in `format`; `transposed` reads a stored [in, out] matrix (Conv1D);
+    /// `isHead` for the output head (see `keptQ6KBlocks`). The panels are a copy, so the file's pages of the tensor
+    /// are released afterwards.
+    public func matrix(_ name: String, shape: [Int], transposed: Bool = false,
+                       isHead: Bool = false) throws -> LinearWeight {
         defer { source.releasePages(name) }
-        if !transposed, let weight = blockPanels([(name, shape)]) { return weight }
+        if !transposed, let weight = blockPanels([(name, shape)], isHead: isHead) { return weight }
         let stored = transposed ? [shape[1], shape[0]] : shape
         if try self.shape(name) == stored, let inPlace = source.inPlaceFloats(name) {
             // Packed straight from the mapped file (a Conv1D's [in, out] too): no fp32 copy in between.

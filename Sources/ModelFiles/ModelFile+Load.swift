@@ -25,9 +25,9 @@ extension ModelFile {
         let head: LinearWeight
         var headBias: UnsafePointer<Float>?
         if config.architecture.tiedHead {
-            head = try storage.matrix(names.tokenEmbedding, shape: [config.vocabSize, c])
+            head = try storage.matrix(names.tokenEmbedding, shape: [config.vocabSize, c], isHead: true)
         } else if storage.contains(headName) {
-            head = try storage.matrix(headName, shape: [headRows, c])
+            head = try storage.matrix(headName, shape: [headRows, c], isHead: true)
             if scheme == .book, case .classifier = task, storage.contains("out_head.bias") {
                 headBias = try storage.floats("out_head.bias", shape: [headRows])
             }

@@ -32,8 +32,8 @@ struct BenchCommand: ParsableCommand {
     var context = 64
     @Option(help: "How to hold the matrices of linear layers: f32, bf16 or int8 (under int8 and bf16 a GGUF file's Q4_K, Q5_0 and Q4_0 matrices keep their width).") var weights: WeightFormat = .f32
     @Option(help: "Cap the SIMD path of the C kernels: portable, avx2, avx512, avx512bf16.") var simd: String?
-    @Flag(help: "Keep a GGUF file's Q6_K matrices in Q6_K panels (6.56 bits a weight) instead of int8 panels, to measure them (slower on two cores today).")
-    var q6kPanels = false
+    @Option(help: "Which of a GGUF file's Q6_K matrices keep their blocks in Q6_K panels (6.56 bits a weight) instead of int8 panels: none, head (the output head's) or all.")
+    var q6kPanels: WeightStorage.Q6KBlocks = .none
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Option(help: ArgumentHelp("A text file to decode greedily with prompt-lookup drafts and without, alternating "
                                + "(tokenized with the model's tokenizer).", valueName: "path"))
@@ -83,7 +83,7 @@ struct BenchCommand: ParsableCommand {
         let logger = Logger(label: "gptls.bench", factory: { label in StreamLogHandler.standardError(label: label) })
         guard runs >= 1, steps >= 1 else { throw ValidationError("--runs and --steps must be at least 1") }
         try threadOptions.apply()
-        WeightStorage.keepsQ6KBlocks = q6kPanels
+        WeightStorage.keptQ6KBlocks = q6kPanels
         if let simd {
             guard let path = SIMDPath.named(simd) else { throw ValidationError("unknown SIMD path \(simd)") }
             SIMDPath.limit(to: path)

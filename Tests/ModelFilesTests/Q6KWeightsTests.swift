@@ -5,27 +5,42 @@ import XCTest
 import ModelFiles
 import ModelTestSupport
 
-/// With `--weights int8` and Q6_K blocks kept (`WeightStorage.keepsQ6KBlocks`, a measurement's choice), a GGUF file's
-/// Q6_K matrices stay 6-bit (Q6_K panels holding the file's weights exactly), the tied head included, and Q/K/V or
-/// gate/up stacks whose parts differ in type keep each part at its own width instead of widening the stack to int8;
-/// the model's logits stay close to the fp32 model's and llama.cpp's. By default Q6_K matrices are int8 panels and
-/// the stacks still keep their Q4_K parts.
+/// With `--weights int8` and Q6_K blocks kept (`WeightStorage.keptQ6KBlocks = .all`, a measurement's choice), a GGUF
+/// file's Q6_K matrices stay 6-bit (Q6_K panels holding the file's weights exactly), the tied head included, and Q/K/V
+/// or gate/up stacks whose parts differ in type keep each part at its own width instead of widening the stack to int8;
+/// the model's logits stay close to the fp32 model's and llama.cpp's. By default Q6_K matrices are int8 panels and the
+/// stacks still keep their Q4_K parts.
 final class Q6KWeightsTests: XCTestCase {
     let url = GGUFFixtures.url("family-llama-q6_k.gguf")
 
-    override func setUp() { WeightStorage.keepsQ6KBlocks = true }
+    override func setUp() { WeightStorage.keptQ6KBlocks = .all }
 
     override func tearDown() {
         SIMDPath.limit(to: .avx512BF16)
-        WeightStorage.keepsQ6KBlocks = false
+        WeightStorage.keptQ6KBlocks = .none
     }
 
     func testByDefaultQ6KMatricesAreInt8PanelsAndStacksKeepTheirQ4KParts() throws {
-        WeightStorage.keepsQ6KBlocks = false
+        WeightStorage.keptQ6KBlocks = .none
         let model = try GPTModel.load(from: url, weights: .int8)
         XCTAssertEqual(kinds(model.layers[0].attention.qkv), ["Q4_K", "int8"], "Q and K stay Q4_K, V becomes int8")
         XCTAssertEqual(kinds(model.layers[0].mlp.down), ["int8"])
         XCTAssertEqual(kinds(model.head), ["int8"])
+    }
+
+    func testKeepingOnlyTheHeadsBlocksLeavesTheLayersQ6KAsInt8AndTheHeadExact() throws {
+        WeightStorage.keptQ6KBlocks = .head
+        let model = try GPTModel.load(from: url, weights: .int8)
+        XCTAssertEqual(kinds(model.head), ["Q6_K"])
+        XCTAssertEqual(kinds(model.layers[0].mlp.down), ["int8"])
+        XCTAssertEqual(kinds(model.layers[0].attention.qkv), ["Q4_K", "int8"])
+        let storage = WeightStorage(source: try GGUFTensorSource(url: url), format: .f32)
+        let exact = try storage.concatenated([("model.embed_tokens.weight", [model.config.vocabSize, 256])])
+        var row = [Float](repeating: .nan, count: 256)
+        for r in stride(from: 0, to: model.head.outFeatures, by: 97) {
+            model.head.copyRow(r, into: &row)
+            XCTAssertEqual(row, Array(UnsafeBufferPointer(start: exact + r * 256, count: 256)), "head row \(r)")
+        }
     }
 
     /// The storage kinds of a weight, part by part.
