@@ -30,7 +30,6 @@ let package = Package(
     targets: [
         // System libraries.
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // The wire side.
         .target(name: "JSON", dependencies: ["CJansson"]),
@@ -49,7 +48,7 @@ let package = Package(
         // Hot loops in C with intrinsics: AVX2 and AVX-512 (BF16) paths chosen at run time by cpuid, so the binary
         // runs on any x86-64 CPU with AVX2 and uses AVX-512 where it exists. Optimised in debug builds too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: vectorised),
+        .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: vectorised),
         // The model: its architecture, weights, forward pass and KV storage, whatever file it came from.
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: optimised),
         // Model files: safetensors, PyTorch .pth, GGUF, Hugging Face directories; the name schemes; the exporters.

@@ -1,4 +1,3 @@
-import CBLAS
 import CKernels
 import Foundation
 
@@ -88,43 +87,46 @@ public enum PagedAttention {
         }
     }
 
-    /// Rows of at least this many new tokens go through `attendGEMM`: below it, gathering K/V and two sgemm calls
-    /// cost more than the per-token kernel.
+    /// Rows of at least this many new tokens go through `attendGEMM`: below it, gathering K/V and the two matrix
+    /// products cost more than the per-token kernel.
     static let gemmTokenThreshold = 32
 
-    /// OpenBLAS runs single-threaded and we split products over our own threads: its idle workers spin in
-    /// sched_yield between calls and steal the cores our other kernels need (measured: prefill +50 % on 2 cores).
-    private static let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()
+    /// Query rows per call of `gk_attend_rows`: short enough that the masked triangle it still computes is a small
+    /// part of a prompt's work, long enough for its tiles (12 rows on AVX-512, 6 on AVX2).
+    static let rowsPerRun = 48
 
-    /// Prefill path: per head, gathers that head's K/V into contiguous fp32 [n, D] matrices and uses two sgemm calls
-    /// (scores = Q K^T, out = P V), masking the causal upper triangle before the row softmax.
+    /// Prefill path: gathers each key/value head's keys (transposed, [D, n]) and values ([n, D]) once, then runs
+    /// (query head, run of `rowsPerRun` rows) items over the threads, the last rows' runs (the longest) first; each
+    /// is two matrix products and a row softmax in `gk_attend_rows`, which stop at the last position its rows see.
     static func attendGEMM(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
                            heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
                            into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = KernelThreads.count) {
-        _ = singleThreadedBLAS
         let n = start + t
         let scale = 1 / Float(d).squareRoot()
         let kvHeads = cache.heads, group = h / kvHeads
-        // One part per key/value head, claimed as threads free up; its group of query heads reads one gather.
-        let parts = threads > 1 ? kvHeads : 1
+        let keysT = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * d * n)  // [kvHeads, D, n]
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * n * d)  // [kvHeads, n, D]
+        defer { keysT.deallocate(); values.deallocate() }
+        Parallel.run(kvHeads, threads: threads) { kvHead in
+            let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
+            defer { keys.deallocate() }
+            cache.gather(head: kvHead, positions: n, table: blockTable, keys: keys, values: values + kvHead * n * d)
+            let transposed = keysT + kvHead * d * n
+            for p in 0..<n {
+                for i in 0..<d { transposed[i * n + p] = keys[p * d + i] }
+            }
+        }
+        let runs = (t + rowsPerRun - 1) / rowsPerRun, items = h * runs
+        let parts = threads > 1 ? min(items, 4 * threads) : 1
         Parallel.run(parts, threads: threads) { part in
-            let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)    // [n, D]
-            let values = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * n)  // [T, n]
-            defer { keys.deallocate(); values.deallocate(); scores.deallocate() }
-            for kvHead in stride(from: part, to: kvHeads, by: parts) {  // one, or all of them single-threaded
-                cache.gather(head: kvHead, positions: n, table: blockTable, keys: keys, values: values)
-                for head in kvHead * group..<(kvHead + 1) * group {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(n), Int32(d), scale,
-                                q + head * d, Int32(queryStride), keys, Int32(d), 0, scores, Int32(n))
-                    for i in 0..<t {
-                        let row = scores + i * n, visible = start + i + 1
-                        Softmax.apply(row, count: visible)
-                        for j in visible..<n { row[j] = 0 }
-                    }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(n), 1,
-                                scores, Int32(n), values, Int32(d), 0, out + head * d, Int32(outStride))
-                }
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerRun * (d + n))
+            defer { scratch.deallocate() }
+            for item in stride(from: part, to: items, by: parts) {
+                let run = runs - 1 - item / h, head = item % h, kvHead = head / group
+                let first = run * rowsPerRun, rows = min(rowsPerRun, t - first)
+                gk_attend_rows(q + first * queryStride + head * d, queryStride, rows, start + first, d,
+                               keysT + kvHead * d * n, n, values + kvHead * n * d, scale, scratch,
+                               out + first * outStride + head * d, outStride)
             }
         }
     }

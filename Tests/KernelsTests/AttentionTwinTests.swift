@@ -66,6 +66,15 @@ final class AttentionTwinTests: XCTestCase {
         checkAttention(start: 0, tokens: 33, table: [2, 0, 1, 3, 4, 5, 6, 7, 8], blocks: 9, headSize: 64)
     }
 
+    /// A prompt longer than one run of rows (`rowsPerRun`), continuing a cached prefix and starting fresh, with a
+    /// last run shorter than the others: every run sees exactly its own positions.
+    func testGEMMPathMatchesNaiveOverSeveralRunsOfRows() {
+        let rows = PagedAttention.rowsPerRun
+        checkAttention(start: 5, tokens: 2 * rows + 7, table: (0..<30).reversed().map(Int32.init), blocks: 30,
+                       headSize: 64, h: 4, kvHeads: 2)
+        checkAttention(start: 0, tokens: rows + 1, table: (0..<13).map(Int32.init), blocks: 13, headSize: 20)
+    }
+
     /// Grouped-query attention: query heads 2k and 2k+1 read key/value head k, on both paths.
     func testGroupedQueryAttentionMatchesNaiveOnBothPaths() {
         checkAttention(start: 9, tokens: 5, table: [5, 2, 0, 4], blocks: 6, headSize: 16, h: 4, kvHeads: 2)

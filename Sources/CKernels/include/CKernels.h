@@ -212,6 +212,12 @@ void gk_attend_head(const float *q, size_t d, const void *keys, const void *valu
 void gk_attend_group(const float *q, size_t g, size_t d, const void *keys, const void *values, int bf16,
                      size_t block_stride, size_t block_size, const int32_t *table, size_t n, float scale,
                      float *scores, float *out);
+/// Causal attention of `rows` query rows of one head (row r at q + r * q_stride, position first + r) against that
+/// head's keys, transposed (keys_t [D, >= first + rows], rows `ldk` floats apart), and values [>= first + rows, D]:
+/// out row r (at out + r * out_stride) = softmax(scale * q_r K^T over positions 0...first + r) V. `scratch`: rows *
+/// (D + first + rows) floats.
+void gk_attend_rows(const float *q, size_t q_stride, size_t rows, size_t first, size_t d, const float *keys_t,
+                    size_t ldk, const float *values, float scale, float *scratch, float *out, size_t out_stride);
 
 #ifdef __cplusplus
 }
