@@ -92,7 +92,7 @@ let package = Package(
         // The tools: benchmarks and test-model writers, an executable apart from the server it measures.
         .executableTarget(name: "gptls-tools", dependencies: [
             "ServerClient", "Protocol", "CommandSupport", "LocalBackend", "Tasks", "Engine", "Model", "ModelFiles",
-            "Kernels", "Tokenizer", "JSON", "JSONRPC",
+            "Kernels", "CKernels", "Tokenizer", "JSON", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import CommandSupport
 import Dispatch
 import Engine
@@ -55,7 +56,7 @@ struct BenchCommand: ParsableCommand {
     /// Bytes per second of a read of a 512 MiB buffer on `threads` threads (best of 3).
     static func readBandwidth(threads: Int) -> Double {
         let floats = 128 << 20
-        let share = floats / threads / 32 * 32  // each thread's floats, whole 128-byte steps
+        let share = floats / threads / 64 * 64  // each thread's floats, whole 256-byte steps
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: floats)
         defer { buffer.deallocate() }
         buffer.initialize(repeating: 1, count: floats)
@@ -63,15 +64,7 @@ struct BenchCommand: ParsableCommand {
         for _ in 0..<3 {
             let seconds = time {
                 DispatchQueue.concurrentPerform(iterations: threads) { part in
-                    let raw = UnsafeRawPointer(buffer + part * share)
-                    var a = SIMD16<Float>(), b = SIMD16<Float>()
-                    var i = 0
-                    while i < share {
-                        a += raw.load(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                        b += raw.load(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self)
-                        i += 32
-                    }
-                    if (a + b).sum() == -1 { print("") }  // keeps the loop from being optimised away
+                    if gk_read_probe(buffer + part * share, share) == -1 { print("") }  // a use of the sum
                 }
             }
             best = max(best, Double(share * threads * 4) / seconds)

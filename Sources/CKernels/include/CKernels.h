@@ -194,6 +194,10 @@ void gk_linear_panels_q6k(const int8_t *xq, const float *scales, const int16_t *
                           const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi, float *y,
                           int accumulate);
 
+/// The sum of x[0..<n] (n a multiple of 64) read with the CPU's widest loads (whatever the SIMD cap):
+/// `gptls-tools bench`'s read-bandwidth probe.
+float gk_read_probe(const float *x, size_t n);
+
 /// Paged KV cache, one layer of a block laid out [2 (K, V)][H][blockSize][D] in fp32 or bf16 (`bf16` != 0).
 /// Element offsets count fp32 or bf16 values. Stores one position's H*D values of K (or V) from `src` ([H, D]) into
 /// the slot at `dst` (head 0), heads `head_stride` (= blockSize * D) elements apart.
