@@ -33,9 +33,22 @@ static int detect_vnni(void) {
     if (detect() < GK_SIMD_AVX512 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     return (c >> 11) & 1;
 }
+
+/// The path taken unless capped: the widest, except on Intel cores, where the bf16 panels are faster widened to fp32
+/// FMAs than with vdpbf16ps (Xeon of family 6 model 207: prefill 1.5-1.7x, batch-8 decode 1.35x, batch-1 the same;
+/// their two 512-bit FMA units match vdpbf16ps's rate, and the activations stay fp32). AMD's Zen 4 runs a 512-bit FMA
+/// at half that rate, and vdpbf16ps wins there (journal, 2026-11-23 and 2026-12-07).
+static int preferred(void) {
+    int level = gk_simd_supported();
+    unsigned a, b, c, d;
+    if (level < GK_SIMD_AVX512_BF16 || !__get_cpuid(0, &a, &b, &c, &d)) return level;
+    int intel = b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;  // "GenuineIntel"
+    return intel ? GK_SIMD_AVX512 : level;
+}
 #else
 static int detect(void) { return GK_SIMD_PORTABLE; }
 static int detect_vnni(void) { return 0; }
+static int preferred(void) { return GK_SIMD_PORTABLE; }
 #endif
 
 static int supported = -1;
@@ -54,7 +67,7 @@ int gk_simd_supported(void) {
 int gk_simd_active(void) {
     int a = __atomic_load_n(&active, __ATOMIC_RELAXED);
     if (a < 0) {
-        a = gk_simd_supported();
+        a = preferred();
         __atomic_store_n(&active, a, __ATOMIC_RELAXED);
     }
     return a;

@@ -12,7 +12,8 @@ public enum SIMDPath: Int32, CaseIterable, Comparable, Sendable {
 
     /// The widest path this CPU and OS support.
     public static var supported: SIMDPath { SIMDPath(rawValue: gk_simd_supported()) ?? .portable }
-    /// The path in use.
+    /// The path in use: `supported`, except on Intel cores with AVX-512 BF16, which take `.avx512` (their bf16
+    /// panels run faster as fp32 FMAs), unless `limit(to:)` set another.
     public static var active: SIMDPath { SIMDPath(rawValue: gk_simd_active()) ?? .portable }
 
     /// Uses at most `path` (never more than supported) and returns the path now in use. For tests and benchmarks;

@@ -62,7 +62,7 @@ struct ServeCommand: ParsableCommand {
                                valueName: "ms"))
     var stepMs: Double = BackendConfiguration.defaultStepMs
 
-    @Option(help: "Cap the SIMD path of the C kernels: portable, avx2, avx512, avx512bf16 (to measure another CPU's path on this one).")
+    @Option(help: "Choose the SIMD path of the C kernels, at most what the CPU has: portable, avx2, avx512, avx512bf16 (to measure another CPU's path on this one).")
     var simd: String?
 
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")

@@ -1,11 +1,11 @@
 // Hot loops of the runtime in C with x86 intrinsics, chosen at run time by what the CPU supports.
 //
 // Every function has a portable C path, an AVX2+FMA path and an AVX-512 path (F, BW, VL, DQ, and BF16 for the
-// bf16 dot products, VNNI for the int8 ones); the widest the CPU and OS support is used unless gk_limit_simd
-// lowers it (tests compare every path with the naive twins in Swift). Nothing here allocates except gk_linear_panels
-// when it is not given the bf16 activations it needs, and gk_ticket_create (for tests). Thread-safe: no shared
-// mutable state apart from the SIMD level, which is set once, the thread count (atomic) and the helper threads of
-// gk_parallel.
+// bf16 dot products, VNNI for the int8 ones); the widest the CPU and OS support is used (on Intel cores less the
+// bf16 dot products, slower there) unless gk_limit_simd sets another (tests compare every path with the naive twins
+// in Swift). Nothing here allocates except gk_linear_panels when it is not given the bf16 activations it needs, and
+// gk_ticket_create (for tests). Thread-safe: no shared mutable state apart from the SIMD level, which is set once,
+// the thread count (atomic) and the helper threads of gk_parallel.
 #ifndef GPTLS_CKERNELS_H
 #define GPTLS_CKERNELS_H
 
@@ -55,7 +55,8 @@ enum { GK_SIMD_PORTABLE = 0, GK_SIMD_AVX2 = 1, GK_SIMD_AVX512 = 2, GK_SIMD_AVX51
 
 /// The widest path this CPU and OS support (cpuid and xgetbv; cached).
 int gk_simd_supported(void);
-/// The path in use: the supported one, or lower after gk_limit_simd.
+/// The path in use: the supported one (on Intel cores AVX-512 without the bf16 dot product, which is slower there than
+/// fp32 FMAs), or what gk_limit_simd set.
 int gk_simd_active(void);
 /// Whether the CPU has AVX-512 VNNI (vpdpbusd), which the int8 kernels use when the path in use is AVX-512 or
 /// wider (below it they take the AVX2 path). Cached.
