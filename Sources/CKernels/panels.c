@@ -91,10 +91,10 @@ GK_INLINE GK_AVX512_BF16 void tile_dpbf16(const uint16_t *xb, size_t kp, const u
     size_t half = kp / 2;
     const uint16_t *pb = pa + half * 2 * PANEL;
     for (size_t kk = 0; kk < half; kk++) {
-        _mm_prefetch((const char *)(pa + kk * 2 * PANEL) + PREFETCH_BYTES, _MM_HINT_T0);
+        _mm_prefetch((const char *)(pa + kk * 2 * PANEL) + DPBF16_PREFETCH_BYTES, _MM_HINT_T0);
         __m512bh wa = (__m512bh)_mm512_loadu_si512(pa + kk * 2 * PANEL), wb;
         if (panels == 2) {
-            _mm_prefetch((const char *)(pb + kk * 2 * PANEL) + PREFETCH_BYTES, _MM_HINT_T0);
+            _mm_prefetch((const char *)(pb + kk * 2 * PANEL) + DPBF16_PREFETCH_BYTES, _MM_HINT_T0);
             wb = (__m512bh)_mm512_loadu_si512(pb + kk * 2 * PANEL);
         }
         UNROLL

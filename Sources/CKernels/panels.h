@@ -12,14 +12,13 @@
 // inlining; without the hint clang keeps them on the stack and runs 2x slower).
 #define UNROLL _Pragma("clang loop unroll(full)")
 #define MAX_TILE_ROWS 12
+// How far ahead in the weight stream the kernels prefetch. 4 KiB: on an Intel Xeon 2 KiB left batch-1 decode of the
+// block formats (Q4_K, Q5_0, Q6_K) 4-19% and the AVX2 kernels' 0-18% short, and changed nothing else but vdpbf16ps's,
+// which keeps 2 KiB, the distance measured for it on Zen 4 (journal, 2026-11-23 and 2026-12-07 afternoon).
 #ifndef PREFETCH_BYTES
-#define PREFETCH_BYTES 2048
+#define PREFETCH_BYTES 4096
 #endif
-// The 4- to 6-bit kernels (Q4_K, Q5_0, Q4_0, Q6_K) prefetch further ahead: they spend more operations per byte, and
-// on an Intel Xeon 2 KiB ahead left batch-1 decode 3-30% short of what 4 KiB gives (journal, 2026-12-07 afternoon).
-#ifndef BLOCK_PREFETCH_BYTES
-#define BLOCK_PREFETCH_BYTES 4096
-#endif
+#define DPBF16_PREFETCH_BYTES 2048
 
 /// One activation as int8 at `inverse` = 127 / max |x| of its row or block: rounded to nearest even, clamped to
 /// [-127, 127] (the int8, Q4_K and Q5_0 kernels' activations).

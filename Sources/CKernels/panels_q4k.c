@@ -176,7 +176,7 @@ GK_INLINE GK_AVX512_VNNI void q4k_tile_vnni(const int8_t *xq, const float *xs, c
             for (int r = 0; r < rows; r++) { low[r] = _mm512_setzero_si512(); high[r] = _mm512_setzero_si512(); }
             for (int s = 0; s < 8; s++) {
                 const uint8_t *chunk = blk + (8 * p + s) * 64;
-                _mm_prefetch((const char *)chunk + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
+                _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
                 __m512i w = _mm512_loadu_si512(chunk);
                 __m512i wl = _mm512_and_si512(w, nibble), wh = _mm512_and_si512(_mm512_srli_epi16(w, 4), nibble);
                 UNROLL
@@ -257,7 +257,7 @@ GK_INLINE GK_AVX2_F16C void q4k_tile_avx2(const int8_t *xq, const float *xs, con
                 UNROLL for (int r = 0; r < rows; r++) { low[r] = _mm256_setzero_si256(); high[r] = low[r]; }
                 for (int s = 0; s < 8; s++) {
                     const uint8_t *chunk = blk + (8 * p + s) * 64;
-                    if (h == 0) _mm_prefetch((const char *)chunk + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
+                    if (h == 0) _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
                     __m256i w = _mm256_loadu_si256((const __m256i *)(chunk + 32 * h));
                     __m256i wl = _mm256_and_si256(w, nibble), wh = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
                     UNROLL for (int r = 0; r < rows; r++) {

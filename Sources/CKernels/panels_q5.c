@@ -253,12 +253,12 @@ GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, co
     const __m512i low4 = _mm512_set1_epi8(0x0F), bit4 = _mm512_set1_epi8(0x10);
     for (size_t b = 0; b < nb; b++) {
         const uint8_t *record = panel + b * rb;
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 128, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 192, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 256, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 320, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 64, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 128, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
         __m512i w[8];
         __m512i fifth = q5 ? _mm512_loadu_si512(record + NIBBLE_BYTES) : _mm512_setzero_si512();
         UNROLL
@@ -354,12 +354,12 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
     _Alignas(64) uint8_t operands[8 * 64];
     for (size_t b = 0; b < nb; b++) {
         const uint8_t *record = panel + b * rb;
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 128, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 192, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 256, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + BLOCK_PREFETCH_BYTES + 320, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 64, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 128, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
         const uint8_t *ops = decoded ? decoded + b * 8 * 64 : operands;
         if (!decoded) decode_record256(record, q5, operands);
         const uint16_t *d = (const uint16_t *)(record + rb - SCALE_BYTES);

@@ -149,8 +149,8 @@ GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, c
             }
             for (int s = 0; s < 4; s++) {
                 int u = 4 * p + s;
-                _mm_prefetch((const char *)blk + u * 64 + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
-                _mm_prefetch((const char *)blk + Q6K_HIGH + u * 64 + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
+                _mm_prefetch((const char *)blk + u * 64 + PREFETCH_BYTES, _MM_HINT_T0);
+                _mm_prefetch((const char *)blk + Q6K_HIGH + u * 64 + PREFETCH_BYTES, _MM_HINT_T0);
                 __m512i n0 = _mm512_loadu_si512(blk + u * 64), n1 = _mm512_loadu_si512(blk + (u + 16) * 64);
                 __m512i h = _mm512_loadu_si512(blk + Q6K_HIGH + u * 64);
                 // q = low nibble | high pair << 4; 0xEA is (a & b) | c: the pair masked to bits 4-5, or the nibble.
@@ -253,11 +253,11 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
                             // First reads of these chunks: fetch what lies a few KiB ahead, so decode streams.
                             const uint8_t *low = blk + (4 * p + s2 + 16 * v) * 64;
                             const uint8_t *high = blk + Q6K_HIGH + (4 * p + s2) * 64;
-                            _mm_prefetch((const char *)low + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
-                            _mm_prefetch((const char *)low + 64 + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
+                            _mm_prefetch((const char *)low + PREFETCH_BYTES, _MM_HINT_T0);
+                            _mm_prefetch((const char *)low + 64 + PREFETCH_BYTES, _MM_HINT_T0);
                             if (v == 0) {
-                                _mm_prefetch((const char *)high + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
-                                _mm_prefetch((const char *)high + 64 + BLOCK_PREFETCH_BYTES, _MM_HINT_T0);
+                                _mm_prefetch((const char *)high + PREFETCH_BYTES, _MM_HINT_T0);
+                                _mm_prefetch((const char *)high + 64 + PREFETCH_BYTES, _MM_HINT_T0);
                             }
                         }
                         __m256i q0 = q6k_unpack_avx2(blk, 4 * p + s2, v, half);
