@@ -95,38 +95,47 @@ public enum PagedAttention {
     /// part of a prompt's work, long enough for its tiles (12 rows on AVX-512, 6 on AVX2).
     static let rowsPerRun = 48
 
-    /// Prefill path: gathers each key/value head's keys (transposed, [D, n]) and values ([n, D]) once, then runs
-    /// (query head, run of `rowsPerRun` rows) items over the threads, the last rows' runs (the longest) first; each
-    /// is two matrix products and a row softmax in `gk_attend_rows`, which stop at the last position its rows see.
+    /// Prefill path: gathers key/value heads, as many at a time as there are threads (so the fp32 copies stay a few
+    /// heads' worth however many heads the model has), each one's keys transposed ([D, n]) and values ([n, D]); then
+    /// runs their (query head, run of `rowsPerRun` rows) items over the threads, the last rows' runs (the longest)
+    /// first. Each item is two matrix products and a row softmax in `gk_attend_rows`, which stop at the last
+    /// position its rows see.
     static func attendGEMM(queries q: UnsafePointer<Float>, queryStride: Int, tokens t: Int, start: Int,
                            heads h: Int, headSize d: Int, cache: PagedKV, blockTable: UnsafePointer<Int32>,
                            into out: UnsafeMutablePointer<Float>, outStride: Int, threads: Int = KernelThreads.count) {
         let n = start + t
         let scale = 1 / Float(d).squareRoot()
         let kvHeads = cache.heads, group = h / kvHeads
-        let keysT = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * d * n)  // [kvHeads, D, n]
-        let values = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * n * d)  // [kvHeads, n, D]
+        let batch = max(1, min(kvHeads, threads))
+        let keysT = UnsafeMutablePointer<Float>.allocate(capacity: batch * d * n)  // [batch, D, n]
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: batch * n * d)  // [batch, n, D]
         defer { keysT.deallocate(); values.deallocate() }
-        Parallel.run(kvHeads, threads: threads) { kvHead in
-            let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
-            defer { keys.deallocate() }
-            cache.gather(head: kvHead, positions: n, table: blockTable, keys: keys, values: values + kvHead * n * d)
-            let transposed = keysT + kvHead * d * n
-            for p in 0..<n {
-                for i in 0..<d { transposed[i * n + p] = keys[p * d + i] }
+        let runs = (t + rowsPerRun - 1) / rowsPerRun
+        for firstKV in stride(from: 0, to: kvHeads, by: batch) {
+            let gathered = min(batch, kvHeads - firstKV)
+            Parallel.run(gathered, threads: threads) { slot in
+                let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
+                defer { keys.deallocate() }
+                cache.gather(head: firstKV + slot, positions: n, table: blockTable, keys: keys,
+                             values: values + slot * n * d)
+                let transposed = keysT + slot * d * n
+                for p in 0..<n {
+                    for i in 0..<d { transposed[i * n + p] = keys[p * d + i] }
+                }
             }
-        }
-        let runs = (t + rowsPerRun - 1) / rowsPerRun, items = h * runs
-        let parts = threads > 1 ? min(items, 4 * threads) : 1
-        Parallel.run(parts, threads: threads) { part in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerRun * (d + n))
-            defer { scratch.deallocate() }
-            for item in stride(from: part, to: items, by: parts) {
-                let run = runs - 1 - item / h, head = item % h, kvHead = head / group
-                let first = run * rowsPerRun, rows = min(rowsPerRun, t - first)
-                gk_attend_rows(q + first * queryStride + head * d, queryStride, rows, start + first, d,
-                               keysT + kvHead * d * n, n, values + kvHead * n * d, scale, scratch,
-                               out + first * outStride + head * d, outStride)
+            let queryHeads = gathered * group, items = queryHeads * runs
+            let parts = threads > 1 ? min(items, 4 * threads) : 1
+            Parallel.run(parts, threads: threads) { part in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerRun * (d + n))
+                defer { scratch.deallocate() }
+                for item in stride(from: part, to: items, by: parts) {
+                    let run = runs - 1 - item / queryHeads, local = item % queryHeads, slot = local / group
+                    let head = firstKV * group + local
+                    let first = run * rowsPerRun, rows = min(rowsPerRun, t - first)
+                    gk_attend_rows(q + first * queryStride + head * d, queryStride, rows, start + first, d,
+                                   keysT + slot * d * n, n, values + slot * n * d, scale, scratch,
+                                   out + first * outStride + head * d, outStride)
+                }
             }
         }
     }
