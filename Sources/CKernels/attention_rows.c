@@ -44,29 +44,16 @@ GK_INLINE GK_AVX512 void tile512(const float *a, size_t lda, const float *b, siz
     if (cols > 16) store_tile512(hi, rows, c, ldc, 16, cols - 16, NULL, 0);
 }
 
-GK_AVX512 static void product_avx512(const float *a, size_t lda, const float *b, size_t ldb, size_t rows,
-                                     size_t cols, size_t k, float *c, size_t ldc) {
+GK_AVX512 static void product_avx512(const float *a, size_t lda, const float *b, size_t ldb, size_t n, size_t cols,
+                                     size_t k, float *c, size_t ldc) {
     for (size_t j0 = 0; j0 < cols; j0 += 32) {
         size_t width = cols - j0 < 32 ? cols - j0 : 32;
-        for (size_t r0 = 0; r0 < rows; r0 += MAX_TILE_ROWS) {
-            int rows_left = rows - r0 < MAX_TILE_ROWS ? (int)(rows - r0) : MAX_TILE_ROWS;
+        for (size_t r0 = 0; r0 < n; r0 += MAX_TILE_ROWS) {
+            int rows = n - r0 < MAX_TILE_ROWS ? (int)(n - r0) : MAX_TILE_ROWS;
             const float *ar = a + r0 * lda;
             float *cr = c + r0 * ldc + j0;
 #define TILE(R) tile512(ar, lda, b + j0, ldb, R, width, k, cr, ldc)
-            switch (rows_left) {
-                case 1: TILE(1); break;
-                case 2: TILE(2); break;
-                case 3: TILE(3); break;
-                case 4: TILE(4); break;
-                case 5: TILE(5); break;
-                case 6: TILE(6); break;
-                case 7: TILE(7); break;
-                case 8: TILE(8); break;
-                case 9: TILE(9); break;
-                case 10: TILE(10); break;
-                case 11: TILE(11); break;
-                default: TILE(12); break;
-            }
+            ROWS_SWITCH(TILE)
 #undef TILE
         }
     }

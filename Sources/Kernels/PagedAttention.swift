@@ -107,20 +107,19 @@ public enum PagedAttention {
         let scale = 1 / Float(d).squareRoot()
         let kvHeads = cache.heads, group = h / kvHeads
         let batch = max(1, min(kvHeads, threads))
+        let keys = UnsafeMutablePointer<Float>.allocate(capacity: batch * n * d)  // [batch, n, D], as gathered
         let keysT = UnsafeMutablePointer<Float>.allocate(capacity: batch * d * n)  // [batch, D, n]
         let values = UnsafeMutablePointer<Float>.allocate(capacity: batch * n * d)  // [batch, n, D]
-        defer { keysT.deallocate(); values.deallocate() }
+        defer { keys.deallocate(); keysT.deallocate(); values.deallocate() }
         let runs = (t + rowsPerRun - 1) / rowsPerRun
         for firstKV in stride(from: 0, to: kvHeads, by: batch) {
             let gathered = min(batch, kvHeads - firstKV)
             Parallel.run(gathered, threads: threads) { slot in
-                let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)  // [n, D]
-                defer { keys.deallocate() }
-                cache.gather(head: firstKV + slot, positions: n, table: blockTable, keys: keys,
+                let rows = keys + slot * n * d, transposed = keysT + slot * d * n
+                cache.gather(head: firstKV + slot, positions: n, table: blockTable, keys: rows,
                              values: values + slot * n * d)
-                let transposed = keysT + slot * d * n
                 for p in 0..<n {
-                    for i in 0..<d { transposed[i * n + p] = keys[p * d + i] }
+                    for i in 0..<d { transposed[i * n + p] = rows[p * d + i] }
                 }
             }
             let queryHeads = gathered * group, items = queryHeads * runs
