@@ -62,6 +62,19 @@ static inline void put(float *out, float sum, const float *bias, size_t j, int a
         default: CALL_WITH_ROWS(12); break;                                                                      \
     }
 
+/// The same for tiles of at most 8 rows (the AVX-512 Q6_K kernel's).
+#define ROWS_SWITCH8(CALL_WITH_ROWS)                                                                             \
+    switch (rows) {                                                                                              \
+        case 1: CALL_WITH_ROWS(1); break;                                                                        \
+        case 2: CALL_WITH_ROWS(2); break;                                                                        \
+        case 3: CALL_WITH_ROWS(3); break;                                                                        \
+        case 4: CALL_WITH_ROWS(4); break;                                                                        \
+        case 5: CALL_WITH_ROWS(5); break;                                                                        \
+        case 6: CALL_WITH_ROWS(6); break;                                                                        \
+        case 7: CALL_WITH_ROWS(7); break;                                                                        \
+        default: CALL_WITH_ROWS(8); break;                                                                       \
+    }
+
 /// The same for tiles of at most 4 rows (the AVX2 kernels' and the 4-bit VNNI ones').
 #define ROWS_SWITCH4(CALL_WITH_ROWS)                                                                             \
     switch (rows) {                                                                                              \

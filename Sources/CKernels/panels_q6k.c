@@ -22,6 +22,7 @@
 //   isum = sum_s sc_s (dot16_s(q_w, q_x) - 32 asum_s)   (|each bracket| <= 16 * 32 * 127, |isum| < 2^31),
 //   y += x_scale d isum.
 // Every path computes the same exact integers from the same bytes; only the fp32 epilogue order may differ.
+#include <stdlib.h>
 #include <string.h>
 #include "CKernels.h"
 #include "simd.h"
@@ -35,8 +36,9 @@
 #define Q6K_SCALES 3072
 #define Q6K_D 3328
 #define Q6K_SUBS 16
-// Rows of one tile of the AVX-512 kernel: 4 sub-block accumulators a row, so 4 rows leave room for the weights.
-#define Q6K_TILE_ROWS 4
+// Rows of one tile of the AVX-512 kernel: three registers a row (the sub-block's dot product, the block's sum, the
+// row's), so 8 rows leave room for the group being multiplied.
+#define Q6K_TILE_ROWS 8
 
 size_t gk_panels_q6k_size(size_t m, size_t k) { return (m + PANEL - 1) / PANEL * (k / Q6K_BLOCK) * Q6K_BLOCK_BYTES; }
 
@@ -126,65 +128,94 @@ static void panels_q6k_portable(const int8_t *xq, const float *xs, const int16_t
 }
 
 #if GK_X86
-// ---- AVX-512 VNNI: one panel, tiles of up to 4 rows; vpdpbusd of 6-bit q (u8) and activations (s8) ------------
+// ---- AVX-512 VNNI: one panel, tiles of up to 8 rows; vpdpbusd of 6-bit q (u8) and activations (s8) ------------
+//
+// Sub-block by sub-block: its four groups are unpacked once per tile and multiplied into every row, and its scale
+// (d sc, exact in fp32) multiplies the row's exact integer dot product into an fp32 sum for the block. Scaling in
+// fp32 takes two instructions a row and sub-block where the int32 product (vpmulld) took three, and needs one
+// register a row instead of four, so a tile holds 8 rows and each group is unpacked half as often at batch 8.
 
-GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
-                                            const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
-                                            size_t cols, const float *bias, int accumulate) {
-    size_t blocks = k / Q6K_BLOCK;
+/// q (0..63) of 16 columns x 4 inputs of group u + 16v from low chunk u (v = 0, 2: its low and high nibbles) or
+/// u + 16 (v = 1, 3) and high chunk u (bits 2v, 2v + 1) of a panel block (see the layout above).
+GK_INLINE GK_AVX512_VNNI __m512i q6k_unpack512(const uint8_t *blk, int u, int v) {
     const __m512i nibble = _mm512_set1_epi8(0x0F), top = _mm512_set1_epi8(0x30);
+    __m512i n = _mm512_loadu_si512(blk + (u + 16 * (v & 1)) * 64);
+    __m512i h = _mm512_loadu_si512(blk + Q6K_HIGH + u * 64);
+    __m512i low = _mm512_and_si512(v < 2 ? n : _mm512_srli_epi16(n, 4), nibble);
+    __m512i high = v == 0 ? _mm512_slli_epi16(h, 4) : v == 1 ? _mm512_slli_epi16(h, 2)
+                 : v == 2 ? h : _mm512_srli_epi16(h, 2);
+    // 0xEA is (a & b) | c: the pair masked to bits 4-5, or the nibble.
+    return _mm512_ternarylogic_epi32(high, top, low, 0xEA);
+}
+
+/// Every group of a panel unpacked once, for tiles of many rows: [block][sub-block][group of it][64 bytes].
+GK_AVX512_VNNI static void q6k_unpack_panel(const uint8_t *panel, size_t blocks, uint8_t *out) {
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
+        for (int sub = 0; sub < Q6K_SUBS; sub++) {
+            for (int line = 0; line < 4; line++) {
+                _mm_prefetch((const char *)blk + sub * (Q6K_BLOCK_BYTES / 16) + 64 * line + PREFETCH_BYTES,
+                             _MM_HINT_T0);
+            }
+            for (int s = 0; s < 4; s++) {
+                _mm512_store_si512(out + ((b * Q6K_SUBS + sub) * 4 + s) * 64, q6k_unpack512(blk, 4 * (sub % 4) + s, sub / 4));
+            }
+        }
+    }
+}
+
+/// One tile of rows against a panel, its groups unpacked from the panel's blocks or read from `unpacked` (from
+/// q6k_unpack_panel) where that is not NULL.
+GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
+                                            const uint8_t *panel, const uint8_t *unpacked, const int rows, float *y,
+                                            size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
+    size_t blocks = k / Q6K_BLOCK;
     __m512 acc[Q6K_TILE_ROWS];
     UNROLL
     for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
-        __m512i isum[Q6K_TILE_ROWS];
-        UNROLL
-        for (int r = 0; r < rows; r++) isum[r] = _mm512_setzero_si512();
-        for (int p = 0; p < 4; p++) {
-            __m512i dot[Q6K_TILE_ROWS][4];
-            UNROLL
-            for (int r = 0; r < rows; r++) {
-                for (int v = 0; v < 4; v++) dot[r][v] = _mm512_setzero_si512();
-            }
-            for (int s = 0; s < 4; s++) {
-                int u = 4 * p + s;
-                _mm_prefetch((const char *)blk + u * 64 + PREFETCH_BYTES, _MM_HINT_T0);
-                _mm_prefetch((const char *)blk + Q6K_HIGH + u * 64 + PREFETCH_BYTES, _MM_HINT_T0);
-                __m512i n0 = _mm512_loadu_si512(blk + u * 64), n1 = _mm512_loadu_si512(blk + (u + 16) * 64);
-                __m512i h = _mm512_loadu_si512(blk + Q6K_HIGH + u * 64);
-                // q = low nibble | high pair << 4; 0xEA is (a & b) | c: the pair masked to bits 4-5, or the nibble.
-                __m512i q[4] = {
-                    _mm512_ternarylogic_epi32(_mm512_slli_epi16(h, 4), top, _mm512_and_si512(n0, nibble), 0xEA),
-                    _mm512_ternarylogic_epi32(_mm512_slli_epi16(h, 2), top, _mm512_and_si512(n1, nibble), 0xEA),
-                    _mm512_ternarylogic_epi32(h, top, _mm512_and_si512(_mm512_srli_epi16(n0, 4), nibble), 0xEA),
-                    _mm512_ternarylogic_epi32(_mm512_srli_epi16(h, 2), top,
-                                              _mm512_and_si512(_mm512_srli_epi16(n1, 4), nibble), 0xEA),
-                };
-                UNROLL
-                for (int r = 0; r < rows; r++) {
-                    const int8_t *a = xq + (size_t)r * k + b * Q6K_BLOCK + 4 * u;
-                    for (int v = 0; v < 4; v++) {
-                        dot[r][v] = _mm512_dpbusd_epi32(dot[r][v], q[v], _mm512_set1_epi32(load4(a + 64 * v)));
-                    }
-                }
-            }
-            for (int v = 0; v < 4; v++) {
-                int sub = p + 4 * v;
-                __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + Q6K_SCALES + sub * PANEL)));
-                UNROLL
-                for (int r = 0; r < rows; r++) {
-                    __m512i offset = _mm512_set1_epi32(32 * xsum[((size_t)r * blocks + b) * Q6K_SUBS + sub]);
-                    isum[r] = _mm512_add_epi32(isum[r], _mm512_mullo_epi32(_mm512_sub_epi32(dot[r][v], offset), sc));
-                }
-            }
-        }
-        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q6K_D)));
+        // -32 times each sub-block's activation sum: where each row's dot products start (folds the offset of q).
+        int32_t offsets[Q6K_TILE_ROWS][Q6K_SUBS];
         UNROLL
         for (int r = 0; r < rows; r++) {
-            __m512 v = _mm512_mul_ps(d, _mm512_cvtepi32_ps(isum[r]));
-            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xs[(size_t)r * blocks + b]), v, acc[r]);
+            __m256i sums = _mm256_loadu_si256((const __m256i *)(xsum + ((size_t)r * blocks + b) * Q6K_SUBS));
+            __m512i offset = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(_mm512_cvtepi16_epi32(sums), 5));
+            _mm512_storeu_si512(offsets[r], offset);
         }
+        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q6K_D)));
+        __m512 sum[Q6K_TILE_ROWS];
+        UNROLL
+        for (int r = 0; r < rows; r++) sum[r] = _mm512_setzero_ps();
+        for (int sub = 0; sub < Q6K_SUBS; sub++) {
+            // Each sub-block fetches its sixteenth of the block (210 bytes) 4 KiB ahead, as four lines so that none
+            // is skipped (one line each of a low and a high chunk left a third of the stream to the hardware).
+            for (int line = 0; !unpacked && line < 4; line++) {
+                _mm_prefetch((const char *)blk + sub * (Q6K_BLOCK_BYTES / 16) + 64 * line + PREFETCH_BYTES,
+                             _MM_HINT_T0);
+            }
+            // Sub-block sub = p + 4v holds groups 4p + s + 16v, s < 4.
+            int p = sub % 4, v = sub / 4;
+            __m512i dot[Q6K_TILE_ROWS];
+            UNROLL
+            for (int r = 0; r < rows; r++) dot[r] = _mm512_set1_epi32(offsets[r][sub]);
+            for (int s = 0; s < 4; s++) {
+                int u = 4 * p + s;
+                __m512i q = unpacked ? _mm512_load_si512(unpacked + ((b * Q6K_SUBS + sub) * 4 + s) * 64)
+                                     : q6k_unpack512(blk, u, v);
+                UNROLL
+                for (int r = 0; r < rows; r++) {
+                    const int8_t *a = xq + (size_t)r * k + b * Q6K_BLOCK + 64 * v + 4 * u;
+                    dot[r] = _mm512_dpbusd_epi32(dot[r], q, _mm512_set1_epi32(load4(a)));
+                }
+            }
+            __m128i sc = _mm_loadu_si128((const __m128i *)(blk + Q6K_SCALES + sub * PANEL));
+            __m512 scale = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(sc)));
+            UNROLL
+            for (int r = 0; r < rows; r++) sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[r]), scale, sum[r]);
+        }
+        UNROLL
+        for (int r = 0; r < rows; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xs[(size_t)r * blocks + b]), sum[r], acc[r]);
     }
     store_tile512(acc, rows, y, m, j0, cols, bias, accumulate);
 }
@@ -193,21 +224,27 @@ GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, co
                                            size_t k, const uint8_t *packed, const float *bias, size_t m, size_t lo,
                                            size_t hi, float *y, int accumulate) {
     size_t blocks = k / Q6K_BLOCK, panel_size = blocks * Q6K_BLOCK_BYTES;
+    // More rows than a tile: each panel is unpacked once (4 KiB a block, in L2 for k up to 32k) and every tile reads
+    // its bytes, rather than unpacking them again per tile. Without the memory, tiles unpack as at batch 8.
+    uint8_t *unpacked = n > Q6K_TILE_ROWS ? aligned_alloc(64, blocks * Q6K_SUBS * 4 * 64) : NULL;
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
-        // A panel is 53 KB for k = 4096: it stays in L2 while the tiles of all rows read it.
+        if (unpacked) q6k_unpack_panel(panel, blocks, unpacked);
         for (size_t r0 = 0; r0 < n; r0 += Q6K_TILE_ROWS) {
             int rows = n - r0 < Q6K_TILE_ROWS ? (int)(n - r0) : Q6K_TILE_ROWS;
             const int8_t *a = xq + r0 * k;
             const float *s = xs + r0 * blocks;
             const int16_t *sums = xsum + r0 * blocks * Q6K_SUBS;
             float *yr = y + r0 * m;
-#define TILE(R) q6k_tile_vnni(a, s, sums, k, panel, R, yr, m, j0, cols, bias, accumulate)
-            ROWS_SWITCH4(TILE)
+#define TILE(R)                                                                                                  \
+    if (unpacked) q6k_tile_vnni(a, s, sums, k, panel, unpacked, R, yr, m, j0, cols, bias, accumulate);           \
+    else q6k_tile_vnni(a, s, sums, k, panel, NULL, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH8(TILE)
 #undef TILE
         }
     }
+    free(unpacked);
 }
 
 // ---- AVX2: one panel, tiles of up to 4 rows, 8 columns at a time; vpmaddubsw of q (u8) and activations (s8) ----
