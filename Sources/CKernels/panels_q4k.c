@@ -94,25 +94,84 @@ void gk_panels_q4k_row(const uint8_t *packed, size_t k, size_t j, float *out) {
     }
 }
 
+/// One block of 256 inputs of gk_activations_q8k: its int8 values, their scale and the sums of each 32.
+static void quantize_block(const float *v, int8_t *q, float *scale, int16_t *sums) {
+    float amax = 0;
+    for (int i = 0; i < Q4K_BLOCK; i++) amax = fmaxf(amax, fabsf(v[i]));
+    float inverse = amax > 0 ? 127 / amax : 0;
+    for (int sub = 0; sub < 8; sub++) {
+        int sum = 0;
+        for (int i = 32 * sub; i < 32 * sub + 32; i++) {
+            q[i] = quantize(v[i], inverse);
+            sum += q[i];
+        }
+        sums[sub] = (int16_t)sum;
+    }
+    *scale = amax / 127;
+}
+
+#if GK_X86
+/// The same with AVX-512: the same product, rounding (to nearest even) and clamp, so the same bytes.
+GK_AVX512 static void quantize_block512(const float *v, int8_t *q, float *scale, int16_t *sums) {
+    __m512 vmax = _mm512_setzero_ps();
+    for (int i = 0; i < Q4K_BLOCK; i += 16) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(v + i)));
+    float amax = _mm512_reduce_max_ps(vmax);
+    __m512 inverse = _mm512_set1_ps(amax > 0 ? 127 / amax : 0), hi = _mm512_set1_ps(127), lo = _mm512_set1_ps(-127);
+    for (int sub = 0; sub < 8; sub++) {
+        __m512i sum = _mm512_setzero_si512();
+        for (int i = 32 * sub; i < 32 * sub + 32; i += 16) {
+            __m512 rounded = _mm512_roundscale_ps(_mm512_mul_ps(_mm512_loadu_ps(v + i), inverse),
+                                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            __m512i value = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(rounded, hi), lo));
+            _mm_storeu_si128((__m128i *)(q + i), _mm512_cvtepi32_epi8(value));
+            sum = _mm512_add_epi32(sum, value);
+        }
+        sums[sub] = (int16_t)_mm512_reduce_add_epi32(sum);
+    }
+    *scale = amax / 127;
+}
+
+/// The same with AVX2.
+GK_AVX2 static void quantize_block256(const float *v, int8_t *q, float *scale, int16_t *sums) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 vmax = _mm256_setzero_ps();
+    for (int i = 0; i < Q4K_BLOCK; i += 8) vmax = _mm256_max_ps(vmax, _mm256_and_ps(_mm256_loadu_ps(v + i), magnitude));
+    float amax = gk_hmax256(vmax);
+    __m256 inverse = _mm256_set1_ps(amax > 0 ? 127 / amax : 0), hi = _mm256_set1_ps(127), lo = _mm256_set1_ps(-127);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int sub = 0; sub < 8; sub++) {
+        __m256i value[4];
+        for (int part = 0; part < 4; part++) {
+            __m256 rounded = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(v + 32 * sub + 8 * part), inverse),
+                                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            value[part] = _mm256_cvtps_epi32(_mm256_max_ps(_mm256_min_ps(rounded, hi), lo));
+        }
+        // The packs work within 128-bit lanes; the permute puts the 4 x 8 bytes back in order.
+        __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(value[0], value[1]), _mm256_packs_epi32(value[2], value[3]));
+        _mm256_storeu_si256((__m256i *)(q + 32 * sub), _mm256_permutevar8x32_epi32(bytes, order));
+        __m256i sum = _mm256_add_epi32(_mm256_add_epi32(value[0], value[1]), _mm256_add_epi32(value[2], value[3]));
+        __m128i half = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
+        half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
+        sums[sub] = (int16_t)_mm_cvtsi128_si32(half);
+    }
+    *scale = amax / 127;
+}
+#endif
+
 void gk_activations_q8k(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int16_t *sums) {
     size_t blocks = k / Q4K_BLOCK;
-    for (size_t r = 0; r < n; r++) {
-        for (size_t b = 0; b < blocks; b++) {
-            const float *v = x + r * k + b * Q4K_BLOCK;
-            int8_t *q = xq + r * k + b * Q4K_BLOCK;
-            float amax = 0;
-            for (int i = 0; i < Q4K_BLOCK; i++) amax = fmaxf(amax, fabsf(v[i]));
-            float inverse = amax > 0 ? 127 / amax : 0;
-            for (int sub = 0; sub < 8; sub++) {
-                int sum = 0;
-                for (int i = 32 * sub; i < 32 * sub + 32; i++) {
-                    q[i] = quantize(v[i], inverse);
-                    sum += q[i];
-                }
-                sums[(r * blocks + b) * 8 + sub] = (int16_t)sum;
-            }
-            scales[r * blocks + b] = amax / 127;
-        }
+#if GK_X86
+    int level = gk_simd_active();
+#endif
+    for (size_t i = 0; i < n * blocks; i++) {
+        const float *v = x + i * Q4K_BLOCK;
+        int8_t *q = xq + i * Q4K_BLOCK;
+#if GK_X86
+        if (level >= GK_SIMD_AVX512) { quantize_block512(v, q, scales + i, sums + 8 * i); continue; }
+        if (level >= GK_SIMD_AVX2) { quantize_block256(v, q, scales + i, sums + 8 * i); continue; }
+#endif
+        quantize_block(v, q, scales + i, sums + 8 * i);
     }
 }
 

@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import Kernels
 
@@ -154,6 +155,39 @@ final class Q4KTwinTests: XCTestCase {
             withQ4KPanels(blocks, m: m, k: k) { Matmul.linear(x, rows: 2, weight: $0, bias: nil, into: &y) }
             XCTAssertEqual(Array(y[0..<m]), [Float](repeating: 0, count: m), path.name)
             XCTAssertFalse(y.contains { $0.isNaN }, path.name)
+        }
+    }
+
+    func testBlockActivationsAreTheSameBytesScalesAndSumsOnEveryPath() {
+        let n = 3, k = 512
+        var x = random(n * k, scale: 3)
+        x[7] = 40  // an outlier: a coarse scale for that block
+        for i in 256..<512 { x[i] = 0 }  // a block of zeros: scale 0, values 0
+        x[2 * k] = 127  // scale 1 for that block: ties, rounded to even
+        x[2 * k + 1] = 2.5
+        x[2 * k + 2] = 3.5
+        x[2 * k + 3] = -2.5
+        func quantized() -> (values: [Int8], scales: [Float], sums: [Int16]) {
+            var values = [Int8](repeating: 0, count: n * k), scales = [Float](repeating: 0, count: n * k / 256)
+            var sums = [Int16](repeating: 0, count: n * k / 32)
+            gk_activations_q8k(x, n, k, &values, &scales, &sums)
+            return (values, scales, sums)
+        }
+        SIMDPath.limit(to: .portable)
+        let expected = quantized()
+        func firstDifference<T: Equatable>(_ a: [T], _ b: [T]) -> Int? {
+            zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        }
+        forEachPath { path in
+            let got = quantized()
+            XCTAssertNil(firstDifference(got.values, expected.values), "\(path.name): the first value that differs")
+            XCTAssertNil(firstDifference(got.scales.map(\.bitPattern), expected.scales.map(\.bitPattern)),
+                         "\(path.name): the first scale that differs")
+            XCTAssertNil(firstDifference(got.sums, expected.sums), "\(path.name): the first sum that differs")
+        }
+        let naive = Q4KQuantization.quantizedActivationsNaive(x[...])
+        for i in 0..<(n * k) {
+            XCTAssertEqual(Float(expected.values[i]) * expected.scales[i / 256], naive[i], "input \(i)")
         }
     }
 }
