@@ -31,10 +31,10 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Batch sizes to measure decode for (0: none).") var batches = [1, 4, 8, 16]
     @Option(help: "Prompt tokens each decoding job starts from: the context its decode steps attend to.")
     var context = 64
-    @Option(help: "How to hold the matrices of linear layers: f32, bf16 or int8 (under int8 and bf16 a GGUF file's Q4_K, Q5_0 and Q4_0 matrices keep their width).") var weights: WeightFormat = .f32
+    @Option(help: "How to hold the matrices of linear layers: f32, bf16 or int8 (under int8 and bf16 a GGUF file's Q4_K, Q6_K, Q5_0 and Q4_0 matrices keep their width).") var weights: WeightFormat = .f32
     @Option(help: "Choose the SIMD path of the C kernels, at most what the CPU has: portable, avx2, avx512, avx512bf16.") var simd: String?
     @Option(help: "Which of a GGUF file's Q6_K matrices keep their blocks in Q6_K panels (6.56 bits a weight) instead of int8 panels: none, head (the output head's) or all.")
-    var q6kPanels: WeightStorage.Q6KBlocks = .none
+    var q6kPanels: WeightStorage.Q6KBlocks = .all
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
     @Option(help: ArgumentHelp("A text file to decode greedily with prompt-lookup drafts and without, alternating "
                                + "(tokenized with the model's tokenizer).", valueName: "path"))

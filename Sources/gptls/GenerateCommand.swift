@@ -23,7 +23,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Keep the smallest set of tokens whose probability reaches P.") var topP: Float = 1
     @Option(help: "Seed of the sampler's random generator.") var seed: UInt64 = 0
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
-    @Option(help: "How to hold the matrices: f32, bf16 or int8 (faster, logits differ slightly; under int8 and bf16 a GGUF file's Q4_K, Q5_0 and Q4_0 matrices keep their width).") var weights: WeightFormat = .f32
+    @Option(help: "How to hold the matrices: f32, bf16 or int8 (faster, logits differ slightly; under int8 and bf16 a GGUF file's Q4_K, Q6_K, Q5_0 and Q4_0 matrices keep their width).") var weights: WeightFormat = .f32
     @Flag(help: "Print one JSON object: prompt_tokens, tokens, text, logprobs, finish_reason.") var json = false
     @OptionGroup var threadOptions: ThreadsOption
     @OptionGroup var endpointOptions: EndpointOption

@@ -44,7 +44,7 @@ struct ServeCommand: ParsableCommand {
                                valueName: "url"))
     var allowEndpoint: [String] = []
 
-    @Option(help: "How to hold the models' matrices: bf16 (half of f32's memory traffic; on the bundled model the same perplexity as f32 and 99.6% of its top-1 tokens), f32 (exact, slowest) or int8 (fastest decode; perplexity +0.1%, 98% of f32's top-1 tokens). Under int8 and bf16 a GGUF file's Q4_K, Q5_0 and Q4_0 matrices keep their width. Default: int8 for a GGUF file of quantized blocks (Q8_0, Q4_K_M: bf16 would widen its Q8_0 and Q6_K blocks, 1.4-1.9x the memory, and decode Q8_0 at about half the speed), bf16 for any other file. Also a setting.")
+    @Option(help: "How to hold the models' matrices: bf16 (half of f32's memory traffic; on the bundled model the same perplexity as f32 and 99.6% of its top-1 tokens), f32 (exact, slowest) or int8 (fastest decode; perplexity +0.1%, 98% of f32's top-1 tokens). Under int8 and bf16 a GGUF file's Q4_K, Q6_K, Q5_0 and Q4_0 matrices keep their width. Default: int8 for a GGUF file of quantized blocks (Q8_0, Q4_K_M: bf16 would widen its Q8_0 blocks to 16 bits, 1.9x the memory for a Q8_0 file, and decode Q8_0 at about half the speed), bf16 for any other file. Also a setting.")
     var weights: WeightPrecision?
 
     @Flag(name: .customLong("no-prefix-cache"), help: "Never reuse cached prompt prefixes (to measure what the cache saves).")

@@ -5,22 +5,27 @@ import XCTest
 import ModelFiles
 import ModelTestSupport
 
-/// With `--weights int8` and Q6_K blocks kept (`WeightStorage.keptQ6KBlocks = .all`, a measurement's choice), a GGUF
-/// file's Q6_K matrices stay 6-bit (Q6_K panels holding the file's weights exactly), the tied head included, and Q/K/V
-/// or gate/up stacks whose parts differ in type keep each part at its own width instead of widening the stack to int8;
-/// the model's logits stay close to the fp32 model's and llama.cpp's. By default Q6_K matrices are int8 panels and the
+/// With `--weights int8` a GGUF file's Q6_K matrices stay 6-bit by default (Q6_K panels holding the file's weights
+/// exactly, `WeightStorage.keptQ6KBlocks = .all`), the tied head included, and Q/K/V or gate/up stacks whose parts
+/// differ in type keep each part at its own width instead of widening the stack to int8; the model's logits stay close
+/// to the fp32 model's and llama.cpp's. With `.none` (a measurement's choice) Q6_K matrices are int8 panels and the
 /// stacks still keep their Q4_K parts.
 final class Q6KWeightsTests: XCTestCase {
     let url = GGUFFixtures.url("family-llama-q6_k.gguf")
 
-    override func setUp() { WeightStorage.keptQ6KBlocks = .all }
-
     override func tearDown() {
         SIMDPath.limit(to: .avx512BF16)
-        WeightStorage.keptQ6KBlocks = .none
+        WeightStorage.keptQ6KBlocks = .all
     }
 
-    func testByDefaultQ6KMatricesAreInt8PanelsAndStacksKeepTheirQ4KParts() throws {
+    func testByDefaultQ6KMatricesKeepTheirBlocks() throws {
+        XCTAssertEqual(WeightStorage.keptQ6KBlocks, .all)
+        let model = try GPTModel.load(from: url, weights: .int8)
+        XCTAssertEqual(kinds(model.head), ["Q6_K"])
+        XCTAssertEqual(kinds(model.layers[0].mlp.down), ["Q6_K"])
+    }
+
+    func testWithoutKeptBlocksQ6KMatricesAreInt8PanelsAndStacksKeepTheirQ4KParts() throws {
         WeightStorage.keptQ6KBlocks = .none
         let model = try GPTModel.load(from: url, weights: .int8)
         XCTAssertEqual(kinds(model.layers[0].attention.qkv), ["Q4_K", "int8"], "Q and K stay Q4_K, V becomes int8")
