@@ -73,10 +73,16 @@ public struct BlockRows {
     public let width: Int
     /// The first byte of row `row`'s blocks (0..<rows).
     public let row: (_ row: Int) -> UnsafeRawPointer
+    /// Tells the source that rows `rows` have been copied and their pages are not needed now (a mapped file's are
+    /// released, and read again if a row is asked for later), so a matrix packed row by row is not resident twice
+    /// while it loads. Does nothing where the source cannot (rows not stored in order).
+    public let release: (_ rows: Range<Int>) -> Void
 
-    public init(rows: Int, width: Int, row: @escaping (_ row: Int) -> UnsafeRawPointer) {
+    public init(rows: Int, width: Int, row: @escaping (_ row: Int) -> UnsafeRawPointer,
+                release: @escaping (_ rows: Range<Int>) -> Void = { _ in }) {
         self.rows = rows
         self.width = width
         self.row = row
+        self.release = release
     }
 }

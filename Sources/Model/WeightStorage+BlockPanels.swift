@@ -141,11 +141,17 @@ extension WeightStorage {
         return panels
     }
 
-    /// Calls `pack` with the blocks of every row of the stacked `sources` and that row's index in the stack.
+    /// Calls `pack` with the blocks of every row of the stacked `sources` and that row's index in the stack, and
+    /// releases the source's pages of each 1,024 rows once packed: the 1B's tied head, packed whole, held its 215 MB
+    /// of file pages beside its panels and raised the load's peak by about 110 MiB.
     private func forEachRow(of sources: [BlockRows], _ pack: (UnsafeRawPointer, Int) -> Void) {
         var first = 0
         for rows in sources {
-            for row in 0..<rows.rows { pack(rows.row(row), first + row) }
+            for start in stride(from: 0, to: rows.rows, by: 1024) {
+                let end = min(rows.rows, start + 1024)
+                for row in start..<end { pack(rows.row(row), first + row) }
+                rows.release(start..<end)
+            }
             first += rows.rows
         }
     }

@@ -191,6 +191,12 @@ extension GGUFFile {
         releasePages(dataOffset + info.offset..<dataOffset + info.offset + info.byteCount)
     }
 
+    /// The same for `bytes` of the tensor's data (offsets from its first byte), such as rows already copied.
+    public func releasePages(of info: TensorInfo, bytes: Range<Int>) {
+        let bytes = bytes.clamped(to: 0..<info.byteCount)
+        releasePages(dataOffset + info.offset + bytes.lowerBound..<dataOffset + info.offset + bytes.upperBound)
+    }
+
     /// Releases the header's pages (metadata and tensor infos), which `init` read once and parsed: a 150k-token
     /// vocabulary's take about 6 MiB, which would otherwise stay resident beside the parsed copy.
     public func releaseHeaderPages() { releasePages(0..<dataOffset) }

@@ -115,10 +115,13 @@ public final class GGUFTensorSource: TensorSource, @unchecked Sendable {
                 return head * 2 * half + 2 * (within % half) + within / half
             }
         }
-        let blocks = BlockRows(rows: rows, width: width) { [file] row in
+        let inOrder = permutedHeads(name) == nil
+        let blocks = BlockRows(rows: rows, width: width, row: { [file] row in
             _ = file  // the mapping must outlive the pointers handed out
             return base + stored(row) * rowBytes
-        }
+        }, release: { [file] rows in
+            if inOrder { file.releasePages(of: info, bytes: rows.lowerBound * rowBytes..<rows.upperBound * rowBytes) }
+        })
         return (blocks, info.type)
     }
 

@@ -48,6 +48,16 @@ final class Q6KWeightsTests: XCTestCase {
         }
     }
 
+    func testRowsWhosePagesWereReleasedReadTheSameBytesAgain() throws {
+        let source = try GGUFTensorSource(url: url)
+        let rows = try XCTUnwrap(source.q6KRows("model.embed_tokens.weight"))
+        let rowBytes = rows.width / 256 * 210
+        func bytes(_ row: Int) -> [UInt8] { Array(UnsafeRawBufferPointer(start: rows.row(row), count: rowBytes)) }
+        let before = (0..<rows.rows).map(bytes)
+        rows.release(0..<rows.rows)
+        XCTAssertEqual((0..<rows.rows).map(bytes), before)
+    }
+
     /// The storage kinds of a weight, part by part.
     func kinds(_ weight: LinearWeight) -> [String] {
         switch weight.storage {
