@@ -147,7 +147,8 @@ GK_AVX2 static void quantize_block256(const float *v, int8_t *q, float *scale, i
             value[part] = _mm256_cvtps_epi32(_mm256_max_ps(_mm256_min_ps(rounded, hi), lo));
         }
         // The packs work within 128-bit lanes; the permute puts the 4 x 8 bytes back in order.
-        __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(value[0], value[1]), _mm256_packs_epi32(value[2], value[3]));
+        __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(value[0], value[1]),
+                                           _mm256_packs_epi32(value[2], value[3]));
         _mm256_storeu_si256((__m256i *)(q + 32 * sub), _mm256_permutevar8x32_epi32(bytes, order));
         __m256i sum = _mm256_add_epi32(_mm256_add_epi32(value[0], value[1]), _mm256_add_epi32(value[2], value[3]));
         __m128i half = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));

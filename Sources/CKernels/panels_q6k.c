@@ -158,7 +158,8 @@ GK_AVX512_VNNI static void q6k_unpack_panel(const uint8_t *panel, size_t blocks,
                              _MM_HINT_T0);
             }
             for (int s = 0; s < 4; s++) {
-                _mm512_store_si512(out + ((b * Q6K_SUBS + sub) * 4 + s) * 64, q6k_unpack512(blk, 4 * (sub % 4) + s, sub / 4));
+                __m512i q = q6k_unpack512(blk, 4 * (sub % 4) + s, sub / 4);
+                _mm512_store_si512(out + ((b * Q6K_SUBS + sub) * 4 + s) * 64, q);
             }
         }
     }
@@ -180,7 +181,8 @@ GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, c
         UNROLL
         for (int r = 0; r < rows; r++) {
             __m256i sums = _mm256_loadu_si256((const __m256i *)(xsum + ((size_t)r * blocks + b) * Q6K_SUBS));
-            __m512i offset = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(_mm512_cvtepi16_epi32(sums), 5));
+            __m512i offset = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                              _mm512_slli_epi32(_mm512_cvtepi16_epi32(sums), 5));
             _mm512_storeu_si512(offsets[r], offset);
         }
         __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q6K_D)));
@@ -215,7 +217,9 @@ GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, c
             for (int r = 0; r < rows; r++) sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[r]), scale, sum[r]);
         }
         UNROLL
-        for (int r = 0; r < rows; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xs[(size_t)r * blocks + b]), sum[r], acc[r]);
+        for (int r = 0; r < rows; r++) {
+            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xs[(size_t)r * blocks + b]), sum[r], acc[r]);
+        }
     }
     store_tile512(acc, rows, y, m, j0, cols, bias, accumulate);
 }
@@ -251,7 +255,9 @@ GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, co
 //
 // Each group's 6-bit q is unpacked once per tile and multiplied into every row of it (unpacked again for each row, it
 // cost as much as the products). The int16 pair sums of vpmaddubsw are at most 2 * 63 * 127, so two groups are added
-// before widening to int32.
+// before vpmaddwd widens them to int32, multiplying by the sub-block's scale as it does (each column's scale in both
+// halves of its lane; widening by ones and then vpmulld took two instructions more a row and sub-block). The offset
+// 32 of q goes in the same way: sc times -16 asum in both halves (|16 asum| <= 16 * 16 * 127 fits int16).
 
 #define AVX2_Q6K_TILE_ROWS 4
 
@@ -272,7 +278,6 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
                                           const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
                                           size_t cols, const float *bias, int accumulate) {
     size_t blocks = k / Q6K_BLOCK;
-    const __m256i ones = _mm256_set1_epi16(1);
     __m256 acc[AVX2_Q6K_TILE_ROWS][2];
     UNROLL for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
     for (size_t b = 0; b < blocks; b++) {
@@ -282,9 +287,12 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
             UNROLL for (int r = 0; r < rows; r++) isum[r] = _mm256_setzero_si256();
             for (int p = 0; p < 4; p++) {
                 UNROLL for (int v = 0; v < 4; v++) {
-                    // Sub-block p + 4v: groups 4p + s + 16v, s < 4.
-                    __m256i dot[AVX2_Q6K_TILE_ROWS];
-                    UNROLL for (int r = 0; r < rows; r++) dot[r] = _mm256_setzero_si256();
+                    // Sub-block p + 4v: groups 4p + s + 16v, s < 4. Its scale for each of the 8 columns, in both
+                    // int16 halves of the column's lane.
+                    int sub = p + 4 * v;
+                    const uint8_t *scales = blk + Q6K_SCALES + sub * PANEL + 8 * half;
+                    __m128i sc = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)scales));
+                    __m256i scale = _mm256_set_m128i(_mm_unpackhi_epi16(sc, sc), _mm_unpacklo_epi16(sc, sc));
                     UNROLL for (int s2 = 0; s2 < 4; s2 += 2) {
                         if (half == 0 && v < 2) {
                             // First reads of these chunks: fetch what lies a few KiB ahead, so decode streams.
@@ -303,16 +311,13 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
                             const int8_t *a = xq + (size_t)r * k + b * Q6K_BLOCK + 64 * v + 4 * (4 * p + s2);
                             __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(q0, _mm256_set1_epi32(load4(a))),
                                                              _mm256_maddubs_epi16(q1, _mm256_set1_epi32(load4(a + 4))));
-                            dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs, ones));
+                            isum[r] = _mm256_add_epi32(isum[r], _mm256_madd_epi16(pairs, scale));
                         }
                     }
-                    int sub = p + 4 * v;
-                    const uint8_t *scales = blk + Q6K_SCALES + sub * PANEL + 8 * half;
-                    __m256i sc = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)scales));
                     UNROLL for (int r = 0; r < rows; r++) {
-                        int32_t asum = xsum[((size_t)r * blocks + b) * Q6K_SUBS + sub];
-                        __m256i centred = _mm256_sub_epi32(dot[r], _mm256_set1_epi32(32 * asum));
-                        isum[r] = _mm256_add_epi32(isum[r], _mm256_mullo_epi32(centred, sc));
+                        int16_t asum = xsum[((size_t)r * blocks + b) * Q6K_SUBS + sub];
+                        __m256i offset = _mm256_set1_epi16((int16_t)(-16 * asum));
+                        isum[r] = _mm256_add_epi32(isum[r], _mm256_madd_epi16(scale, offset));
                     }
                 }
             }

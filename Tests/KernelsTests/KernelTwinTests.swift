@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import Kernels
 
@@ -222,6 +223,27 @@ final class KernelTwinTests: XCTestCase {
         XCTAssertEqual(BF16.roundNaive(Float(bitPattern: 0x3f80_8000)), 0x3f80)  // tie to even: stays
         XCTAssertEqual(BF16.roundNaive(Float(bitPattern: 0x3f81_8000)), 0x3f82)  // tie to even: up
         XCTAssertEqual(BF16.widenNaive(0x3f82).bitPattern, 0x3f82_0000)
+    }
+
+    /// The activations rounded for vdpbf16ps are the naive twin's bits on every path: ties, NaN (quietened),
+    /// subnormals (kept, not flushed) and a row length that leaves a scalar tail.
+    func testBF16ActivationsAreTheNaiveRoundingOnEveryPath() {
+        let specials: [Float] = [0, -0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, .leastNonzeroMagnitude,
+                                 -Float.leastNormalMagnitude / 3, Float(bitPattern: 0x3f80_8000),
+                                 Float(bitPattern: 0x3f81_8000), Float(bitPattern: 0x7f80_0001)]
+        let k = 37, n = 27, kp = k + 1
+        let values = specials + random(n * k - specials.count, scale: 1e3)
+        forEachPath { path in
+            var rounded = [UInt16](repeating: 0xffff, count: n * kp)
+            gk_activations_bf16(values, n, k, &rounded)
+            for r in 0..<n {
+                for i in 0..<k {
+                    XCTAssertEqual(rounded[r * kp + i], BF16.roundNaive(values[r * k + i]),
+                                   "\(path.name): \(values[r * k + i]) at (\(r), \(i))")
+                }
+                XCTAssertEqual(rounded[r * kp + k], 0, "\(path.name): padding of row \(r)")
+            }
+        }
     }
 
     func testLayerNormMatchesNaive() {
