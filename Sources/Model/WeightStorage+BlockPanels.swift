@@ -19,9 +19,9 @@ extension WeightStorage {
 
     /// The Q6_K matrices that keep their blocks; `gptls-tools bench --q6k-panels` measures the choices. All by
     /// default: a Q4_K_M file of 1B weights and more is then held in about its own size (Llama-3.2-1B: 798 against 869
-    /// MiB after load, `bench`), for about 1% of decode at batch 1 and 8 and 7% of prefill on AVX-512 (on AVX2 batch 1
-    /// is 4% faster, batch 8 4% slower), where the Q6_K kernel rebuilds each 6-bit value and scales every 16 inputs
-    /// (journal, 2026-12-07 evening). Set before loading; not for changing while models load.
+    /// MiB after load, `bench`), for 3% of decode at batch 8 and 6-8% of prefill on AVX-512 (batch 1 within 1%; on
+    /// AVX2 batch 1 3-6% faster, batch 8 3% and prefill 2% slower): the Q6_K kernel rebuilds each 6-bit value and
+    /// scales every 16 inputs (journal, 2026-12-07 evening). Set before loading; not for changing while models load.
     nonisolated(unsafe) public static var keptQ6KBlocks = Q6KBlocks.all
 
     /// Whether a Q6_K matrix keeps its blocks under `keptQ6KBlocks`; `isHead` for the output head.
