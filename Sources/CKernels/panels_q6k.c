@@ -21,7 +21,8 @@
 // each 16 inputs, which fold the offset 32 out of the products: per column and super-block
 //   isum = sum_s sc_s (dot16_s(q_w, q_x) - 32 asum_s)   (|each bracket| <= 16 * 32 * 127, |isum| < 2^31),
 //   y += x_scale d isum.
-// Every path computes the same exact integers from the same bytes; only the fp32 epilogue order may differ.
+// Every path computes the same exact integer brackets from the same bytes; the portable and AVX2 paths sum them into
+// isum exactly, the AVX-512 one scales each by d sc in fp32 (exact) and sums those, so only fp32 rounding differs.
 #include <stdlib.h>
 #include <string.h>
 #include "CKernels.h"

@@ -226,7 +226,7 @@ final class KernelTwinTests: XCTestCase {
     }
 
     /// The activations rounded for vdpbf16ps are the naive twin's bits on every path: ties, NaN (quietened),
-    /// subnormals (kept, not flushed) and a row length that leaves a scalar tail.
+    /// subnormals (kept, not flushed), and a zero after each row of odd length.
     func testBF16ActivationsAreTheNaiveRoundingOnEveryPath() {
         let specials: [Float] = [0, -0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, .leastNonzeroMagnitude,
                                  -Float.leastNormalMagnitude / 3, Float(bitPattern: 0x3f80_8000),
