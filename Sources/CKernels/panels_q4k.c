@@ -304,7 +304,7 @@ GK_INLINE GK_AVX2_F16C void q4k_tile_avx2(const int8_t *xq, const float *xs, con
                                           const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
                                           size_t cols, const float *bias, int accumulate) {
     size_t blocks = k / Q4K_BLOCK;
-    const __m256i nibble = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), low16 = _mm256_set1_epi32(0xFFFF);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
     __m256 acc[AVX2_Q4K_TILE_ROWS][2];
     UNROLL for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
     for (size_t b = 0; b < blocks; b++) {
@@ -329,12 +329,15 @@ GK_INLINE GK_AVX2_F16C void q4k_tile_avx2(const int8_t *xq, const float *xs, con
                 }
                 __m256i sc = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_SCALES + 32 * p + 16 * h)));
                 __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_MINS + 32 * p + 16 * h)));
-                __m256i scale_low = _mm256_and_si256(sc, low16), scale_high = _mm256_srli_epi32(sc, 16);
+                // Each column's scale of sub-block 2p (words 0, 2 of its lane pair) or 2p + 1 (words 1, 3) in both
+                // halves of its lane: vpmaddwd then multiplies as it widens (widening by ones, then vpmulld, took
+                // two instructions more a row and sub-block; |pair sums| <= 8 * 2 * 15 * 127 < 2^15).
+                __m256i scale_low = _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(sc, 0xA0), 0xA0);
+                __m256i scale_high = _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(sc, 0xF5), 0xF5);
                 UNROLL for (int r = 0; r < rows; r++) {
                     __m256i pair = _mm256_set1_epi32(load4(xsum + ((size_t)r * blocks + b) * 8 + 2 * p));
-                    __m256i dl = _mm256_madd_epi16(low[r], ones), dh = _mm256_madd_epi16(high[r], ones);
-                    isum[r] = _mm256_add_epi32(isum[r], _mm256_add_epi32(_mm256_mullo_epi32(dl, scale_low),
-                                                                         _mm256_mullo_epi32(dh, scale_high)));
+                    isum[r] = _mm256_add_epi32(isum[r], _mm256_add_epi32(_mm256_madd_epi16(low[r], scale_low),
+                                                                         _mm256_madd_epi16(high[r], scale_high)));
                     msum[r] = _mm256_add_epi32(msum[r], _mm256_madd_epi16(mn, pair));
                 }
             }
