@@ -94,18 +94,18 @@ void gk_panels_q4k_row(const uint8_t *packed, size_t k, size_t j, float *out) {
     }
 }
 
-/// One block of 256 inputs of gk_activations_q8k: its int8 values, their scale and the sums of each 32.
+/// One block of 256 inputs of gk_activations_q8k: its int8 values, their scale and the sums of each 16.
 static void quantize_block(const float *v, int8_t *q, float *scale, int16_t *sums) {
     float amax = 0;
     for (int i = 0; i < Q4K_BLOCK; i++) amax = fmaxf(amax, fabsf(v[i]));
     float inverse = amax > 0 ? 127 / amax : 0;
-    for (int sub = 0; sub < 8; sub++) {
+    for (int part = 0; part < 16; part++) {
         int sum = 0;
-        for (int i = 32 * sub; i < 32 * sub + 32; i++) {
+        for (int i = 16 * part; i < 16 * part + 16; i++) {
             q[i] = quantize(v[i], inverse);
             sum += q[i];
         }
-        sums[sub] = (int16_t)sum;
+        sums[part] = (int16_t)sum;
     }
     *scale = amax / 127;
 }
@@ -117,18 +117,23 @@ GK_AVX512 static void quantize_block512(const float *v, int8_t *q, float *scale,
     for (int i = 0; i < Q4K_BLOCK; i += 16) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(v + i)));
     float amax = _mm512_reduce_max_ps(vmax);
     __m512 inverse = _mm512_set1_ps(amax > 0 ? 127 / amax : 0), hi = _mm512_set1_ps(127), lo = _mm512_set1_ps(-127);
-    for (int sub = 0; sub < 8; sub++) {
-        __m512i sum = _mm512_setzero_si512();
-        for (int i = 32 * sub; i < 32 * sub + 32; i += 16) {
-            __m512 rounded = _mm512_roundscale_ps(_mm512_mul_ps(_mm512_loadu_ps(v + i), inverse),
-                                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-            __m512i value = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(rounded, hi), lo));
-            _mm_storeu_si128((__m128i *)(q + i), _mm512_cvtepi32_epi8(value));
-            sum = _mm512_add_epi32(sum, value);
-        }
-        sums[sub] = (int16_t)_mm512_reduce_add_epi32(sum);
+    for (int i = 0; i < Q4K_BLOCK; i += 16) {
+        __m512 rounded = _mm512_roundscale_ps(_mm512_mul_ps(_mm512_loadu_ps(v + i), inverse),
+                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m512i value = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_min_ps(rounded, hi), lo));
+        _mm_storeu_si128((__m128i *)(q + i), _mm512_cvtepi32_epi8(value));
+        sums[i / 16] = (int16_t)_mm512_reduce_add_epi32(value);
     }
     *scale = amax / 127;
+}
+
+/// The sum of the 16 int32 lanes of a and b.
+GK_INLINE GK_AVX2 int32_t sum16_256(__m256i a, __m256i b) {
+    __m256i sum = _mm256_add_epi32(a, b);
+    __m128i half = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
+    half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
+    return _mm_cvtsi128_si32(half);
 }
 
 /// The same with AVX2.
@@ -139,40 +144,43 @@ GK_AVX2 static void quantize_block256(const float *v, int8_t *q, float *scale, i
     float amax = gk_hmax256(vmax);
     __m256 inverse = _mm256_set1_ps(amax > 0 ? 127 / amax : 0), hi = _mm256_set1_ps(127), lo = _mm256_set1_ps(-127);
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    for (int sub = 0; sub < 8; sub++) {
+    for (int i = 0; i < Q4K_BLOCK; i += 32) {
         __m256i value[4];
         for (int part = 0; part < 4; part++) {
-            __m256 rounded = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(v + 32 * sub + 8 * part), inverse),
+            __m256 rounded = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(v + i + 8 * part), inverse),
                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
             value[part] = _mm256_cvtps_epi32(_mm256_max_ps(_mm256_min_ps(rounded, hi), lo));
         }
         // The packs work within 128-bit lanes; the permute puts the 4 x 8 bytes back in order.
         __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(value[0], value[1]),
                                            _mm256_packs_epi32(value[2], value[3]));
-        _mm256_storeu_si256((__m256i *)(q + 32 * sub), _mm256_permutevar8x32_epi32(bytes, order));
-        __m256i sum = _mm256_add_epi32(_mm256_add_epi32(value[0], value[1]), _mm256_add_epi32(value[2], value[3]));
-        __m128i half = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
-        half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
-        half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
-        sums[sub] = (int16_t)_mm_cvtsi128_si32(half);
+        _mm256_storeu_si256((__m256i *)(q + i), _mm256_permutevar8x32_epi32(bytes, order));
+        sums[i / 16] = (int16_t)sum16_256(value[0], value[1]);
+        sums[i / 16 + 1] = (int16_t)sum16_256(value[2], value[3]);
     }
     *scale = amax / 127;
 }
 #endif
 
-void gk_activations_q8k(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int16_t *sums) {
-    size_t blocks = k / Q4K_BLOCK;
+void gk_activations_q8k(const float *x, size_t n, size_t k, size_t group, int8_t *xq, float *scales, int16_t *sums) {
+    size_t blocks = k / Q4K_BLOCK, per_block = Q4K_BLOCK / group;
 #if GK_X86
     int level = gk_simd_active();
 #endif
     for (size_t i = 0; i < n * blocks; i++) {
         const float *v = x + i * Q4K_BLOCK;
         int8_t *q = xq + i * Q4K_BLOCK;
+        int16_t sums16[16];
 #if GK_X86
-        if (level >= GK_SIMD_AVX512) { quantize_block512(v, q, scales + i, sums + 8 * i); continue; }
-        if (level >= GK_SIMD_AVX2) { quantize_block256(v, q, scales + i, sums + 8 * i); continue; }
+        if (level >= GK_SIMD_AVX512) quantize_block512(v, q, scales + i, sums16);
+        else if (level >= GK_SIMD_AVX2) quantize_block256(v, q, scales + i, sums16);
+        else
 #endif
-        quantize_block(v, q, scales + i, sums + 8 * i);
+            quantize_block(v, q, scales + i, sums16);
+        // Sums of 16 (Q6_K's sub-blocks) as they are, of 32 (Q4_K's) in pairs: both fit int16 (<= 32 * 127).
+        for (size_t j = 0; j < per_block; j++) {
+            sums[i * per_block + j] = group == 16 ? sums16[j] : (int16_t)(sums16[2 * j] + sums16[2 * j + 1]);
+        }
     }
 }
 

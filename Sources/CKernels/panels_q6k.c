@@ -91,14 +91,6 @@ void gk_panels_q6k_row(const uint8_t *packed, size_t k, size_t j, float *out) {
     }
 }
 
-void gk_activation_sums16(const int8_t *xq, size_t n, size_t k, int16_t *sums) {
-    for (size_t i = 0; i < n * k / 16; i++) {
-        int sum = 0;
-        for (int e = 0; e < 16; e++) sum += xq[16 * i + e];
-        sums[i] = (int16_t)sum;
-    }
-}
-
 // ---- Portable ------------------------------------------------------------------------------------------------
 
 static void panels_q6k_portable(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,

@@ -58,26 +58,21 @@ public enum Matmul {
             gk_activations_i8(x, n, k, quantized, rowScales)
         }
         defer { quantized?.deallocate(); rowScales?.deallocate() }
-        // The Q4_K kernel's activations: int8 per block of 256 inputs with its scale and the sums of each 32.
+        // The Q4_K and Q6_K kernels' activations: int8 per block of 256 inputs with its scale, and the sums of each
+        // 32 (Q4_K's sub-blocks, for its mins) or 16 (Q6_K's, through which its offset 32 folds).
         var blockQuantized: UnsafeMutablePointer<Int8>?, blockScales: UnsafeMutablePointer<Float>?
         var blockSums: UnsafeMutablePointer<Int16>?
-        // The Q6_K kernel's: the same int8 and scales, with the sums of each 16 (its offset 32 folds through them).
+        var sumGroup = 0
         switch weight.storage {
-        case .q4KPanels:
+        case .q4KPanels: sumGroup = 32
+        case .q6KPanels: sumGroup = 16
+        default: break
+        }
+        if sumGroup > 0 {
             blockQuantized = .allocate(capacity: n * k)
             blockScales = .allocate(capacity: n * k / 256)
-            blockSums = .allocate(capacity: n * k / 32)
-            gk_activations_q8k(x, n, k, blockQuantized, blockScales, blockSums)
-        case .q6KPanels:
-            blockQuantized = .allocate(capacity: n * k)
-            blockScales = .allocate(capacity: n * k / 256)
-            blockSums = .allocate(capacity: n * k / 16)
-            let sums32 = UnsafeMutablePointer<Int16>.allocate(capacity: n * k / 32)
-            defer { sums32.deallocate() }
-            gk_activations_q8k(x, n, k, blockQuantized, blockScales, sums32)
-            gk_activation_sums16(blockQuantized, n, k, blockSums)
-        default:
-            break
+            blockSums = .allocate(capacity: n * k / sumGroup)
+            gk_activations_q8k(x, n, k, sumGroup, blockQuantized, blockScales, blockSums)
         }
         defer { blockQuantized?.deallocate(); blockScales?.deallocate(); blockSums?.deallocate() }
         // The Q5_0 / Q4_0 kernel's activations: int8 per block of 32 inputs with its scale (ggml's Q8_0) and the

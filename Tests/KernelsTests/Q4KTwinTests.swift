@@ -170,7 +170,7 @@ final class Q4KTwinTests: XCTestCase {
         func quantized() -> (values: [Int8], scales: [Float], sums: [Int16]) {
             var values = [Int8](repeating: 0, count: n * k), scales = [Float](repeating: 0, count: n * k / 256)
             var sums = [Int16](repeating: 0, count: n * k / 32)
-            gk_activations_q8k(x, n, k, &values, &scales, &sums)
+            gk_activations_q8k(x, n, k, 32, &values, &scales, &sums)
             return (values, scales, sums)
         }
         SIMDPath.limit(to: .portable)

@@ -165,10 +165,10 @@ size_t gk_panels_q4k_size(size_t m, size_t k);
 void gk_pack_panels_q4k_row(const uint8_t *blocks, size_t k, size_t j, uint8_t *packed);
 /// Row j of W as fp32 (k floats), equal bit for bit to the file's dequantized row.
 void gk_panels_q4k_row(const uint8_t *packed, size_t k, size_t j, float *out);
-/// Quantizes x [n, k] (k a multiple of 256) for gk_linear_panels_q4k, per row and block of 256 inputs: scales
-/// [n, k/256] = max |x| / 127, xq [n, k] = round(x / scale) in [-127, 127], sums [n, k/32] the sum of xq over each
-/// 32 inputs.
-void gk_activations_q8k(const float *x, size_t n, size_t k, int8_t *xq, float *scales, int16_t *sums);
+/// Quantizes x [n, k] (k a multiple of 256) for gk_linear_panels_q4k and gk_linear_panels_q6k, per row and block of
+/// 256 inputs: scales [n, k/256] = max |x| / 127, xq [n, k] = round(x / scale) in [-127, 127], sums [n, k/group] the
+/// sum of xq over each `group` inputs (32 for Q4_K, 16 for Q6_K).
+void gk_activations_q8k(const float *x, size_t n, size_t k, size_t group, int8_t *xq, float *scales, int16_t *sums);
 /// Linear layer over output columns [lo, hi) (lo a multiple of 16) with Q4_K panels and activations quantized by
 /// gk_activations_q8k: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
 ///     + sum_b scales[r, b] (d[j, b] sum_s sc[j, s] dot(q_w, xq) - dmin[j, b] sum_s m[j, s] sums[r, s]).
@@ -185,10 +185,8 @@ size_t gk_panels_q6k_size(size_t m, size_t k);
 void gk_pack_panels_q6k_row(const uint8_t *blocks, size_t k, size_t j, uint8_t *packed);
 /// Row j of W as fp32 (k floats), equal bit for bit to the file's dequantized row.
 void gk_panels_q6k_row(const uint8_t *packed, size_t k, size_t j, float *out);
-/// The sums of int8 activations xq [n, k] (k a multiple of 16) over each 16 inputs: sums [n, k/16].
-void gk_activation_sums16(const int8_t *xq, size_t n, size_t k, int16_t *sums);
 /// Linear layer over output columns [lo, hi) (lo a multiple of 16) with Q6_K panels and activations quantized by
-/// gk_activations_q8k, with sums16 from gk_activation_sums16: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
+/// gk_activations_q8k with group 16: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
 ///     + sum_b scales[r, b] d[j, b] sum_s sc[j, s] (dot(q_w, xq) - 32 sums16[r, s]).
 /// The integer sums are exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, portable C). Any n.
 void gk_linear_panels_q6k(const int8_t *xq, const float *scales, const int16_t *sums16, size_t n, size_t k,
