@@ -62,7 +62,7 @@ static inline void put(float *out, float sum, const float *bias, size_t j, int a
         default: CALL_WITH_ROWS(12); break;                                                                      \
     }
 
-/// The same for tiles of at most 8 rows (the AVX-512 Q6_K kernel's).
+/// The same for tiles of at most 8 rows (the Q6_K kernels' and the AVX-512 Q4_K one).
 #define ROWS_SWITCH8(CALL_WITH_ROWS)                                                                             \
     switch (rows) {                                                                                              \
         case 1: CALL_WITH_ROWS(1); break;                                                                        \

@@ -19,8 +19,10 @@
 // sum of q over each sub-block of 32 (int16). Then per column and super-block:
 //   isum = sum_j sc_j dot32_j(q_w, q_x)  (|isum| <= 8 * 63 * 32 * 15 * 127 < 2^31),  msum = sum_j m_j asum_j,
 //   y += x_scale (d isum - dmin msum).
-// Every path computes the same exact integers from the same bytes; only the fp32 epilogue order may differ.
+// Every path computes the same exact dot32_j and msum from the same bytes; the portable and AVX2 paths sum isum
+// exactly, the AVX-512 one scales each dot32_j by d sc_j in fp32 (exact) and sums those, so only fp32 rounding differs.
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "CKernels.h"
 #include "simd.h"
@@ -34,8 +36,9 @@
 #define Q4K_MINS 2176
 #define Q4K_D 2304
 #define Q4K_DMIN 2336
-// Rows of one tile of the AVX-512 kernel: 5 vector registers a row, so 4 rows leave room for the weights.
-#define Q4K_TILE_ROWS 4
+// Rows of one tile of the AVX-512 kernel: three registers a row (the sub-block's dot product, the block's sum, the
+// row's), so 8 rows leave room for the chunk being multiplied.
+#define Q4K_TILE_ROWS 8
 
 size_t gk_panels_q4k_size(size_t m, size_t k) { return (m + PANEL - 1) / PANEL * (k / Q4K_BLOCK) * Q4K_BLOCK_BYTES; }
 
@@ -223,55 +226,93 @@ static void panels_q4k_portable(const int8_t *xq, const float *xs, const int16_t
 }
 
 #if GK_X86
-// ---- AVX-512 VNNI: one panel, tiles of up to 4 rows; vpdpbusd of nibbles (u8) and activations (s8) ------------
+// ---- AVX-512 VNNI: one panel, tiles of up to 8 rows; vpdpbusd of nibbles (u8) and activations (s8) ------------
+//
+// Sub-block by sub-block: its nibbles are unpacked once per tile (or once per panel into a buffer, for more rows than
+// a tile) and multiplied into every row, and its scale (d sc, exact in fp32) multiplies the row's exact integer dot
+// product into an fp32 sum for the block, as in the Q6_K kernel. Both sub-blocks of a chunk at once, scaled by
+// vpmulld, took four registers a row and three instructions a row and sub-block where this takes two: tiles of 4
+// rows, at about half of vpdpbusd's rate.
 
+/// q (0..15) of sub-block j, chunk s of a panel block: 16 columns x 4 inputs.
+GK_INLINE GK_AVX512_VNNI __m512i q4k_unpack512(const uint8_t *blk, int j, int s) {
+    __m512i w = _mm512_loadu_si512(blk + (8 * (j / 2) + s) * 64);
+    return _mm512_and_si512(j % 2 ? _mm512_srli_epi16(w, 4) : w, _mm512_set1_epi8(0x0F));
+}
+
+/// Every chunk of a panel unpacked once, for more rows than a tile: [block][sub-block][chunk][64 bytes].
+GK_AVX512_VNNI static void q4k_unpack_panel512(const uint8_t *panel, size_t blocks, uint8_t *out) {
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = panel + b * Q4K_BLOCK_BYTES;
+        for (int j = 0; j < 8; j++) {
+            for (int s = 0; s < 8; s++, out += 64) {
+                if (j % 2 == 0) _mm_prefetch((const char *)blk + (8 * (j / 2) + s) * 64 + PREFETCH_BYTES, _MM_HINT_T0);
+                _mm512_store_si512(out, q4k_unpack512(blk, j, s));
+            }
+        }
+    }
+}
+
+/// One tile of rows against a panel, its nibbles unpacked from the panel's blocks or read from `unpacked` (from
+/// q4k_unpack_panel512) where that is not NULL.
 GK_INLINE GK_AVX512_VNNI void q4k_tile_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
-                                            const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
-                                            size_t cols, const float *bias, int accumulate) {
+                                            const uint8_t *panel, const uint8_t *unpacked, const int rows, float *y,
+                                            size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
     size_t blocks = k / Q4K_BLOCK;
-    const __m512i nibble = _mm512_set1_epi8(0x0F), low16 = _mm512_set1_epi32(0xFFFF);
+    const __m512i low16 = _mm512_set1_epi32(0xFFFF);
     __m512 acc[Q4K_TILE_ROWS];
     UNROLL
     for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk = panel + b * Q4K_BLOCK_BYTES;
-        __m512i isum[Q4K_TILE_ROWS], msum[Q4K_TILE_ROWS];
-        UNROLL
-        for (int r = 0; r < rows; r++) { isum[r] = _mm512_setzero_si512(); msum[r] = _mm512_setzero_si512(); }
-        for (int p = 0; p < 4; p++) {
-            __m512i low[Q4K_TILE_ROWS], high[Q4K_TILE_ROWS];
-            UNROLL
-            for (int r = 0; r < rows; r++) { low[r] = _mm512_setzero_si512(); high[r] = _mm512_setzero_si512(); }
-            for (int s = 0; s < 8; s++) {
-                const uint8_t *chunk = blk + (8 * p + s) * 64;
-                _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
-                __m512i w = _mm512_loadu_si512(chunk);
-                __m512i wl = _mm512_and_si512(w, nibble), wh = _mm512_and_si512(_mm512_srli_epi16(w, 4), nibble);
-                UNROLL
-                for (int r = 0; r < rows; r++) {
-                    const int8_t *a = xq + (size_t)r * k + b * Q4K_BLOCK + 64 * p + 4 * s;
-                    low[r] = _mm512_dpbusd_epi32(low[r], wl, _mm512_set1_epi32(load4(a)));
-                    high[r] = _mm512_dpbusd_epi32(high[r], wh, _mm512_set1_epi32(load4(a + 32)));
-                }
-            }
-            __m512i sc = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(blk + Q4K_SCALES + 32 * p)));
-            __m512i mn = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(blk + Q4K_MINS + 32 * p)));
-            __m512i sc_low = _mm512_and_si512(sc, low16), sc_high = _mm512_srli_epi32(sc, 16);
-            UNROLL
-            for (int r = 0; r < rows; r++) {
-                isum[r] = _mm512_add_epi32(isum[r], _mm512_add_epi32(_mm512_mullo_epi32(low[r], sc_low),
-                                                                     _mm512_mullo_epi32(high[r], sc_high)));
-                __m512i pair = _mm512_set1_epi32(load4(xsum + ((size_t)r * blocks + b) * 8 + 2 * p));
-                msum[r] = _mm512_add_epi32(msum[r], _mm512_madd_epi16(mn, pair));
-            }
-        }
-        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q4K_D)));
+        // The mins' part, -dmin sum_j m_j asum_j, first: its registers are free again before the products start.
         __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q4K_DMIN)));
         UNROLL
         for (int r = 0; r < rows; r++) {
-            __m512 v = _mm512_fmsub_ps(d, _mm512_cvtepi32_ps(isum[r]),
-                                       _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(msum[r])));
-            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xs[(size_t)r * blocks + b]), v, acc[r]);
+            __m512i msum = _mm512_setzero_si512();
+            UNROLL
+            for (int p = 0; p < 4; p++) {
+                __m512i mn = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(blk + Q4K_MINS + 32 * p)));
+                __m512i pair = _mm512_set1_epi32(load4(xsum + ((size_t)r * blocks + b) * 8 + 2 * p));
+                msum = _mm512_add_epi32(msum, _mm512_madd_epi16(mn, pair));
+            }
+            __m512 xd = _mm512_mul_ps(_mm512_set1_ps(xs[(size_t)r * blocks + b]), dmin);
+            acc[r] = _mm512_fnmadd_ps(xd, _mm512_cvtepi32_ps(msum), acc[r]);
+        }
+        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q4K_D)));
+        __m512 sum[Q4K_TILE_ROWS];
+        UNROLL
+        for (int r = 0; r < rows; r++) sum[r] = _mm512_setzero_ps();
+        for (int j = 0; j < 8; j++) {
+            __m512i dot[Q4K_TILE_ROWS];
+            UNROLL
+            for (int r = 0; r < rows; r++) dot[r] = _mm512_setzero_si512();
+            for (int s = 0; s < 8; s++) {
+                __m512i q;
+                if (unpacked) {
+                    q = _mm512_load_si512(unpacked + (((b * 8) + j) * 8 + s) * 64);
+                } else {
+                    if (j % 2 == 0) {
+                        _mm_prefetch((const char *)blk + (8 * (j / 2) + s) * 64 + PREFETCH_BYTES, _MM_HINT_T0);
+                    }
+                    q = q4k_unpack512(blk, j, s);
+                }
+                UNROLL
+                for (int r = 0; r < rows; r++) {
+                    const int8_t *a = xq + (size_t)r * k + b * Q4K_BLOCK + 32 * j + 4 * s;
+                    dot[r] = _mm512_dpbusd_epi32(dot[r], q, _mm512_set1_epi32(load4(a)));
+                }
+            }
+            // Each column's scale of sub-block j: the low (j even) or high word of its lane's pair of scales.
+            __m512i sc = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(blk + Q4K_SCALES + 32 * (j / 2))));
+            sc = j % 2 ? _mm512_srli_epi32(sc, 16) : _mm512_and_si512(sc, low16);
+            __m512 scale = _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc));
+            UNROLL
+            for (int r = 0; r < rows; r++) sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[r]), scale, sum[r]);
+        }
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xs[(size_t)r * blocks + b]), sum[r], acc[r]);
         }
     }
     store_tile512(acc, rows, y, m, j0, cols, bias, accumulate);
@@ -281,80 +322,137 @@ GK_AVX512_VNNI static void panels_q4k_vnni(const int8_t *xq, const float *xs, co
                                            size_t k, const uint8_t *packed, const float *bias, size_t m, size_t lo,
                                            size_t hi, float *y, int accumulate) {
     size_t blocks = k / Q4K_BLOCK, panel_size = blocks * Q4K_BLOCK_BYTES;
+    // More rows than a tile: each panel is unpacked once (4 KiB a block, in L2 for k up to 32k) and every tile reads
+    // it. Without the memory, tiles unpack as at batch 8.
+    uint8_t *unpacked = n > Q4K_TILE_ROWS ? aligned_alloc(64, blocks * 4096) : NULL;
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
-        // A panel is 37 KB for k = 4096: it stays in L2 while the tiles of all rows read it.
+        if (unpacked) q4k_unpack_panel512(panel, blocks, unpacked);
         for (size_t r0 = 0; r0 < n; r0 += Q4K_TILE_ROWS) {
             int rows = n - r0 < Q4K_TILE_ROWS ? (int)(n - r0) : Q4K_TILE_ROWS;
             const int8_t *a = xq + r0 * k;
             const float *s = xs + r0 * blocks;
             const int16_t *sums = xsum + r0 * blocks * 8;
             float *yr = y + r0 * m;
-#define TILE(R) q4k_tile_vnni(a, s, sums, k, panel, R, yr, m, j0, cols, bias, accumulate)
-            ROWS_SWITCH4(TILE)
+#define TILE(R)                                                                                                  \
+    if (unpacked) q4k_tile_vnni(a, s, sums, k, panel, unpacked, R, yr, m, j0, cols, bias, accumulate);           \
+    else q4k_tile_vnni(a, s, sums, k, panel, NULL, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH8(TILE)
 #undef TILE
+        }
+    }
+    free(unpacked);
+}
+
+// ---- AVX2: one panel, up to 4 rows per tile; vpmaddubsw of nibbles (u8) and activations (s8) ------------------
+//
+// Sub-block by sub-block, both halves of the panel (8 columns each, 32 bytes of a chunk) at once: the int16 pair
+// sums of vpmaddubsw are added over the sub-block's 8 chunks before widening (each is at most 2 * 15 * 127, so 8 of
+// them stay below 2^15), and vpmaddwd against each column's scale widens them. A sub-block's nibbles, unpacked
+// once, serve every row of the tile, and each row's broadcast of 4 activations serves both halves: loads, not
+// multiplies, were the limit with one half at a time (a broadcast and a weight load for every 32 products).
+
+#define AVX2_Q4K_TILE_ROWS 4
+// Bytes of one block unpacked: [sub-block][chunk][half panel][32], q of 8 columns x 4 inputs.
+#define AVX2_Q4K_UNPACKED_BYTES 4096
+
+/// q (0..15) of sub-block j, chunk s, half panel h of a panel block: 8 columns x 4 inputs.
+GK_INLINE GK_AVX2 __m256i q4k_unpack256(const uint8_t *blk, int j, int s, int h) {
+    __m256i w = _mm256_loadu_si256((const __m256i *)(blk + (8 * (j / 2) + s) * 64 + 32 * h));
+    return _mm256_and_si256(j % 2 ? _mm256_srli_epi16(w, 4) : w, _mm256_set1_epi8(0x0F));
+}
+
+/// Every chunk of a panel unpacked once, for many rows: [block][AVX2_Q4K_UNPACKED_BYTES].
+GK_AVX2 static void q4k_unpack_panel_avx2(const uint8_t *panel, size_t blocks, uint8_t *out) {
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = panel + b * Q4K_BLOCK_BYTES;
+        uint8_t *to = out + b * AVX2_Q4K_UNPACKED_BYTES;
+        for (int j = 0; j < 8; j++) {
+            for (int s = 0; s < 8; s++) {
+                if (j % 2 == 0) _mm_prefetch((const char *)blk + (8 * (j / 2) + s) * 64 + PREFETCH_BYTES, _MM_HINT_T0);
+                for (int h = 0; h < 2; h++, to += 32) _mm256_store_si256((__m256i *)to, q4k_unpack256(blk, j, s, h));
+            }
         }
     }
 }
 
-// ---- AVX2: one panel, up to 4 rows per tile; vpmaddubsw of nibbles (u8) and activations (s8) ------------------
+/// The scales of sub-block j for half panel h, each column's in both words of its int32 lane (a vpmaddwd operand):
+/// words 0, 2 (j even) or 1, 3 (odd) of the lane's pair of scales.
+GK_INLINE GK_AVX2 __m256i q4k_scales256(const uint8_t *blk, int j, int h) {
+    __m256i sc = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_SCALES + 32 * (j / 2) + 16 * h)));
+    return j % 2 ? _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(sc, 0xF5), 0xF5)
+                 : _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(sc, 0xA0), 0xA0);
+}
 
-#define AVX2_Q4K_TILE_ROWS 4
+/// Chunk s of sub-block j of block b into each row's int16 sums for both half panels (chunk 0 starts them).
+GK_INLINE GK_AVX2 void q4k_chunk_avx2(const int8_t *xq, size_t k, size_t b, const uint8_t *blk, const uint8_t *unpacked,
+                                      int j, int s, const int rows, __m256i dot[][2]) {
+    if (!unpacked && j % 2 == 0) _mm_prefetch((const char *)blk + (8 * (j / 2) + s) * 64 + PREFETCH_BYTES, _MM_HINT_T0);
+    __m256i q[2];
+    UNROLL for (int h = 0; h < 2; h++) {
+        q[h] = unpacked ? _mm256_load_si256((const __m256i *)(unpacked + b * AVX2_Q4K_UNPACKED_BYTES
+                                                              + ((j * 8 + s) * 2 + h) * 32))
+                        : q4k_unpack256(blk, j, s, h);
+    }
+    UNROLL for (int r = 0; r < rows; r++) {
+        __m256i x = _mm256_set1_epi32(load4(xq + (size_t)r * k + b * Q4K_BLOCK + 32 * j + 4 * s));
+        UNROLL for (int h = 0; h < 2; h++) {
+            __m256i products = _mm256_maddubs_epi16(q[h], x);
+            dot[r][h] = s == 0 ? products : _mm256_add_epi16(dot[r][h], products);
+        }
+    }
+}
 
-/// Per half panel (8 columns, 32 bytes of a chunk) the int16 pair sums of vpmaddubsw are added over the 8 chunks of
-/// a sub-block before widening: each is at most 2 * 15 * 127, so 8 of them stay below 2^15. A tile takes the panel
-/// one half at a time so that each half's nibbles, unpacked once, serve every row of the tile: on AVX2 without VNNI
-/// the vector ALU ports are the limit, and unpacking per row cost 3 of every 7 operations (one row at a time, as
-/// this kernel first did). Each row's sums are formed in the same order as one row alone, so results do not depend
-/// on the tiling.
+/// One tile of rows against a panel, its nibbles unpacked from the panel's blocks or read from `unpacked` (from
+/// q4k_unpack_panel_avx2) where that is not NULL. Each row's sums are formed in the same order as one row alone, so
+/// results do not depend on the tiling.
 GK_INLINE GK_AVX2_F16C void q4k_tile_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
-                                          const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
-                                          size_t cols, const float *bias, int accumulate) {
+                                          const uint8_t *panel, const uint8_t *unpacked, const int rows, float *y,
+                                          size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
     size_t blocks = k / Q4K_BLOCK;
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
     __m256 acc[AVX2_Q4K_TILE_ROWS][2];
     UNROLL for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk = panel + b * Q4K_BLOCK_BYTES;
-        for (int h = 0; h < 2; h++) {
-            __m256i isum[AVX2_Q4K_TILE_ROWS], msum[AVX2_Q4K_TILE_ROWS];
-            UNROLL for (int r = 0; r < rows; r++) { isum[r] = _mm256_setzero_si256(); msum[r] = isum[r]; }
-            for (int p = 0; p < 4; p++) {
-                __m256i low[AVX2_Q4K_TILE_ROWS], high[AVX2_Q4K_TILE_ROWS];
-                UNROLL for (int r = 0; r < rows; r++) { low[r] = _mm256_setzero_si256(); high[r] = low[r]; }
-                for (int s = 0; s < 8; s++) {
-                    const uint8_t *chunk = blk + (8 * p + s) * 64;
-                    if (h == 0) _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
-                    __m256i w = _mm256_loadu_si256((const __m256i *)(chunk + 32 * h));
-                    __m256i wl = _mm256_and_si256(w, nibble), wh = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
-                    UNROLL for (int r = 0; r < rows; r++) {
-                        const int8_t *a = xq + (size_t)r * k + b * Q4K_BLOCK + 64 * p + 4 * s;
-                        __m256i xl = _mm256_set1_epi32(load4(a)), xh = _mm256_set1_epi32(load4(a + 32));
-                        low[r] = _mm256_add_epi16(low[r], _mm256_maddubs_epi16(wl, xl));
-                        high[r] = _mm256_add_epi16(high[r], _mm256_maddubs_epi16(wh, xh));
-                    }
-                }
-                __m256i sc = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_SCALES + 32 * p + 16 * h)));
-                __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_MINS + 32 * p + 16 * h)));
-                // Each column's scale of sub-block 2p (words 0, 2 of its lane pair) or 2p + 1 (words 1, 3) in both
-                // halves of its lane: vpmaddwd then multiplies as it widens (widening by ones, then vpmulld, took
-                // two instructions more a row and sub-block; |pair sums| <= 8 * 2 * 15 * 127 < 2^15).
-                __m256i scale_low = _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(sc, 0xA0), 0xA0);
-                __m256i scale_high = _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(sc, 0xF5), 0xF5);
-                UNROLL for (int r = 0; r < rows; r++) {
-                    __m256i pair = _mm256_set1_epi32(load4(xsum + ((size_t)r * blocks + b) * 8 + 2 * p));
-                    isum[r] = _mm256_add_epi32(isum[r], _mm256_add_epi32(_mm256_madd_epi16(low[r], scale_low),
-                                                                         _mm256_madd_epi16(high[r], scale_high)));
-                    msum[r] = _mm256_add_epi32(msum[r], _mm256_madd_epi16(mn, pair));
-                }
-            }
-            __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_D + 16 * h)));
+        // The mins' part, -dmin sum_j m_j asum_j, first: its registers are free again before the products start.
+        UNROLL for (int h = 0; h < 2; h++) {
             __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_DMIN + 16 * h)));
             UNROLL for (int r = 0; r < rows; r++) {
-                __m256 v = _mm256_fmsub_ps(d, _mm256_cvtepi32_ps(isum[r]),
-                                           _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(msum[r])));
-                acc[r][h] = _mm256_fmadd_ps(_mm256_set1_ps(xs[(size_t)r * blocks + b]), v, acc[r][h]);
+                __m256i msum = _mm256_setzero_si256();
+                UNROLL for (int p = 0; p < 4; p++) {
+                    __m256i mn = _mm256_cvtepu8_epi16(
+                        _mm_loadu_si128((const __m128i *)(blk + Q4K_MINS + 32 * p + 16 * h)));
+                    __m256i pair = _mm256_set1_epi32(load4(xsum + ((size_t)r * blocks + b) * 8 + 2 * p));
+                    msum = _mm256_add_epi32(msum, _mm256_madd_epi16(mn, pair));
+                }
+                __m256 xd = _mm256_mul_ps(_mm256_set1_ps(xs[(size_t)r * blocks + b]), dmin);
+                acc[r][h] = _mm256_fnmadd_ps(xd, _mm256_cvtepi32_ps(msum), acc[r][h]);
+            }
+        }
+        __m256i isum[AVX2_Q4K_TILE_ROWS][2];
+        UNROLL for (int r = 0; r < rows; r++) { isum[r][0] = _mm256_setzero_si256(); isum[r][1] = isum[r][0]; }
+        for (int j = 0; j < 8; j++) {
+            __m256i dot[AVX2_Q4K_TILE_ROWS][2];
+            // One row takes the chunks unrolled (the loop's own instructions cost it a tenth); more rows do not (their
+            // registers spill when unrolled).
+            if (rows == 1) {
+                UNROLL for (int s = 0; s < 8; s++) q4k_chunk_avx2(xq, k, b, blk, unpacked, j, s, rows, dot);
+            } else {
+                for (int s = 0; s < 8; s++) q4k_chunk_avx2(xq, k, b, blk, unpacked, j, s, rows, dot);
+            }
+            UNROLL for (int h = 0; h < 2; h++) {
+                __m256i scale = q4k_scales256(blk, j, h);
+                UNROLL for (int r = 0; r < rows; r++) {
+                    isum[r][h] = _mm256_add_epi32(isum[r][h], _mm256_madd_epi16(dot[r][h], scale));
+                }
+            }
+        }
+        UNROLL for (int h = 0; h < 2; h++) {
+            __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_D + 16 * h)));
+            UNROLL for (int r = 0; r < rows; r++) {
+                __m256 xd = _mm256_mul_ps(_mm256_set1_ps(xs[(size_t)r * blocks + b]), d);
+                acc[r][h] = _mm256_fmadd_ps(xd, _mm256_cvtepi32_ps(isum[r][h]), acc[r][h]);
             }
         }
     }
@@ -369,20 +467,28 @@ GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, cons
                                          const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi,
                                          float *y, int accumulate) {
     size_t blocks = k / Q4K_BLOCK, panel_size = blocks * Q4K_BLOCK_BYTES;
+    // More rows than two tiles: each panel is unpacked once (4 KiB a block, in L2 for k up to 32k) and every tile
+    // reads it. Two tiles (batch 8) unpack for themselves: writing the buffer cost more than unpacking twice. Without
+    // the memory, tiles unpack as at batch 8.
+    uint8_t *unpacked = n > 2 * AVX2_Q4K_TILE_ROWS ? aligned_alloc(64, blocks * AVX2_Q4K_UNPACKED_BYTES) : NULL;
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
+        if (unpacked) q4k_unpack_panel_avx2(panel, blocks, unpacked);
         for (size_t r0 = 0; r0 < n; r0 += AVX2_Q4K_TILE_ROWS) {
             int rows = n - r0 < AVX2_Q4K_TILE_ROWS ? (int)(n - r0) : AVX2_Q4K_TILE_ROWS;
             const int8_t *a = xq + r0 * k;
             const float *s = xs + r0 * blocks;
             const int16_t *sums = xsum + r0 * blocks * 8;
             float *yr = y + r0 * m;
-#define TILE(R) q4k_tile_avx2(a, s, sums, k, panel, R, yr, m, j0, cols, bias, accumulate)
+#define TILE(R)                                                                                                  \
+    if (unpacked) q4k_tile_avx2(a, s, sums, k, panel, unpacked, R, yr, m, j0, cols, bias, accumulate);           \
+    else q4k_tile_avx2(a, s, sums, k, panel, NULL, R, yr, m, j0, cols, bias, accumulate)
             ROWS_SWITCH4(TILE)
 #undef TILE
         }
     }
+    free(unpacked);
 }
 #endif
 

@@ -244,15 +244,19 @@ GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, co
     free(unpacked);
 }
 
-// ---- AVX2: one panel, tiles of up to 4 rows, 8 columns at a time; vpmaddubsw of q (u8) and activations (s8) ----
+// ---- AVX2: one panel, tiles of up to 8 rows, 8 columns at a time; vpmaddubsw of q (u8) and activations (s8) ----
 //
 // Each group's 6-bit q is unpacked once per tile and multiplied into every row of it (unpacked again for each row, it
-// cost as much as the products). The int16 pair sums of vpmaddubsw are at most 2 * 63 * 127, so two groups are added
-// before vpmaddwd widens them to int32, multiplying by the sub-block's scale as it does (each column's scale in both
-// halves of its lane; widening by ones and then vpmulld took two instructions more a row and sub-block). The offset
-// 32 of q goes in the same way: sc times -16 asum in both halves (|16 asum| <= 16 * 16 * 127 fits int16).
+// cost as much as the products), or, for more rows than a tile, once per panel into a buffer every tile reads. The
+// int16 pair sums of vpmaddubsw are at most 2 * 63 * 127, so two groups are added before vpmaddwd widens them to
+// int32, multiplying by the sub-block's scale as it does (each column's scale in both halves of its lane; widening by
+// ones and then vpmulld took two instructions more a row and sub-block). The offset 32 of q goes in once a block:
+// vpmaddwd of two sub-blocks' scales, side by side in each column's lane, and their -16 asum (which fits int16),
+// doubled (a broadcast of -16 asum and a vpmaddwd for every sub-block took a fifth of the time at batch 8).
 
-#define AVX2_Q6K_TILE_ROWS 4
+#define AVX2_Q6K_TILE_ROWS 8
+// Bytes of one block unpacked: [half panel][p][v][s][32], q of 8 columns x 4 inputs (group 4p + s + 16v).
+#define AVX2_Q6K_UNPACKED_BYTES 4096
 
 /// q (0..63) of 8 columns x 4 inputs of group u + 16v from the half panel's low chunks and high chunk u (see the
 /// layout above): v = 0, 2 take chunk u's low and high nibbles, v = 1, 3 chunk u + 16's.
@@ -267,17 +271,62 @@ GK_INLINE GK_AVX2 __m256i q6k_unpack_avx2(const uint8_t *blk, int u, int v, int 
     return _mm256_or_si256(low, _mm256_and_si256(high, top));
 }
 
+/// Where unpacked group 4p + s + 16v of a half panel lies in q6k_unpack_panel_avx2's buffer.
+GK_INLINE size_t q6k_unpacked_at(size_t b, int half, int p, int v, int s) {
+    return b * AVX2_Q6K_UNPACKED_BYTES + ((((size_t)half * 4 + p) * 4 + v) * 4 + s) * 32;
+}
+
+/// Every group of a panel unpacked once, for more rows than a tile.
+GK_AVX2 static void q6k_unpack_panel_avx2(const uint8_t *panel, size_t blocks, uint8_t *out) {
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
+        for (int line = 0; line < Q6K_BLOCK_BYTES / 64; line++) {
+            _mm_prefetch((const char *)blk + 64 * line + PREFETCH_BYTES, _MM_HINT_T0);
+        }
+        for (int half = 0; half < 2; half++) {
+            for (int p = 0; p < 4; p++) {
+                for (int v = 0; v < 4; v++) {
+                    for (int s = 0; s < 4; s++) {
+                        _mm256_store_si256((__m256i *)(out + q6k_unpacked_at(b, half, p, v, s)),
+                                           q6k_unpack_avx2(blk, 4 * p + s, v, half));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One tile of rows against a panel, its groups unpacked from the panel's blocks or read from `unpacked` (from
+/// q6k_unpack_panel_avx2) where that is not NULL.
 GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
-                                          const uint8_t *panel, const int rows, float *y, size_t m, size_t j0,
-                                          size_t cols, const float *bias, int accumulate) {
+                                          const uint8_t *panel, const uint8_t *unpacked, const int rows, float *y,
+                                          size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
     size_t blocks = k / Q6K_BLOCK;
     __m256 acc[AVX2_Q6K_TILE_ROWS][2];
     UNROLL for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
+        // -16 times each sub-block's activation sum, an operand of the offset's vpmaddwd.
+        int16_t offsets[AVX2_Q6K_TILE_ROWS][Q6K_SUBS];
+        UNROLL for (int r = 0; r < rows; r++) {
+            __m256i sums = _mm256_loadu_si256((const __m256i *)(xsum + ((size_t)r * blocks + b) * Q6K_SUBS));
+            _mm256_storeu_si256((__m256i *)offsets[r], _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_slli_epi16(sums, 4)));
+        }
         for (int half = 0; half < 2; half++) {
             __m256i isum[AVX2_Q6K_TILE_ROWS];
             UNROLL for (int r = 0; r < rows; r++) isum[r] = _mm256_setzero_si256();
+            for (int t = 0; t < Q6K_SUBS / 2; t++) {
+                // Sub-blocks 2t and 2t + 1: each column's two scales side by side in its lane.
+                const uint8_t *scales = blk + Q6K_SCALES + 2 * t * PANEL + 8 * half;
+                __m128i even = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)scales));
+                __m128i odd = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(scales + PANEL)));
+                __m256i pairs = _mm256_set_m128i(_mm_unpackhi_epi16(even, odd), _mm_unpacklo_epi16(even, odd));
+                UNROLL for (int r = 0; r < rows; r++) {
+                    __m256i offset = _mm256_set1_epi32(load4(offsets[r] + 2 * t));
+                    isum[r] = _mm256_add_epi32(isum[r], _mm256_madd_epi16(pairs, offset));
+                }
+            }
+            UNROLL for (int r = 0; r < rows; r++) isum[r] = _mm256_slli_epi32(isum[r], 1);
             for (int p = 0; p < 4; p++) {
                 UNROLL for (int v = 0; v < 4; v++) {
                     // Sub-block p + 4v: groups 4p + s + 16v, s < 4. Its scale for each of the 8 columns, in both
@@ -287,7 +336,7 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
                     __m128i sc = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)scales));
                     __m256i scale = _mm256_set_m128i(_mm_unpackhi_epi16(sc, sc), _mm_unpacklo_epi16(sc, sc));
                     UNROLL for (int s2 = 0; s2 < 4; s2 += 2) {
-                        if (half == 0 && v < 2) {
+                        if (!unpacked && half == 0 && v < 2) {
                             // First reads of these chunks: fetch what lies a few KiB ahead, so decode streams.
                             const uint8_t *low = blk + (4 * p + s2 + 16 * v) * 64;
                             const uint8_t *high = blk + Q6K_HIGH + (4 * p + s2) * 64;
@@ -298,19 +347,20 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
                                 _mm_prefetch((const char *)high + 64 + PREFETCH_BYTES, _MM_HINT_T0);
                             }
                         }
-                        __m256i q0 = q6k_unpack_avx2(blk, 4 * p + s2, v, half);
-                        __m256i q1 = q6k_unpack_avx2(blk, 4 * p + s2 + 1, v, half);
+                        __m256i q0, q1;
+                        if (unpacked) {
+                            q0 = _mm256_load_si256((const __m256i *)(unpacked + q6k_unpacked_at(b, half, p, v, s2)));
+                            q1 = _mm256_load_si256((const __m256i *)(unpacked + q6k_unpacked_at(b, half, p, v, s2 + 1)));
+                        } else {
+                            q0 = q6k_unpack_avx2(blk, 4 * p + s2, v, half);
+                            q1 = q6k_unpack_avx2(blk, 4 * p + s2 + 1, v, half);
+                        }
                         UNROLL for (int r = 0; r < rows; r++) {
                             const int8_t *a = xq + (size_t)r * k + b * Q6K_BLOCK + 64 * v + 4 * (4 * p + s2);
                             __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(q0, _mm256_set1_epi32(load4(a))),
                                                              _mm256_maddubs_epi16(q1, _mm256_set1_epi32(load4(a + 4))));
                             isum[r] = _mm256_add_epi32(isum[r], _mm256_madd_epi16(pairs, scale));
                         }
-                    }
-                    UNROLL for (int r = 0; r < rows; r++) {
-                        int16_t asum = xsum[((size_t)r * blocks + b) * Q6K_SUBS + sub];
-                        __m256i offset = _mm256_set1_epi16((int16_t)(-16 * asum));
-                        isum[r] = _mm256_add_epi32(isum[r], _mm256_madd_epi16(scale, offset));
                     }
                 }
             }
@@ -332,20 +382,26 @@ GK_AVX2_F16C static void panels_q6k_avx2(const int8_t *xq, const float *xs, cons
                                          const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi,
                                          float *y, int accumulate) {
     size_t blocks = k / Q6K_BLOCK, panel_size = blocks * Q6K_BLOCK_BYTES;
+    // More rows than a tile: each panel is unpacked once (4 KiB a block) and every tile reads it.
+    uint8_t *unpacked = n > AVX2_Q6K_TILE_ROWS ? aligned_alloc(64, blocks * AVX2_Q6K_UNPACKED_BYTES) : NULL;
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
+        if (unpacked) q6k_unpack_panel_avx2(panel, blocks, unpacked);
         for (size_t r0 = 0; r0 < n; r0 += AVX2_Q6K_TILE_ROWS) {
             int rows = n - r0 < AVX2_Q6K_TILE_ROWS ? (int)(n - r0) : AVX2_Q6K_TILE_ROWS;
             const int8_t *a = xq + r0 * k;
             const float *s = xs + r0 * blocks;
             const int16_t *sums = xsum + r0 * blocks * Q6K_SUBS;
             float *yr = y + r0 * m;
-#define TILE(R) q6k_tile_avx2(a, s, sums, k, panel, R, yr, m, j0, cols, bias, accumulate)
-            ROWS_SWITCH4(TILE)
+#define TILE(R)                                                                                                  \
+    if (unpacked) q6k_tile_avx2(a, s, sums, k, panel, unpacked, R, yr, m, j0, cols, bias, accumulate);           \
+    else q6k_tile_avx2(a, s, sums, k, panel, NULL, R, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH8(TILE)
 #undef TILE
         }
     }
+    free(unpacked);
 }
 #endif
 
