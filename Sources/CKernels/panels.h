@@ -84,6 +84,14 @@ static inline void put(float *out, float sum, const float *bias, size_t j, int a
         default: CALL_WITH_ROWS(4); break;                                                                       \
     }
 
+/// The same for tiles of at most 3 rows (the AVX2 Q4_K kernel's small batches).
+#define ROWS_SWITCH3(CALL_WITH_ROWS)                                                                             \
+    switch (rows) {                                                                                              \
+        case 1: CALL_WITH_ROWS(1); break;                                                                        \
+        case 2: CALL_WITH_ROWS(2); break;                                                                        \
+        default: CALL_WITH_ROWS(3); break;                                                                       \
+    }
+
 #if GK_X86
 /// The targets of the int8 dot-product kernels: AVX-512 with VNNI (vpdpbusd), and AVX2 with F16C (fp16 scales).
 #define GK_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,avx512vnni")))
