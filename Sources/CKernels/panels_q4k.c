@@ -39,6 +39,9 @@
 // Rows of one tile of the AVX-512 kernel: three registers a row (the sub-block's dot product, the block's sum, the
 // row's), so 8 rows leave room for the chunk being multiplied.
 #define Q4K_TILE_ROWS 8
+// Bytes of one block's nibbles unpacked for tiles of many rows (256 inputs x 16 columns, a byte each; each SIMD path
+// lays them out in the order its tiles read them).
+#define Q4K_UNPACKED_BYTES 4096
 
 size_t gk_panels_q4k_size(size_t m, size_t k) { return (m + PANEL - 1) / PANEL * (k / Q4K_BLOCK) * Q4K_BLOCK_BYTES; }
 
@@ -324,7 +327,7 @@ GK_AVX512_VNNI static void panels_q4k_vnni(const int8_t *xq, const float *xs, co
     size_t blocks = k / Q4K_BLOCK, panel_size = blocks * Q4K_BLOCK_BYTES;
     // More rows than a tile: each panel is unpacked once (4 KiB a block, in L2 for k up to 32k) and every tile reads
     // it. Without the memory, tiles unpack as at batch 8.
-    uint8_t *unpacked = n > Q4K_TILE_ROWS ? aligned_alloc(64, blocks * 4096) : NULL;
+    uint8_t *unpacked = n > Q4K_TILE_ROWS ? aligned_alloc(64, blocks * Q4K_UNPACKED_BYTES) : NULL;
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
@@ -354,8 +357,6 @@ GK_AVX512_VNNI static void panels_q4k_vnni(const int8_t *xq, const float *xs, co
 // 4 activations serves both halves. Batches of 1-3 rows take q4k_small_tile_avx2 below, with the same fp32 steps.
 
 #define AVX2_Q4K_TILE_ROWS 4
-// Bytes of one block unpacked: [sub-block][chunk][half panel][32], q of 8 columns x 4 inputs.
-#define AVX2_Q4K_UNPACKED_BYTES 4096
 
 /// q (0..15) of sub-block j, chunk s, half panel h of a panel block: 8 columns x 4 inputs.
 GK_INLINE GK_AVX2 __m256i q4k_unpack256(const uint8_t *blk, int j, int s, int h) {
@@ -363,11 +364,11 @@ GK_INLINE GK_AVX2 __m256i q4k_unpack256(const uint8_t *blk, int j, int s, int h)
     return _mm256_and_si256(j % 2 ? _mm256_srli_epi16(w, 4) : w, _mm256_set1_epi8(0x0F));
 }
 
-/// Every chunk of a panel unpacked once, for many rows: [block][AVX2_Q4K_UNPACKED_BYTES].
+/// Every chunk of a panel unpacked once, for many rows: [block][sub-block][chunk][half panel][32 bytes].
 GK_AVX2 static void q4k_unpack_panel_avx2(const uint8_t *panel, size_t blocks, uint8_t *out) {
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk = panel + b * Q4K_BLOCK_BYTES;
-        uint8_t *to = out + b * AVX2_Q4K_UNPACKED_BYTES;
+        uint8_t *to = out + b * Q4K_UNPACKED_BYTES;
         for (int j = 0; j < 8; j++) {
             for (int s = 0; s < 8; s++) {
                 if (j % 2 == 0) _mm_prefetch((const char *)blk + (8 * (j / 2) + s) * 64 + PREFETCH_BYTES, _MM_HINT_T0);
@@ -391,7 +392,7 @@ GK_INLINE GK_AVX2 void q4k_chunk_avx2(const int8_t *xq, size_t k, size_t b, cons
     if (!unpacked && j % 2 == 0) _mm_prefetch((const char *)blk + (8 * (j / 2) + s) * 64 + PREFETCH_BYTES, _MM_HINT_T0);
     __m256i q[2];
     UNROLL for (int h = 0; h < 2; h++) {
-        q[h] = unpacked ? _mm256_load_si256((const __m256i *)(unpacked + b * AVX2_Q4K_UNPACKED_BYTES
+        q[h] = unpacked ? _mm256_load_si256((const __m256i *)(unpacked + b * Q4K_UNPACKED_BYTES
                                                               + ((j * 8 + s) * 2 + h) * 32))
                         : q4k_unpack256(blk, j, s, h);
     }
@@ -523,7 +524,7 @@ GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, cons
     // More rows than two tiles: each panel is unpacked once (4 KiB a block, in L2 for k up to 32k) and every tile
     // reads it. Two tiles (batch 8) unpack for themselves: writing the buffer cost more than unpacking twice. Without
     // the memory, tiles unpack as at batch 8.
-    uint8_t *unpacked = n > 2 * AVX2_Q4K_TILE_ROWS ? aligned_alloc(64, blocks * AVX2_Q4K_UNPACKED_BYTES) : NULL;
+    uint8_t *unpacked = n > 2 * AVX2_Q4K_TILE_ROWS ? aligned_alloc(64, blocks * Q4K_UNPACKED_BYTES) : NULL;
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;

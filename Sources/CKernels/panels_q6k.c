@@ -310,7 +310,8 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
         int16_t offsets[AVX2_Q6K_TILE_ROWS][Q6K_SUBS];
         UNROLL for (int r = 0; r < rows; r++) {
             __m256i sums = _mm256_loadu_si256((const __m256i *)(xsum + ((size_t)r * blocks + b) * Q6K_SUBS));
-            _mm256_storeu_si256((__m256i *)offsets[r], _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_slli_epi16(sums, 4)));
+            __m256i offset = _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_slli_epi16(sums, 4));
+            _mm256_storeu_si256((__m256i *)offsets[r], offset);
         }
         for (int half = 0; half < 2; half++) {
             __m256i isum[AVX2_Q6K_TILE_ROWS];
@@ -349,8 +350,9 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
                         }
                         __m256i q0, q1;
                         if (unpacked) {
-                            q0 = _mm256_load_si256((const __m256i *)(unpacked + q6k_unpacked_at(b, half, p, v, s2)));
-                            q1 = _mm256_load_si256((const __m256i *)(unpacked + q6k_unpacked_at(b, half, p, v, s2 + 1)));
+                            const uint8_t *at = unpacked + q6k_unpacked_at(b, half, p, v, s2);
+                            q0 = _mm256_load_si256((const __m256i *)at);
+                            q1 = _mm256_load_si256((const __m256i *)(at + 32));
                         } else {
                             q0 = q6k_unpack_avx2(blk, 4 * p + s2, v, half);
                             q1 = q6k_unpack_avx2(blk, 4 * p + s2 + 1, v, half);
