@@ -67,7 +67,8 @@ final class Q6KTwinTests: XCTestCase {
         }
     }
 
-    /// A row gives the same outputs alone as in a batch of 13 (a tile of 8 rows and one of 5, from the unpacked panels), bit for bit.
+    /// A row gives the same outputs alone as in a batch of 13 (a tile of 8 rows and one of 5, from the unpacked
+    /// panels), bit for bit.
     func testQ6KRowsGiveTheSameResultAloneAndInABatch() {
         forEachPath { path in
             let n = 13, k = 512, m = 40
