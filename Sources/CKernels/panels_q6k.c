@@ -217,6 +217,56 @@ GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, c
     store_tile512(acc, rows, y, m, j0, cols, bias, accumulate);
 }
 
+/// One row against two panels at once (the columns j0..j0+31): the same steps as a tile of one row, in two streams
+/// from memory (as the Q4_K kernel does at batch 1).
+GK_INLINE GK_AVX512_VNNI void q6k_row_pair_vnni(const int8_t *a, const float *xs, const int16_t *xsum, size_t k,
+                                                const uint8_t *panel, size_t panel_size, float *y, size_t j0,
+                                                const float *bias, int accumulate) {
+    size_t blocks = k / Q6K_BLOCK;
+    __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk[2] = {panel + b * Q6K_BLOCK_BYTES, panel + panel_size + b * Q6K_BLOCK_BYTES};
+        int32_t offsets[Q6K_SUBS];
+        __m256i sums = _mm256_loadu_si256((const __m256i *)(xsum + b * Q6K_SUBS));
+        _mm512_storeu_si512(offsets, _mm512_sub_epi32(_mm512_setzero_si512(),
+                                                      _mm512_slli_epi32(_mm512_cvtepi16_epi32(sums), 5)));
+        __m512 d[2], sum[2];
+        UNROLL
+        for (int t = 0; t < 2; t++) {
+            d[t] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk[t] + Q6K_D)));
+            sum[t] = _mm512_setzero_ps();
+        }
+        for (int sub = 0; sub < Q6K_SUBS; sub++) {
+            int p = sub % 4, v = sub / 4;
+            __m512i dot[2];
+            UNROLL
+            for (int t = 0; t < 2; t++) {
+                for (int line = 0; line < 4; line++) {
+                    _mm_prefetch((const char *)blk[t] + sub * (Q6K_BLOCK_BYTES / 16) + 64 * line + PREFETCH_BYTES,
+                                 _MM_HINT_T0);
+                }
+                dot[t] = _mm512_set1_epi32(offsets[sub]);
+            }
+            for (int s = 0; s < 4; s++) {
+                int u = 4 * p + s;
+                __m512i x = _mm512_set1_epi32(load4(a + b * Q6K_BLOCK + 64 * v + 4 * u));
+                UNROLL
+                for (int t = 0; t < 2; t++) dot[t] = _mm512_dpbusd_epi32(dot[t], q6k_unpack512(blk[t], u, v), x);
+            }
+            UNROLL
+            for (int t = 0; t < 2; t++) {
+                __m128i sc = _mm_loadu_si128((const __m128i *)(blk[t] + Q6K_SCALES + sub * PANEL));
+                __m512 scale = _mm512_mul_ps(d[t], _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(sc)));
+                sum[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[t]), scale, sum[t]);
+            }
+        }
+        UNROLL
+        for (int t = 0; t < 2; t++) acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(xs[b]), sum[t], acc[t]);
+    }
+    store_tile512(&acc[0], 1, y, 0, j0, PANEL, bias, accumulate);
+    store_tile512(&acc[1], 1, y, 0, j0 + PANEL, PANEL, bias, accumulate);
+}
+
 GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n,
                                            size_t k, const uint8_t *packed, const float *bias, size_t m, size_t lo,
                                            size_t hi, float *y, int accumulate) {
@@ -224,7 +274,12 @@ GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, co
     // More rows than a tile: each panel is unpacked once (4 KiB a block, in L2 for k up to 32k) and every tile reads
     // its bytes, rather than unpacking them again per tile. Without the memory, tiles unpack as at batch 8.
     uint8_t *unpacked = n > Q6K_TILE_ROWS ? aligned_alloc(64, blocks * Q6K_SUBS * 4 * 64) : NULL;
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        q6k_row_pair_vnni(xq, xs, xsum, k, packed + (j0 / PANEL) * panel_size, panel_size, y, j0, bias, accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
         if (unpacked) q6k_unpack_panel(panel, blocks, unpacked);
