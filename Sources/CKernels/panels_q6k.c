@@ -141,15 +141,33 @@ GK_INLINE GK_AVX512_VNNI __m512i q6k_unpack512(const uint8_t *blk, int u, int v)
     return _mm512_ternarylogic_epi32(high, top, low, 0xEA);
 }
 
+/// Fetches sub-block sub's sixteenth of a panel block (210 bytes) 4 KiB ahead, as four lines so that none is skipped
+/// (one line each of a low and a high chunk left a third of the stream to the hardware).
+GK_INLINE void q6k_prefetch_sub(const uint8_t *blk, int sub) {
+    for (int line = 0; line < 4; line++) {
+        _mm_prefetch((const char *)blk + sub * (Q6K_BLOCK_BYTES / 16) + 64 * line + PREFETCH_BYTES, _MM_HINT_T0);
+    }
+}
+
+/// -32 times each sub-block's activation sum (one row's 16 sums of a block): where its dot products start, which
+/// folds the offset of q.
+GK_INLINE GK_AVX512_VNNI void q6k_offsets512(const int16_t *sums, int32_t *offsets) {
+    __m512i wide = _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)sums));
+    _mm512_storeu_si512(offsets, _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(wide, 5)));
+}
+
+/// d sc of sub-block sub of a panel block for 16 columns (exact in fp32).
+GK_INLINE GK_AVX512_VNNI __m512 q6k_scale512(const uint8_t *blk, int sub, __m512 d) {
+    __m128i sc = _mm_loadu_si128((const __m128i *)(blk + Q6K_SCALES + sub * PANEL));
+    return _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(sc)));
+}
+
 /// Every group of a panel unpacked once, for tiles of many rows: [block][sub-block][group of it][64 bytes].
 GK_AVX512_VNNI static void q6k_unpack_panel(const uint8_t *panel, size_t blocks, uint8_t *out) {
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
         for (int sub = 0; sub < Q6K_SUBS; sub++) {
-            for (int line = 0; line < 4; line++) {
-                _mm_prefetch((const char *)blk + sub * (Q6K_BLOCK_BYTES / 16) + 64 * line + PREFETCH_BYTES,
-                             _MM_HINT_T0);
-            }
+            q6k_prefetch_sub(blk, sub);
             for (int s = 0; s < 4; s++) {
                 __m512i q = q6k_unpack512(blk, 4 * (sub % 4) + s, sub / 4);
                 _mm512_store_si512(out + ((b * Q6K_SUBS + sub) * 4 + s) * 64, q);
@@ -169,26 +187,15 @@ GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, c
     for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
-        // -32 times each sub-block's activation sum: where each row's dot products start (folds the offset of q).
         int32_t offsets[Q6K_TILE_ROWS][Q6K_SUBS];
         UNROLL
-        for (int r = 0; r < rows; r++) {
-            __m256i sums = _mm256_loadu_si256((const __m256i *)(xsum + ((size_t)r * blocks + b) * Q6K_SUBS));
-            __m512i offset = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                              _mm512_slli_epi32(_mm512_cvtepi16_epi32(sums), 5));
-            _mm512_storeu_si512(offsets[r], offset);
-        }
+        for (int r = 0; r < rows; r++) q6k_offsets512(xsum + ((size_t)r * blocks + b) * Q6K_SUBS, offsets[r]);
         __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + Q6K_D)));
         __m512 sum[Q6K_TILE_ROWS];
         UNROLL
         for (int r = 0; r < rows; r++) sum[r] = _mm512_setzero_ps();
         for (int sub = 0; sub < Q6K_SUBS; sub++) {
-            // Each sub-block fetches its sixteenth of the block (210 bytes) 4 KiB ahead, as four lines so that none
-            // is skipped (one line each of a low and a high chunk left a third of the stream to the hardware).
-            for (int line = 0; !unpacked && line < 4; line++) {
-                _mm_prefetch((const char *)blk + sub * (Q6K_BLOCK_BYTES / 16) + 64 * line + PREFETCH_BYTES,
-                             _MM_HINT_T0);
-            }
+            if (!unpacked) q6k_prefetch_sub(blk, sub);
             // Sub-block sub = p + 4v holds groups 4p + s + 16v, s < 4.
             int p = sub % 4, v = sub / 4;
             __m512i dot[Q6K_TILE_ROWS];
@@ -204,8 +211,7 @@ GK_INLINE GK_AVX512_VNNI void q6k_tile_vnni(const int8_t *xq, const float *xs, c
                     dot[r] = _mm512_dpbusd_epi32(dot[r], q, _mm512_set1_epi32(load4(a)));
                 }
             }
-            __m128i sc = _mm_loadu_si128((const __m128i *)(blk + Q6K_SCALES + sub * PANEL));
-            __m512 scale = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(sc)));
+            __m512 scale = q6k_scale512(blk, sub, d);
             UNROLL
             for (int r = 0; r < rows; r++) sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[r]), scale, sum[r]);
         }
@@ -227,9 +233,7 @@ GK_INLINE GK_AVX512_VNNI void q6k_row_pair_vnni(const int8_t *a, const float *xs
     for (size_t b = 0; b < blocks; b++) {
         const uint8_t *blk[2] = {panel + b * Q6K_BLOCK_BYTES, panel + panel_size + b * Q6K_BLOCK_BYTES};
         int32_t offsets[Q6K_SUBS];
-        __m256i sums = _mm256_loadu_si256((const __m256i *)(xsum + b * Q6K_SUBS));
-        _mm512_storeu_si512(offsets, _mm512_sub_epi32(_mm512_setzero_si512(),
-                                                      _mm512_slli_epi32(_mm512_cvtepi16_epi32(sums), 5)));
+        q6k_offsets512(xsum + b * Q6K_SUBS, offsets);
         __m512 d[2], sum[2];
         UNROLL
         for (int t = 0; t < 2; t++) {
@@ -241,10 +245,7 @@ GK_INLINE GK_AVX512_VNNI void q6k_row_pair_vnni(const int8_t *a, const float *xs
             __m512i dot[2];
             UNROLL
             for (int t = 0; t < 2; t++) {
-                for (int line = 0; line < 4; line++) {
-                    _mm_prefetch((const char *)blk[t] + sub * (Q6K_BLOCK_BYTES / 16) + 64 * line + PREFETCH_BYTES,
-                                 _MM_HINT_T0);
-                }
+                q6k_prefetch_sub(blk[t], sub);
                 dot[t] = _mm512_set1_epi32(offsets[sub]);
             }
             for (int s = 0; s < 4; s++) {
@@ -255,9 +256,7 @@ GK_INLINE GK_AVX512_VNNI void q6k_row_pair_vnni(const int8_t *a, const float *xs
             }
             UNROLL
             for (int t = 0; t < 2; t++) {
-                __m128i sc = _mm_loadu_si128((const __m128i *)(blk[t] + Q6K_SCALES + sub * PANEL));
-                __m512 scale = _mm512_mul_ps(d[t], _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(sc)));
-                sum[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[t]), scale, sum[t]);
+                sum[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[t]), q6k_scale512(blk[t], sub, d[t]), sum[t]);
             }
         }
         UNROLL

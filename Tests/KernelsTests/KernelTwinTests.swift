@@ -171,19 +171,10 @@ final class KernelTwinTests: XCTestCase {
             let n = 30, k = 45, m = 70
             let x = random(n * k), w = random(m * k), b = random(m)
             for pack in [withPanels, withF32Panels] {
-                var batched = [Float](repeating: 0, count: n * m), alone = batched
                 pack(w, m, k) { weight in
-                    Matmul.linear(x, rows: n, weight: weight, bias: b, into: &batched)
-                    for r in 0..<n {
-                        x.withUnsafeBufferPointer { xs in
-                            alone.withUnsafeMutableBufferPointer { ys in
-                                Matmul.linear(xs.baseAddress! + r * k, rows: 1, weight: weight, bias: b,
-                                              into: ys.baseAddress! + r * m)
-                            }
-                        }
-                    }
+                    let outputs = batchedAndAlone(x, rows: n, weight: weight, bias: b)
+                    XCTAssertEqual(outputs.batched, outputs.alone, path.name)
                 }
-                XCTAssertEqual(batched, alone, path.name)
             }
         }
     }
