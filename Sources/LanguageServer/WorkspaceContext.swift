@@ -70,8 +70,10 @@ struct WorkspaceContext {
         defer { lastEdit = (uri, line) }
         guard let last = lastEdit, last.uri != uri || abs(last.line - line) > Self.chunkLines / 2,
               let document = documents[last.uri] else { return }
-        let start = max(0, last.line - Self.chunkLines / 2)
-        let chunk = Self.chunk(of: document, lines: start..<min(document.lineCount, start + Self.chunkLines))
+        // The place left may lie past the document's end now: text after it was deleted since.
+        let start = max(0, last.line - Self.chunkLines / 2), end = min(document.lineCount, start + Self.chunkLines)
+        guard start < end else { return }
+        let chunk = Self.chunk(of: document, lines: start..<end)
         guard !chunk.words.isEmpty else { return }
         edits.removeAll { Self.similarity($0.words, chunk.words) > Self.duplicateSimilarity }
         edits.append(chunk)

@@ -91,6 +91,17 @@ final class WorkspaceContextTests: XCTestCase {
         XCTAssertFalse(context.edits.contains { $0.lines == 984..<1000 })
     }
 
+    /// The place of the last edit may be past the document's end once text after it is deleted: leaving it keeps
+    /// nothing and does not trap (a fuzzer's input once ended the process here).
+    func testAPlaceLeftThatNoLongerExistsIsSkipped() {
+        var context = WorkspaceContext()
+        let long = document("file:///w/main.py", code("shared", lines: 200))
+        context.edited(long.uri, line: 150, documents: [long.uri: long])
+        let short = document("file:///w/main.py", code("shared", lines: 3), version: 2)
+        context.edited(short.uri, line: 0, documents: [short.uri: short])
+        XCTAssertTrue(context.edits.isEmpty)
+    }
+
     func testClosingADocumentForgetsItsChunks() {
         let other = document("file:///w/a.py", code("shared"))
         let current = document("file:///w/main.py", code("shared", lines: 3))
