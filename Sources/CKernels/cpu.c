@@ -11,6 +11,12 @@ static unsigned long long xgetbv0(void) {
     return ((unsigned long long)hi << 32) | lo;
 }
 
+/// AVX-VNNI (VEX-encoded vpdpbusd on ymm): cpuid leaf 7, subleaf 1, eax bit 4.
+static int detect_avx_vnni(void) {
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1);
+}
+
 static int detect(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return GK_SIMD_PORTABLE;
@@ -22,7 +28,7 @@ static int detect(void) {
     if (!((b >> 5) & 1)) return GK_SIMD_PORTABLE;  // AVX2
     int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
     // AVX-512 also needs the OS to save opmask and zmm state (xcr0 bits 5-7).
-    if (!(f && dq && bw && vl) || (xcr0 & 0xe6) != 0xe6) return GK_SIMD_AVX2;
+    if (!(f && dq && bw && vl) || (xcr0 & 0xe6) != 0xe6) return detect_avx_vnni() ? GK_SIMD_AVX_VNNI : GK_SIMD_AVX2;
     if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1)) return GK_SIMD_AVX512_BF16;
     return GK_SIMD_AVX512;
 }
@@ -47,6 +53,7 @@ static int preferred(void) {
 }
 #else
 static int detect(void) { return GK_SIMD_PORTABLE; }
+static int detect_avx_vnni(void) { return 0; }
 static int detect_vnni(void) { return 0; }
 static int preferred(void) { return GK_SIMD_PORTABLE; }
 #endif
@@ -54,6 +61,7 @@ static int preferred(void) { return GK_SIMD_PORTABLE; }
 static int supported = -1;
 static int active = -1;
 static int vnni = -1;
+static int avx_vnni = -1;
 
 int gk_simd_supported(void) {
     int s = __atomic_load_n(&supported, __ATOMIC_RELAXED);
@@ -82,9 +90,23 @@ int gk_simd_has_vnni(void) {
     return v;
 }
 
+static int has_avx_vnni(void) {
+    int v = __atomic_load_n(&avx_vnni, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = gk_simd_supported() >= GK_SIMD_AVX2 && detect_avx_vnni();
+        __atomic_store_n(&avx_vnni, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
+int gk_simd_runs(int level) {
+    return level >= GK_SIMD_PORTABLE && level <= gk_simd_supported() && (level != GK_SIMD_AVX_VNNI || has_avx_vnni());
+}
+
 int gk_limit_simd(int level) {
     int s = gk_simd_supported();
     int a = level < GK_SIMD_PORTABLE ? GK_SIMD_PORTABLE : (level > s ? s : level);
+    if (a == GK_SIMD_AVX_VNNI && !has_avx_vnni()) a = GK_SIMD_AVX2;
     __atomic_store_n(&active, a, __ATOMIC_RELAXED);
     return a;
 }

@@ -293,6 +293,65 @@ GK_INLINE GK_AVX2 void tile_i8_256(const uint8_t *xq, size_t k4, const float *xs
     }
 }
 
+// ---- AVX-VNNI: the AVX-512 VNNI tile at half width (two 8-column halves of a panel), up to 4 rows per tile ---------
+//
+// vpdpbusd adds 4 exact u8 x s8 products into each int32 lane: the stored activations (q_x + 128) as they are, one
+// instruction where AVX2 takes four (vpsignb, vpmaddubsw, vpmaddwd, vpaddd), and the 128 taken back out with the
+// column sums when the tile is stored, as on AVX-512. The dot products are the same integers as every other path's.
+
+GK_INLINE GK_AVX_VNNI void tile_i8_avx_vnni(const uint8_t *xq, size_t k4, const float *xs, const int8_t *pa,
+                                            const int rows, const float *scales, const int32_t *sums, float *y,
+                                            size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
+    __m256i lo[AVX2_I8_TILE_ROWS], hi[AVX2_I8_TILE_ROWS];
+    UNROLL
+    for (int r = 0; r < rows; r++) { lo[r] = _mm256_setzero_si256(); hi[r] = _mm256_setzero_si256(); }
+    size_t groups = k4 / 4;
+    for (size_t g = 0; g < groups; g++) {
+        const int8_t *w = pa + g * 4 * PANEL;
+        _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            int32_t quad;
+            memcpy(&quad, xq + (size_t)r * k4 + 4 * g, 4);
+            __m256i x = _mm256_set1_epi32(quad);
+            lo[r] = _mm256_dpbusd_avx_epi32(lo[r], x, w0);
+            hi[r] = _mm256_dpbusd_avx_epi32(hi[r], x, w1);
+        }
+    }
+    __m256i correction_lo = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + j0)), 7);
+    __m256i correction_hi = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + j0 + 8)), 7);
+    UNROLL
+    for (int r = 0; r < rows; r++) {
+        float *out = y + (size_t)r * m + j0;
+        store_half_i8(_mm256_sub_epi32(lo[r], correction_lo), xs[r], scales, out, j0, cols < 8 ? cols : 8, bias,
+                      accumulate);
+        if (cols > 8) {
+            store_half_i8(_mm256_sub_epi32(hi[r], correction_hi), xs[r], scales, out + 8, j0 + 8, cols - 8, bias,
+                          accumulate);
+        }
+    }
+}
+
+GK_AVX_VNNI static void panels_i8_avx_vnni(const uint8_t *xq, const float *xs, size_t n, size_t k,
+                                           const int8_t *packed, const float *scales, const int32_t *sums,
+                                           const float *bias, size_t m, size_t lo, size_t hi, float *y,
+                                           int accumulate) {
+    size_t k4 = (k + 3) & ~(size_t)3, panel_size = k4 * PANEL;
+    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+        size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
+        const int8_t *pa = packed + (j0 / PANEL) * panel_size;
+        for (size_t r0 = 0; r0 < n; r0 += AVX2_I8_TILE_ROWS) {
+            int rows = n - r0 < AVX2_I8_TILE_ROWS ? (int)(n - r0) : AVX2_I8_TILE_ROWS;
+            const uint8_t *xr = xq + r0 * k4;
+            float *yr = y + r0 * m;
+#define TILE(R) tile_i8_avx_vnni(xr, k4, xs + r0, pa, R, scales, sums, yr, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH4(TILE)
+#undef TILE
+        }
+    }
+}
+
 GK_AVX2 static void panels_i8_avx2(const uint8_t *xq, const float *xs, size_t n, size_t k, const int8_t *packed,
                                    const float *scales, const float *bias, size_t m, size_t lo, size_t hi,
                                    float *y, int accumulate) {
@@ -320,6 +379,10 @@ void gk_linear_panels_i8(const uint8_t *xq, const float *row_scales, size_t n, s
     int level = gk_simd_active();
     if (level >= GK_SIMD_AVX512 && gk_simd_has_vnni()) {
         panels_i8_vnni(xq, row_scales, n, k, packed, scales, sums, bias, m, lo, hi, y, accumulate);
+        return;
+    }
+    if (level == GK_SIMD_AVX_VNNI) {
+        panels_i8_avx_vnni(xq, row_scales, n, k, packed, scales, sums, bias, m, lo, hi, y, accumulate);
         return;
     }
     if (level >= GK_SIMD_AVX2) {

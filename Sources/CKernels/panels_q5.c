@@ -425,6 +425,87 @@ GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const
     }
     free(decoded);
 }
+
+// ---- AVX-VNNI: the AVX2 tile with vpdpbusd, one instruction per group where AVX2 takes vpmaddubsw + vpaddw (and
+// a vpmaddwd + vpaddd per four groups); the same operands, decoded once per panel for more than one tile of rows ----
+
+GK_INLINE GK_AVX_VNNI void tile_q5_avx_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t stride,
+                                            size_t k, const uint8_t *panel, const int q5, const int rows, float *y,
+                                            size_t m, size_t j0, size_t cols, const float *bias, int accumulate,
+                                            const uint8_t *decoded) {
+    size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
+    __m256 acc[AVX2_Q5_TILE_ROWS][2];
+    UNROLL
+    for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
+    _Alignas(64) uint8_t operands[8 * 64];
+    for (size_t b = 0; b < nb; b++) {
+        const uint8_t *record = panel + b * rb;
+        _mm_prefetch((const char *)record + PREFETCH_BYTES, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 64, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 128, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
+        _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
+        const uint8_t *ops = decoded ? decoded + b * 8 * 64 : operands;
+        if (!decoded) decode_record256(record, q5, operands);
+        const uint16_t *d = (const uint16_t *)(record + rb - SCALE_BYTES);
+        __m256 dw[2] = {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)d)),
+                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(d + 8)))};
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            const int8_t *a = xq + (b * stride + r) * Q5_BLOCK;
+            __m256i correction = _mm256_set1_epi32(xc[b * stride + r]);
+            __m256 scale = _mm256_set1_ps(xs[b * stride + r]);
+            __m256i dot[2] = {correction, correction};
+            UNROLL
+            for (int g = 0; g < 8; g++) {
+                int32_t quad;
+                memcpy(&quad, a + 4 * g, 4);
+                __m256i x = _mm256_set1_epi32(quad);
+                dot[0] = _mm256_dpbusd_avx_epi32(dot[0], _mm256_load_si256((const __m256i *)(ops + 64 * g)), x);
+                dot[1] = _mm256_dpbusd_avx_epi32(dot[1], _mm256_load_si256((const __m256i *)(ops + 64 * g + 32)), x);
+            }
+            UNROLL
+            for (int half = 0; half < 2; half++) {
+                acc[r][half] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[half]), _mm256_mul_ps(dw[half], scale),
+                                               acc[r][half]);
+            }
+        }
+    }
+    UNROLL
+    for (int r = 0; r < rows; r++) store_row256(acc[r], y + (size_t)r * m + j0, j0, cols, bias, accumulate);
+}
+
+GK_AVX_VNNI static void panels_q5_avx_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t n,
+                                           size_t k, const uint8_t *packed, int q5, const float *bias, size_t m,
+                                           size_t lo, size_t hi, float *y, int accumulate) {
+    uint8_t *decoded = n > AVX2_Q5_TILE_ROWS ? aligned_alloc(64, k / Q5_BLOCK * 8 * 64) : NULL;
+    size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
+    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+        size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
+        const uint8_t *panel = packed + (j0 / PANEL) * nbr;
+        if (decoded) {
+            for (size_t b = 0; b < nb; b++) decode_record256(panel + b * record_bytes(q5), q5, decoded + b * 8 * 64);
+        }
+        for (size_t t0 = 0; t0 < n; t0 += Q5_TILE_ROWS) {
+            size_t stride = n - t0 < Q5_TILE_ROWS ? n - t0 : Q5_TILE_ROWS;
+            for (size_t s0 = 0; s0 < stride; s0 += AVX2_Q5_TILE_ROWS) {
+                int rows = stride - s0 < AVX2_Q5_TILE_ROWS ? (int)(stride - s0) : AVX2_Q5_TILE_ROWS;
+                const int8_t *xr = xq + t0 * k + s0 * Q5_BLOCK;
+                const float *sr = xs + t0 * nb + s0;
+                const int32_t *ur = xc + t0 * nb + s0;
+                float *yr = y + (t0 + s0) * m;
+#define TILE(R)                                                                                                   \
+    if (decoded) tile_q5_avx_vnni(xr, sr, ur, stride, k, panel, q5, R, yr, m, j0, cols, bias, accumulate, decoded); \
+    else if (q5) tile_q5_avx_vnni(xr, sr, ur, stride, k, panel, 1, R, yr, m, j0, cols, bias, accumulate, NULL);     \
+    else tile_q5_avx_vnni(xr, sr, ur, stride, k, panel, 0, R, yr, m, j0, cols, bias, accumulate, NULL)
+                ROWS_SWITCH4(TILE)
+#undef TILE
+            }
+        }
+    }
+    free(decoded);
+}
 #endif
 
 void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *corrections, size_t n, size_t k,
@@ -435,6 +516,10 @@ void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *c
     int level = gk_simd_active();
     if (level >= GK_SIMD_AVX512 && gk_simd_has_vnni()) {
         panels_q5_vnni(xq, scales, corrections, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
+        return;
+    }
+    if (level == GK_SIMD_AVX_VNNI) {
+        panels_q5_avx_vnni(xq, scales, corrections, n, k, packed, q5, bias, m, lo, hi, y, accumulate);
         return;
     }
     if (level >= GK_SIMD_AVX2) {

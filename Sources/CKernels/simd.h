@@ -13,6 +13,8 @@
 
 #if GK_X86
 #define GK_AVX2 __attribute__((target("avx2,fma")))
+// AVX2 with AVX-VNNI (vpdpbusd on ymm, VEX-encoded) and F16C, which every CPU with AVX-VNNI has.
+#define GK_AVX_VNNI __attribute__((target("avx2,fma,f16c,avxvnni")))
 #define GK_AVX512 __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl")))
 #define GK_AVX512_BF16 __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,avx512bf16")))
 

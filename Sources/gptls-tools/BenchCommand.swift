@@ -32,7 +32,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Prompt tokens each decoding job starts from: the context its decode steps attend to.")
     var context = 64
     @Option(help: "How to hold the matrices of linear layers: f32, bf16 or int8 (under int8 and bf16 a GGUF file's Q4_K, Q6_K, Q5_0 and Q4_0 matrices keep their width).") var weights: WeightFormat = .f32
-    @Option(help: "Choose the SIMD path of the C kernels, at most what the CPU has: portable, avx2, avx512, avx512bf16.") var simd: String?
+    @Option(help: "Choose the SIMD path of the C kernels, at most what the CPU has: portable, avx2, avxvnni (AVX2 with AVX-VNNI), avx512, avx512bf16.") var simd: String?
     @Option(help: "Which of a GGUF file's Q6_K matrices keep their blocks in Q6_K panels (6.56 bits a weight) instead of int8 panels: none, head (the output head's) or all.")
     var q6kPanels: WeightStorage.Q6KBlocks = .all
     @Option(help: "Head count, for files without config.json whose width is not a standard GPT-2 size.") var heads: Int?
@@ -78,7 +78,7 @@ struct BenchCommand: ParsableCommand {
         try threadOptions.apply()
         WeightStorage.keptQ6KBlocks = q6kPanels
         if let simd {
-            guard let path = SIMDPath.named(simd) else { throw ValidationError("unknown SIMD path \(simd)") }
+            guard let path = SIMDPath.named(simd) else { throw ValidationError("--simd \(simd): not one of \(SIMDPath.names)") }
             SIMDPath.limit(to: path)
         }
         var gpt: GPTModel!

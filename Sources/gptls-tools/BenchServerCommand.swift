@@ -67,7 +67,7 @@ struct BenchServerCommand: ParsableCommand {
     @Flag(name: .customLong("cold-open"),
           help: "Open every typist's document at once and start typing without completing it first (cold prompts).")
     var coldOpen = false
-    @Option(help: "Cap the server's SIMD path: portable, avx2, avx512, avx512bf16 (its --simd).") var simd: String?
+    @Option(help: "Cap the server's SIMD path: portable, avx2, avxvnni, avx512, avx512bf16 (its --simd).") var simd: String?
     @Option(name: .customLong("step-ms"), help: "The server's --step-ms (the time one step of prompt computation aims for; 0: no limit).")
     var stepMs: Double?
     @Flag(help: "Print the results as one JSON object.") var json = false

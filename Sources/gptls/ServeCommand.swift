@@ -62,7 +62,7 @@ struct ServeCommand: ParsableCommand {
                                valueName: "ms"))
     var stepMs: Double = BackendConfiguration.defaultStepMs
 
-    @Option(help: "Choose the SIMD path of the C kernels, at most what the CPU has: portable, avx2, avx512, avx512bf16 (to measure another CPU's path on this one).")
+    @Option(help: "Choose the SIMD path of the C kernels, at most what the CPU has: portable, avx2, avxvnni, avx512, avx512bf16 (to measure another CPU's path on this one).")
     var simd: String?
 
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
@@ -94,7 +94,7 @@ struct ServeCommand: ParsableCommand {
         if !(logMaxMB > 0) { throw ValidationError("--log-max-mb must be a positive number") }
         if let idleExit, !(idleExit > 0) { throw ValidationError("--idle-exit must be a positive number of seconds") }
         if !(stepMs >= 0) { throw ValidationError("--step-ms must be 0 or a positive number of milliseconds") }
-        if let simd, SIMDPath.named(simd) == nil { throw ValidationError("--simd \(simd): not one of portable, avx2, avx512, avx512bf16") }
+        if let simd, SIMDPath.named(simd) == nil { throw ValidationError("--simd \(simd): not one of \(SIMDPath.names)") }
         if let maxMemoryMB, maxMemoryMB < 1 { throw ValidationError("--max-memory-mb must be a positive number of MiB") }
         for url in allowEndpoint where EndpointPolicy(allowing: [url]).allowedOrigins.isEmpty {
             throw ValidationError("--allow-endpoint \(url): not an http:// or https:// URL")

@@ -294,4 +294,21 @@ final class KernelTwinTests: XCTestCase {
         XCTAssertEqual(SIMDPath.active, .portable)
         XCTAssertEqual(SIMDPath.limit(to: .avx512BF16), SIMDPath.supported, "never above what the CPU has")
     }
+
+    /// AVX-VNNI is its own flag, not implied by AVX-512 (Ice Lake and Zen 4 have AVX-512 VNNI without it): the path
+    /// runs exactly where the kernel reports the flag, and asking for it elsewhere gives AVX2.
+    func testAVXVNNIPathRunsExactlyWhereTheCPUReportsAVXVNNI() throws {
+        #if os(Linux) && arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        guard let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else {
+            throw XCTSkip("no flags line in /proc/cpuinfo")
+        }
+        let hasAVXVNNI = flags.split(separator: " ").contains("avx_vnni")
+        defer { SIMDPath.limit(to: .avx512BF16) }
+        XCTAssertEqual(SIMDPath.runnable.contains(.avxVNNI), hasAVXVNNI)
+        XCTAssertEqual(SIMDPath.limit(to: .avxVNNI), hasAVXVNNI ? .avxVNNI : .avx2)
+        #else
+        throw XCTSkip("reads the CPU's flags from Linux's /proc/cpuinfo")
+        #endif
+    }
 }

@@ -50,8 +50,9 @@ size_t gk_thread_count(void);
 /// Sets the thread count the kernels use (0: back to the caller's default). Atomic: takes effect at the next call.
 void gk_set_thread_count(size_t threads);
 
-/// SIMD paths, from narrowest to widest.
-enum { GK_SIMD_PORTABLE = 0, GK_SIMD_AVX2 = 1, GK_SIMD_AVX512 = 2, GK_SIMD_AVX512_BF16 = 3 };
+/// SIMD paths, from narrowest to widest. GK_SIMD_AVX_VNNI is AVX2 with vpdpbusd on 256-bit registers (AVX-VNNI:
+/// Intel cores from Alder Lake on, most of them without AVX-512); a CPU with AVX-512 but not AVX-VNNI cannot run it.
+enum { GK_SIMD_PORTABLE = 0, GK_SIMD_AVX2 = 1, GK_SIMD_AVX_VNNI = 2, GK_SIMD_AVX512 = 3, GK_SIMD_AVX512_BF16 = 4 };
 
 /// The widest path this CPU and OS support (cpuid and xgetbv; cached).
 int gk_simd_supported(void);
@@ -61,8 +62,10 @@ int gk_simd_active(void);
 /// Whether the CPU has AVX-512 VNNI (vpdpbusd), which the int8 kernels use when the path in use is AVX-512 or
 /// wider (below it they take the AVX2 path). Cached.
 int gk_simd_has_vnni(void);
-/// Caps the path in use at `level` (never above what is supported); returns the path now in use. For tests and
-/// benchmarks; call it while no kernel runs.
+/// Whether this CPU can run path `level` (at most the supported one, and AVX-VNNI only where the CPU has it).
+int gk_simd_runs(int level);
+/// Caps the path in use at `level` (never above what is supported; AVX-VNNI becomes AVX2 on a CPU without it);
+/// returns the path now in use. For tests and benchmarks; call it while no kernel runs.
 int gk_limit_simd(int level);
 
 /// In place: x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh GELU of GPT-2.
@@ -151,8 +154,8 @@ void gk_activations_i8(const float *x, size_t n, size_t k, uint8_t *xq, float *r
 /// Linear layer over output columns [lo, hi) (lo a multiple of 16) with int8 panels and activations quantized by
 /// gk_activations_i8: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
 ///                              + row_scales[r] scales[j] (sum_i xq[r, i] W[j, i] - 128 sums[j]), for r < n.
-/// The int32 sums are exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddwd, portable C). Any n: tiles of up
-/// to 12 rows, each panel streamed once per tile.
+/// The int32 sums are exact on every path (AVX-512 VNNI and AVX-VNNI vpdpbusd, AVX2 vpmaddwd, portable C). Any n:
+/// tiles of up to 12 rows, each panel streamed once per tile.
 void gk_linear_panels_i8(const uint8_t *xq, const float *row_scales, size_t n, size_t k, const int8_t *packed,
                          const float *scales, const int32_t *sums, const float *bias, size_t m, size_t lo,
                          size_t hi, float *y, int accumulate);
