@@ -90,6 +90,23 @@ final class Q4KTwinTests: XCTestCase {
         }
     }
 
+    /// The AVX-VNNI kernel sums the same integers as the AVX2 one and rounds them in the same fp32 steps: a machine
+    /// gives the same completions with either.
+    func testQ4KAVXVNNIGivesTheAVX2OutputsBitForBit() throws {
+        guard SIMDPath.runnable.contains(.avxVNNI) else { throw XCTSkip("this CPU has no AVX-VNNI") }
+        defer { SIMDPath.limit(to: .avx512BF16) }
+        let n = 11, k = 768, m = 40
+        let blocks = randomBlocks(m: m, k: k), x = random(n * k, scale: 3), b = random(m)
+        var outputs: [[Float]] = []
+        for path in [SIMDPath.avx2, .avxVNNI] {
+            SIMDPath.limit(to: path)
+            var y = [Float](repeating: 0, count: n * m)
+            withQ4KPanels(blocks, m: m, k: k) { Matmul.linear(x, rows: n, weight: $0, bias: b, into: &y) }
+            outputs.append(y)
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+    }
+
     func testQ4KLinearMatchesNaiveTwinOnEveryPath() {
         forEachPath { path in
             for n in 1...13 {
