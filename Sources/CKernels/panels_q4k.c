@@ -620,8 +620,9 @@ GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, cons
 
 // ---- AVX-VNNI: the AVX2 tile with each chunk's products summed by vpdpbusd into int32 lanes (one instruction where
 // AVX2 takes vpmaddubsw and vpaddw), and each sub-block's sum times its column's scale by vpmulld (the sum of 32
-// products no longer fits the int16 lanes vpmaddwd takes). The integer sums are the AVX2 tile's and so are the fp32
-// steps; batches of up to 4 rows take the AVX2 kernel, so a row's outputs are the same bit for bit in any batch.
+// products no longer fits the int16 lanes vpmaddwd takes). Batches of up to 4 rows take the AVX2 small tile's shape
+// the same way. The integer sums are the AVX2 kernel's and so are the fp32 steps, in the same order: both paths give
+// the same outputs bit for bit, and a row gives the same outputs in any batch.
 
 // Three rows a tile: each row's chunk sums, sub-block sums and fp32 sums for both half panels (6 registers a row)
 // leave no room for a fourth row without spills (64 rows of 2,048 x 8,192: 3.5 against 4.2 ms with 4, 3.8 with 2).
@@ -678,16 +679,80 @@ GK_INLINE GK_AVX_VNNI void q4k_tile_avx_vnni(const int8_t *xq, const float *xs, 
     }
 }
 
-/// Batches of more than one AVX2 tile (up to 4 rows the AVX2 kernel is as fast: 4 rows 0.34 against 0.42 ms, 5 rows
-/// 0.49 against 0.45), each panel unpacked once for all tiles (or, without the memory, by each tile).
+// Up to 4 rows (a keystroke's decode, a few documents, a short draft), where the AVX2 small tile stops at 3: driver,
+// 2,048 x 8,192, 1 / 3 / 4 rows 0.168 / 0.23 / 0.27 ms against AVX2's 0.170 / 0.26 / 0.33.
+#define AVX_VNNI_Q4K_SMALL_ROWS 4
+
+/// A small batch: the AVX2 small tile's shape, each chunk loaded once for both of its sub-blocks, its products
+/// summed by vpdpbusd.
+GK_INLINE GK_AVX_VNNI void q4k_small_tile_avx_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
+                                                   const uint8_t *panel, const int rows, float *y, size_t m,
+                                                   size_t j0, size_t cols, const float *bias, int accumulate) {
+    size_t blocks = k / Q4K_BLOCK;
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    __m256 acc[AVX_VNNI_Q4K_SMALL_ROWS][2];
+    UNROLL for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = panel + b * Q4K_BLOCK_BYTES;
+        for (int h = 0; h < 2; h++) {
+            __m256i isum[AVX_VNNI_Q4K_SMALL_ROWS], msum[AVX_VNNI_Q4K_SMALL_ROWS];
+            UNROLL for (int r = 0; r < rows; r++) { isum[r] = _mm256_setzero_si256(); msum[r] = isum[r]; }
+            for (int p = 0; p < 4; p++) {
+                __m256i low[AVX_VNNI_Q4K_SMALL_ROWS], high[AVX_VNNI_Q4K_SMALL_ROWS];
+                UNROLL for (int r = 0; r < rows; r++) { low[r] = _mm256_setzero_si256(); high[r] = low[r]; }
+                for (int s = 0; s < 8; s++) {
+                    const uint8_t *chunk = blk + (8 * p + s) * 64;
+                    if (h == 0) _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
+                    __m256i w = _mm256_loadu_si256((const __m256i *)(chunk + 32 * h));
+                    __m256i wl = _mm256_and_si256(w, nibble), wh = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
+                    UNROLL for (int r = 0; r < rows; r++) {
+                        const int8_t *x = xq + (size_t)r * k + b * Q4K_BLOCK + 64 * p + 4 * s;
+                        low[r] = _mm256_dpbusd_avx_epi32(low[r], wl, _mm256_set1_epi32(load4(x)));
+                        high[r] = _mm256_dpbusd_avx_epi32(high[r], wh, _mm256_set1_epi32(load4(x + 32)));
+                    }
+                }
+                __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(blk + Q4K_MINS + 32 * p + 16 * h)));
+                __m256i scale_low = q4k_scales_epi32(blk, 2 * p, h), scale_high = q4k_scales_epi32(blk, 2 * p + 1, h);
+                UNROLL for (int r = 0; r < rows; r++) {
+                    __m256i pair = _mm256_set1_epi32(load4(xsum + ((size_t)r * blocks + b) * 8 + 2 * p));
+                    isum[r] = _mm256_add_epi32(isum[r], _mm256_add_epi32(_mm256_mullo_epi32(low[r], scale_low),
+                                                                         _mm256_mullo_epi32(high[r], scale_high)));
+                    msum[r] = _mm256_add_epi32(msum[r], _mm256_madd_epi16(mn, pair));
+                }
+            }
+            __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_D + 16 * h)));
+            __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_DMIN + 16 * h)));
+            UNROLL for (int r = 0; r < rows; r++) {
+                __m256 scale = _mm256_set1_ps(xs[(size_t)r * blocks + b]);
+                acc[r][h] = _mm256_fnmadd_ps(_mm256_mul_ps(scale, dmin), _mm256_cvtepi32_ps(msum[r]), acc[r][h]);
+                acc[r][h] = _mm256_fmadd_ps(_mm256_mul_ps(scale, d), _mm256_cvtepi32_ps(isum[r]), acc[r][h]);
+            }
+        }
+    }
+    UNROLL for (int r = 0; r < rows; r++) {
+        float *out = y + (size_t)r * m;
+        store_half256(acc[r][0], out + j0, j0, cols, bias, accumulate);
+        if (cols > 8) store_half256(acc[r][1], out + j0 + 8, j0 + 8, cols - 8, bias, accumulate);
+    }
+}
+
+/// Small batches in one pass over each panel; larger ones in tiles of 3 rows, each panel unpacked once for all of them
+/// (or, without the memory, by each tile).
 GK_AVX_VNNI static void panels_q4k_avx_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n,
                                             size_t k, const uint8_t *packed, const float *bias, size_t m, size_t lo,
                                             size_t hi, float *y, int accumulate) {
     size_t blocks = k / Q4K_BLOCK, panel_size = blocks * Q4K_BLOCK_BYTES;
-    uint8_t *unpacked = aligned_alloc(64, blocks * Q4K_UNPACKED_BYTES);
+    uint8_t *unpacked = n > AVX_VNNI_Q4K_SMALL_ROWS ? aligned_alloc(64, blocks * Q4K_UNPACKED_BYTES) : NULL;
     for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
+        if (n <= AVX_VNNI_Q4K_SMALL_ROWS) {
+            int rows = (int)n;
+#define TILE(R) q4k_small_tile_avx_vnni(xq, xs, xsum, k, panel, R, y, m, j0, cols, bias, accumulate)
+            ROWS_SWITCH4(TILE)
+#undef TILE
+            continue;
+        }
         if (unpacked) q4k_unpack_panel_avx2(panel, blocks, unpacked);
         for (size_t r0 = 0; r0 < n; r0 += AVX_VNNI_Q4K_TILE_ROWS) {
             int rows = n - r0 < AVX_VNNI_Q4K_TILE_ROWS ? (int)(n - r0) : AVX_VNNI_Q4K_TILE_ROWS;
@@ -716,7 +781,7 @@ void gk_linear_panels_q4k(const int8_t *xq, const float *xs, const int16_t *xsum
         panels_q4k_vnni(xq, xs, xsum, n, k, packed, bias, m, lo, hi, y, accumulate);
         return;
     }
-    if (level == GK_SIMD_AVX_VNNI && n > AVX2_Q4K_TILE_ROWS) {
+    if (level == GK_SIMD_AVX_VNNI) {
         panels_q4k_avx_vnni(xq, xs, xsum, n, k, packed, bias, m, lo, hi, y, accumulate);
         return;
     }
