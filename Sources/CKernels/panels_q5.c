@@ -451,23 +451,30 @@ GK_INLINE GK_AVX_VNNI void tile_q5_avx_vnni(const int8_t *xq, const float *xs, c
         const uint16_t *d = (const uint16_t *)(record + rb - SCALE_BYTES);
         __m256 dw[2] = {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)d)),
                         _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(d + 8)))};
+        // Each group's operands loaded once for all rows of the tile (the AVX2 tile reloads them per row: with one
+        // vpdpbusd per load that made the loads the limit).
+        __m256i dot[AVX2_Q5_TILE_ROWS][2];
+        UNROLL
+        for (int r = 0; r < rows; r++) dot[r][0] = dot[r][1] = _mm256_set1_epi32(xc[b * stride + r]);
+        UNROLL
+        for (int g = 0; g < 8; g++) {
+            __m256i w0 = _mm256_load_si256((const __m256i *)(ops + 64 * g));
+            __m256i w1 = _mm256_load_si256((const __m256i *)(ops + 64 * g + 32));
+            UNROLL
+            for (int r = 0; r < rows; r++) {
+                int32_t quad;
+                memcpy(&quad, xq + (b * stride + r) * Q5_BLOCK + 4 * g, 4);
+                __m256i x = _mm256_set1_epi32(quad);
+                dot[r][0] = _mm256_dpbusd_avx_epi32(dot[r][0], w0, x);
+                dot[r][1] = _mm256_dpbusd_avx_epi32(dot[r][1], w1, x);
+            }
+        }
         UNROLL
         for (int r = 0; r < rows; r++) {
-            const int8_t *a = xq + (b * stride + r) * Q5_BLOCK;
-            __m256i correction = _mm256_set1_epi32(xc[b * stride + r]);
             __m256 scale = _mm256_set1_ps(xs[b * stride + r]);
-            __m256i dot[2] = {correction, correction};
-            UNROLL
-            for (int g = 0; g < 8; g++) {
-                int32_t quad;
-                memcpy(&quad, a + 4 * g, 4);
-                __m256i x = _mm256_set1_epi32(quad);
-                dot[0] = _mm256_dpbusd_avx_epi32(dot[0], _mm256_load_si256((const __m256i *)(ops + 64 * g)), x);
-                dot[1] = _mm256_dpbusd_avx_epi32(dot[1], _mm256_load_si256((const __m256i *)(ops + 64 * g + 32)), x);
-            }
             UNROLL
             for (int half = 0; half < 2; half++) {
-                acc[r][half] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[half]), _mm256_mul_ps(dw[half], scale),
+                acc[r][half] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[r][half]), _mm256_mul_ps(dw[half], scale),
                                                acc[r][half]);
             }
         }
