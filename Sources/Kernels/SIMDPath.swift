@@ -1,13 +1,13 @@
 import CKernels
 
 /// Which SIMD code the C kernels run: the widest the CPU supports, detected at run time (cpuid + xgetbv), so the
-/// binary never executes an instruction the machine lacks. The int8 kernels use AVX-512 VNNI (vpdpbusd) on the
-/// AVX-512 paths where the CPU has it, and their AVX2 code otherwise.
+/// binary never executes an instruction the machine lacks. The int8 and 4-bit kernels use AVX-512 VNNI (vpdpbusd on
+/// zmm) on the AVX-512 paths where the CPU has it, vpdpbusd on ymm on the AVX-VNNI path, and their AVX2 code otherwise.
 public enum SIMDPath: Int32, CaseIterable, Comparable, Sendable {
     case portable = 0
     case avx2 = 1
-    /// AVX2 with vpdpbusd on 256-bit registers (AVX-VNNI), for the int8 and Q5_0/Q4_0 kernels: Intel cores from Alder
-    /// Lake on, most without AVX-512. A CPU with AVX-512 but no AVX-VNNI (Ice Lake, Zen 4) does not run it.
+    /// AVX2 with vpdpbusd on 256-bit registers (AVX-VNNI) in the int8, Q5_0/Q4_0 and Q4_K kernels: Intel cores from
+    /// Alder Lake on, most without AVX-512. A CPU with AVX-512 but no AVX-VNNI (Ice Lake, Zen 4) does not run it.
     case avxVNNI = 2
     case avx512 = 3
     /// AVX-512 with the bf16 dot product (vdpbf16ps).

@@ -78,7 +78,9 @@ struct BenchCommand: ParsableCommand {
         try threadOptions.apply()
         WeightStorage.keptQ6KBlocks = q6kPanels
         if let simd {
-            guard let path = SIMDPath.named(simd) else { throw ValidationError("--simd \(simd): not one of \(SIMDPath.names)") }
+            guard let path = SIMDPath.named(simd) else {
+                throw ValidationError("--simd \(simd): not one of \(SIMDPath.names)")
+            }
             SIMDPath.limit(to: path)
         }
         var gpt: GPTModel!
