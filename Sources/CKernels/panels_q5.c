@@ -15,10 +15,11 @@
 // the block's correction -offset sum q, laid out in tiles of 12 rows with each block's rows side by side (see slot), so
 // a tile of rows reads one stream and its correction and scale are memory operands, not computed per row. Per column
 // and block the integer dot product of the unsigned weights q and the signed activations is exact on every path
-// (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd, portable C), and the correction takes the offset back out:
-// y += d_w d_x (sum q a - offset sum a). Every path rounds that fp32 epilogue in the same order (an FMA per block), so
-// the paths agree to the last bit apart from the bias add. That epilogue (a multiply and an FMA per row, block and 16
-// columns, on the pipes vpdpbusd uses) is what keeps prefill tiles about 1.25x the int8 panels' time per weight.
+// (AVX-512 VNNI and AVX-VNNI vpdpbusd, AVX2 vpmaddubsw + vpmaddwd, portable C), and the correction takes the
+// offset back out: y += d_w d_x (sum q a - offset sum a). Every path rounds that fp32 epilogue in the same order (an
+// FMA per block), so the paths agree to the last bit apart from the bias add. That epilogue (a multiply and an FMA
+// per row, block and 16 columns, on the pipes vpdpbusd uses) is what keeps prefill tiles about 1.25x the int8
+// panels' time per weight.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -129,8 +129,8 @@ void gk_activations_q8_0(const float *x, size_t n, size_t k, int q5, int8_t *xq,
 /// Linear layer over output columns [lo, hi) (lo a multiple of 16) with Q5_0 / Q4_0 panels and activations
 /// quantized by gk_activations_q8_0 (with the same q5): y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
 ///     + sum_b d[j, b] scale[r, b] (dot(q[j, b], xq[r, b]) + correction[r, b]).
-/// The integer dot products are exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, portable C). Any n:
-/// tiles of up to 12 rows (4 on AVX2), each panel streamed once per tile.
+/// The integer dot products are exact on every path (AVX-512 VNNI and AVX-VNNI vpdpbusd, AVX2 vpmaddubsw, portable
+/// C). Any n: tiles of up to 12 rows (4 on AVX2 and AVX-VNNI), each panel streamed once per tile.
 void gk_linear_panels_q5(const int8_t *xq, const float *scales, const int32_t *corrections, size_t n, size_t k,
                          const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo, size_t hi, float *y,
                          int accumulate);
@@ -175,7 +175,7 @@ void gk_activations_q8k(const float *x, size_t n, size_t k, size_t group, int8_t
 /// Linear layer over output columns [lo, hi) (lo a multiple of 16) with Q4_K panels and activations quantized by
 /// gk_activations_q8k: y[r, j] = (accumulate ? y[r, j] : 0) + bias[j]
 ///     + sum_b scales[r, b] (d[j, b] sum_s sc[j, s] dot(q_w, xq) - dmin[j, b] sum_s m[j, s] sums[r, s]).
-/// The integer sums are exact on every path (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, portable C). Any n.
+/// The integer sums are exact on every path (AVX-512 VNNI and AVX-VNNI vpdpbusd, AVX2 vpmaddubsw, portable C). Any n.
 void gk_linear_panels_q4k(const int8_t *xq, const float *scales, const int16_t *sums, size_t n, size_t k,
                           const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi, float *y,
                           int accumulate);
