@@ -41,10 +41,10 @@ final class FairAdmissionTests: XCTestCase {
         // Each flood document ends where the others' chunks end, so the copy mixture would end every flood reply at
         // once (the chunks' line break) and the engine would never fill: the flood decodes with the model alone. Its
         // jobs must also outlive the flood's arrival, which under a sanitizer takes seconds: sampled at the highest
-        // temperature (a line rule seldom cuts random tokens), up to 128 tokens each, with no deadline to speak of.
+        // temperature (a line rule seldom cuts random tokens), up to 128 tokens each, cut at 10 s rather than 2.
         // Jobs of 48 greedy tokens cut at 2 s left the engine short of its limit in about one run in five.
         flooder.client.notify("workspace/didChangeConfiguration", params: ["settings": [
-            "copyWeight": 0, "temperature": 5, "maxTokens": 128, "deadlineMs": 60000,
+            "copyWeight": 0, "temperature": 5, "maxTokens": 128, "deadlineMs": 10000,
         ]])
         let typist = try shared.editor("typist")
         let text = "def mean(values):\n    total = "
