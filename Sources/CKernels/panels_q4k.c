@@ -583,6 +583,58 @@ GK_INLINE GK_AVX2_F16C void q4k_small_tile_avx2(const int8_t *xq, const float *x
     }
 }
 
+/// One row against two panels at once (the columns j0..j0+31): the small tile's steps for one row, in two streams
+/// from memory, as the AVX-512 kernel's row pair.
+GK_INLINE GK_AVX2_F16C void q4k_row_pair_avx2(const int8_t *a, const float *xs, const int16_t *xsum, size_t k,
+                                              const uint8_t *panel, size_t panel_size, float *y, size_t j0,
+                                              const float *bias, int accumulate) {
+    size_t blocks = k / Q4K_BLOCK;
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    __m256 acc[2][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}, {_mm256_setzero_ps(), _mm256_setzero_ps()}};
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk[2] = {panel + b * Q4K_BLOCK_BYTES, panel + panel_size + b * Q4K_BLOCK_BYTES};
+        __m256 scale = _mm256_set1_ps(xs[b]);
+        for (int h = 0; h < 2; h++) {
+            __m256i isum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()}, msum[2] = {isum[0], isum[0]};
+            for (int p = 0; p < 4; p++) {
+                __m256i low[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()}, high[2] = {low[0], low[0]};
+                for (int s = 0; s < 8; s++) {
+                    const int8_t *x = a + b * Q4K_BLOCK + 64 * p + 4 * s;
+                    __m256i xl = _mm256_set1_epi32(load4(x)), xh = _mm256_set1_epi32(load4(x + 32));
+                    UNROLL for (int t = 0; t < 2; t++) {
+                        const uint8_t *chunk = blk[t] + (8 * p + s) * 64;
+                        if (h == 0) _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
+                        __m256i w = _mm256_loadu_si256((const __m256i *)(chunk + 32 * h));
+                        __m256i wl = _mm256_and_si256(w, nibble), wh = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
+                        low[t] = _mm256_add_epi16(low[t], _mm256_maddubs_epi16(wl, xl));
+                        high[t] = _mm256_add_epi16(high[t], _mm256_maddubs_epi16(wh, xh));
+                    }
+                }
+                __m256i pair = _mm256_set1_epi32(load4(xsum + b * 8 + 2 * p));
+                UNROLL for (int t = 0; t < 2; t++) {
+                    __m256i mn = _mm256_cvtepu8_epi16(
+                        _mm_loadu_si128((const __m128i *)(blk[t] + Q4K_MINS + 32 * p + 16 * h)));
+                    __m256i products = _mm256_add_epi32(_mm256_madd_epi16(low[t], q4k_scales256(blk[t], 2 * p, h)),
+                                                        _mm256_madd_epi16(high[t], q4k_scales256(blk[t], 2 * p + 1, h)));
+                    isum[t] = _mm256_add_epi32(isum[t], products);
+                    msum[t] = _mm256_add_epi32(msum[t], _mm256_madd_epi16(mn, pair));
+                }
+            }
+            UNROLL for (int t = 0; t < 2; t++) {
+                __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[t] + Q4K_D + 16 * h)));
+                __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[t] + Q4K_DMIN + 16 * h)));
+                acc[t][h] = _mm256_fnmadd_ps(_mm256_mul_ps(scale, dmin), _mm256_cvtepi32_ps(msum[t]), acc[t][h]);
+                acc[t][h] = _mm256_fmadd_ps(_mm256_mul_ps(scale, d), _mm256_cvtepi32_ps(isum[t]), acc[t][h]);
+            }
+        }
+    }
+    UNROLL for (int t = 0; t < 2; t++) {
+        size_t j = j0 + PANEL * t;
+        store_half256(acc[t][0], y + j, j, PANEL, bias, accumulate);
+        store_half256(acc[t][1], y + j + 8, j + 8, PANEL - 8, bias, accumulate);
+    }
+}
+
 GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
                                          const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi,
                                          float *y, int accumulate) {
@@ -591,7 +643,12 @@ GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, cons
     // reads it. Two tiles (batch 8) unpack for themselves: writing the buffer cost more than unpacking twice. Without
     // the memory, tiles unpack as at batch 8.
     uint8_t *unpacked = n > 2 * AVX2_Q4K_TILE_ROWS ? aligned_alloc(64, blocks * Q4K_UNPACKED_BYTES) : NULL;
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        q4k_row_pair_avx2(xq, xs, xsum, k, packed + (j0 / PANEL) * panel_size, panel_size, y, j0, bias, accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
         if (n <= AVX2_Q4K_SMALL_ROWS) {
@@ -736,6 +793,59 @@ GK_INLINE GK_AVX_VNNI void q4k_small_tile_avx_vnni(const int8_t *xq, const float
     }
 }
 
+/// One row against two panels at once (the columns j0..j0+31): the small tile's steps for one row, in two streams
+/// from memory, as the AVX-512 kernel's row pair.
+GK_INLINE GK_AVX_VNNI void q4k_row_pair_avx_vnni(const int8_t *a, const float *xs, const int16_t *xsum, size_t k,
+                                                 const uint8_t *panel, size_t panel_size, float *y, size_t j0,
+                                                 const float *bias, int accumulate) {
+    size_t blocks = k / Q4K_BLOCK;
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    __m256 acc[2][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}, {_mm256_setzero_ps(), _mm256_setzero_ps()}};
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk[2] = {panel + b * Q4K_BLOCK_BYTES, panel + panel_size + b * Q4K_BLOCK_BYTES};
+        __m256 scale = _mm256_set1_ps(xs[b]);
+        for (int h = 0; h < 2; h++) {
+            __m256i isum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()}, msum[2] = {isum[0], isum[0]};
+            for (int p = 0; p < 4; p++) {
+                __m256i low[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()}, high[2] = {low[0], low[0]};
+                for (int s = 0; s < 8; s++) {
+                    const int8_t *x = a + b * Q4K_BLOCK + 64 * p + 4 * s;
+                    __m256i xl = _mm256_set1_epi32(load4(x)), xh = _mm256_set1_epi32(load4(x + 32));
+                    UNROLL for (int t = 0; t < 2; t++) {
+                        const uint8_t *chunk = blk[t] + (8 * p + s) * 64;
+                        if (h == 0) _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
+                        __m256i w = _mm256_loadu_si256((const __m256i *)(chunk + 32 * h));
+                        low[t] = _mm256_dpbusd_avx_epi32(low[t], _mm256_and_si256(w, nibble), xl);
+                        high[t] = _mm256_dpbusd_avx_epi32(high[t], _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble),
+                                                          xh);
+                    }
+                }
+                __m256i pair = _mm256_set1_epi32(load4(xsum + b * 8 + 2 * p));
+                UNROLL for (int t = 0; t < 2; t++) {
+                    __m256i mn = _mm256_cvtepu8_epi16(
+                        _mm_loadu_si128((const __m128i *)(blk[t] + Q4K_MINS + 32 * p + 16 * h)));
+                    __m256i products = _mm256_add_epi32(_mm256_mullo_epi32(low[t], q4k_scales_epi32(blk[t], 2 * p, h)),
+                                                        _mm256_mullo_epi32(high[t],
+                                                                           q4k_scales_epi32(blk[t], 2 * p + 1, h)));
+                    isum[t] = _mm256_add_epi32(isum[t], products);
+                    msum[t] = _mm256_add_epi32(msum[t], _mm256_madd_epi16(mn, pair));
+                }
+            }
+            UNROLL for (int t = 0; t < 2; t++) {
+                __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[t] + Q4K_D + 16 * h)));
+                __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[t] + Q4K_DMIN + 16 * h)));
+                acc[t][h] = _mm256_fnmadd_ps(_mm256_mul_ps(scale, dmin), _mm256_cvtepi32_ps(msum[t]), acc[t][h]);
+                acc[t][h] = _mm256_fmadd_ps(_mm256_mul_ps(scale, d), _mm256_cvtepi32_ps(isum[t]), acc[t][h]);
+            }
+        }
+    }
+    UNROLL for (int t = 0; t < 2; t++) {
+        size_t j = j0 + PANEL * t;
+        store_half256(acc[t][0], y + j, j, PANEL, bias, accumulate);
+        store_half256(acc[t][1], y + j + 8, j + 8, PANEL - 8, bias, accumulate);
+    }
+}
+
 /// Small batches in one pass over each panel; larger ones in tiles of 3 rows, each panel unpacked once for all of them
 /// (or, without the memory, by each tile).
 GK_AVX_VNNI static void panels_q4k_avx_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n,
@@ -743,7 +853,13 @@ GK_AVX_VNNI static void panels_q4k_avx_vnni(const int8_t *xq, const float *xs, c
                                             size_t hi, float *y, int accumulate) {
     size_t blocks = k / Q4K_BLOCK, panel_size = blocks * Q4K_BLOCK_BYTES;
     uint8_t *unpacked = n > AVX_VNNI_Q4K_SMALL_ROWS ? aligned_alloc(64, blocks * Q4K_UNPACKED_BYTES) : NULL;
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        q4k_row_pair_avx_vnni(xq, xs, xsum, k, packed + (j0 / PANEL) * panel_size, panel_size, y, j0, bias,
+                              accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
         if (n <= AVX_VNNI_Q4K_SMALL_ROWS) {

@@ -350,6 +350,39 @@ GK_AVX2 static void q6k_unpack_panel_avx2(const uint8_t *panel, size_t blocks, u
     }
 }
 
+/// -16 times each sub-block's activation sum of one row and block, an operand of the offset's vpmaddwd.
+GK_INLINE GK_AVX2 void q6k_offsets_avx2(const int16_t *sums, int16_t *offsets) {
+    __m256i offset = _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_slli_epi16(_mm256_loadu_si256((const __m256i *)sums), 4));
+    _mm256_storeu_si256((__m256i *)offsets, offset);
+}
+
+/// The scales of sub-blocks 2t and 2t + 1 for half panel `half`: each column's two side by side in its lane.
+GK_INLINE GK_AVX2 __m256i q6k_scale_pairs_avx2(const uint8_t *blk, int t, int half) {
+    const uint8_t *scales = blk + Q6K_SCALES + 2 * t * PANEL + 8 * half;
+    __m128i even = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)scales));
+    __m128i odd = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(scales + PANEL)));
+    return _mm256_set_m128i(_mm_unpackhi_epi16(even, odd), _mm_unpacklo_epi16(even, odd));
+}
+
+/// The scale of sub-block `sub` for half panel `half`: each column's in both int16 halves of its lane.
+GK_INLINE GK_AVX2 __m256i q6k_scale_avx2(const uint8_t *blk, int sub, int half) {
+    __m128i sc = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(blk + Q6K_SCALES + sub * PANEL + 8 * half)));
+    return _mm256_set_m128i(_mm_unpackhi_epi16(sc, sc), _mm_unpacklo_epi16(sc, sc));
+}
+
+/// First reads of the chunks of groups 4p + s2, 4p + s2 + 1 (+ 16v): fetch what lies a few KiB ahead, so decode
+/// streams.
+GK_INLINE void q6k_prefetch_avx2(const uint8_t *blk, int p, int v, int s2) {
+    const uint8_t *low = blk + (4 * p + s2 + 16 * v) * 64;
+    _mm_prefetch((const char *)low + PREFETCH_BYTES, _MM_HINT_T0);
+    _mm_prefetch((const char *)low + 64 + PREFETCH_BYTES, _MM_HINT_T0);
+    if (v == 0) {
+        const uint8_t *high = blk + Q6K_HIGH + (4 * p + s2) * 64;
+        _mm_prefetch((const char *)high + PREFETCH_BYTES, _MM_HINT_T0);
+        _mm_prefetch((const char *)high + 64 + PREFETCH_BYTES, _MM_HINT_T0);
+    }
+}
+
 /// One tile of rows against a panel, its groups unpacked from the panel's blocks or read from `unpacked` (from
 /// q6k_unpack_panel_avx2) where that is not NULL.
 GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t k,
@@ -362,20 +395,12 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
         const uint8_t *blk = panel + b * Q6K_BLOCK_BYTES;
         // -16 times each sub-block's activation sum, an operand of the offset's vpmaddwd.
         int16_t offsets[AVX2_Q6K_TILE_ROWS][Q6K_SUBS];
-        UNROLL for (int r = 0; r < rows; r++) {
-            __m256i sums = _mm256_loadu_si256((const __m256i *)(xsum + ((size_t)r * blocks + b) * Q6K_SUBS));
-            __m256i offset = _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_slli_epi16(sums, 4));
-            _mm256_storeu_si256((__m256i *)offsets[r], offset);
-        }
+        UNROLL for (int r = 0; r < rows; r++) q6k_offsets_avx2(xsum + ((size_t)r * blocks + b) * Q6K_SUBS, offsets[r]);
         for (int half = 0; half < 2; half++) {
             __m256i isum[AVX2_Q6K_TILE_ROWS];
             UNROLL for (int r = 0; r < rows; r++) isum[r] = _mm256_setzero_si256();
             for (int t = 0; t < Q6K_SUBS / 2; t++) {
-                // Sub-blocks 2t and 2t + 1: each column's two scales side by side in its lane.
-                const uint8_t *scales = blk + Q6K_SCALES + 2 * t * PANEL + 8 * half;
-                __m128i even = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)scales));
-                __m128i odd = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(scales + PANEL)));
-                __m256i pairs = _mm256_set_m128i(_mm_unpackhi_epi16(even, odd), _mm_unpacklo_epi16(even, odd));
+                __m256i pairs = q6k_scale_pairs_avx2(blk, t, half);
                 UNROLL for (int r = 0; r < rows; r++) {
                     __m256i offset = _mm256_set1_epi32(load4(offsets[r] + 2 * t));
                     isum[r] = _mm256_add_epi32(isum[r], _mm256_madd_epi16(pairs, offset));
@@ -384,24 +409,10 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
             UNROLL for (int r = 0; r < rows; r++) isum[r] = _mm256_slli_epi32(isum[r], 1);
             for (int p = 0; p < 4; p++) {
                 UNROLL for (int v = 0; v < 4; v++) {
-                    // Sub-block p + 4v: groups 4p + s + 16v, s < 4. Its scale for each of the 8 columns, in both
-                    // int16 halves of the column's lane.
-                    int sub = p + 4 * v;
-                    const uint8_t *scales = blk + Q6K_SCALES + sub * PANEL + 8 * half;
-                    __m128i sc = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)scales));
-                    __m256i scale = _mm256_set_m128i(_mm_unpackhi_epi16(sc, sc), _mm_unpacklo_epi16(sc, sc));
+                    // Sub-block p + 4v: groups 4p + s + 16v, s < 4.
+                    __m256i scale = q6k_scale_avx2(blk, p + 4 * v, half);
                     UNROLL for (int s2 = 0; s2 < 4; s2 += 2) {
-                        if (!unpacked && half == 0 && v < 2) {
-                            // First reads of these chunks: fetch what lies a few KiB ahead, so decode streams.
-                            const uint8_t *low = blk + (4 * p + s2 + 16 * v) * 64;
-                            const uint8_t *high = blk + Q6K_HIGH + (4 * p + s2) * 64;
-                            _mm_prefetch((const char *)low + PREFETCH_BYTES, _MM_HINT_T0);
-                            _mm_prefetch((const char *)low + 64 + PREFETCH_BYTES, _MM_HINT_T0);
-                            if (v == 0) {
-                                _mm_prefetch((const char *)high + PREFETCH_BYTES, _MM_HINT_T0);
-                                _mm_prefetch((const char *)high + 64 + PREFETCH_BYTES, _MM_HINT_T0);
-                            }
-                        }
+                        if (!unpacked && half == 0 && v < 2) q6k_prefetch_avx2(blk, p, v, s2);
                         __m256i q0, q1;
                         if (unpacked) {
                             const uint8_t *at = unpacked + q6k_unpacked_at(b, half, p, v, s2);
@@ -434,13 +445,68 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
     }
 }
 
+/// One row against two panels at once (the columns j0..j0+31): the tile's steps for one row, in two streams from
+/// memory (as the AVX-512 kernel does at batch 1).
+GK_INLINE GK_AVX2_F16C void q6k_row_pair_avx2(const int8_t *a, const float *xs, const int16_t *xsum, size_t k,
+                                              const uint8_t *panel, size_t panel_size, float *y, size_t j0,
+                                              const float *bias, int accumulate) {
+    size_t blocks = k / Q6K_BLOCK;
+    __m256 acc[2][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}, {_mm256_setzero_ps(), _mm256_setzero_ps()}};
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *blk[2] = {panel + b * Q6K_BLOCK_BYTES, panel + panel_size + b * Q6K_BLOCK_BYTES};
+        int16_t offsets[Q6K_SUBS];
+        q6k_offsets_avx2(xsum + b * Q6K_SUBS, offsets);
+        for (int half = 0; half < 2; half++) {
+            __m256i isum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+            for (int t = 0; t < Q6K_SUBS / 2; t++) {
+                __m256i offset = _mm256_set1_epi32(load4(offsets + 2 * t));
+                UNROLL for (int i = 0; i < 2; i++) {
+                    isum[i] = _mm256_add_epi32(isum[i], _mm256_madd_epi16(q6k_scale_pairs_avx2(blk[i], t, half), offset));
+                }
+            }
+            UNROLL for (int i = 0; i < 2; i++) isum[i] = _mm256_slli_epi32(isum[i], 1);
+            for (int p = 0; p < 4; p++) {
+                UNROLL for (int v = 0; v < 4; v++) {
+                    __m256i scale[2] = {q6k_scale_avx2(blk[0], p + 4 * v, half), q6k_scale_avx2(blk[1], p + 4 * v, half)};
+                    UNROLL for (int s2 = 0; s2 < 4; s2 += 2) {
+                        const int8_t *x = a + b * Q6K_BLOCK + 64 * v + 4 * (4 * p + s2);
+                        __m256i x0 = _mm256_set1_epi32(load4(x)), x1 = _mm256_set1_epi32(load4(x + 4));
+                        UNROLL for (int i = 0; i < 2; i++) {
+                            if (half == 0 && v < 2) q6k_prefetch_avx2(blk[i], p, v, s2);
+                            __m256i pairs = _mm256_add_epi16(
+                                _mm256_maddubs_epi16(q6k_unpack_avx2(blk[i], 4 * p + s2, v, half), x0),
+                                _mm256_maddubs_epi16(q6k_unpack_avx2(blk[i], 4 * p + s2 + 1, v, half), x1));
+                            isum[i] = _mm256_add_epi32(isum[i], _mm256_madd_epi16(pairs, scale[i]));
+                        }
+                    }
+                }
+            }
+            __m256 scale = _mm256_set1_ps(xs[b]);
+            UNROLL for (int i = 0; i < 2; i++) {
+                __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[i] + Q6K_D + 16 * half)));
+                acc[i][half] = _mm256_fmadd_ps(scale, _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[i])), acc[i][half]);
+            }
+        }
+    }
+    UNROLL for (int i = 0; i < 2; i++) {
+        size_t j = j0 + PANEL * i;
+        store_half256(acc[i][0], y + j, j, PANEL, bias, accumulate);
+        store_half256(acc[i][1], y + j + 8, j + 8, PANEL - 8, bias, accumulate);
+    }
+}
+
 GK_AVX2_F16C static void panels_q6k_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
                                          const uint8_t *packed, const float *bias, size_t m, size_t lo, size_t hi,
                                          float *y, int accumulate) {
     size_t blocks = k / Q6K_BLOCK, panel_size = blocks * Q6K_BLOCK_BYTES;
     // More rows than a tile: each panel is unpacked once (4 KiB a block) and every tile reads it.
     uint8_t *unpacked = n > AVX2_Q6K_TILE_ROWS ? aligned_alloc(64, blocks * AVX2_Q6K_UNPACKED_BYTES) : NULL;
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        q6k_row_pair_avx2(xq, xs, xsum, k, packed + (j0 / PANEL) * panel_size, panel_size, y, j0, bias, accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * panel_size;
         if (unpacked) q6k_unpack_panel_avx2(panel, blocks, unpacked);
