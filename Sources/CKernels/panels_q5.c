@@ -242,6 +242,11 @@ static void panels_q5_portable(const int8_t *xq, const float *xs, const int32_t 
 }
 
 #if GK_X86
+/// Prefetches what lies PREFETCH_BYTES after a record (352 bytes at most: six lines).
+GK_INLINE void prefetch_record(const uint8_t *record) {
+    for (int line = 0; line < 6; line++) _mm_prefetch((const char *)record + PREFETCH_BYTES + 64 * line, _MM_HINT_T0);
+}
+
 // ---- AVX-512 VNNI: a block's 8 operands decoded into registers once per tile of rows ------------------------------
 
 GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t k,
@@ -254,12 +259,7 @@ GK_INLINE GK_AVX512_VNNI void tile_q5_vnni(const int8_t *xq, const float *xs, co
     const __m512i low4 = _mm512_set1_epi8(0x0F), bit4 = _mm512_set1_epi8(0x10);
     for (size_t b = 0; b < nb; b++) {
         const uint8_t *record = panel + b * rb;
-        _mm_prefetch((const char *)record + PREFETCH_BYTES, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 128, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
+        prefetch_record(record);
         __m512i w[8];
         __m512i fifth = q5 ? _mm512_loadu_si512(record + NIBBLE_BYTES) : _mm512_setzero_si512();
         UNROLL
@@ -317,19 +317,27 @@ GK_AVX512_VNNI static void panels_q5_vnni(const int8_t *xq, const float *xs, con
 
 #define AVX2_Q5_TILE_ROWS 4
 
+/// The operands of groups t and t + 4 of one block for half panel `half` (8 columns x 4 inputs each, as unsigned
+/// bytes) from its record.
+GK_INLINE GK_AVX2 void decode_groups256(const uint8_t *record, const int q5, int t, int half, __m256i *lo,
+                                        __m256i *hi) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F), bit4 = _mm256_set1_epi8(0x10);
+    __m256i v = _mm256_loadu_si256((const __m256i *)(record + 64 * t + 32 * half));
+    *lo = _mm256_and_si256(v, low4);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+    if (q5) {
+        __m256i fifth = _mm256_loadu_si256((const __m256i *)(record + NIBBLE_BYTES + 32 * half));
+        *lo = _mm256_or_si256(*lo, _mm256_and_si256(_mm256_slli_epi16(fifth, 4 - t), bit4));
+        *hi = _mm256_or_si256(*hi, _mm256_and_si256(_mm256_srli_epi16(fifth, t), bit4));
+    }
+}
+
 /// The 8 operands of one block (group g at 64 g: 16 columns x 4 inputs as unsigned bytes) from its record.
 GK_INLINE GK_AVX2 void decode_record256(const uint8_t *record, const int q5, uint8_t *operands) {
-    const __m256i low4 = _mm256_set1_epi8(0x0F), bit4 = _mm256_set1_epi8(0x10);
     for (int half = 0; half < 2; half++) {
-        __m256i fifth = q5 ? _mm256_loadu_si256((const __m256i *)(record + NIBBLE_BYTES + 32 * half))
-                           : _mm256_setzero_si256();
         for (int t = 0; t < 4; t++) {
-            __m256i v = _mm256_loadu_si256((const __m256i *)(record + 64 * t + 32 * half));
-            __m256i lo = _mm256_and_si256(v, low4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
-            if (q5) {
-                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(fifth, 4 - t), bit4));
-                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_srli_epi16(fifth, t), bit4));
-            }
+            __m256i lo, hi;
+            decode_groups256(record, q5, t, half, &lo, &hi);
             _mm256_storeu_si256((__m256i *)(operands + 64 * t + 32 * half), lo);
             _mm256_storeu_si256((__m256i *)(operands + 64 * (t + 4) + 32 * half), hi);
         }
@@ -355,12 +363,7 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
     _Alignas(64) uint8_t operands[8 * 64];
     for (size_t b = 0; b < nb; b++) {
         const uint8_t *record = panel + b * rb;
-        _mm_prefetch((const char *)record + PREFETCH_BYTES, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 128, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
+        prefetch_record(record);
         const uint8_t *ops = decoded ? decoded + b * 8 * 64 : operands;
         if (!decoded) decode_record256(record, q5, operands);
         const uint16_t *d = (const uint16_t *)(record + rb - SCALE_BYTES);
@@ -392,6 +395,41 @@ GK_INLINE GK_AVX2_F16C void tile_q5_256(const int8_t *xq, const float *xs, const
     for (int r = 0; r < rows; r++) store_row256(acc[r], y + (size_t)r * m + j0, j0, cols, bias, accumulate);
 }
 
+/// One row against two panels at once (the columns j0..j0+31), each block's operands decoded in registers: the
+/// tile's steps for one row in two streams from memory (as the AVX-512 Q4_K and Q6_K kernels read at batch 1).
+GK_INLINE GK_AVX2_F16C void row_pair_q5_256(const int8_t *a, const float *xs, const int32_t *xc, size_t k,
+                                            const uint8_t *panel, size_t panel_size, const int q5, float *y,
+                                            size_t j0, const float *bias, int accumulate) {
+    size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
+    __m256 acc[2][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}, {_mm256_setzero_ps(), _mm256_setzero_ps()}};
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (size_t b = 0; b < nb; b++) {
+        const uint8_t *record[2] = {panel + b * rb, panel + panel_size + b * rb};
+        prefetch_record(record[0]);
+        prefetch_record(record[1]);
+        __m256 scale = _mm256_set1_ps(xs[b]);
+        UNROLL for (int p = 0; p < 2; p++) {
+            const uint16_t *d = (const uint16_t *)(record[p] + rb - SCALE_BYTES);
+            UNROLL for (int half = 0; half < 2; half++) {
+                // Groups 0-3 and 4-7: four pair sums each added in int16 (at most 4 x 2 x 31 x 127) before widening.
+                __m256i low = _mm256_setzero_si256(), high = low;
+                UNROLL for (int t = 0; t < 4; t++) {
+                    __m256i lo, hi;
+                    decode_groups256(record[p], q5, t, half, &lo, &hi);
+                    low = _mm256_add_epi16(low, _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load4(a + b * Q5_BLOCK + 4 * t))));
+                    high = _mm256_add_epi16(high, _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load4(a + b * Q5_BLOCK + 16 + 4 * t))));
+                }
+                __m256i dot = _mm256_add_epi32(_mm256_set1_epi32(xc[b]), _mm256_madd_epi16(low, ones));
+                dot = _mm256_add_epi32(dot, _mm256_madd_epi16(high, ones));
+                __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(d + 8 * half)));
+                acc[p][half] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, scale), acc[p][half]);
+            }
+        }
+    }
+    store_row256(acc[0], y + j0, j0, PANEL, bias, accumulate);
+    store_row256(acc[1], y + j0 + PANEL, j0 + PANEL, PANEL, bias, accumulate);
+}
+
 GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const int32_t *xc, size_t n, size_t k,
                                         const uint8_t *packed, int q5, const float *bias, size_t m, size_t lo,
                                         size_t hi, float *y, int accumulate) {
@@ -399,7 +437,14 @@ GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const
     // in L1 or L2); without the buffer (one tile, or no memory) each tile decodes its blocks as it goes.
     uint8_t *decoded = n > AVX2_Q5_TILE_ROWS ? aligned_alloc(64, k / Q5_BLOCK * 8 * 64) : NULL;
     size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        const uint8_t *panel = packed + (j0 / PANEL) * nbr;
+        if (q5) row_pair_q5_256(xq, xs, xc, k, panel, nbr, 1, y, j0, bias, accumulate);
+        else row_pair_q5_256(xq, xs, xc, k, panel, nbr, 0, y, j0, bias, accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * nbr;
         if (decoded) {
@@ -441,12 +486,7 @@ GK_INLINE GK_AVX_VNNI void tile_q5_avx_vnni(const int8_t *xq, const float *xs, c
     _Alignas(64) uint8_t operands[8 * 64];
     for (size_t b = 0; b < nb; b++) {
         const uint8_t *record = panel + b * rb;
-        _mm_prefetch((const char *)record + PREFETCH_BYTES, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 128, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 192, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 256, _MM_HINT_T0);
-        _mm_prefetch((const char *)record + PREFETCH_BYTES + 320, _MM_HINT_T0);
+        prefetch_record(record);
         const uint8_t *ops = decoded ? decoded + b * 8 * 64 : operands;
         if (!decoded) decode_record256(record, q5, operands);
         const uint16_t *d = (const uint16_t *)(record + rb - SCALE_BYTES);
@@ -484,12 +524,52 @@ GK_INLINE GK_AVX_VNNI void tile_q5_avx_vnni(const int8_t *xq, const float *xs, c
     for (int r = 0; r < rows; r++) store_row256(acc[r], y + (size_t)r * m + j0, j0, cols, bias, accumulate);
 }
 
+/// One row against two panels at once, each block's operands decoded in registers: the AVX2 row pair with
+/// vpdpbusd.
+GK_INLINE GK_AVX_VNNI void row_pair_q5_avx_vnni(const int8_t *a, const float *xs, const int32_t *xc, size_t k,
+                                                const uint8_t *panel, size_t panel_size, const int q5, float *y,
+                                                size_t j0, const float *bias, int accumulate) {
+    size_t nb = k / Q5_BLOCK, rb = record_bytes(q5);
+    __m256 acc[2][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}, {_mm256_setzero_ps(), _mm256_setzero_ps()}};
+    for (size_t b = 0; b < nb; b++) {
+        const uint8_t *record[2] = {panel + b * rb, panel + panel_size + b * rb};
+        prefetch_record(record[0]);
+        prefetch_record(record[1]);
+        __m256 scale = _mm256_set1_ps(xs[b]);
+        UNROLL for (int p = 0; p < 2; p++) {
+            const uint16_t *d = (const uint16_t *)(record[p] + rb - SCALE_BYTES);
+            UNROLL for (int half = 0; half < 2; half++) {
+                // Two sums, so that a block's 8 vpdpbusd are two chains, not one.
+                __m256i dot = _mm256_set1_epi32(xc[b]), dot2 = _mm256_setzero_si256();
+                UNROLL for (int t = 0; t < 4; t++) {
+                    __m256i lo, hi;
+                    decode_groups256(record[p], q5, t, half, &lo, &hi);
+                    dot = _mm256_dpbusd_avx_epi32(dot, lo, _mm256_set1_epi32(load4(a + b * Q5_BLOCK + 4 * t)));
+                    dot2 = _mm256_dpbusd_avx_epi32(dot2, hi, _mm256_set1_epi32(load4(a + b * Q5_BLOCK + 16 + 4 * t)));
+                }
+                __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(d + 8 * half)));
+                acc[p][half] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(dot, dot2)), _mm256_mul_ps(dw, scale),
+                                               acc[p][half]);
+            }
+        }
+    }
+    store_row256(acc[0], y + j0, j0, PANEL, bias, accumulate);
+    store_row256(acc[1], y + j0 + PANEL, j0 + PANEL, PANEL, bias, accumulate);
+}
+
 GK_AVX_VNNI static void panels_q5_avx_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t n,
                                            size_t k, const uint8_t *packed, int q5, const float *bias, size_t m,
                                            size_t lo, size_t hi, float *y, int accumulate) {
     uint8_t *decoded = n > AVX2_Q5_TILE_ROWS ? aligned_alloc(64, k / Q5_BLOCK * 8 * 64) : NULL;
     size_t nb = k / Q5_BLOCK, nbr = nb * record_bytes(q5);
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        const uint8_t *panel = packed + (j0 / PANEL) * nbr;
+        if (q5) row_pair_q5_avx_vnni(xq, xs, xc, k, panel, nbr, 1, y, j0, bias, accumulate);
+        else row_pair_q5_avx_vnni(xq, xs, xc, k, panel, nbr, 0, y, j0, bias, accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint8_t *panel = packed + (j0 / PANEL) * nbr;
         if (decoded) {

@@ -91,6 +91,21 @@ final class Q5TwinTests: XCTestCase {
         }
     }
 
+    /// A row gives the same outputs alone (two panels at once, then the last one) as in a batch of 13 (tiles of
+    /// rows from the decoded panels), bit for bit.
+    func testRowsGiveTheSameResultAloneAndInABatch() {
+        forEachPath { path in
+            let n = 13, k = 96, m = 40
+            for fifthBits in [true, false] {
+                let blocks = randomBlocks(m: m, k: k, fifthBits: fifthBits), x = random(n * k, scale: 3), b = random(m)
+                withPanels(blocks, m: m, k: k, fifthBits: fifthBits) { weight in
+                    let outputs = batchedAndAlone(x, rows: n, weight: weight, bias: b)
+                    XCTAssertEqual(outputs.batched, outputs.alone, "\(path.name), fifth bits \(fifthBits)")
+                }
+            }
+        }
+    }
+
     /// The AVX-VNNI kernel sums the same integers as the AVX2 one and rounds them in the same fp32 steps.
     func testAVXVNNIGivesTheAVX2OutputsBitForBit() throws {
         let k = 96, m = 40
