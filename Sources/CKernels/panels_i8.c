@@ -261,35 +261,47 @@ GK_INLINE GK_AVX2 void store_half_i8(__m256i dot, float row_scale, const float *
     store_half256(v, out, j, cols, bias, accumulate);
 }
 
-GK_INLINE GK_AVX2 void tile_i8_256(const uint8_t *xq, size_t k4, const float *xs, const int8_t *pa, const int rows,
-                                   const float *scales, float *y, size_t m, size_t j0, size_t cols,
+/// A tile of rows against one panel, or against two (`panels` 2, the columns j0..j0+31, whole: one row at batch 1,
+/// two streams from memory, as the AVX-512 tile reads them).
+GK_INLINE GK_AVX2 void tile_i8_256(const uint8_t *xq, size_t k4, const float *xs, const int8_t *pa, const int panels,
+                                   const int rows, const float *scales, float *y, size_t m, size_t j0, size_t cols,
                                    const float *bias, int accumulate) {
-    __m256i lo[AVX2_I8_TILE_ROWS], hi[AVX2_I8_TILE_ROWS];
+    __m256i dot[2][AVX2_I8_TILE_ROWS][2];
     UNROLL
-    for (int r = 0; r < rows; r++) { lo[r] = _mm256_setzero_si256(); hi[r] = _mm256_setzero_si256(); }
+    for (int p = 0; p < panels; p++) {
+        UNROLL
+        for (int r = 0; r < rows; r++) dot[p][r][0] = dot[p][r][1] = _mm256_setzero_si256();
+    }
     const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
     size_t groups = k4 / 4;
     for (size_t g = 0; g < groups; g++) {
-        const int8_t *w = pa + g * 4 * PANEL;
-        _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
-        __m256i a0 = _mm256_abs_epi8(w0), a1 = _mm256_abs_epi8(w1);
         UNROLL
-        for (int r = 0; r < rows; r++) {
-            int32_t quad;
-            memcpy(&quad, xq + (size_t)r * k4 + 4 * g, 4);
-            __m256i x = _mm256_xor_si256(_mm256_set1_epi32(quad), flip);  // q_x + 128 -> q_x
-            __m256i p0 = _mm256_maddubs_epi16(a0, _mm256_sign_epi8(x, w0));
-            __m256i p1 = _mm256_maddubs_epi16(a1, _mm256_sign_epi8(x, w1));
-            lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(p0, ones));
-            hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(p1, ones));
+        for (int p = 0; p < panels; p++) {
+            const int8_t *w = pa + (size_t)p * k4 * PANEL + g * 4 * PANEL;
+            _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
+            __m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
+            __m256i a0 = _mm256_abs_epi8(w0), a1 = _mm256_abs_epi8(w1);
+            UNROLL
+            for (int r = 0; r < rows; r++) {
+                int32_t quad;
+                memcpy(&quad, xq + (size_t)r * k4 + 4 * g, 4);
+                __m256i x = _mm256_xor_si256(_mm256_set1_epi32(quad), flip);  // q_x + 128 -> q_x
+                __m256i p0 = _mm256_maddubs_epi16(a0, _mm256_sign_epi8(x, w0));
+                __m256i p1 = _mm256_maddubs_epi16(a1, _mm256_sign_epi8(x, w1));
+                dot[p][r][0] = _mm256_add_epi32(dot[p][r][0], _mm256_madd_epi16(p0, ones));
+                dot[p][r][1] = _mm256_add_epi32(dot[p][r][1], _mm256_madd_epi16(p1, ones));
+            }
         }
     }
     UNROLL
-    for (int r = 0; r < rows; r++) {
-        float *out = y + (size_t)r * m + j0;
-        store_half_i8(lo[r], xs[r], scales, out, j0, cols < 8 ? cols : 8, bias, accumulate);
-        if (cols > 8) store_half_i8(hi[r], xs[r], scales, out + 8, j0 + 8, cols - 8, bias, accumulate);
+    for (int p = 0; p < panels; p++) {
+        size_t j = j0 + PANEL * p, n = panels == 2 ? PANEL : cols;
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            float *out = y + (size_t)r * m + j;
+            store_half_i8(dot[p][r][0], xs[r], scales, out, j, n < 8 ? n : 8, bias, accumulate);
+            if (n > 8) store_half_i8(dot[p][r][1], xs[r], scales, out + 8, j + 8, n - 8, bias, accumulate);
+        }
     }
 }
 
@@ -299,36 +311,48 @@ GK_INLINE GK_AVX2 void tile_i8_256(const uint8_t *xq, size_t k4, const float *xs
 // instruction where AVX2 takes four (vpsignb, vpmaddubsw, vpmaddwd, vpaddd), and the 128 taken back out with the
 // column sums when the tile is stored, as on AVX-512. The dot products are the same integers as every other path's.
 
+/// A tile of rows against one panel, or against two (`panels` 2, as in the AVX2 tile).
 GK_INLINE GK_AVX_VNNI void tile_i8_avx_vnni(const uint8_t *xq, size_t k4, const float *xs, const int8_t *pa,
-                                            const int rows, const float *scales, const int32_t *sums, float *y,
-                                            size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
-    __m256i lo[AVX2_I8_TILE_ROWS], hi[AVX2_I8_TILE_ROWS];
+                                            const int panels, const int rows, const float *scales,
+                                            const int32_t *sums, float *y, size_t m, size_t j0, size_t cols,
+                                            const float *bias, int accumulate) {
+    __m256i dot[2][AVX2_I8_TILE_ROWS][2];
     UNROLL
-    for (int r = 0; r < rows; r++) { lo[r] = _mm256_setzero_si256(); hi[r] = _mm256_setzero_si256(); }
+    for (int p = 0; p < panels; p++) {
+        UNROLL
+        for (int r = 0; r < rows; r++) dot[p][r][0] = dot[p][r][1] = _mm256_setzero_si256();
+    }
     size_t groups = k4 / 4;
     for (size_t g = 0; g < groups; g++) {
-        const int8_t *w = pa + g * 4 * PANEL;
-        _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
         UNROLL
-        for (int r = 0; r < rows; r++) {
-            int32_t quad;
-            memcpy(&quad, xq + (size_t)r * k4 + 4 * g, 4);
-            __m256i x = _mm256_set1_epi32(quad);
-            lo[r] = _mm256_dpbusd_avx_epi32(lo[r], x, w0);
-            hi[r] = _mm256_dpbusd_avx_epi32(hi[r], x, w1);
+        for (int p = 0; p < panels; p++) {
+            const int8_t *w = pa + (size_t)p * k4 * PANEL + g * 4 * PANEL;
+            _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
+            __m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
+            UNROLL
+            for (int r = 0; r < rows; r++) {
+                int32_t quad;
+                memcpy(&quad, xq + (size_t)r * k4 + 4 * g, 4);
+                __m256i x = _mm256_set1_epi32(quad);
+                dot[p][r][0] = _mm256_dpbusd_avx_epi32(dot[p][r][0], x, w0);
+                dot[p][r][1] = _mm256_dpbusd_avx_epi32(dot[p][r][1], x, w1);
+            }
         }
     }
-    __m256i correction_lo = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + j0)), 7);
-    __m256i correction_hi = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + j0 + 8)), 7);
     UNROLL
-    for (int r = 0; r < rows; r++) {
-        float *out = y + (size_t)r * m + j0;
-        store_half_i8(_mm256_sub_epi32(lo[r], correction_lo), xs[r], scales, out, j0, cols < 8 ? cols : 8, bias,
-                      accumulate);
-        if (cols > 8) {
-            store_half_i8(_mm256_sub_epi32(hi[r], correction_hi), xs[r], scales, out + 8, j0 + 8, cols - 8, bias,
+    for (int p = 0; p < panels; p++) {
+        size_t j = j0 + PANEL * p, n = panels == 2 ? PANEL : cols;
+        __m256i correction_lo = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + j)), 7);
+        __m256i correction_hi = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + j + 8)), 7);
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            float *out = y + (size_t)r * m + j;
+            store_half_i8(_mm256_sub_epi32(dot[p][r][0], correction_lo), xs[r], scales, out, j, n < 8 ? n : 8, bias,
                           accumulate);
+            if (n > 8) {
+                store_half_i8(_mm256_sub_epi32(dot[p][r][1], correction_hi), xs[r], scales, out + 8, j + 8, n - 8,
+                              bias, accumulate);
+            }
         }
     }
 }
@@ -338,14 +362,20 @@ GK_AVX_VNNI static void panels_i8_avx_vnni(const uint8_t *xq, const float *xs, s
                                            const float *bias, size_t m, size_t lo, size_t hi, float *y,
                                            int accumulate) {
     size_t k4 = (k + 3) & ~(size_t)3, panel_size = k4 * PANEL;
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        tile_i8_avx_vnni(xq, k4, xs, packed + (j0 / PANEL) * panel_size, 2, 1, scales, sums, y, m, j0, 2 * PANEL, bias,
+                         accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const int8_t *pa = packed + (j0 / PANEL) * panel_size;
         for (size_t r0 = 0; r0 < n; r0 += AVX2_I8_TILE_ROWS) {
             int rows = n - r0 < AVX2_I8_TILE_ROWS ? (int)(n - r0) : AVX2_I8_TILE_ROWS;
             const uint8_t *xr = xq + r0 * k4;
             float *yr = y + r0 * m;
-#define TILE(R) tile_i8_avx_vnni(xr, k4, xs + r0, pa, R, scales, sums, yr, m, j0, cols, bias, accumulate)
+#define TILE(R) tile_i8_avx_vnni(xr, k4, xs + r0, pa, 1, R, scales, sums, yr, m, j0, cols, bias, accumulate)
             ROWS_SWITCH4(TILE)
 #undef TILE
         }
@@ -356,14 +386,19 @@ GK_AVX2 static void panels_i8_avx2(const uint8_t *xq, const float *xs, size_t n,
                                    const float *scales, const float *bias, size_t m, size_t lo, size_t hi,
                                    float *y, int accumulate) {
     size_t k4 = (k + 3) & ~(size_t)3, panel_size = k4 * PANEL;
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        tile_i8_256(xq, k4, xs, packed + (j0 / PANEL) * panel_size, 2, 1, scales, y, m, j0, 2 * PANEL, bias, accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const int8_t *pa = packed + (j0 / PANEL) * panel_size;
         for (size_t r0 = 0; r0 < n; r0 += AVX2_I8_TILE_ROWS) {
             int rows = n - r0 < AVX2_I8_TILE_ROWS ? (int)(n - r0) : AVX2_I8_TILE_ROWS;
             const uint8_t *xr = xq + r0 * k4;
             float *yr = y + r0 * m;
-#define TILE(R) tile_i8_256(xr, k4, xs + r0, pa, R, scales, yr, m, j0, cols, bias, accumulate)
+#define TILE(R) tile_i8_256(xr, k4, xs + r0, pa, 1, R, scales, yr, m, j0, cols, bias, accumulate)
             ROWS_SWITCH4(TILE)
 #undef TILE
         }

@@ -64,6 +64,18 @@ final class Int8TwinTests: XCTestCase {
         }
     }
 
+    /// A row gives the same outputs alone (two panels at once, then the last one) as in a batch of 13, bit for bit.
+    func testRowsGiveTheSameResultAloneAndInABatch() {
+        forEachPath { path in
+            let n = 13, k = 70, m = 40
+            let w = random(m * k, scale: 0.2), x = random(n * k, scale: 3), b = random(m)
+            withInt8Panels(w, m: m, k: k) { weight in
+                let outputs = batchedAndAlone(x, rows: n, weight: weight, bias: b)
+                XCTAssertEqual(outputs.batched, outputs.alone, path.name)
+            }
+        }
+    }
+
     func testInt8LinearMatchesNaiveTwinOnEveryPath() {
         forEachPath { path in
             for n in [1, 2, 3, 5, 8, 12, 13, 17, 30] {
