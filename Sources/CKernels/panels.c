@@ -191,52 +191,69 @@ GK_AVX512 static void panels_fma512(const float *x, size_t n, size_t k, const ui
 
 #define AVX2_TILE_ROWS 4
 
-GK_INLINE GK_AVX2 void tile_fma256(const float *x, size_t k, const uint16_t *pa, const int rows, float *y,
-                                   size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
-    __m256 lo[AVX2_TILE_ROWS], hi[AVX2_TILE_ROWS];
+/// A tile of rows against one panel, or against two (`panels` 2, the columns j0..j0+31, whole: one row at batch 1,
+/// two streams from memory, as the AVX-512 tiles read them).
+GK_INLINE GK_AVX2 void tile_fma256(const float *x, size_t k, const uint16_t *pa, const int panels, const int rows,
+                                   float *y, size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
+    __m256 acc[2][AVX2_TILE_ROWS][2];
     UNROLL
-    for (int r = 0; r < rows; r++) { lo[r] = _mm256_setzero_ps(); hi[r] = _mm256_setzero_ps(); }
-    size_t half = (k + 1) / 2;
+    for (int p = 0; p < panels; p++) {
+        UNROLL
+        for (int r = 0; r < rows; r++) acc[p][r][0] = acc[p][r][1] = _mm256_setzero_ps();
+    }
+    size_t half = (k + 1) / 2, panel_size = 2 * half * PANEL;
     const __m256i high = _mm256_set1_epi32((int)0xffff0000u);
     for (size_t kk = 0; kk < half; kk++) {
-        const uint16_t *w = pa + kk * 2 * PANEL;
-        _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
-        __m256i v0 = _mm256_loadu_si256((const __m256i *)w), v1 = _mm256_loadu_si256((const __m256i *)(w + 16));
-        __m256 e0 = _mm256_castsi256_ps(_mm256_slli_epi32(v0, 16)), o0 = _mm256_castsi256_ps(_mm256_and_si256(v0, high));
-        __m256 e1 = _mm256_castsi256_ps(_mm256_slli_epi32(v1, 16)), o1 = _mm256_castsi256_ps(_mm256_and_si256(v1, high));
         int odd = 2 * kk + 1 < k;
         UNROLL
-        for (int r = 0; r < rows; r++) {
-            const float *xr = x + (size_t)r * k + 2 * kk;
-            __m256 x0 = _mm256_set1_ps(xr[0]);
-            lo[r] = _mm256_fmadd_ps(e0, x0, lo[r]);
-            hi[r] = _mm256_fmadd_ps(e1, x0, hi[r]);
-            if (odd) {
-                __m256 x1 = _mm256_set1_ps(xr[1]);
-                lo[r] = _mm256_fmadd_ps(o0, x1, lo[r]);
-                hi[r] = _mm256_fmadd_ps(o1, x1, hi[r]);
+        for (int p = 0; p < panels; p++) {
+            const uint16_t *w = pa + p * panel_size + kk * 2 * PANEL;
+            _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
+            __m256i v0 = _mm256_loadu_si256((const __m256i *)w), v1 = _mm256_loadu_si256((const __m256i *)(w + 16));
+            __m256 e0 = _mm256_castsi256_ps(_mm256_slli_epi32(v0, 16)), o0 = _mm256_castsi256_ps(_mm256_and_si256(v0, high));
+            __m256 e1 = _mm256_castsi256_ps(_mm256_slli_epi32(v1, 16)), o1 = _mm256_castsi256_ps(_mm256_and_si256(v1, high));
+            UNROLL
+            for (int r = 0; r < rows; r++) {
+                const float *xr = x + (size_t)r * k + 2 * kk;
+                __m256 x0 = _mm256_set1_ps(xr[0]);
+                acc[p][r][0] = _mm256_fmadd_ps(e0, x0, acc[p][r][0]);
+                acc[p][r][1] = _mm256_fmadd_ps(e1, x0, acc[p][r][1]);
+                if (odd) {
+                    __m256 x1 = _mm256_set1_ps(xr[1]);
+                    acc[p][r][0] = _mm256_fmadd_ps(o0, x1, acc[p][r][0]);
+                    acc[p][r][1] = _mm256_fmadd_ps(o1, x1, acc[p][r][1]);
+                }
             }
         }
     }
     UNROLL
-    for (int r = 0; r < rows; r++) {
-        float *out = y + (size_t)r * m + j0;
-        store_half256(lo[r], out, j0, cols < 8 ? cols : 8, bias, accumulate);
-        if (cols > 8) store_half256(hi[r], out + 8, j0 + 8, cols - 8, bias, accumulate);
+    for (int p = 0; p < panels; p++) {
+        size_t j = j0 + PANEL * p, n = panels == 2 ? PANEL : cols;
+        UNROLL
+        for (int r = 0; r < rows; r++) {
+            float *out = y + (size_t)r * m + j;
+            store_half256(acc[p][r][0], out, j, n < 8 ? n : 8, bias, accumulate);
+            if (n > 8) store_half256(acc[p][r][1], out + 8, j + 8, n - 8, bias, accumulate);
+        }
     }
 }
 
 GK_AVX2 static void panels_fma256(const float *x, size_t n, size_t k, const uint16_t *packed, const float *bias,
                                   size_t m, size_t lo, size_t hi, float *y, int accumulate) {
     size_t panel_size = ((k + 1) & ~(size_t)1) * PANEL;
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        tile_fma256(x, k, packed + (j0 / PANEL) * panel_size, 2, 1, y, m, j0, 2 * PANEL, bias, accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const uint16_t *pa = packed + (j0 / PANEL) * panel_size;
         for (size_t r0 = 0; r0 < n; r0 += AVX2_TILE_ROWS) {
             int rows = n - r0 < AVX2_TILE_ROWS ? (int)(n - r0) : AVX2_TILE_ROWS;
             const float *xr = x + r0 * k;
             float *yr = y + r0 * m;
-#define TILE(R) tile_fma256(xr, k, pa, R, yr, m, j0, cols, bias, accumulate)
+#define TILE(R) tile_fma256(xr, k, pa, 1, R, yr, m, j0, cols, bias, accumulate)
             ROWS_SWITCH4(TILE)
 #undef TILE
         }

@@ -99,30 +99,44 @@ GK_AVX512 static void panels_f32_avx512(const float *x, size_t n, size_t k, cons
 
 #define AVX2_TILE_ROWS 6
 
-GK_INLINE GK_AVX2 void tile256(const float *x, size_t k, const float *pa, const int rows, float *y, size_t m,
-                               size_t j0, size_t cols, const float *bias, int accumulate) {
-    __m256 lo[AVX2_TILE_ROWS], hi[AVX2_TILE_ROWS];
-    UNROLL for (int r = 0; r < rows; r++) { lo[r] = _mm256_setzero_ps(); hi[r] = _mm256_setzero_ps(); }
+/// A tile of rows against one panel, or against two (`panels` 2, the columns j0..j0+31, whole: one row at batch 1,
+/// two streams from memory, as the AVX-512 tile reads them).
+GK_INLINE GK_AVX2 void tile256(const float *x, size_t k, const float *pa, const int panels, const int rows, float *y,
+                               size_t m, size_t j0, size_t cols, const float *bias, int accumulate) {
+    __m256 acc[2][AVX2_TILE_ROWS][2];
+    UNROLL for (int p = 0; p < panels; p++) {
+        UNROLL for (int r = 0; r < rows; r++) acc[p][r][0] = acc[p][r][1] = _mm256_setzero_ps();
+    }
     for (size_t i = 0; i < k; i++) {
-        const float *w = pa + i * PANEL;
-        _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
-        __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
-        UNROLL for (int r = 0; r < rows; r++) {
-            __m256 xv = _mm256_set1_ps(x[(size_t)r * k + i]);
-            lo[r] = _mm256_fmadd_ps(w0, xv, lo[r]);
-            hi[r] = _mm256_fmadd_ps(w1, xv, hi[r]);
+        UNROLL for (int p = 0; p < panels; p++) {
+            const float *w = pa + (size_t)p * k * PANEL + i * PANEL;
+            _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
+            __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
+            UNROLL for (int r = 0; r < rows; r++) {
+                __m256 xv = _mm256_set1_ps(x[(size_t)r * k + i]);
+                acc[p][r][0] = _mm256_fmadd_ps(w0, xv, acc[p][r][0]);
+                acc[p][r][1] = _mm256_fmadd_ps(w1, xv, acc[p][r][1]);
+            }
         }
     }
-    UNROLL for (int r = 0; r < rows; r++) {
-        float *out = y + (size_t)r * m + j0;
-        store_half256(lo[r], out, j0, cols < 8 ? cols : 8, bias, accumulate);
-        if (cols > 8) store_half256(hi[r], out + 8, j0 + 8, cols - 8, bias, accumulate);
+    UNROLL for (int p = 0; p < panels; p++) {
+        size_t j = j0 + PANEL * p, n = panels == 2 ? PANEL : cols;
+        UNROLL for (int r = 0; r < rows; r++) {
+            float *out = y + (size_t)r * m + j;
+            store_half256(acc[p][r][0], out, j, n < 8 ? n : 8, bias, accumulate);
+            if (n > 8) store_half256(acc[p][r][1], out + 8, j + 8, n - 8, bias, accumulate);
+        }
     }
 }
 
 GK_AVX2 static void panels_f32_avx2(const float *x, size_t n, size_t k, const float *packed, const float *bias,
                                     size_t m, size_t lo, size_t hi, float *y, int accumulate) {
-    for (size_t j0 = lo; j0 < hi; j0 += PANEL) {
+    size_t j0 = lo;
+    // One row: whole pairs of panels first, two streams at once.
+    for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
+        tile256(x, k, packed + (j0 / PANEL) * k * PANEL, 2, 1, y, m, j0, 2 * PANEL, bias, accumulate);
+    }
+    for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;
         const float *pa = packed + (j0 / PANEL) * k * PANEL;
         for (size_t r0 = 0; r0 < n; r0 += AVX2_TILE_ROWS) {
@@ -130,12 +144,12 @@ GK_AVX2 static void panels_f32_avx2(const float *x, size_t n, size_t k, const fl
             const float *xr = x + r0 * k;
             float *yr = y + r0 * m;
             switch (rows) {
-                case 1: tile256(xr, k, pa, 1, yr, m, j0, cols, bias, accumulate); break;
-                case 2: tile256(xr, k, pa, 2, yr, m, j0, cols, bias, accumulate); break;
-                case 3: tile256(xr, k, pa, 3, yr, m, j0, cols, bias, accumulate); break;
-                case 4: tile256(xr, k, pa, 4, yr, m, j0, cols, bias, accumulate); break;
-                case 5: tile256(xr, k, pa, 5, yr, m, j0, cols, bias, accumulate); break;
-                default: tile256(xr, k, pa, 6, yr, m, j0, cols, bias, accumulate); break;
+                case 1: tile256(xr, k, pa, 1, 1, yr, m, j0, cols, bias, accumulate); break;
+                case 2: tile256(xr, k, pa, 1, 2, yr, m, j0, cols, bias, accumulate); break;
+                case 3: tile256(xr, k, pa, 1, 3, yr, m, j0, cols, bias, accumulate); break;
+                case 4: tile256(xr, k, pa, 1, 4, yr, m, j0, cols, bias, accumulate); break;
+                case 5: tile256(xr, k, pa, 1, 5, yr, m, j0, cols, bias, accumulate); break;
+                default: tile256(xr, k, pa, 1, 6, yr, m, j0, cols, bias, accumulate); break;
             }
         }
     }
