@@ -210,8 +210,10 @@ GK_INLINE GK_AVX2 void tile_fma256(const float *x, size_t k, const uint16_t *pa,
             const uint16_t *w = pa + p * panel_size + kk * 2 * PANEL;
             _mm_prefetch((const char *)w + PREFETCH_BYTES, _MM_HINT_T0);
             __m256i v0 = _mm256_loadu_si256((const __m256i *)w), v1 = _mm256_loadu_si256((const __m256i *)(w + 16));
-            __m256 e0 = _mm256_castsi256_ps(_mm256_slli_epi32(v0, 16)), o0 = _mm256_castsi256_ps(_mm256_and_si256(v0, high));
-            __m256 e1 = _mm256_castsi256_ps(_mm256_slli_epi32(v1, 16)), o1 = _mm256_castsi256_ps(_mm256_and_si256(v1, high));
+            __m256 e0 = _mm256_castsi256_ps(_mm256_slli_epi32(v0, 16));
+            __m256 o0 = _mm256_castsi256_ps(_mm256_and_si256(v0, high));
+            __m256 e1 = _mm256_castsi256_ps(_mm256_slli_epi32(v1, 16));
+            __m256 o1 = _mm256_castsi256_ps(_mm256_and_si256(v1, high));
             UNROLL
             for (int r = 0; r < rows; r++) {
                 const float *xr = x + (size_t)r * k + 2 * kk;

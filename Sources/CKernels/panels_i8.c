@@ -389,7 +389,8 @@ GK_AVX2 static void panels_i8_avx2(const uint8_t *xq, const float *xs, size_t n,
     size_t j0 = lo;
     // One row: whole pairs of panels first, two streams at once.
     for (; n == 1 && j0 + 2 * PANEL <= hi; j0 += 2 * PANEL) {
-        tile_i8_256(xq, k4, xs, packed + (j0 / PANEL) * panel_size, 2, 1, scales, y, m, j0, 2 * PANEL, bias, accumulate);
+        tile_i8_256(xq, k4, xs, packed + (j0 / PANEL) * panel_size, 2, 1, scales, y, m, j0, 2 * PANEL, bias,
+                    accumulate);
     }
     for (; j0 < hi; j0 += PANEL) {
         size_t cols = hi - j0 < PANEL ? hi - j0 : PANEL;

@@ -525,6 +525,17 @@ GK_INLINE GK_AVX2_F16C void q4k_tile_avx2(const int8_t *xq, const float *xs, con
     }
 }
 
+/// One row's fp32 steps for block `blk` and half panel h, in the tile's order (the mins' part, then the products'),
+/// so that a row's outputs are the same bit for bit whatever the batch it comes in: acc - x_scale dmin msum +
+/// x_scale d isum.
+GK_INLINE GK_AVX2_F16C __m256 q4k_half_fp32(const uint8_t *blk, int h, __m256 x_scale, __m256i isum, __m256i msum,
+                                            __m256 acc) {
+    __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_D + 16 * h)));
+    __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_DMIN + 16 * h)));
+    acc = _mm256_fnmadd_ps(_mm256_mul_ps(x_scale, dmin), _mm256_cvtepi32_ps(msum), acc);
+    return _mm256_fmadd_ps(_mm256_mul_ps(x_scale, d), _mm256_cvtepi32_ps(isum), acc);
+}
+
 // Rows of a small batch (the keystroke's decode, a document or two, a short draft) take the kernel's first shape:
 // each chunk loaded once for both of its sub-blocks, half a panel at a time, where the tile above loads it once per
 // sub-block. Out of L3, 1-3 rows run 5-15% faster this way; from 4 rows on the tile is as fast or faster.
@@ -565,14 +576,9 @@ GK_INLINE GK_AVX2_F16C void q4k_small_tile_avx2(const int8_t *xq, const float *x
                     msum[r] = _mm256_add_epi32(msum[r], _mm256_madd_epi16(mn, pair));
                 }
             }
-            // The tile's fp32 steps in its order (the mins' part, then the products'), so that a row's outputs are
-            // the same bit for bit whatever the batch it comes in.
-            __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_D + 16 * h)));
-            __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_DMIN + 16 * h)));
             UNROLL for (int r = 0; r < rows; r++) {
                 __m256 scale = _mm256_set1_ps(xs[(size_t)r * blocks + b]);
-                acc[r][h] = _mm256_fnmadd_ps(_mm256_mul_ps(scale, dmin), _mm256_cvtepi32_ps(msum[r]), acc[r][h]);
-                acc[r][h] = _mm256_fmadd_ps(_mm256_mul_ps(scale, d), _mm256_cvtepi32_ps(isum[r]), acc[r][h]);
+                acc[r][h] = q4k_half_fp32(blk, h, scale, isum[r], msum[r], acc[r][h]);
             }
         }
     }
@@ -605,7 +611,8 @@ GK_INLINE GK_AVX2_F16C void q4k_row_pair_avx2(const int8_t *a, const float *xs, 
                         const uint8_t *chunk = blk[t] + (8 * p + s) * 64;
                         if (h == 0) _mm_prefetch((const char *)chunk + PREFETCH_BYTES, _MM_HINT_T0);
                         __m256i w = _mm256_loadu_si256((const __m256i *)(chunk + 32 * h));
-                        __m256i wl = _mm256_and_si256(w, nibble), wh = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
+                        __m256i wl = _mm256_and_si256(w, nibble);
+                        __m256i wh = _mm256_and_si256(_mm256_srli_epi16(w, 4), nibble);
                         low[t] = _mm256_add_epi16(low[t], _mm256_maddubs_epi16(wl, xl));
                         high[t] = _mm256_add_epi16(high[t], _mm256_maddubs_epi16(wh, xh));
                     }
@@ -614,17 +621,15 @@ GK_INLINE GK_AVX2_F16C void q4k_row_pair_avx2(const int8_t *a, const float *xs, 
                 UNROLL for (int t = 0; t < 2; t++) {
                     __m256i mn = _mm256_cvtepu8_epi16(
                         _mm_loadu_si128((const __m128i *)(blk[t] + Q4K_MINS + 32 * p + 16 * h)));
-                    __m256i products = _mm256_add_epi32(_mm256_madd_epi16(low[t], q4k_scales256(blk[t], 2 * p, h)),
-                                                        _mm256_madd_epi16(high[t], q4k_scales256(blk[t], 2 * p + 1, h)));
+                    __m256i products = _mm256_add_epi32(
+                        _mm256_madd_epi16(low[t], q4k_scales256(blk[t], 2 * p, h)),
+                        _mm256_madd_epi16(high[t], q4k_scales256(blk[t], 2 * p + 1, h)));
                     isum[t] = _mm256_add_epi32(isum[t], products);
                     msum[t] = _mm256_add_epi32(msum[t], _mm256_madd_epi16(mn, pair));
                 }
             }
             UNROLL for (int t = 0; t < 2; t++) {
-                __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[t] + Q4K_D + 16 * h)));
-                __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[t] + Q4K_DMIN + 16 * h)));
-                acc[t][h] = _mm256_fnmadd_ps(_mm256_mul_ps(scale, dmin), _mm256_cvtepi32_ps(msum[t]), acc[t][h]);
-                acc[t][h] = _mm256_fmadd_ps(_mm256_mul_ps(scale, d), _mm256_cvtepi32_ps(isum[t]), acc[t][h]);
+                acc[t][h] = q4k_half_fp32(blk[t], h, scale, isum[t], msum[t], acc[t][h]);
             }
         }
     }
@@ -777,12 +782,9 @@ GK_INLINE GK_AVX_VNNI void q4k_small_tile_avx_vnni(const int8_t *xq, const float
                     msum[r] = _mm256_add_epi32(msum[r], _mm256_madd_epi16(mn, pair));
                 }
             }
-            __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_D + 16 * h)));
-            __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q4K_DMIN + 16 * h)));
             UNROLL for (int r = 0; r < rows; r++) {
                 __m256 scale = _mm256_set1_ps(xs[(size_t)r * blocks + b]);
-                acc[r][h] = _mm256_fnmadd_ps(_mm256_mul_ps(scale, dmin), _mm256_cvtepi32_ps(msum[r]), acc[r][h]);
-                acc[r][h] = _mm256_fmadd_ps(_mm256_mul_ps(scale, d), _mm256_cvtepi32_ps(isum[r]), acc[r][h]);
+                acc[r][h] = q4k_half_fp32(blk, h, scale, isum[r], msum[r], acc[r][h]);
             }
         }
     }
@@ -832,10 +834,7 @@ GK_INLINE GK_AVX_VNNI void q4k_row_pair_avx_vnni(const int8_t *a, const float *x
                 }
             }
             UNROLL for (int t = 0; t < 2; t++) {
-                __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[t] + Q4K_D + 16 * h)));
-                __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[t] + Q4K_DMIN + 16 * h)));
-                acc[t][h] = _mm256_fnmadd_ps(_mm256_mul_ps(scale, dmin), _mm256_cvtepi32_ps(msum[t]), acc[t][h]);
-                acc[t][h] = _mm256_fmadd_ps(_mm256_mul_ps(scale, d), _mm256_cvtepi32_ps(isum[t]), acc[t][h]);
+                acc[t][h] = q4k_half_fp32(blk[t], h, scale, isum[t], msum[t], acc[t][h]);
             }
         }
     }

@@ -416,8 +416,9 @@ GK_INLINE GK_AVX2_F16C void row_pair_q5_256(const int8_t *a, const float *xs, co
                 UNROLL for (int t = 0; t < 4; t++) {
                     __m256i lo, hi;
                     decode_groups256(record[p], q5, t, half, &lo, &hi);
-                    low = _mm256_add_epi16(low, _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load4(a + b * Q5_BLOCK + 4 * t))));
-                    high = _mm256_add_epi16(high, _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load4(a + b * Q5_BLOCK + 16 + 4 * t))));
+                    const int8_t *x = a + b * Q5_BLOCK + 4 * t;
+                    low = _mm256_add_epi16(low, _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load4(x))));
+                    high = _mm256_add_epi16(high, _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load4(x + 16))));
                 }
                 __m256i dot = _mm256_add_epi32(_mm256_set1_epi32(xc[b]), _mm256_madd_epi16(low, ones));
                 dot = _mm256_add_epi32(dot, _mm256_madd_epi16(high, ones));
@@ -544,12 +545,13 @@ GK_INLINE GK_AVX_VNNI void row_pair_q5_avx_vnni(const int8_t *a, const float *xs
                 UNROLL for (int t = 0; t < 4; t++) {
                     __m256i lo, hi;
                     decode_groups256(record[p], q5, t, half, &lo, &hi);
-                    dot = _mm256_dpbusd_avx_epi32(dot, lo, _mm256_set1_epi32(load4(a + b * Q5_BLOCK + 4 * t)));
-                    dot2 = _mm256_dpbusd_avx_epi32(dot2, hi, _mm256_set1_epi32(load4(a + b * Q5_BLOCK + 16 + 4 * t)));
+                    const int8_t *x = a + b * Q5_BLOCK + 4 * t;
+                    dot = _mm256_dpbusd_avx_epi32(dot, lo, _mm256_set1_epi32(load4(x)));
+                    dot2 = _mm256_dpbusd_avx_epi32(dot2, hi, _mm256_set1_epi32(load4(x + 16)));
                 }
                 __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(d + 8 * half)));
-                acc[p][half] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(dot, dot2)), _mm256_mul_ps(dw, scale),
-                                               acc[p][half]);
+                __m256 sum = _mm256_cvtepi32_ps(_mm256_add_epi32(dot, dot2));
+                acc[p][half] = _mm256_fmadd_ps(sum, _mm256_mul_ps(dw, scale), acc[p][half]);
             }
         }
     }

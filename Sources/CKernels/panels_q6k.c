@@ -352,8 +352,8 @@ GK_AVX2 static void q6k_unpack_panel_avx2(const uint8_t *panel, size_t blocks, u
 
 /// -16 times each sub-block's activation sum of one row and block, an operand of the offset's vpmaddwd.
 GK_INLINE GK_AVX2 void q6k_offsets_avx2(const int16_t *sums, int16_t *offsets) {
-    __m256i offset = _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_slli_epi16(_mm256_loadu_si256((const __m256i *)sums), 4));
-    _mm256_storeu_si256((__m256i *)offsets, offset);
+    __m256i sixteen = _mm256_slli_epi16(_mm256_loadu_si256((const __m256i *)sums), 4);
+    _mm256_storeu_si256((__m256i *)offsets, _mm256_sub_epi16(_mm256_setzero_si256(), sixteen));
 }
 
 /// The scales of sub-blocks 2t and 2t + 1 for half panel `half`: each column's two side by side in its lane.
@@ -461,13 +461,15 @@ GK_INLINE GK_AVX2_F16C void q6k_row_pair_avx2(const int8_t *a, const float *xs, 
             for (int t = 0; t < Q6K_SUBS / 2; t++) {
                 __m256i offset = _mm256_set1_epi32(load4(offsets + 2 * t));
                 UNROLL for (int i = 0; i < 2; i++) {
-                    isum[i] = _mm256_add_epi32(isum[i], _mm256_madd_epi16(q6k_scale_pairs_avx2(blk[i], t, half), offset));
+                    __m256i pairs = q6k_scale_pairs_avx2(blk[i], t, half);
+                    isum[i] = _mm256_add_epi32(isum[i], _mm256_madd_epi16(pairs, offset));
                 }
             }
             UNROLL for (int i = 0; i < 2; i++) isum[i] = _mm256_slli_epi32(isum[i], 1);
             for (int p = 0; p < 4; p++) {
                 UNROLL for (int v = 0; v < 4; v++) {
-                    __m256i scale[2] = {q6k_scale_avx2(blk[0], p + 4 * v, half), q6k_scale_avx2(blk[1], p + 4 * v, half)};
+                    int sub = p + 4 * v;
+                    __m256i scale[2] = {q6k_scale_avx2(blk[0], sub, half), q6k_scale_avx2(blk[1], sub, half)};
                     UNROLL for (int s2 = 0; s2 < 4; s2 += 2) {
                         const int8_t *x = a + b * Q6K_BLOCK + 64 * v + 4 * (4 * p + s2);
                         __m256i x0 = _mm256_set1_epi32(load4(x)), x1 = _mm256_set1_epi32(load4(x + 4));
