@@ -80,6 +80,22 @@ final class Q6KTwinTests: XCTestCase {
         }
     }
 
+    /// The AVX-VNNI kernel (batch 1, vpdpbusd) sums the same integers as the AVX2 one and rounds them in the same fp32
+    /// steps: a machine gives the same completions with either.
+    func testQ6KAVXVNNIGivesTheAVX2OutputsBitForBit() throws {
+        let k = 768, m = 40
+        let blocks = randomBlocks(m: m, k: k), b = random(m)
+        for n in [1, 2, 9] {  // pairs of panels and a last one, then the AVX2 tile both paths share
+            let x = random(n * k, scale: 3)
+            let outputs = try onAVX2AndAVXVNNI {
+                var y = [Float](repeating: 0, count: n * m)
+                withQ6KPanels(blocks, m: m, k: k) { Matmul.linear(x, rows: n, weight: $0, bias: b, into: &y) }
+                return y
+            }
+            XCTAssertEqual(outputs.avx2, outputs.avxVNNI, "\(n) rows")
+        }
+    }
+
     func testQ6KLinearMatchesNaiveTwinOnEveryPath() {
         forEachPath { path in
             for n in 1...9 {
