@@ -131,6 +131,16 @@ GK_INLINE GK_AVX2 void store_half256(__m256 acc, float *out, size_t j, size_t co
         for (size_t c = 0; c < cols; c++) put(out + c, lanes[c], bias, j + c, accumulate);
     }
 }
+
+/// Stores one row's sums for two whole panels (columns j0..j0+31): acc[panel][half panel].
+GK_INLINE GK_AVX2 void store_pair256(__m256 acc[2][2], float *y, size_t j0, const float *bias, int accumulate) {
+    for (int p = 0; p < 2; p++) {
+        for (int h = 0; h < 2; h++) {
+            size_t j = j0 + PANEL * p + 8 * h;
+            store_half256(acc[p][h], y + j, j, 8, bias, accumulate);
+        }
+    }
+}
 #endif
 
 #endif

@@ -633,11 +633,7 @@ GK_INLINE GK_AVX2_F16C void q4k_row_pair_avx2(const int8_t *a, const float *xs, 
             }
         }
     }
-    UNROLL for (int t = 0; t < 2; t++) {
-        size_t j = j0 + PANEL * t;
-        store_half256(acc[t][0], y + j, j, PANEL, bias, accumulate);
-        store_half256(acc[t][1], y + j + 8, j + 8, PANEL - 8, bias, accumulate);
-    }
+    store_pair256(acc, y, j0, bias, accumulate);
 }
 
 GK_AVX2_F16C static void panels_q4k_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
@@ -838,11 +834,7 @@ GK_INLINE GK_AVX_VNNI void q4k_row_pair_avx_vnni(const int8_t *a, const float *x
             }
         }
     }
-    UNROLL for (int t = 0; t < 2; t++) {
-        size_t j = j0 + PANEL * t;
-        store_half256(acc[t][0], y + j, j, PANEL, bias, accumulate);
-        store_half256(acc[t][1], y + j + 8, j + 8, PANEL - 8, bias, accumulate);
-    }
+    store_pair256(acc, y, j0, bias, accumulate);
 }
 
 /// Small batches in one pass over each panel; larger ones in tiles of 3 rows, each panel unpacked once for all of them

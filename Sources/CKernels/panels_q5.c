@@ -427,8 +427,7 @@ GK_INLINE GK_AVX2_F16C void row_pair_q5_256(const int8_t *a, const float *xs, co
             }
         }
     }
-    store_row256(acc[0], y + j0, j0, PANEL, bias, accumulate);
-    store_row256(acc[1], y + j0 + PANEL, j0 + PANEL, PANEL, bias, accumulate);
+    store_pair256(acc, y, j0, bias, accumulate);
 }
 
 GK_AVX2_F16C static void panels_q5_avx2(const int8_t *xq, const float *xs, const int32_t *xc, size_t n, size_t k,
@@ -555,8 +554,7 @@ GK_INLINE GK_AVX_VNNI void row_pair_q5_avx_vnni(const int8_t *a, const float *xs
             }
         }
     }
-    store_row256(acc[0], y + j0, j0, PANEL, bias, accumulate);
-    store_row256(acc[1], y + j0 + PANEL, j0 + PANEL, PANEL, bias, accumulate);
+    store_pair256(acc, y, j0, bias, accumulate);
 }
 
 GK_AVX_VNNI static void panels_q5_avx_vnni(const int8_t *xq, const float *xs, const int32_t *xc, size_t n,

@@ -370,6 +370,23 @@ GK_INLINE GK_AVX2 __m256i q6k_scale_avx2(const uint8_t *blk, int sub, int half) 
     return _mm256_set_m128i(_mm_unpackhi_epi16(sc, sc), _mm_unpacklo_epi16(sc, sc));
 }
 
+/// The offset's part of isum for half panel `half` of a block: sum_s sc_s (-32 asum_s), two sub-blocks per vpmaddwd
+/// (their scales side by side in each column's lane, against -16 asum of both), doubled.
+GK_INLINE GK_AVX2 __m256i q6k_offset_part_avx2(const uint8_t *blk, const int16_t *offsets, int half) {
+    __m256i sum = _mm256_setzero_si256();
+    for (int t = 0; t < Q6K_SUBS / 2; t++) {
+        __m256i offset = _mm256_set1_epi32(load4(offsets + 2 * t));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(q6k_scale_pairs_avx2(blk, t, half), offset));
+    }
+    return _mm256_slli_epi32(sum, 1);
+}
+
+/// One row's fp32 step for a block and half panel: acc + x_scale (d isum).
+GK_INLINE GK_AVX2_F16C __m256 q6k_half_fp32(const uint8_t *blk, int half, __m256 x_scale, __m256i isum, __m256 acc) {
+    __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q6K_D + 16 * half)));
+    return _mm256_fmadd_ps(x_scale, _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum)), acc);
+}
+
 /// First reads of the chunks of groups 4p + s2, 4p + s2 + 1 (+ 16v): fetch what lies a few KiB ahead, so decode
 /// streams.
 GK_INLINE void q6k_prefetch_avx2(const uint8_t *blk, int p, int v, int s2) {
@@ -431,10 +448,9 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
                     }
                 }
             }
-            __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + Q6K_D + 16 * half)));
             UNROLL for (int r = 0; r < rows; r++) {
                 __m256 scale = _mm256_set1_ps(xs[(size_t)r * blocks + b]);
-                acc[r][half] = _mm256_fmadd_ps(scale, _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[r])), acc[r][half]);
+                acc[r][half] = q6k_half_fp32(blk, half, scale, isum[r], acc[r][half]);
             }
         }
     }
@@ -457,15 +473,8 @@ GK_INLINE GK_AVX2_F16C void q6k_row_pair_avx2(const int8_t *a, const float *xs, 
         int16_t offsets[Q6K_SUBS];
         q6k_offsets_avx2(xsum + b * Q6K_SUBS, offsets);
         for (int half = 0; half < 2; half++) {
-            __m256i isum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-            for (int t = 0; t < Q6K_SUBS / 2; t++) {
-                __m256i offset = _mm256_set1_epi32(load4(offsets + 2 * t));
-                UNROLL for (int i = 0; i < 2; i++) {
-                    __m256i pairs = q6k_scale_pairs_avx2(blk[i], t, half);
-                    isum[i] = _mm256_add_epi32(isum[i], _mm256_madd_epi16(pairs, offset));
-                }
-            }
-            UNROLL for (int i = 0; i < 2; i++) isum[i] = _mm256_slli_epi32(isum[i], 1);
+            __m256i isum[2];
+            UNROLL for (int i = 0; i < 2; i++) isum[i] = q6k_offset_part_avx2(blk[i], offsets, half);
             for (int p = 0; p < 4; p++) {
                 UNROLL for (int v = 0; v < 4; v++) {
                     int sub = p + 4 * v;
@@ -484,17 +493,10 @@ GK_INLINE GK_AVX2_F16C void q6k_row_pair_avx2(const int8_t *a, const float *xs, 
                 }
             }
             __m256 scale = _mm256_set1_ps(xs[b]);
-            UNROLL for (int i = 0; i < 2; i++) {
-                __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[i] + Q6K_D + 16 * half)));
-                acc[i][half] = _mm256_fmadd_ps(scale, _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[i])), acc[i][half]);
-            }
+            UNROLL for (int i = 0; i < 2; i++) acc[i][half] = q6k_half_fp32(blk[i], half, scale, isum[i], acc[i][half]);
         }
     }
-    UNROLL for (int i = 0; i < 2; i++) {
-        size_t j = j0 + PANEL * i;
-        store_half256(acc[i][0], y + j, j, PANEL, bias, accumulate);
-        store_half256(acc[i][1], y + j + 8, j + 8, PANEL - 8, bias, accumulate);
-    }
+    store_pair256(acc, y, j0, bias, accumulate);
 }
 
 GK_AVX2_F16C static void panels_q6k_avx2(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n, size_t k,
@@ -543,15 +545,8 @@ GK_INLINE GK_AVX_VNNI void q6k_row_pair_avx_vnni(const int8_t *a, const float *x
         int16_t offsets[Q6K_SUBS];
         q6k_offsets_avx2(xsum + b * Q6K_SUBS, offsets);
         for (int half = 0; half < 2; half++) {
-            __m256i isum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-            for (int t = 0; t < Q6K_SUBS / 2; t++) {
-                __m256i offset = _mm256_set1_epi32(load4(offsets + 2 * t));
-                UNROLL for (int i = 0; i < 2; i++) {
-                    __m256i pairs = q6k_scale_pairs_avx2(blk[i], t, half);
-                    isum[i] = _mm256_add_epi32(isum[i], _mm256_madd_epi16(pairs, offset));
-                }
-            }
-            UNROLL for (int i = 0; i < 2; i++) isum[i] = _mm256_slli_epi32(isum[i], 1);
+            __m256i isum[2];
+            UNROLL for (int i = 0; i < 2; i++) isum[i] = q6k_offset_part_avx2(blk[i], offsets, half);
             for (int p = 0; p < 4; p++) {
                 UNROLL for (int v = 0; v < 4; v++) {
                     __m256i dot[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
@@ -570,17 +565,10 @@ GK_INLINE GK_AVX_VNNI void q6k_row_pair_avx_vnni(const int8_t *a, const float *x
                 }
             }
             __m256 scale = _mm256_set1_ps(xs[b]);
-            UNROLL for (int i = 0; i < 2; i++) {
-                __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk[i] + Q6K_D + 16 * half)));
-                acc[i][half] = _mm256_fmadd_ps(scale, _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[i])), acc[i][half]);
-            }
+            UNROLL for (int i = 0; i < 2; i++) acc[i][half] = q6k_half_fp32(blk[i], half, scale, isum[i], acc[i][half]);
         }
     }
-    UNROLL for (int i = 0; i < 2; i++) {
-        size_t j = j0 + PANEL * i;
-        store_half256(acc[i][0], y + j, j, PANEL, bias, accumulate);
-        store_half256(acc[i][1], y + j + 8, j + 8, PANEL - 8, bias, accumulate);
-    }
+    store_pair256(acc, y, j0, bias, accumulate);
 }
 
 /// Batch 1 in pairs of panels with vpdpbusd, the rest (a last panel, larger batches) on the AVX2 kernel.
