@@ -120,11 +120,11 @@ GK_INLINE GK_AVX2 void tile256(const float *x, size_t k, const float *pa, const 
         }
     }
     UNROLL for (int p = 0; p < panels; p++) {
-        size_t j = j0 + PANEL * p, n = panels == 2 ? PANEL : cols;
+        size_t j = j0 + PANEL * p, width = panels == 2 ? PANEL : cols;
         UNROLL for (int r = 0; r < rows; r++) {
             float *out = y + (size_t)r * m + j;
-            store_half256(acc[p][r][0], out, j, n < 8 ? n : 8, bias, accumulate);
-            if (n > 8) store_half256(acc[p][r][1], out + 8, j + 8, n - 8, bias, accumulate);
+            store_half256(acc[p][r][0], out, j, width < 8 ? width : 8, bias, accumulate);
+            if (width > 8) store_half256(acc[p][r][1], out + 8, j + 8, width - 8, bias, accumulate);
         }
     }
 }

@@ -295,12 +295,14 @@ GK_INLINE GK_AVX2 void tile_i8_256(const uint8_t *xq, size_t k4, const float *xs
     }
     UNROLL
     for (int p = 0; p < panels; p++) {
-        size_t j = j0 + PANEL * p, n = panels == 2 ? PANEL : cols;
+        size_t j = j0 + PANEL * p, width = panels == 2 ? PANEL : cols;
         UNROLL
         for (int r = 0; r < rows; r++) {
             float *out = y + (size_t)r * m + j;
-            store_half_i8(dot[p][r][0], xs[r], scales, out, j, n < 8 ? n : 8, bias, accumulate);
-            if (n > 8) store_half_i8(dot[p][r][1], xs[r], scales, out + 8, j + 8, n - 8, bias, accumulate);
+            store_half_i8(dot[p][r][0], xs[r], scales, out, j, width < 8 ? width : 8, bias, accumulate);
+            if (width > 8) {
+                store_half_i8(dot[p][r][1], xs[r], scales, out + 8, j + 8, width - 8, bias, accumulate);
+            }
         }
     }
 }
@@ -341,17 +343,17 @@ GK_INLINE GK_AVX_VNNI void tile_i8_avx_vnni(const uint8_t *xq, size_t k4, const 
     }
     UNROLL
     for (int p = 0; p < panels; p++) {
-        size_t j = j0 + PANEL * p, n = panels == 2 ? PANEL : cols;
+        size_t j = j0 + PANEL * p, width = panels == 2 ? PANEL : cols;
         __m256i correction_lo = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + j)), 7);
         __m256i correction_hi = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + j + 8)), 7);
         UNROLL
         for (int r = 0; r < rows; r++) {
             float *out = y + (size_t)r * m + j;
-            store_half_i8(_mm256_sub_epi32(dot[p][r][0], correction_lo), xs[r], scales, out, j, n < 8 ? n : 8, bias,
-                          accumulate);
-            if (n > 8) {
-                store_half_i8(_mm256_sub_epi32(dot[p][r][1], correction_hi), xs[r], scales, out + 8, j + 8, n - 8,
-                              bias, accumulate);
+            __m256i low = _mm256_sub_epi32(dot[p][r][0], correction_lo);
+            store_half_i8(low, xs[r], scales, out, j, width < 8 ? width : 8, bias, accumulate);
+            if (width > 8) {
+                __m256i high = _mm256_sub_epi32(dot[p][r][1], correction_hi);
+                store_half_i8(high, xs[r], scales, out + 8, j + 8, width - 8, bias, accumulate);
             }
         }
     }

@@ -409,7 +409,8 @@ GK_AVX512_VNNI static void panels_q4k_vnni(const int8_t *xq, const float *xs, co
 // sums of vpmaddubsw are added over the sub-block's 8 chunks before widening (each is at most 2 * 15 * 127, so 8 of
 // them stay below 2^15), and vpmaddwd against each column's scale widens them. A sub-block's nibbles, unpacked
 // once (or read from a panel unpacked once, for many rows), serve every row of the tile, and each row's broadcast of
-// 4 activations serves both halves. Batches of 1-3 rows take q4k_small_tile_avx2 below, with the same fp32 steps.
+// 4 activations serves both halves. Batches of 1-3 rows take q4k_small_tile_avx2 below, with the same fp32 steps (one
+// row two panels at a time, q4k_row_pair_avx2).
 
 #define AVX2_Q4K_TILE_ROWS 4
 
@@ -837,8 +838,8 @@ GK_INLINE GK_AVX_VNNI void q4k_row_pair_avx_vnni(const int8_t *a, const float *x
     store_pair256(acc, y, j0, bias, accumulate);
 }
 
-/// Small batches in one pass over each panel; larger ones in tiles of 3 rows, each panel unpacked once for all of them
-/// (or, without the memory, by each tile).
+/// One row two panels at a time, small batches in one pass over each panel; larger ones in tiles of 3 rows, each
+/// panel unpacked once for all of them (or, without the memory, by each tile).
 GK_AVX_VNNI static void panels_q4k_avx_vnni(const int8_t *xq, const float *xs, const int16_t *xsum, size_t n,
                                             size_t k, const uint8_t *packed, const float *bias, size_t m, size_t lo,
                                             size_t hi, float *y, int accumulate) {
