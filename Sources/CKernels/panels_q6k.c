@@ -7,14 +7,14 @@
 //
 // Inputs are taken in groups of 4 (group g = inputs 4g..4g+3; sub-block g / 4). Layout: panels of 16 output columns;
 // per panel, one block of Q6K_BLOCK_BYTES per super-block, in input order:
-//   [0, 2048)     low bits: 32 chunks of 64 bytes; byte 4c + e of chunk t holds, for column c, the low 4 bits of q of
-//                 input 4t + e (group t) in its low nibble and of input 128 + 4t + e (group t + 32) in its high one.
-//   [2048, 3072)  high bits: 16 chunks of 64 bytes; bits 2v, 2v + 1 of byte 4c + e of chunk u are the high 2 bits of
-//                 q of input 4(u + 16v) + e (group u + 16v, v < 4).
+//   [0, 3072)     48 lines of 64 bytes, line u + 16v (u < 16, v < 3) for group u + 16v: byte 4c + e holds q of input
+//                 4(u + 16v) + e of column c in bits 0-5, and in bits 6-7 bits 2v, 2v + 1 of q of input 4(u + 48) + e
+//                 (group u + 48).
 //   [3072, 3328)  scales, int8 [16 sub-blocks][16 columns].
 //   [3328, 3360)  d, fp16 [16].
-// So one 64-byte load of a high chunk u and of low chunks u and u + 16 gives, masked and shifted, four vpdpbusd
-// operands of 16 columns x 4 inputs: groups u, u + 16, u + 32, u + 48, of sub-blocks u/4, 4 + u/4, 8 + u/4, 12 + u/4.
+// So a group of the first three quarters is one load and one mask (a vpdpbusd operand of 16 columns x 4 inputs), and
+// group u + 48 the top bits of lines u, u + 16 and u + 32, which its three siblings have just loaded: about 2.75
+// instructions a group where 4 low bits and 2 high bits kept apart (as the file does) took 4.25 on AVX2.
 // Columns beyond m are zero (d = 0).
 //
 // Activations are those of the Q4_K kernels (int8 per 256 inputs with one scale, ggml's Q8_K) and their sums over
@@ -33,7 +33,6 @@
 #define Q6K_BLOCK 256
 #define Q6K_FILE_BLOCK_BYTES 210
 #define Q6K_BLOCK_BYTES 3360
-#define Q6K_HIGH 2048
 #define Q6K_SCALES 3072
 #define Q6K_D 3328
 #define Q6K_SUBS 16
@@ -59,9 +58,15 @@ void gk_pack_panels_q6k_row(const uint8_t *blocks, size_t k, size_t j, uint8_t *
             int h = i / 128, kk = (i % 128) / 32, l = i % 32;
             uint8_t low = (src[64 * h + 32 * (kk % 2) + l] >> (4 * (kk / 2))) & 0x0F;
             uint8_t high = (src[128 + 32 * h + l] >> (2 * kk)) & 0x03;
-            int g = i / 4, e = i % 4;
-            dst[(g % 32) * 64 + 4 * c + e] |= (uint8_t)(low << (4 * (g / 32)));
-            dst[Q6K_HIGH + (g % 16) * 64 + 4 * c + e] |= (uint8_t)(high << (2 * (g / 16)));
+            int g = i / 4, e = i % 4, q = low | high << 4;
+            if (g < 48) {
+                dst[g * 64 + 4 * c + e] |= (uint8_t)q;
+            } else {
+                // Group g's two bits 2v, 2v + 1 go to the top of its siblings' bytes, lines g - 48 + 16v.
+                for (int v = 0; v < 3; v++) {
+                    dst[(g - 48 + 16 * v) * 64 + 4 * c + e] |= (uint8_t)(((q >> (2 * v)) & 3) << 6);
+                }
+            }
         }
         for (int s = 0; s < Q6K_SUBS; s++) dst[Q6K_SCALES + s * PANEL + c] = src[192 + s];
         memcpy(dst + Q6K_D + 2 * c, src + 208, 2);
@@ -71,9 +76,10 @@ void gk_pack_panels_q6k_row(const uint8_t *blocks, size_t k, size_t j, uint8_t *
 /// q (0..63) of input i of column c in a panel block.
 static inline int q_of(const uint8_t *blk, size_t c, int i) {
     int g = i / 4, e = i % 4;
-    int low = (blk[(g % 32) * 64 + 4 * c + e] >> (4 * (g / 32))) & 0x0F;
-    int high = (blk[Q6K_HIGH + (g % 16) * 64 + 4 * c + e] >> (2 * (g / 16))) & 0x03;
-    return low | high << 4;
+    if (g < 48) return blk[g * 64 + 4 * c + e] & 0x3F;
+    int q = 0;
+    for (int v = 0; v < 3; v++) q |= (blk[(g - 48 + 16 * v) * 64 + 4 * c + e] >> 6) << (2 * v);
+    return q;
 }
 
 void gk_panels_q6k_row(const uint8_t *packed, size_t k, size_t j, float *out) {
@@ -128,21 +134,22 @@ static void panels_q6k_portable(const int8_t *xq, const float *xs, const int16_t
 // fp32 takes two instructions a row and sub-block where the int32 product (vpmulld) took three, and needs one
 // register a row instead of four, so a tile holds 8 rows and each group is unpacked half as often at batch 8.
 
-/// q (0..63) of 16 columns x 4 inputs of group u + 16v from low chunk u (v = 0, 2: its low and high nibbles) or
-/// u + 16 (v = 1, 3) and high chunk u (bits 2v, 2v + 1) of a panel block (see the layout above).
+/// q (0..63) of 16 columns x 4 inputs of group u + 16v: line u + 16v masked (v < 3), or the top bits of lines u, u + 16
+/// and u + 32 (v = 3; see the layout above).
 GK_INLINE GK_AVX512_VNNI __m512i q6k_unpack512(const uint8_t *blk, int u, int v) {
-    const __m512i nibble = _mm512_set1_epi8(0x0F), top = _mm512_set1_epi8(0x30);
-    __m512i n = _mm512_loadu_si512(blk + (u + 16 * (v & 1)) * 64);
-    __m512i h = _mm512_loadu_si512(blk + Q6K_HIGH + u * 64);
-    __m512i low = _mm512_and_si512(v < 2 ? n : _mm512_srli_epi16(n, 4), nibble);
-    __m512i high = v == 0 ? _mm512_slli_epi16(h, 4) : v == 1 ? _mm512_slli_epi16(h, 2)
-                 : v == 2 ? h : _mm512_srli_epi16(h, 2);
-    // 0xEA is (a & b) | c: the pair masked to bits 4-5, or the nibble.
-    return _mm512_ternarylogic_epi32(high, top, low, 0xEA);
+    const __m512i six = _mm512_set1_epi8(0x3F), top = _mm512_set1_epi8((char)0xC0);
+    if (v < 3) return _mm512_and_si512(_mm512_loadu_si512(blk + (u + 16 * v) * 64), six);
+    __m512i bits[3];
+    UNROLL
+    for (int t = 0; t < 3; t++) {
+        // Bits 6-7 moved to 2t, 2t + 1 (masked first, so no bits of the next byte come along).
+        bits[t] = _mm512_srli_epi16(_mm512_and_si512(_mm512_loadu_si512(blk + (u + 16 * t) * 64), top), 6 - 2 * t);
+    }
+    return _mm512_or_si512(_mm512_or_si512(bits[0], bits[1]), bits[2]);
 }
 
 /// Fetches sub-block sub's sixteenth of a panel block (210 bytes) 4 KiB ahead, as four lines so that none is skipped
-/// (one line each of a low and a high chunk left a third of the stream to the hardware).
+/// (one line each of two chunks, in an earlier layout, left a third of the stream to the hardware).
 GK_INLINE void q6k_prefetch_sub(const uint8_t *blk, int sub) {
     for (int line = 0; line < 4; line++) {
         _mm_prefetch((const char *)blk + sub * (Q6K_BLOCK_BYTES / 16) + 64 * line + PREFETCH_BYTES, _MM_HINT_T0);
@@ -312,17 +319,20 @@ GK_AVX512_VNNI static void panels_q6k_vnni(const int8_t *xq, const float *xs, co
 // Bytes of one block unpacked: [half panel][p][v][s][32], q of 8 columns x 4 inputs (group 4p + s + 16v).
 #define AVX2_Q6K_UNPACKED_BYTES 4096
 
-/// q (0..63) of 8 columns x 4 inputs of group u + 16v from the half panel's low chunks and high chunk u (see the
-/// layout above): v = 0, 2 take chunk u's low and high nibbles, v = 1, 3 chunk u + 16's.
+/// q (0..63) of 8 columns x 4 inputs of group u + 16v from the half panel's half of line u + 16v (v < 3), or of the top
+/// bits of lines u, u + 16 and u + 32 (v = 3; see the layout above).
 GK_INLINE GK_AVX2 __m256i q6k_unpack_avx2(const uint8_t *blk, int u, int v, int half) {
-    const __m256i nibble = _mm256_set1_epi8(0x0F), top = _mm256_set1_epi8(0x30);
-    __m256i n = _mm256_loadu_si256((const __m256i *)(blk + (u + 16 * (v & 1)) * 64 + 32 * half));
-    __m256i h = _mm256_loadu_si256((const __m256i *)(blk + Q6K_HIGH + u * 64 + 32 * half));
-    __m256i low = v < 2 ? _mm256_and_si256(n, nibble) : _mm256_and_si256(_mm256_srli_epi16(n, 4), nibble);
-    // The high 2 bits of group u + 16v are bits 2v, 2v + 1 of h: moved to bits 4, 5.
-    __m256i high = v == 0 ? _mm256_slli_epi16(h, 4) : v == 1 ? _mm256_slli_epi16(h, 2)
-                 : v == 2 ? h : _mm256_srli_epi16(h, 2);
-    return _mm256_or_si256(low, _mm256_and_si256(high, top));
+    const __m256i six = _mm256_set1_epi8(0x3F), top = _mm256_set1_epi8((char)0xC0);
+    if (v < 3) {
+        return _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(blk + (u + 16 * v) * 64 + 32 * half)), six);
+    }
+    __m256i bits[3];
+    UNROLL for (int t = 0; t < 3; t++) {
+        // Bits 6-7 moved to 2t, 2t + 1 (masked first, so no bits of the next byte come along).
+        __m256i line = _mm256_loadu_si256((const __m256i *)(blk + (u + 16 * t) * 64 + 32 * half));
+        bits[t] = _mm256_srli_epi16(_mm256_and_si256(line, top), 6 - 2 * t);
+    }
+    return _mm256_or_si256(_mm256_or_si256(bits[0], bits[1]), bits[2]);
 }
 
 /// Where unpacked group 4p + s + 16v of a half panel lies in q6k_unpack_panel_avx2's buffer.
@@ -387,17 +397,12 @@ GK_INLINE GK_AVX2_F16C __m256 q6k_half_fp32(const uint8_t *blk, int half, __m256
     return _mm256_fmadd_ps(x_scale, _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum)), acc);
 }
 
-/// First reads of the chunks of groups 4p + s2, 4p + s2 + 1 (+ 16v): fetch what lies a few KiB ahead, so decode
-/// streams.
+/// First reads of the lines of groups 4p + s2 and 4p + s2 + 1 (+ 16v, v < 3): fetch what lies a few KiB ahead, so
+/// decode streams.
 GK_INLINE void q6k_prefetch_avx2(const uint8_t *blk, int p, int v, int s2) {
-    const uint8_t *low = blk + (4 * p + s2 + 16 * v) * 64;
-    _mm_prefetch((const char *)low + PREFETCH_BYTES, _MM_HINT_T0);
-    _mm_prefetch((const char *)low + 64 + PREFETCH_BYTES, _MM_HINT_T0);
-    if (v == 0) {
-        const uint8_t *high = blk + Q6K_HIGH + (4 * p + s2) * 64;
-        _mm_prefetch((const char *)high + PREFETCH_BYTES, _MM_HINT_T0);
-        _mm_prefetch((const char *)high + 64 + PREFETCH_BYTES, _MM_HINT_T0);
-    }
+    const uint8_t *line = blk + (4 * p + s2 + 16 * v) * 64;
+    _mm_prefetch((const char *)line + PREFETCH_BYTES, _MM_HINT_T0);
+    _mm_prefetch((const char *)line + 64 + PREFETCH_BYTES, _MM_HINT_T0);
 }
 
 /// One tile of rows against a panel, its groups unpacked from the panel's blocks or read from `unpacked` (from
@@ -429,7 +434,7 @@ GK_INLINE GK_AVX2_F16C void q6k_tile_avx2(const int8_t *xq, const float *xs, con
                     // Sub-block p + 4v: groups 4p + s + 16v, s < 4.
                     __m256i scale = q6k_scale_avx2(blk, p + 4 * v, half);
                     UNROLL for (int s2 = 0; s2 < 4; s2 += 2) {
-                        if (!unpacked && half == 0 && v < 2) q6k_prefetch_avx2(blk, p, v, s2);
+                        if (!unpacked && half == 0 && v < 3) q6k_prefetch_avx2(blk, p, v, s2);
                         __m256i q0, q1;
                         if (unpacked) {
                             const uint8_t *at = unpacked + q6k_unpacked_at(b, half, p, v, s2);
@@ -483,7 +488,7 @@ GK_INLINE GK_AVX2_F16C void q6k_row_pair_avx2(const int8_t *a, const float *xs, 
                         const int8_t *x = a + b * Q6K_BLOCK + 64 * v + 4 * (4 * p + s2);
                         __m256i x0 = _mm256_set1_epi32(load4(x)), x1 = _mm256_set1_epi32(load4(x + 4));
                         UNROLL for (int i = 0; i < 2; i++) {
-                            if (half == 0 && v < 2) q6k_prefetch_avx2(blk[i], p, v, s2);
+                            if (half == 0 && v < 3) q6k_prefetch_avx2(blk[i], p, v, s2);
                             __m256i pairs = _mm256_add_epi16(
                                 _mm256_maddubs_epi16(q6k_unpack_avx2(blk[i], 4 * p + s2, v, half), x0),
                                 _mm256_maddubs_epi16(q6k_unpack_avx2(blk[i], 4 * p + s2 + 1, v, half), x1));
@@ -553,7 +558,7 @@ GK_INLINE GK_AVX_VNNI void q6k_row_pair_avx_vnni(const int8_t *a, const float *x
                     UNROLL for (int s = 0; s < 4; s++) {
                         __m256i x = _mm256_set1_epi32(load4(a + b * Q6K_BLOCK + 64 * v + 4 * (4 * p + s)));
                         UNROLL for (int i = 0; i < 2; i++) {
-                            if (half == 0 && v < 2 && s % 2 == 0) q6k_prefetch_avx2(blk[i], p, v, s);
+                            if (half == 0 && v < 3 && s % 2 == 0) q6k_prefetch_avx2(blk[i], p, v, s);
                             dot[i] = _mm256_dpbusd_avx_epi32(dot[i], q6k_unpack_avx2(blk[i], 4 * p + s, v, half), x);
                         }
                     }
